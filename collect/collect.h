@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT
+ * collect/collect.h: the collect module's interface.
+ *
+ * collect/ runs a command so that every process image it starts writes its
+ * gcov data under a directory of its own and leaves a process record.  The
+ * pieces: launch.c (the covrun side: run directory, environment, subreaper,
+ * signal forwarding, waiting), shim.c (the LD_PRELOAD library loaded into
+ * every process), runtime.c (the same for statically linked programs),
+ * record.c (the process record format, written atomically), gcovsym.c (how
+ * the shim finds each object's gcov dump entry and counters).
+ *
+ * Run directory layout (documented in README.md):
+ *   run.info                  what ran, when, and how it ended
+ *   proc/<image>.rec          one process record per image
+ *   img/<image>/<gcda path>   gcda files of that image (GCOV_PREFIX)
+ *   unattributed/<pid>/...    gcda of images that ran without the shim
+ */
+#ifndef COVRUN_COLLECT_H
+#define COVRUN_COLLECT_H
+
+#include "common/common.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define COLLECT_RECORD_MAGIC "covrun-record 1"
+#define COLLECT_RUN_MAGIC "covrun-run 1"
+
+enum collect_how { COLLECT_HOW_ROOT, COLLECT_HOW_FORK, COLLECT_HOW_EXEC,
+		   COLLECT_HOW_SPAWN, COLLECT_HOW_UNKNOWN };
+enum collect_role { COLLECT_ROLE_ROOT, COLLECT_ROLE_CHILD,
+		    COLLECT_ROLE_UNATTRIBUTED };
+enum collect_end { COLLECT_END_NONE, /* no trace: running, or SIGKILL */
+		   COLLECT_END_EXIT, /* exit() or return from main */
+		   COLLECT_END__EXIT, /* _exit() / _Exit() */
+		   COLLECT_END_SIGNAL, /* killed by a signal (status = signo) */
+		   COLLECT_END_EXEC }; /* replaced by exec (a new image) */
+
+/* One process image as its record describes it. */
+struct collect_record {
+	char *id;          /* owned; unique image id in the run */
+	char *parent;      /* owned; parent image id, "" for the first */
+	pid_t pid, ppid;
+	enum collect_how how;
+	enum collect_role role;
+	int instrumented;  /* had gcov-instrumented code loaded */
+	char *exe, *cwd, *label; /* owned */
+	char **argv;       /* owned; NULL-terminated, possibly truncated */
+	int argc;          /* entries in argv */
+	int argv_truncated;
+	int64_t start_ns, end_ns; /* wall clock; end_ns 0 when unknown */
+	enum collect_end end;
+	int status;        /* exit status, or signal number */
+};
+
+/* Parse the text of a record.  On CR_ECORRUPT the record is unusable.
+ * REC is filled with owned strings; release with collect_record_release. */
+enum cr_err collect_record_parse(const char *text, size_t len,
+				 const char *path, struct collect_record *rec,
+				 struct cr_error *err) CR_WUR;
+void collect_record_release(struct collect_record *rec);
+
+/* Every record of a run directory, sorted by start time. */
+struct collect_run {
+	char *dir;                    /* owned; absolute run directory */
+	size_t nrecords;
+	struct collect_record *records; /* owned */
+	size_t nbad;                  /* records that could not be read */
+};
+
+/* Load the records of RUNDIR.  A record that cannot be parsed is counted in
+ * nbad and reported through WARN (called once per bad record, may be NULL);
+ * only an unreadable directory is an error. */
+enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
+			     void (*warn)(const struct cr_error *),
+			     struct cr_error *err) CR_WUR;
+void collect_run_release(struct collect_run *run);
+/* Index of the record with image id ID, or -1. */
+long collect_run_find(const struct collect_run *run, const char *id);
+
+const char *collect_how_name(enum collect_how how);
+const char *collect_role_name(enum collect_role role);
+/* "exit 0", "_exit 3", "signal 9 (SIGKILL)", "exec", "unknown" into BUF. */
+void collect_end_describe(const struct collect_record *rec, char *buf,
+			  size_t size);
+
+/* ---- running a command (launch.c) -------------------------------------- */
+
+struct collect_opts {
+	const char *data_dir;     /* run directory (default ".covrun") */
+	int force;                /* replace an earlier run instead of moving it */
+	double wait_descendants;  /* seconds to wait for descendants */
+	long max_processes;       /* images allowed in one run */
+	const char *label;        /* COVRUN_LABEL for the root, or NULL */
+	const char *shim;         /* path of libcovrun-shim.so */
+	int quiet;
+};
+
+/* What happened in a run, for the CLI to print. */
+struct collect_result {
+	int exit_status;      /* the command's status (128+sig when killed) */
+	int stopped;          /* --max-processes stopped the run */
+	int exec_errno;       /* errno when the command could not be started */
+	size_t still_running; /* images alive when covrun stopped waiting */
+};
+
+/* Hooks the launcher calls to tell the user things (never NULL). */
+struct collect_ui {
+	void (*warn)(const char *fmt, ...) CR_PRINTF(1, 2);
+	void (*note)(const char *fmt, ...) CR_PRINTF(1, 2);
+};
+
+/* Prepare the run directory: create it, move or remove an earlier run.
+ * The absolute path is stored in *ABS_DIR (caller frees). */
+enum cr_err collect_prepare_dir(const struct collect_opts *opts,
+				char **abs_dir, const struct collect_ui *ui,
+				struct cr_error *err) CR_WUR;
+
+/* Run ARGV under the shim with run directory ABS_DIR and wait for it and
+ * every descendant.  Fails only when covrun itself could not work; a
+ * command that cannot be started is reported in RESULT->exec_errno. */
+enum cr_err collect_run_command(const struct collect_opts *opts,
+				const char *abs_dir, char *const argv[],
+				const struct collect_ui *ui,
+				struct collect_result *result,
+				struct cr_error *err) CR_WUR;
+
+/* Path of the shim next to the running covrun binary (caller frees), or
+ * NULL with ERR filled when it is not there. */
+char *collect_find_shim(struct cr_error *err);
+
+/* Warnings after a run: images that ended without a trace, gcda written
+ * outside the run directory since START_NS (wall clock). */
+void collect_check_losses(const char *abs_dir, int64_t start_ns,
+			  const struct collect_ui *ui);
+
+#endif /* COVRUN_COLLECT_H */

@@ -1,0 +1,1 @@
+int covrun_record_placeholder;

@@ -1,0 +1,1 @@
+int covrun_placeholder;

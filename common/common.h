@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT
+ * common/common.h: the stand-alone helpers every covrun module shares.
+ *
+ * Error reporting (enum cr_err, struct cr_error), allocation that aborts on
+ * out-of-memory (tool side only), a growable string buffer, path helpers and
+ * integer parsing.  Nothing here prints except cr_xmalloc's out-of-memory
+ * message and CR_BUG; modules fill a struct cr_error and the CLI prints it.
+ * The preload shim uses none of the allocating helpers.
+ */
+#ifndef COVRUN_COMMON_H
+#define COVRUN_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CR_WUR __attribute__((warn_unused_result))
+#define CR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+enum cr_err {
+	CR_OK = 0,
+	CR_ENOMEM,   /* allocation failed */
+	CR_EIO,      /* a system call failed; errno text is in the message */
+	CR_ECORRUPT, /* input is malformed or truncated */
+	CR_ESTALE,   /* input does not match its counterpart (stamp, checksum) */
+	CR_EVERSION, /* input is of a format version covrun does not read */
+	CR_EUSAGE,   /* the caller asked for something impossible */
+	CR_ENOENT,   /* a required file or directory does not exist */
+};
+
+/* A failure as a module reports it: the code, the file it concerns, the byte
+ * offset in that file (-1 when none) and one line of text with no newline. */
+struct cr_error {
+	enum cr_err code;
+	long long offset;
+	char path[4096];
+	char msg[1024];
+};
+
+/* Fill ERR (when not NULL) and return CODE.  The message is formatted from
+ * FMT; PATH may be NULL.  Cannot fail. */
+enum cr_err cr_error_set(struct cr_error *err, enum cr_err code,
+			 const char *path, long long offset, const char *fmt,
+			 ...) CR_PRINTF(5, 6);
+
+/* Like cr_error_set, appending ": <strerror(errno)>" to the message. */
+enum cr_err cr_error_errno(struct cr_error *err, const char *path,
+			   const char *fmt, ...) CR_PRINTF(3, 4);
+
+/* Reset ERR to "no error".  Cannot fail. */
+void cr_error_clear(struct cr_error *err);
+
+/* A short fixed name for CODE ("corrupt input", ...).  Cannot fail. */
+const char *cr_strerror(enum cr_err code);
+
+/* Report a broken invariant (file:line and message) and abort. */
+#define CR_BUG(...) cr_bug(__FILE__, __LINE__, __VA_ARGS__)
+void cr_bug(const char *file, int line, const char *fmt, ...)
+	CR_PRINTF(3, 4) __attribute__((noreturn));
+
+/* Allocation for the tool: on failure print the size asked for and abort. */
+void *cr_xmalloc(size_t n);
+void *cr_xcalloc(size_t count, size_t size);
+void *cr_xrealloc(void *p, size_t n);
+char *cr_xstrdup(const char *s);
+char *cr_xstrndup(const char *s, size_t n);
+char *cr_xasprintf(const char *fmt, ...) CR_PRINTF(1, 2);
+
+/* Grow ARRAY (of element type of *ARRAY) so that index NEED-1 fits. */
+#define CR_GROW(array, need, alloc)                                         \
+	do {                                                                \
+		if ((size_t)(need) > (alloc)) {                             \
+			size_t cr_n_ = (alloc) ? (alloc) * 2 : 16;          \
+			while (cr_n_ < (size_t)(need))                      \
+				cr_n_ *= 2;                                 \
+			(array) = cr_xrealloc((array),                      \
+					      cr_n_ * sizeof(*(array)));    \
+			(alloc) = cr_n_;                                    \
+		}                                                           \
+	} while (0)
+
+/* A growable NUL-terminated byte string.  buf is never NULL after init. */
+struct cr_buf {
+	char *buf;    /* owned; NUL-terminated */
+	size_t len;   /* bytes used, excluding the NUL */
+	size_t alloc; /* bytes allocated */
+};
+
+void cr_buf_init(struct cr_buf *b);
+void cr_buf_release(struct cr_buf *b);
+void cr_buf_reset(struct cr_buf *b);
+void cr_buf_add(struct cr_buf *b, const void *data, size_t n);
+void cr_buf_adds(struct cr_buf *b, const char *s);
+void cr_buf_addc(struct cr_buf *b, char c);
+void cr_buf_addf(struct cr_buf *b, const char *fmt, ...) CR_PRINTF(2, 3);
+void cr_buf_vaddf(struct cr_buf *b, const char *fmt, va_list ap);
+/* Hand the string to the caller, who frees it; B is left empty. */
+char *cr_buf_take(struct cr_buf *b);
+
+/* Paths.  All returned strings are owned by the caller. */
+char *cr_path_join(const char *dir, const char *name);
+/* Absolute form of PATH against the current directory, without resolving
+ * links; "." and ".." components are folded lexically. */
+char *cr_path_absolute(const char *path);
+/* Directory part of PATH ("." when none). */
+char *cr_path_dirname(const char *path);
+/* Create DIR and its missing parents (mode 0777 & ~umask). */
+enum cr_err cr_mkdir_p(const char *dir, struct cr_error *err) CR_WUR;
+/* Remove PATH and everything below it; a missing PATH is not an error. */
+enum cr_err cr_rm_rf(const char *path, struct cr_error *err) CR_WUR;
+/* Write DATA to PATH atomically: a temporary file beside it, then rename. */
+enum cr_err cr_write_file_atomic(const char *path, const void *data,
+				 size_t len, struct cr_error *err) CR_WUR;
+/* Read the whole file at PATH into *OUT (NUL-terminated, caller frees). */
+enum cr_err cr_read_file(const char *path, char **out, size_t *len,
+			 struct cr_error *err) CR_WUR;
+
+/* Parse a decimal integer in [MIN, MAX]; the whole string must be used. */
+int cr_parse_long(const char *s, long min, long max, long *out);
+
+/* Monotonic and wall-clock time in nanoseconds. */
+int64_t cr_now_ns(void);
+int64_t cr_wall_ns(void);
+
+#endif /* COVRUN_COMMON_H */

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT
+ * common/path.c: path strings and whole-file operations for the tool.
+ *
+ * Lexical path helpers (join, absolute, dirname), directory creation and
+ * removal, and the write-to-temporary-then-rename idiom that keeps every
+ * covrun output either complete or absent.
+ */
+#define _GNU_SOURCE
+#include "common/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+char *cr_path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	if (name[0] == '/')
+		return cr_xstrdup(name);
+	if (n && dir[n - 1] == '/')
+		return cr_xasprintf("%s%s", dir, name);
+	return cr_xasprintf("%s/%s", dir, name);
+}
+
+/* Fold "." and ".." in an absolute path, in place. */
+static void fold_components(char *path)
+{
+	char *out = path, *in = path;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		if (!*in)
+			break;
+		char *end = strchrnul(in, '/');
+		size_t n = (size_t)(end - in);
+		if (n == 1 && in[0] == '.') {
+			/* skip */
+		} else if (n == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else {
+			*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+		}
+		in = end;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+char *cr_path_absolute(const char *path)
+{
+	char *abs;
+
+	if (path[0] == '/') {
+		abs = cr_xstrdup(path);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		abs = cr_path_join(cwd ? cwd : "/", path);
+		free(cwd);
+	}
+	fold_components(abs);
+	return abs;
+}
+
+char *cr_path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return cr_xstrdup(".");
+	if (slash == path)
+		return cr_xstrdup("/");
+	return cr_xstrndup(path, (size_t)(slash - path));
+}
+
+enum cr_err cr_mkdir_p(const char *dir, struct cr_error *err)
+{
+	char *p = cr_xstrdup(dir);
+	enum cr_err rc = CR_OK;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+			rc = cr_error_errno(err, p, "cannot create directory");
+			break;
+		}
+		*s = saved;
+		if (!saved)
+			break;
+	}
+	if (rc == CR_OK) {
+		struct stat st;
+		if (stat(dir, &st) < 0)
+			rc = cr_error_errno(err, dir, "cannot create directory");
+		else if (!S_ISDIR(st.st_mode))
+			rc = cr_error_set(err, CR_EIO, dir, -1,
+					  "not a directory");
+	}
+	free(p);
+	return rc;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+enum cr_err cr_rm_rf(const char *path, struct cr_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? CR_OK
+				       : cr_error_errno(err, path, "cannot remove");
+	if (nftw(path, remove_one, 64, FTW_DEPTH | FTW_PHYS) < 0)
+		return cr_error_errno(err, path, "cannot remove");
+	return CR_OK;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+enum cr_err cr_write_file_atomic(const char *path, const void *data,
+				 size_t len, struct cr_error *err)
+{
+	char *tmp = cr_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	enum cr_err rc = CR_OK;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+	if (fd < 0) {
+		rc = cr_error_errno(err, path, "cannot write");
+	} else if (write_all(fd, data, len) < 0) {
+		rc = cr_error_errno(err, path, "cannot write");
+		close(fd);
+		unlink(tmp);
+	} else if (close(fd) < 0 || rename(tmp, path) < 0) {
+		rc = cr_error_errno(err, path, "cannot write");
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+enum cr_err cr_read_file(const char *path, char **out, size_t *len,
+			 struct cr_error *err)
+{
+	struct cr_buf b;
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cr_error_errno(err, path, "cannot read");
+	cr_buf_init(&b);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			enum cr_err rc = cr_error_errno(err, path,
+							"cannot read");
+			close(fd);
+			cr_buf_release(&b);
+			return rc;
+		}
+		if (n == 0)
+			break;
+		cr_buf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	if (len)
+		*len = b.len;
+	*out = cr_buf_take(&b);
+	return CR_OK;
+}
+
+int cr_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int64_t cr_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t cr_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
