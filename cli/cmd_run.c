@@ -1,12 +1,295 @@
 /* SPDX-License-Identifier: MIT
- * cli/cmd_run.c: "covrun run" (placeholder).
+ * cli/cmd_run.c: "covrun [run] [OPTIONS] [--] COMMAND [ARGS...]" and
+ * "covrun [run] [OPTIONS] DIR".
+ *
+ * Parses options, prepares the run directory and runs the command (or
+ * every executable in DIR) through collect/collect.h, then prints what was
+ * collected and exits with the command's status.
  */
+#define _GNU_SOURCE
 #include "cli/cli.h"
+#include "collect/collect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_PROCESSES 20000
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: covrun [run] [OPTIONS] [--] COMMAND [ARGS...]\n"
+"       covrun [run] [OPTIONS] DIR\n\n"
+"Run COMMAND (or every executable file in DIR, in sorted order) so that\n"
+"every process image it starts writes its own gcov data and a process\n"
+"record into the run directory.\n\n"
+"  -d, --data-dir DIR         run directory (default .covrun)\n"
+"      --force                remove an earlier run there (default: move\n"
+"                             it to DIR.prev)\n"
+"      --wait-descendants S   wait S seconds for processes that outlive\n"
+"                             the command (default 10)\n"
+"      --max-processes N      stop the run beyond N process images\n"
+"                             (default %d; 0 = no limit)\n"
+"      --label TEXT           COVRUN_LABEL for the command's processes\n"
+"  -j, --jobs N               DIR mode: run N tests at once (default 1)\n"
+"  -q, --quiet                print warnings and errors only\n"
+"  -h, --help                 show this help\n",
+		DEFAULT_MAX_PROCESSES);
+}
+
+struct run_args {
+	struct collect_opts opts;
+	long jobs;
+	char **command; /* first non-option argument onwards */
+};
+
+static int need_value(int i, int argc, const char *opt)
+{
+	if (i + 1 < argc)
+		return 0;
+	errorf("option '%s' needs a value", opt);
+	return -1;
+}
+
+/* Parse one option at argv[*i]; returns 0, or -1 after an error message. */
+static int parse_option(struct run_args *a, int argc, char **argv, int *i)
+{
+	const char *o = argv[*i];
+	long v;
+
+	if (!strcmp(o, "--force")) {
+		a->opts.force = 1;
+	} else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+		a->opts.quiet = cli_quiet = 1;
+	} else if (!strcmp(o, "-d") || !strcmp(o, "--data-dir")) {
+		if (need_value(*i, argc, o))
+			return -1;
+		a->opts.data_dir = argv[++*i];
+	} else if (!strcmp(o, "--label")) {
+		if (need_value(*i, argc, o))
+			return -1;
+		a->opts.label = argv[++*i];
+	} else if (!strcmp(o, "--wait-descendants")) {
+		char *end;
+		if (need_value(*i, argc, o))
+			return -1;
+		a->opts.wait_descendants = strtod(argv[++*i], &end);
+		if (*end || a->opts.wait_descendants < 0) {
+			errorf("'%s' is not a number of seconds", argv[*i]);
+			return -1;
+		}
+	} else if (!strcmp(o, "--max-processes") || !strcmp(o, "-j") ||
+		   !strcmp(o, "--jobs")) {
+		if (need_value(*i, argc, o))
+			return -1;
+		if (cr_parse_long(argv[++*i], 0, 1L << 30, &v)) {
+			errorf("'%s' is not a valid count for '%s'", argv[*i],
+			       o);
+			return -1;
+		}
+		if (o[1] == '-' && o[2] == 'm')
+			a->opts.max_processes = v;
+		else
+			a->jobs = v ? v : 1;
+	} else {
+		errorf("unknown option '%s' (see 'covrun run --help')", o);
+		return -1;
+	}
+	return 0;
+}
+
+/* Returns 0 and fills A, 1 after --help, -1 after an error. */
+static int parse_args(struct run_args *a, int argc, char **argv)
+{
+	int i = 1;
+
+	memset(a, 0, sizeof(*a));
+	a->opts.data_dir = ".covrun";
+	a->opts.wait_descendants = 10;
+	a->opts.max_processes = DEFAULT_MAX_PROCESSES;
+	a->jobs = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 1;
+		}
+		if (parse_option(a, argc, argv, &i))
+			return -1;
+	}
+	if (i >= argc) {
+		errorf("no command to run (see 'covrun run --help')");
+		return -1;
+	}
+	a->command = argv + i;
+	return 0;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* DIR mode: every executable regular file of DIR, sorted by name. */
+static size_t list_tests(const char *dir, char ***names)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0, alloc = 0;
+
+	*names = NULL;
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		char *p = cr_path_join(dir, de->d_name);
+		if (de->d_name[0] != '.' && stat(p, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
+			CR_GROW(*names, n + 1, alloc);
+			(*names)[n++] = p;
+		} else {
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	qsort(*names, n, sizeof(char *), by_name);
+	return n;
+}
+
+static void ui_warn(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	warnf("%s", buf);
+}
+
+static void ui_note(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	notef("%s", buf);
+}
+
+static const struct collect_ui ui = { ui_warn, ui_note };
+
+/* The exit status of the run, with a message for each failure. */
+static int outcome(struct collect_job *jobs, size_t njobs, int dir_mode,
+		   const struct collect_result *res, const char *dir)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < njobs; i++) {
+		struct collect_job *j = &jobs[i];
+		if (j->exec_errno)
+			errorf("cannot run '%s': %s", j->argv[0],
+			       strerror(j->exec_errno));
+		else if (dir_mode && j->done && j->status)
+			errorf("test '%s' failed with status %d", j->argv[0],
+			       j->status);
+		else if (dir_mode && !j->done)
+			errorf("test '%s' did not run", j->argv[0]);
+		if (!status && (j->status || !j->done))
+			status = j->done ? j->status : CLI_EXIT_STOPPED;
+	}
+	if (res->interrupted)
+		notef("interrupted: what was collected is kept in '%s'", dir);
+	if (res->stopped)
+		return CLI_EXIT_STOPPED;
+	return status;
+}
+
+static void print_collected(const char *dir, const struct collect_result *r)
+{
+	struct collect_run run;
+	struct cr_error err;
+	size_t roles[3] = { 0, 0, 0 }, instr = 0;
+
+	if (collect_run_load(dir, &run, NULL, &err) != CR_OK)
+		return;
+	for (size_t i = 0; i < run.nrecords; i++) {
+		roles[run.records[i].role % 3]++;
+		instr += run.records[i].instrumented != 0;
+	}
+	notef("collected %zu process images (%zu root, %zu child; %zu "
+	      "instrumented) in '%s'", run.nrecords, roles[0], roles[1], instr,
+	      dir);
+	(void)r;
+	collect_run_release(&run);
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	errorf("'run' is not implemented yet");
-	return CLI_EXIT_FAILURE;
+	struct run_args a;
+	struct collect_result res;
+	struct cr_error err;
+	struct collect_job *jobs;
+	char **tests = NULL, *dir = NULL;
+	size_t njobs = 1;
+	int rc = parse_args(&a, argc, argv), dir_mode;
+
+	if (rc)
+		return rc > 0 ? 0 : CLI_EXIT_FAILURE;
+	a.opts.shim = collect_find_shim(&err);
+	if (!a.opts.shim) {
+		error_report(&err);
+		return CLI_EXIT_FAILURE;
+	}
+	dir_mode = !a.command[1] && is_dir(a.command[0]);
+	if (dir_mode && (njobs = list_tests(a.command[0], &tests)) == 0) {
+		errorf("'%s' holds no executable file to run", a.command[0]);
+		return CLI_EXIT_FAILURE;
+	}
+	jobs = cr_xcalloc(njobs, sizeof(*jobs));
+	for (size_t i = 0; i < njobs; i++) {
+		jobs[i].argv = dir_mode ? cr_xcalloc(2, sizeof(char *))
+					: a.command;
+		if (dir_mode) {
+			((char **)jobs[i].argv)[0] = tests[i];
+			const char *base = strrchr(tests[i], '/');
+			jobs[i].label = a.opts.label ? a.opts.label
+						     : (base ? base + 1
+							     : tests[i]);
+		}
+	}
+	if (collect_prepare_dir(&a.opts, &dir, &ui, &err) != CR_OK ||
+	    collect_run_jobs(&a.opts, dir, jobs, njobs,
+			     dir_mode ? (int)a.jobs : 1, &ui, &res,
+			     &err) != CR_OK) {
+		error_report(&err);
+		rc = CLI_EXIT_FAILURE;
+	} else {
+		collect_check_losses(dir, res.start_ns, &ui);
+		print_collected(dir, &res);
+		rc = outcome(jobs, njobs, dir_mode, &res, dir);
+	}
+	for (size_t i = 0; dir_mode && i < njobs; i++) {
+		free(tests[i]);
+		free((void *)jobs[i].argv);
+	}
+	free(tests);
+	free(jobs);
+	free(dir);
+	free((void *)a.opts.shim);
+	return rc;
 }

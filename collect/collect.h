@@ -96,12 +96,23 @@ struct collect_opts {
 	int quiet;
 };
 
-/* What happened in a run, for the CLI to print. */
+/* One command of a run: the single COMMAND, or each test of DIR mode. */
+struct collect_job {
+	char *const *argv;   /* command and arguments (borrowed) */
+	const char *label;   /* COVRUN_LABEL for it, or NULL to inherit */
+	pid_t pid;           /* set when started */
+	int started, done;
+	int status;          /* exit status, 128+signal when killed */
+	int exec_errno;      /* errno when it could not be started, else 0 */
+};
+
+/* What happened in a run as a whole. */
 struct collect_result {
-	int exit_status;      /* the command's status (128+sig when killed) */
 	int stopped;          /* --max-processes stopped the run */
-	int exec_errno;       /* errno when the command could not be started */
-	size_t still_running; /* images alive when covrun stopped waiting */
+	int interrupted;      /* signal forwarded to the command, else 0 */
+	uint64_t images;      /* images counted by the shim */
+	size_t still_running; /* processes alive when covrun stopped waiting */
+	int64_t start_ns;     /* wall clock at start */
 };
 
 /* Hooks the launcher calls to tell the user things (never NULL). */
@@ -116,14 +127,17 @@ enum cr_err collect_prepare_dir(const struct collect_opts *opts,
 				char **abs_dir, const struct collect_ui *ui,
 				struct cr_error *err) CR_WUR;
 
-/* Run ARGV under the shim with run directory ABS_DIR and wait for it and
- * every descendant.  Fails only when covrun itself could not work; a
- * command that cannot be started is reported in RESULT->exec_errno. */
-enum cr_err collect_run_command(const struct collect_opts *opts,
-				const char *abs_dir, char *const argv[],
-				const struct collect_ui *ui,
-				struct collect_result *result,
-				struct cr_error *err) CR_WUR;
+/* Run JOBS under the shim with run directory ABS_DIR, at most PARALLEL at
+ * once, forwarding SIGINT/SIGTERM/SIGHUP, then wait for every descendant
+ * (covrun is a child subreaper) up to opts->wait_descendants seconds.
+ * Fails only when covrun itself could not work; a command that cannot be
+ * started is reported in its job's exec_errno. */
+enum cr_err collect_run_jobs(const struct collect_opts *opts,
+			     const char *abs_dir, struct collect_job *jobs,
+			     size_t njobs, int parallel,
+			     const struct collect_ui *ui,
+			     struct collect_result *result,
+			     struct cr_error *err) CR_WUR;
 
 /* Path of the shim next to the running covrun binary (caller frees), or
  * NULL with ERR filled when it is not there. */

@@ -1,1 +1,835 @@
-int covrun_placeholder;
+/* SPDX-License-Identifier: MIT
+ * collect/shim.c: the code covrun loads into every process it runs.
+ *
+ * Built twice: as libcovrun-shim.so, loaded with LD_PRELOAD into every
+ * dynamically linked process of a run, and (with COVRUN_RUNTIME) as
+ * covrun-rt.o, linked into statically linked programs.  In each process
+ * image it
+ *   1. gives the image an id, a directory (run/img/<id>) that libgcov
+ *      writes to, and a process record (run/proc/<id>.rec, collect/record.c
+ *      parses it);
+ *   2. starts a new image in every fork child (resetting the counters the
+ *      child copied from its parent) and tells exec'd and spawned images
+ *      who their parent was, through COVRUN_IMAGE;
+ *   3. writes the counters of images that end without exit(): _exit(),
+ *      fatal signals, exec, using collect/gcovsym.c;
+ *   4. keeps itself, the run directory and an "unattributed" GCOV_PREFIX
+ *      in the environment of every exec and spawn, even a scrubbed one.
+ * Parts: state and records; image life cycle; environment; wrappers
+ * (exec family, spawn, vfork, _exit, signals).
+ *
+ * Nothing here may print (unless COVRUN_DEBUG), allocate on paths that can
+ * run in a signal handler, or abort its host.
+ */
+#define _GNU_SOURCE
+#include "collect/internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The wrappers replace libc's functions; everything else is hidden. */
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+/* ======================= state and records ============================= */
+
+enum how { HOW_ROOT, HOW_FORK, HOW_EXEC, HOW_SPAWN };
+enum end { END_NONE, END_EXIT, END__EXIT, END_SIGNAL, END_EXEC };
+static const char *const how_names[] = { "root", "fork", "exec", "spawn" };
+
+struct image {
+	char id[48];      /* <16 hex digits of monotonic ns>-<pid> */
+	char parent[48];  /* "" for a root without a covrun parent */
+	pid_t pid, ppid;
+	enum how how;
+	int anc_instr;    /* an ancestor image had instrumented code */
+	int64_t start_ns, end_ns;
+	enum end end;
+	int status;
+};
+
+static int active;                 /* COVRUN_DIR was set */
+static struct image me;
+static char run_dir[PATH_MAX];
+static char shim_path[PATH_MAX] __attribute__((unused));
+static char prefix[PATH_MAX + 64]; /* what getenv("GCOV_PREFIX") gives */
+static char exe[PATH_MAX], cwd[PATH_MAX], label[512];
+static int saved_argc;
+static char **saved_argv;
+static volatile sig_atomic_t ending; /* the end is being recorded */
+static volatile uint64_t *image_counter; /* shared by the whole run */
+static long max_images;
+
+/* Environment entries owned by the shim (putenv keeps the pointer). */
+static char env_image[128];             /* COVRUN_IMAGE=id/pid/AI */
+static char env_unattributed[PATH_MAX + 64]; /* GCOV_PREFIX=.../%p */
+#ifdef COVRUN_RUNTIME
+static char env_prefix[PATH_MAX + 80];  /* GCOV_PREFIX=<prefix> */
+#endif
+
+static char recbuf[16384];
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A getenv that reads environ directly: safe before the shim is set up
+ * and from the shim's own getenv. */
+static char *raw_getenv(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char **e = environ; e && *e; e++)
+		if (!strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static void out_field(struct outbuf *o, const char *key, const char *val)
+{
+	out_str(o, key);
+	out_str(o, " ");
+	out_escaped(o, val);
+	out_str(o, "\n");
+}
+
+static void out_argv(struct outbuf *o)
+{
+	size_t bytes = 0;
+	int i;
+
+	for (i = 0; i < saved_argc && saved_argv && saved_argv[i]; i++) {
+		bytes += strlen(saved_argv[i]);
+		if (i >= 64 || bytes > 4096)
+			break;
+		out_field(o, "arg", saved_argv[i]);
+	}
+	if (saved_argv && i < saved_argc && saved_argv[i])
+		out_str(o, "argv-truncated 1\n");
+}
+
+static void record_path(char *buf, size_t size, const char *lead,
+			const char *suffix)
+{
+	struct outbuf o = { buf, 0, size, 0 };
+
+	out_str(&o, run_dir);
+	out_str(&o, "/proc/");
+	out_str(&o, lead);
+	out_str(&o, me.id);
+	out_str(&o, suffix);
+	out_end(&o);
+}
+
+/* Write this image's record (atomically).  Async-signal-safe. */
+static void write_record(void)
+{
+	static const char *const end_names[] = { "", "exit", "_exit",
+						 "signal", "exec" };
+	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
+	char path[PATH_MAX + 80], tmp[PATH_MAX + 80];
+
+	out_str(&o, "covrun-record 1\n");
+	out_field(&o, "id", me.id);
+	out_str(&o, "pid ");
+	out_i64(&o, me.pid);
+	out_str(&o, "\nppid ");
+	out_i64(&o, me.ppid);
+	out_str(&o, "\n");
+	out_field(&o, "parent", me.parent);
+	out_field(&o, "how", how_names[me.how]);
+	out_field(&o, "role", me.anc_instr ? "child" : "root");
+	out_str(&o, gcovsym_instrumented() ? "instrumented 1\n"
+					   : "instrumented 0\n");
+	out_field(&o, "exe", exe);
+	out_field(&o, "cwd", cwd);
+	out_field(&o, "label", label);
+	out_str(&o, "start ");
+	out_i64(&o, me.start_ns);
+	out_str(&o, "\n");
+	out_argv(&o);
+	if (me.end != END_NONE) {
+		out_str(&o, "end ");
+		out_str(&o, end_names[me.end]);
+		if (me.end != END_EXEC) {
+			out_str(&o, " ");
+			out_i64(&o, me.status);
+		}
+		out_str(&o, "\nfinish ");
+		out_i64(&o, me.end_ns);
+		out_str(&o, "\n");
+	}
+	if (o.overflow)
+		return;
+	record_path(path, sizeof(path), "", ".rec");
+	record_path(tmp, sizeof(tmp), ".", ".tmp");
+	write_atomic(path, tmp, o.p, o.len);
+}
+
+/* ======================= image life cycle ============================== */
+
+static void update_env_image(void)
+{
+	struct outbuf o = { env_image, 0, sizeof(env_image), 0 };
+
+	out_str(&o, "COVRUN_IMAGE=");
+	out_str(&o, me.id);
+	out_str(&o, "/");
+	out_i64(&o, me.pid);
+	out_str(&o, "/");
+	out_str(&o, me.anc_instr ? "1" : "0");
+	out_str(&o, gcovsym_instrumented() ? "1" : "0");
+	out_end(&o);
+}
+
+static void map_counter(void)
+{
+	char path[PATH_MAX + 16];
+	struct outbuf o = { path, 0, sizeof(path), 0 };
+	int fd;
+
+	out_str(&o, run_dir);
+	out_str(&o, "/counter");
+	out_end(&o);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p != MAP_FAILED)
+		image_counter = p;
+}
+
+/* Count this image in the run; an image over --max-processes is stopped
+ * before it does anything (covrun then ends the whole tree). */
+static void count_image(void)
+{
+	uint64_t n;
+
+	if (!image_counter)
+		return;
+	n = __atomic_add_fetch(image_counter, 1, __ATOMIC_RELAXED);
+	if (max_images > 0 && n > (uint64_t)max_images)
+		syscall(SYS_kill, getpid(), SIGKILL);
+}
+
+static void begin_image(enum how how, const char *parent, int anc_instr)
+{
+	struct outbuf o = { me.id, 0, sizeof(me.id), 0 };
+	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
+
+	me.pid = getpid();
+	me.ppid = getppid();
+	me.how = how;
+	me.anc_instr = anc_instr;
+	me.start_ns = clock_ns(CLOCK_REALTIME);
+	me.end = END_NONE;
+	me.end_ns = 0;
+	ending = 0;
+	out_hex(&o, (uint64_t)clock_ns(CLOCK_MONOTONIC), 16);
+	out_str(&o, "-");
+	out_i64(&o, me.pid);
+	out_end(&o);
+	strncpy(me.parent, parent, sizeof(me.parent) - 1);
+	me.parent[sizeof(me.parent) - 1] = '\0';
+	out_str(&p, run_dir);
+	out_str(&p, "/img/");
+	out_str(&p, me.id);
+	out_end(&p);
+#ifdef COVRUN_RUNTIME
+	struct outbuf e = { env_prefix, 0, sizeof(env_prefix), 0 };
+	out_str(&e, "GCOV_PREFIX=");
+	out_str(&e, prefix);
+	out_end(&e);
+#endif
+	count_image();
+	update_env_image();
+	write_record();
+}
+
+/* Record how this image ends, then write its counters.  Runs once. */
+static void finish_image(enum end end, int status)
+{
+	if (!active || ending)
+		return;
+	ending = 1;
+	me.end = end;
+	me.status = status;
+	me.end_ns = clock_ns(CLOCK_REALTIME);
+	write_record();
+	if (end != END_EXIT) /* on exit() libgcov's destructors write */
+		gcovsym_dump_all();
+}
+
+static void fork_prepare(void)
+{
+	if (!active)
+		return;
+	gcovsym_refresh();
+	update_env_image();
+}
+
+static void fork_child(void)
+{
+	char parent[sizeof(me.id)];
+	int anc;
+
+	if (!active)
+		return;
+	memcpy(parent, me.id, sizeof(parent));
+	anc = me.anc_instr || gcovsym_instrumented();
+	/* The child copied its parent's counters; a fork from instrumented
+	 * code resets them (__gcov_fork), any other fork does not. */
+	gcovsym_reset_all();
+	begin_image(HOW_FORK, parent, anc);
+}
+
+static void on_exit_handler(int status, void *arg)
+{
+	(void)arg;
+	finish_image(END_EXIT, status);
+}
+
+/* ======================= fatal signals ================================= */
+
+static const int dump_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL,
+				    SIGABRT, SIGFPE, SIGSEGV, SIGBUS,
+				    SIGPIPE, SIGTERM, SIGUSR1, SIGUSR2,
+				    SIGXCPU, SIGXFSZ, SIGSYS };
+
+static int __attribute__((unused)) is_dump_signal(int sig)
+{
+	for (size_t i = 0; i < sizeof(dump_signals) / sizeof(int); i++)
+		if (dump_signals[i] == sig)
+			return 1;
+	return 0;
+}
+
+static void on_fatal_signal(int sig)
+{
+	int saved = errno;
+	struct sigaction dfl;
+
+	if (active && !ending) {
+		/* If libgcov deadlocks (signal inside malloc), die anyway. */
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		real.sigaction(SIGALRM, &dfl, NULL);
+		alarm(10);
+		gcovsym_refresh();
+		finish_image(END_SIGNAL, sig);
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	real.sigaction(sig, &dfl, NULL);
+	raise(sig); /* delivered with the default action on return */
+	errno = saved;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(dump_signals) / sizeof(int); i++) {
+		int sig = dump_signals[i];
+		if (real.sigaction(sig, NULL, &old) == 0 &&
+		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+			real.sigaction(sig, &sa, NULL);
+	}
+}
+
+/* ======================= start-up ===================================== */
+
+/* Parse COVRUN_IMAGE ("<id>/<pid>/<anc><instr>") of the image that last
+ * owned this environment: the same pid means it exec'd us. */
+static void read_parent(enum how *how, char *parent, size_t size, int *anc)
+{
+	const char *v = raw_getenv("COVRUN_IMAGE");
+	const char *s1, *s2;
+	long pid;
+
+	*how = HOW_ROOT;
+	*anc = 0;
+	parent[0] = '\0';
+	if (!v || !(s1 = strchr(v, '/')) || !(s2 = strchr(s1 + 1, '/')) ||
+	    strlen(s2) < 3 || (size_t)(s1 - v) >= size)
+		return;
+	memcpy(parent, v, (size_t)(s1 - v));
+	parent[s1 - v] = '\0';
+	pid = strtol(s1 + 1, NULL, 10);
+	if (pid == (long)getpid()) {
+		*how = HOW_EXEC;
+		*anc = s2[1] == '1';
+	} else {
+		*how = HOW_SPAWN;
+		*anc = s2[1] == '1' || s2[2] == '1';
+	}
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	strncpy(dst, src ? src : "", size - 1);
+	dst[size - 1] = '\0';
+}
+
+static void init_paths(void)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct outbuf o = { env_unattributed, 0, sizeof(env_unattributed), 0 };
+
+	exe[n > 0 ? n : 0] = '\0';
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	copy_str(label, sizeof(label), raw_getenv("COVRUN_LABEL"));
+	out_str(&o, "GCOV_PREFIX=");
+	out_str(&o, run_dir);
+	out_str(&o, "/unattributed/%p");
+	out_end(&o);
+#ifndef COVRUN_RUNTIME
+	Dl_info info;
+	if (dladdr((void *)&init_paths, &info) && info.dli_fname)
+		copy_str(shim_path, sizeof(shim_path), info.dli_fname);
+#endif
+}
+
+__attribute__((constructor)) static void shim_init(int argc, char **argv)
+{
+	const char *dir = raw_getenv("COVRUN_DIR");
+	char parent[sizeof(me.parent)];
+	enum how how;
+	int anc;
+
+	if (!dir || dir[0] != '/' || strlen(dir) >= sizeof(run_dir) - 64)
+		return;
+	real_calls_init();
+	copy_str(run_dir, sizeof(run_dir), dir);
+	saved_argc = argc;
+	saved_argv = argv;
+	max_images = strtol(raw_getenv("COVRUN_MAX_PROCESSES")
+			    ? raw_getenv("COVRUN_MAX_PROCESSES") : "0",
+			    NULL, 10);
+	init_paths();
+	map_counter();
+	read_parent(&how, parent, sizeof(parent), &anc);
+	gcovsym_refresh();
+	active = 1;
+	begin_image(how, parent, anc);
+	putenv(env_image);
+#ifdef COVRUN_RUNTIME
+	putenv(env_prefix);
+#else
+	putenv(env_unattributed);
+#endif
+	install_signal_handlers();
+	pthread_atfork(fork_prepare, NULL, fork_child);
+	on_exit(on_exit_handler, NULL);
+}
+
+/* ======================= wrappers ===================================== */
+
+#ifndef COVRUN_RUNTIME
+
+SHIM_EXPORT char *getenv(const char *name)
+{
+	/* libgcov reads GCOV_PREFIX at every dump: each image gets its own
+	 * directory without exporting it to children that lack the shim. */
+	if (active && name[0] == 'G' && !strncmp(name, "GCOV_PREFIX", 11)) {
+		if (!name[11])
+			return prefix;
+		if (!strcmp(name + 11, "_STRIP"))
+			return NULL;
+	}
+	return raw_getenv(name);
+}
+
+/* The environment every new image must get: the caller's, plus the shim
+ * in LD_PRELOAD, the run directory, this image's identity and the
+ * unattributed GCOV_PREFIX.  Returns a malloc'd array (strings borrowed or
+ * owned by the shim's static buffers), or NULL on out-of-memory. */
+static char *preload_buf;
+
+static int is_var(const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(entry, name, n) && entry[n] == '=';
+}
+
+static int has_shim(const char *list)
+{
+	size_t n = strlen(shim_path);
+	const char *p = list;
+
+	while (p && *p) {
+		const char *end = strpbrk(p, ": ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && !strncmp(p, shim_path, n))
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static char *make_preload(const char *old)
+{
+	size_t n = (old ? strlen(old) : 0) + strlen(shim_path) + 16;
+	char *s = malloc(n);
+
+	if (!s)
+		return NULL;
+	if (old && *old)
+		snprintf(s, n, "LD_PRELOAD=%s:%s", old, shim_path);
+	else
+		snprintf(s, n, "LD_PRELOAD=%s", shim_path);
+	return s;
+}
+
+static char **build_env(char *const envp[])
+{
+	static char env_dir[PATH_MAX + 16], env_label[600], env_max[48];
+	size_t n = 0, k = 0;
+	const char *preload = NULL;
+	int have_label = 0;
+	char **out;
+
+	for (; envp && envp[n]; n++)
+		;
+	out = malloc((n + 8) * sizeof(char *));
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *e = envp[i];
+		if (is_var(e, "LD_PRELOAD")) {
+			preload = e + 11;
+			continue;
+		}
+		if (is_var(e, "COVRUN_DIR") || is_var(e, "COVRUN_IMAGE") ||
+		    is_var(e, "GCOV_PREFIX") ||
+		    is_var(e, "COVRUN_MAX_PROCESSES"))
+			continue;
+		have_label |= is_var(e, "COVRUN_LABEL");
+		out[k++] = (char *)e;
+	}
+	free(preload_buf);
+	preload_buf = (preload && has_shim(preload))
+			      ? NULL : make_preload(preload);
+	if (preload_buf)
+		out[k++] = preload_buf;
+	else if (preload)
+		out[k++] = (char *)preload - 11;
+	snprintf(env_dir, sizeof(env_dir), "COVRUN_DIR=%s", run_dir);
+	out[k++] = env_dir;
+	snprintf(env_max, sizeof(env_max), "COVRUN_MAX_PROCESSES=%ld",
+		 max_images);
+	out[k++] = env_max;
+	out[k++] = env_image;
+	out[k++] = env_unattributed;
+	if (!have_label && label[0]) {
+		snprintf(env_label, sizeof(env_label), "COVRUN_LABEL=%s",
+			 label);
+		out[k++] = env_label;
+	}
+	out[k] = NULL;
+	return out;
+}
+
+/* Put back into environ what a harness may have removed, for children
+ * that libc starts without going through a wrapper (system, popen). */
+static void repair_environ(void)
+{
+	const char *pre = raw_getenv("LD_PRELOAD");
+
+	if (!pre || !has_shim(pre)) {
+		char *s = make_preload(pre);
+		if (s)
+			putenv(s); /* kept for the life of the process */
+	}
+	if (!raw_getenv("COVRUN_DIR"))
+		setenv("COVRUN_DIR", run_dir, 1);
+	if (raw_getenv("COVRUN_IMAGE") != env_image + 13)
+		putenv(env_image);
+	if (raw_getenv("GCOV_PREFIX") != env_unattributed + 12)
+		putenv(env_unattributed);
+}
+
+static void before_spawn(void)
+{
+	gcovsym_refresh();
+	update_env_image();
+}
+
+/* An exec failed: the image goes on, and the counters written before the
+ * attempt must not be written again. */
+static void resume_image(void)
+{
+	gcovsym_reset_all();
+	me.end = END_NONE;
+	me.end_ns = 0;
+	write_record();
+	ending = 0;
+}
+
+/* Exec: record the end of this image and write its counters first (the
+ * new image replaces them); exec_failed undoes both.  Returns the
+ * environment for the new image, or NULL to exec without changes. */
+static char **exec_begin(char *const envp[])
+{
+	char **env;
+
+	real_calls_init();
+	if (!active)
+		return NULL;
+	gcovsym_refresh();
+	update_env_image();
+	env = build_env(envp);
+	if (env)
+		finish_image(END_EXEC, 0);
+	return env;
+}
+
+static int exec_failed(char **env, int rc)
+{
+	int err = errno;
+
+	resume_image();
+	free(env);
+	errno = err;
+	return rc;
+}
+
+SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	char **env = exec_begin(envp);
+
+	if (!env)
+		return real.execve(path, argv, envp);
+	return exec_failed(env, real.execve(path, argv, env));
+}
+
+SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	char **env = exec_begin(envp);
+
+	if (!env)
+		return real.execvpe(file, argv, envp);
+	return exec_failed(env, real.execvpe(file, argv, env));
+}
+
+SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	char **env = exec_begin(envp);
+
+	if (!env)
+		return real.fexecve(fd, argv, envp);
+	return exec_failed(env, real.fexecve(fd, argv, env));
+}
+
+SHIM_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+SHIM_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* Collect the variadic arguments of the execl family into ARGV. */
+#define COLLECT_ARGS(first, ap, argv)                             \
+	do {                                                                \
+		size_t n_ = 1;                                              \
+		va_list c_;                                                 \
+		va_copy(c_, ap);                                            \
+		while (va_arg(c_, char *))                                  \
+			n_++;                                               \
+		va_end(c_);                                                 \
+		argv = alloca((n_ + 1) * sizeof(char *));                   \
+		argv[0] = (char *)first;                                    \
+		for (size_t i_ = 1; i_ <= n_; i_++)                         \
+			argv[i_] = va_arg(ap, char *);                      \
+	} while (0)
+
+SHIM_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char **argv;
+	va_list ap;
+
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, argv);
+	va_end(ap);
+	return execve(path, argv, environ);
+}
+
+SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	char **argv;
+	va_list ap;
+
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, argv);
+	va_end(ap);
+	return execvpe(file, argv, environ);
+}
+
+SHIM_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char **argv, **envp = NULL;
+	va_list ap;
+
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, argv);
+	envp = va_arg(ap, char **);
+	va_end(ap);
+	return execve(path, argv, envp);
+}
+
+static int spawn_common(int use_path, pid_t *pid, const char *file,
+			const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[])
+{
+	char **env = NULL;
+	int rc;
+
+	real_calls_init();
+	if (active) {
+		before_spawn();
+		env = build_env(envp);
+	}
+	rc = (use_path ? real.posix_spawnp : real.posix_spawn)(
+		pid, file, fa, attr, argv, env ? env : envp);
+	free(env);
+	return rc;
+}
+
+SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path,
+		const posix_spawn_file_actions_t *fa,
+		const posix_spawnattr_t *attr, char *const argv[],
+		char *const envp[])
+{
+	return spawn_common(0, pid, path, fa, attr, argv, envp);
+}
+
+SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+		 const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *attr, char *const argv[],
+		 char *const envp[])
+{
+	return spawn_common(1, pid, file, fa, attr, argv, envp);
+}
+
+SHIM_EXPORT int system(const char *command)
+{
+	real_calls_init();
+	if (active && command) {
+		before_spawn();
+		repair_environ();
+	}
+	return real.system(command);
+}
+
+SHIM_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	real_calls_init();
+	if (active) {
+		before_spawn();
+		repair_environ();
+	}
+	return real.popen(command, mode);
+}
+
+/* vfork children share their parent's memory, so a dump there files the
+ * parent's counts under the child and loses the parent's later ones
+ * (SPEC.md trap 3): every vfork becomes a fork. */
+SHIM_EXPORT pid_t vfork(void)
+{
+	return fork();
+}
+
+SHIM_EXPORT void _exit(int status)
+{
+	real_calls_init();
+	gcovsym_refresh();
+	finish_image(END__EXIT, status);
+	real.exit_(status);
+}
+
+SHIM_EXPORT void _Exit(int status)
+{
+	_exit(status);
+}
+
+/* Programs may install their own handlers (then they decide how to end);
+ * a program that asks for the default action gets the shim's handler, and
+ * a query never shows the shim's handler. */
+SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction mine, prev;
+	int rc;
+
+	real_calls_init();
+	if (!active || !is_dump_signal(sig))
+		return real.sigaction(sig, act, old);
+	if (act && !(act->sa_flags & SA_SIGINFO) &&
+	    act->sa_handler == SIG_DFL) {
+		mine = *act;
+		mine.sa_handler = on_fatal_signal;
+		act = &mine;
+	}
+	rc = real.sigaction(sig, act, &prev);
+	if (rc == 0 && old) {
+		*old = prev;
+		if (!(prev.sa_flags & SA_SIGINFO) &&
+		    prev.sa_handler == on_fatal_signal) {
+			old->sa_handler = SIG_DFL;
+			old->sa_flags &= ~SA_RESTART;
+		}
+	}
+	return rc;
+}
+
+SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, sig);
+	if (sigaction(sig, &sa, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+#else /* COVRUN_RUNTIME: link with -Wl,--wrap=_exit */
+
+extern void __real__exit(int) __attribute__((weak, noreturn));
+
+SHIM_EXPORT void __wrap__exit(int status)
+{
+	finish_image(END__EXIT, status);
+	if (__real__exit)
+		__real__exit(status);
+	real.exit_(status);
+}
+
+#endif

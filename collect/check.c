@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT
+ * collect/check.c: what covrun says after a run about data it could not
+ * collect.
+ *
+ * Nothing may be lost silently (SPEC.md, "Nothing lost"): an instrumented
+ * image that ended without a trace (SIGKILL), images still running when
+ * covrun stopped waiting, images that ran without the shim, and gcda files
+ * written outside the run directory (next to the gcno of every object seen
+ * in the run) are each named in a warning.
+ */
+#define _GNU_SOURCE
+#include "collect/collect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+static void describe_argv(const struct collect_record *r, char *buf,
+			  size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < r->argc && len + 1 < size; i++) {
+		int n = snprintf(buf + len, size - len, "%s%s", i ? " " : "",
+				 r->argv[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len >= size - 1 && size > 4)
+		memcpy(buf + size - 4, "...", 4);
+}
+
+static int alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static void check_images(const struct collect_run *run,
+			 const struct collect_ui *ui)
+{
+	char args[200];
+
+	for (size_t i = 0; i < run->nrecords; i++) {
+		const struct collect_record *r = &run->records[i];
+		if (r->end != COLLECT_END_NONE)
+			continue;
+		describe_argv(r, args, sizeof(args));
+		if (alive(r->pid))
+			ui->warn("image %s (pid %d: %s) is still running; "
+				 "its coverage is not in this run",
+				 r->id, (int)r->pid, args);
+		else if (r->instrumented)
+			ui->warn("image %s (pid %d: %s) ended without a "
+				 "trace (killed by SIGKILL?); its coverage "
+				 "is lost", r->id, (int)r->pid, args);
+	}
+}
+
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* ---- gcda written outside the run ------------------------------------ */
+
+struct dirset {
+	char **dirs;
+	size_t n, alloc;
+	size_t strip; /* length of the "<run>/img/<id>" part to drop */
+	const char *img_root;
+};
+
+static struct dirset *walk_set;
+
+static void dirset_add(struct dirset *s, const char *dir)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->dirs[i], dir))
+			return;
+	CR_GROW(s->dirs, s->n + 1, s->alloc);
+	s->dirs[s->n++] = cr_xstrdup(dir);
+}
+
+/* For img/<id>/home/u/b/x.gcda, remember /home/u/b. */
+static int collect_dir(const char *path, const struct stat *st, int flag,
+		       struct FTW *ftw)
+{
+	size_t n = strlen(path), root = strlen(walk_set->img_root);
+	const char *rest;
+
+	(void)st;
+	if (flag != FTW_F || n < 5 || strcmp(path + n - 5, ".gcda") ||
+	    ftw->level < 2)
+		return 0;
+	rest = strchr(path + root + 1, '/'); /* skip the image id */
+	if (!rest)
+		return 0;
+	char *dir = cr_path_dirname(rest);
+	dirset_add(walk_set, dir);
+	free(dir);
+	return 0;
+}
+
+static void check_outside(const char *dir, int64_t start_ns,
+			  const struct collect_ui *ui)
+{
+	struct dirset set = { 0 };
+	char *img = cr_path_join(dir, "img");
+
+	set.img_root = img;
+	walk_set = &set;
+	nftw(img, collect_dir, 32, FTW_PHYS);
+	walk_set = NULL;
+	for (size_t i = 0; i < set.n; i++) {
+		DIR *d = opendir(set.dirs[i]);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			size_t n = strlen(de->d_name);
+			if (n < 5 || strcmp(de->d_name + n - 5, ".gcda"))
+				continue;
+			char *p = cr_path_join(set.dirs[i], de->d_name);
+			struct stat st;
+			if (stat(p, &st) == 0 &&
+			    (int64_t)st.st_mtim.tv_sec * 1000000000 +
+					    st.st_mtim.tv_nsec >= start_ns)
+				ui->warn("'%s' was written outside the run "
+					 "directory during the run (a process "
+					 "without covrun's environment?)", p);
+			free(p);
+		}
+		if (d)
+			closedir(d);
+		free(set.dirs[i]);
+	}
+	free(set.dirs);
+	free(img);
+}
+
+void collect_check_losses(const char *abs_dir, int64_t start_ns,
+			  const struct collect_ui *ui)
+{
+	struct collect_run run;
+	struct cr_error err;
+	struct statvfs vfs;
+	char *un = cr_path_join(abs_dir, "unattributed");
+	size_t nun = count_entries(un);
+
+	if (collect_run_load(abs_dir, &run, NULL, &err) == CR_OK) {
+		check_images(&run, ui);
+		if (run.nbad)
+			ui->warn("%zu process record(s) in '%s/proc' could not "
+				 "be read", run.nbad, abs_dir);
+		collect_run_release(&run);
+	}
+	if (nun)
+		ui->warn("%zu process(es) wrote coverage without the covrun "
+			 "shim (static program without covrun-rt.o, setuid "
+			 "program, or exec that bypassed libc); their data is "
+			 "in '%s' and is reported as unattributed", nun, un);
+	check_outside(abs_dir, start_ns, ui);
+	if (statvfs(abs_dir, &vfs) == 0 && vfs.f_bavail == 0)
+		ui->warn("the file system of '%s' is full: coverage data may "
+			 "be missing", abs_dir);
+	free(un);
+}

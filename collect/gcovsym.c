@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT
+ * collect/gcovsym.c: find and drive libgcov inside every loaded object.
+ *
+ * libgcov only writes data at exit() or library unload.  To save counts of
+ * processes that end with _exit(), a fatal signal or exec from
+ * uninstrumented code, and to reset counters a fork copied from the parent,
+ * the shim needs each instrumented object's own libgcov entry points.  They
+ * are not exported (shared/design/SPEC.md, trap 2), so this file reads the
+ * static symbol table (.symtab) of every object that dl_iterate_phdr
+ * reports, from the file on disk, and keeps per object:
+ *   - the dump entry: __gcov_dump_one(&__gcov_root) (GCC), else the global
+ *     __gcov_dump (clang, or GCC when the program used it), else
+ *     __gcov_exit;
+ *   - every counter array (__gcovN.<function>, clang's __llvm_gcov_ctr*)
+ *     with its size, so that a reset is a memset, whatever the GCC version.
+ * A stripped object has no .symtab: its data is written at exit() only
+ * (a documented limit).
+ *
+ * All memory comes from mmap, never malloc: this runs in signal handlers
+ * and fork children.  The table is private memory, so a fork child
+ * inherits it without rescanning.
+ */
+#define _GNU_SOURCE
+#include "collect/internal.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_OBJECTS 1024
+
+struct range {
+	uintptr_t addr;
+	size_t size;
+};
+
+struct gobj {
+	uintptr_t base;          /* load bias (dlpi_addr) */
+	uintptr_t dump_one;      /* __gcov_dump_one, or 0 */
+	uintptr_t root;          /* __gcov_root, or 0 */
+	size_t root_size;        /* bytes of __gcov_root */
+	uintptr_t dump;          /* global __gcov_dump, or 0 */
+	uintptr_t reset;         /* global __gcov_reset, or 0 */
+	uintptr_t exit_fn;       /* __gcov_exit, or 0 */
+	struct range *ranges;    /* counter arrays (mmap'd) */
+	size_t nranges, cap;
+	int instrumented;
+	char name[256];          /* dlpi_name, to match on rescan */
+};
+
+static struct gobj *objs;    /* mmap'd array of MAX_OBJECTS */
+static size_t nobjs;
+static unsigned long long seen_adds = ~0ULL, seen_subs = ~0ULL;
+
+static void *map_anon(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void add_range(struct gobj *g, uintptr_t addr, size_t size)
+{
+	if (g->nranges && g->ranges[g->nranges - 1].addr +
+				  g->ranges[g->nranges - 1].size == addr) {
+		g->ranges[g->nranges - 1].size += size;
+		return;
+	}
+	if (g->nranges == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 256;
+		struct range *r = map_anon(cap * sizeof(*r));
+		if (!r)
+			return;
+		if (g->ranges) {
+			memcpy(r, g->ranges, g->nranges * sizeof(*r));
+			munmap(g->ranges, g->cap * sizeof(*r));
+		}
+		g->ranges = r;
+		g->cap = cap;
+	}
+	g->ranges[g->nranges++] = (struct range){ addr, size };
+}
+
+static int is_counter_name(const char *n)
+{
+	if (!strncmp(n, "__llvm_gcov_ctr", 15))
+		return 1;
+	if (strncmp(n, "__gcov", 6) || n[6] < '0' || n[6] > '9')
+		return 0;
+	for (n += 6; *n >= '0' && *n <= '9'; n++)
+		;
+	return *n == '.';
+}
+
+static void take_symbol(struct gobj *g, const char *n, const Elf64_Sym *s)
+{
+	uintptr_t addr = g->base + s->st_value;
+	int type = ELF64_ST_TYPE(s->st_info);
+
+	if (s->st_shndx == SHN_UNDEF || n[0] != '_')
+		return;
+	if (type == STT_OBJECT && is_counter_name(n)) {
+		if (s->st_size)
+			add_range(g, addr, s->st_size);
+		g->instrumented = 1;
+	} else if (type == STT_FUNC && !strcmp(n, "__gcov_dump_one")) {
+		g->dump_one = addr;
+	} else if (type == STT_OBJECT && !strcmp(n, "__gcov_root")) {
+		g->root = addr;
+		g->root_size = s->st_size;
+	} else if (type == STT_FUNC && !strcmp(n, "__gcov_dump")) {
+		g->dump = addr;
+	} else if (type == STT_FUNC && !strcmp(n, "__gcov_reset")) {
+		g->reset = addr;
+	} else if (type == STT_FUNC && !strcmp(n, "__gcov_exit")) {
+		g->exit_fn = addr;
+	}
+}
+
+/* Read the .symtab of the mapped ELF file IMG (SIZE bytes) into G. */
+static void scan_symtab(struct gobj *g, const unsigned char *img, size_t size)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Shdr *sh;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff > size ||
+	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) < eh->e_shnum)
+		return;
+	sh = (const void *)(img + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		const Elf64_Shdr *st = &sh[sh[i].sh_link];
+		if (sh[i].sh_offset > size ||
+		    sh[i].sh_size > size - sh[i].sh_offset ||
+		    st->sh_offset > size || st->sh_size > size - st->sh_offset)
+			return;
+		const Elf64_Sym *syms = (const void *)(img + sh[i].sh_offset);
+		size_t nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
+		const char *strs = (const char *)img + st->sh_offset;
+		for (size_t k = 0; k < nsyms; k++) {
+			if (syms[k].st_name >= st->sh_size)
+				continue;
+			const char *n = strs + syms[k].st_name;
+			if (n[0] == '_' && n[1] == '_' &&
+			    memchr(n, '\0', st->sh_size - syms[k].st_name))
+				take_symbol(g, n, &syms[k]);
+		}
+	}
+}
+
+static void scan_file(struct gobj *g, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *img;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			   fd, 0);
+		if (img != MAP_FAILED) {
+			scan_symtab(g, img, (size_t)st.st_size);
+			munmap(img, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+}
+
+static struct gobj *find_old(uintptr_t base, const char *name, size_t old_n,
+			     struct gobj *old)
+{
+	for (size_t i = 0; i < old_n; i++)
+		if (old[i].base == base && !strcmp(old[i].name, name))
+			return &old[i];
+	return NULL;
+}
+
+struct scan_state {
+	struct gobj *next;  /* new table being built */
+	size_t n;
+	struct gobj *old;
+	size_t old_n;
+};
+
+static int visit(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct scan_state *s = data;
+	const char *name = info->dlpi_name ? info->dlpi_name : "";
+	struct gobj *g, *prev;
+
+	(void)size;
+	if (s->n == MAX_OBJECTS)
+		return 1;
+	if (name[0] == '\0' && s->n > 0)
+		return 0; /* vdso and friends: only the first "" is the exe */
+	g = &s->next[s->n];
+	prev = find_old(info->dlpi_addr, name, s->old_n, s->old);
+	if (prev) {
+		*g = *prev;
+		prev->ranges = NULL; /* ownership moves to the new table */
+	} else {
+		memset(g, 0, sizeof(*g));
+		g->base = info->dlpi_addr;
+		strncpy(g->name, name, sizeof(g->name) - 1);
+		scan_file(g, name[0] ? name : "/proc/self/exe");
+	}
+	s->n++;
+	return 0;
+}
+
+static int counts_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	unsigned long long *counts = data;
+
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+			    sizeof(info->dlpi_subs)) {
+		counts[0] = info->dlpi_adds;
+		counts[1] = info->dlpi_subs;
+	}
+	return 1; /* the counters are the same for every object */
+}
+
+void gcovsym_refresh(void)
+{
+	struct scan_state s = { 0 };
+	struct gobj *old = objs;
+	unsigned long long adds = 0, subs = 0;
+
+	/* dlpi_adds/dlpi_subs change whenever an object is (un)loaded. */
+	unsigned long long counts[2] = { 0, 0 };
+	dl_iterate_phdr(counts_cb, counts);
+	adds = counts[0];
+	subs = counts[1];
+	if (objs && adds == seen_adds && subs == seen_subs)
+		return;
+	s.next = map_anon(MAX_OBJECTS * sizeof(struct gobj));
+	if (!s.next)
+		return;
+	s.old = old;
+	s.old_n = nobjs;
+	dl_iterate_phdr(visit, &s);
+	for (size_t i = 0; old && i < nobjs; i++)
+		if (old[i].ranges)
+			munmap(old[i].ranges, old[i].cap * sizeof(struct range));
+	if (old)
+		munmap(old, MAX_OBJECTS * sizeof(struct gobj));
+	objs = s.next;
+	nobjs = s.n;
+	seen_adds = adds;
+	seen_subs = subs;
+}
+
+int gcovsym_instrumented(void)
+{
+	for (size_t i = 0; i < nobjs; i++)
+		if (objs[i].instrumented || objs[i].exit_fn)
+			return 1;
+	return 0;
+}
+
+void gcovsym_dump_all(void)
+{
+	for (size_t i = 0; i < nobjs; i++) {
+		struct gobj *g = &objs[i];
+		if (g->dump_one && g->root) {
+			((void (*)(void *))g->dump_one)((void *)g->root);
+		} else if (g->dump) {
+			/* clang: each object carries its own runtime copy */
+			((void (*)(void))g->dump)();
+		} else if (g->exit_fn) {
+			((void (*)(void))g->exit_fn)();
+		}
+	}
+}
+
+void gcovsym_reset_all(void)
+{
+	for (size_t i = 0; i < nobjs; i++) {
+		struct gobj *g = &objs[i];
+		for (size_t r = 0; r < g->nranges; r++)
+			memset((void *)g->ranges[r].addr, 0,
+			       g->ranges[r].size);
+		/* struct gcov_root { info *list; unsigned dumped : 1,
+		 * run_counted : 1; root *next, *prev; }: clear "dumped" so
+		 * this process writes its own data at exit. */
+		if (g->root && g->root_size == 32) {
+			unsigned *flags = (unsigned *)(g->root + 8);
+			*flags &= ~1u;
+		}
+		if (!g->root && g->reset)
+			((void (*)(void))g->reset)();
+	}
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT
+ * collect/internal.h: declarations shared by the pieces of the preload shim
+ * and the static runtime (shim.c, syscalls.c, gcovsym.c, recwrite.c).
+ * Only collect/ includes this file.
+ *
+ * Everything here runs inside the user's processes, possibly in a signal
+ * handler or in the child of a fork of a multi-threaded program: no malloc,
+ * no stdio, no locks, nothing that can abort the host.
+ */
+#ifndef COVRUN_COLLECT_INTERNAL_H
+#define COVRUN_COLLECT_INTERNAL_H
+
+#include <signal.h>
+#include <spawn.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- syscalls.c: the real functions behind the ones the shim wraps ---- */
+
+struct real_calls {
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *,
+			   const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[],
+			   char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *,
+			    const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[],
+			    char *const[]);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*system)(const char *);
+	FILE *(*popen)(const char *, const char *);
+	void (*exit_)(int) __attribute__((noreturn));
+};
+extern struct real_calls real;
+/* Resolve the table with dlsym(RTLD_NEXT); idempotent. */
+void real_calls_init(void);
+
+/* ---- gcovsym.c: each loaded object's gcov entry points --------------- */
+
+/* Rescan loaded objects when the set changed since the last scan. */
+void gcovsym_refresh(void);
+/* Is any loaded object instrumented (as of the last scan)? */
+int gcovsym_instrumented(void);
+/* Write every instrumented object's counters now (libgcov's own code). */
+void gcovsym_dump_all(void);
+/* Zero every counter and clear "already dumped", as __gcov_reset does. */
+void gcovsym_reset_all(void);
+
+/* ---- recwrite.c: allocation-free text building ------------------------ */
+
+struct outbuf {
+	char *p;      /* start of the buffer */
+	size_t len;   /* bytes used */
+	size_t cap;   /* capacity */
+	int overflow; /* set once something did not fit */
+};
+void out_str(struct outbuf *o, const char *s);
+void out_mem(struct outbuf *o, const char *s, size_t n);
+void out_u64(struct outbuf *o, uint64_t v);
+void out_i64(struct outbuf *o, int64_t v);
+void out_hex(struct outbuf *o, uint64_t v, int width);
+/* Append S with record escaping (\\, \n, \t, \xHH for control bytes). */
+void out_escaped(struct outbuf *o, const char *s);
+/* Terminate with NUL (truncating if needed). */
+void out_end(struct outbuf *o);
+
+/* Write LEN bytes to PATH atomically (temporary name, then rename);
+ * returns 0 or -1.  Async-signal-safe. */
+int write_atomic(const char *path, const char *tmp, const char *data,
+		 size_t len);
+
+#endif /* COVRUN_COLLECT_INTERNAL_H */

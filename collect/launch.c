@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT
+ * collect/launch.c: the covrun side of a run.
+ *
+ * Prepares the run directory, starts the command(s) with the shim in
+ * LD_PRELOAD, forwards SIGINT/SIGTERM/SIGHUP, reaps every descendant as a
+ * child subreaper (daemons included), enforces --max-processes, and after
+ * the run warns about data that was lost or written outside the run.
+ * Parts: run directory; environment; starting jobs; the wait loop;
+ * ending a process tree; checks after the run.
+ */
+#define _GNU_SOURCE
+#include "collect/collect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ======================= run directory ================================= */
+
+static int is_run_dir(const char *dir)
+{
+	char *info = cr_path_join(dir, "run.info");
+	int yes = access(info, F_OK) == 0;
+
+	free(info);
+	return yes;
+}
+
+static int is_empty_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while (empty && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* An earlier run is never mixed with this one: it is removed (--force)
+ * or moved to DIR.prev (replacing an older .prev). */
+static enum cr_err set_aside(const struct collect_opts *opts,
+			     const char *dir, const struct collect_ui *ui,
+			     struct cr_error *err)
+{
+	struct stat st;
+	enum cr_err rc;
+
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? CR_OK
+				       : cr_error_errno(err, dir, "cannot use");
+	if (!S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_EUSAGE, dir, -1,
+				    "exists and is not a directory");
+	if (is_empty_dir(dir))
+		return CR_OK;
+	if (!is_run_dir(dir))
+		return cr_error_set(err, CR_EUSAGE, dir, -1,
+				    "exists and is not a covrun run "
+				    "directory; choose another --data-dir");
+	if (opts->force)
+		return cr_rm_rf(dir, err);
+	char *prev = cr_xasprintf("%s.prev", dir);
+	rc = cr_rm_rf(prev, err);
+	if (rc == CR_OK && rename(dir, prev) < 0)
+		rc = cr_error_errno(err, dir, "cannot move earlier run aside");
+	if (rc == CR_OK)
+		ui->note("earlier run moved to '%s'", prev);
+	free(prev);
+	return rc;
+}
+
+static enum cr_err write_counter(const char *dir, struct cr_error *err)
+{
+	char zeros[4096] = { 0 };
+	char *path = cr_path_join(dir, "counter");
+	enum cr_err rc = cr_write_file_atomic(path, zeros, sizeof(zeros), err);
+
+	free(path);
+	return rc;
+}
+
+enum cr_err collect_prepare_dir(const struct collect_opts *opts,
+				char **abs_dir, const struct collect_ui *ui,
+				struct cr_error *err)
+{
+	static const char *const subdirs[] = { "proc", "img", "unattributed" };
+	char *dir = cr_path_absolute(opts->data_dir ? opts->data_dir
+						    : ".covrun");
+	enum cr_err rc = set_aside(opts, dir, ui, err);
+
+	for (size_t i = 0; rc == CR_OK && i < 3; i++) {
+		char *sub = cr_path_join(dir, subdirs[i]);
+		rc = cr_mkdir_p(sub, err);
+		free(sub);
+	}
+	if (rc == CR_OK)
+		rc = write_counter(dir, err);
+	if (rc != CR_OK) {
+		free(dir);
+		return rc;
+	}
+	*abs_dir = dir;
+	return CR_OK;
+}
+
+static void info_args(struct cr_buf *b, const char *key, char *const *argv)
+{
+	for (; argv && *argv; argv++) {
+		cr_buf_addf(b, "%s ", key);
+		for (const char *s = *argv; *s; s++) {
+			unsigned char c = (unsigned char)*s;
+			if (c == '\\')
+				cr_buf_adds(b, "\\\\");
+			else if (c == '\n')
+				cr_buf_adds(b, "\\n");
+			else if (c < 0x20 || c == 0x7f)
+				cr_buf_addf(b, "\\x%02x", c);
+			else
+				cr_buf_addc(b, (char)c);
+		}
+		cr_buf_addc(b, '\n');
+	}
+}
+
+/* run.info: what ran and how it ended (README.md, "Run directory"). */
+static enum cr_err write_run_info(const char *dir, struct collect_job *jobs,
+				  size_t njobs,
+				  const struct collect_result *res,
+				  struct cr_error *err)
+{
+	struct cr_buf b;
+	char *cwd = getcwd(NULL, 0);
+	char *path = cr_path_join(dir, "run.info");
+	enum cr_err rc;
+
+	cr_buf_init(&b);
+	cr_buf_addf(&b, "%s\nstart %lld\ncwd %s\n", COLLECT_RUN_MAGIC,
+		    (long long)res->start_ns, cwd ? cwd : "");
+	for (size_t i = 0; i < njobs; i++) {
+		cr_buf_addf(&b, "job %zu\n", i);
+		info_args(&b, "arg", jobs[i].argv);
+		if (jobs[i].done)
+			cr_buf_addf(&b, "status %d\n", jobs[i].status);
+	}
+	if (res->images)
+		cr_buf_addf(&b, "images %llu\nfinish %lld\n",
+			    (unsigned long long)res->images,
+			    (long long)cr_wall_ns());
+	rc = cr_write_file_atomic(path, b.buf, b.len, err);
+	cr_buf_release(&b);
+	free(path);
+	free(cwd);
+	return rc;
+}
+
+/* ======================= environment =================================== */
+
+static int has_name(const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(entry, name, n) && entry[n] == '=';
+}
+
+/* The environment of the jobs: ours, minus any identity a covrun above us
+ * left, plus the shim (last in LD_PRELOAD: sanitizers want to be first),
+ * the run directory, the image limit and the unattributed GCOV_PREFIX. */
+static char **make_env(const struct collect_opts *opts, const char *dir)
+{
+	size_t n = 0, k = 0;
+	const char *preload = getenv("LD_PRELOAD");
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = cr_xcalloc(n + 8, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *e = environ[i];
+		if (has_name(e, "LD_PRELOAD") || has_name(e, "COVRUN_DIR") ||
+		    has_name(e, "COVRUN_IMAGE") || has_name(e, "GCOV_PREFIX") ||
+		    has_name(e, "COVRUN_MAX_PROCESSES") ||
+		    (opts->label && has_name(e, "COVRUN_LABEL")))
+			continue;
+		env[k++] = cr_xstrdup(e);
+	}
+	if (preload && *preload)
+		env[k++] = cr_xasprintf("LD_PRELOAD=%s:%s", preload,
+					opts->shim);
+	else
+		env[k++] = cr_xasprintf("LD_PRELOAD=%s", opts->shim);
+	env[k++] = cr_xasprintf("COVRUN_DIR=%s", dir);
+	env[k++] = cr_xasprintf("COVRUN_MAX_PROCESSES=%ld",
+				opts->max_processes);
+	env[k++] = cr_xasprintf("GCOV_PREFIX=%s/unattributed/%%p", dir);
+	if (opts->label)
+		env[k++] = cr_xasprintf("COVRUN_LABEL=%s", opts->label);
+	env[k] = NULL;
+	return env;
+}
+
+static void free_env(char **env)
+{
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+}
+
+/* Swap in the job's label, if it has one. */
+static char **job_env(char **env, const struct collect_job *job,
+		      char **label_slot)
+{
+	size_t n = 0;
+	char **out;
+
+	if (!job->label)
+		return env;
+	while (env[n])
+		n++;
+	out = cr_xcalloc(n + 2, sizeof(char *));
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (!has_name(env[i], "COVRUN_LABEL"))
+			out[k++] = env[i];
+	*label_slot = cr_xasprintf("COVRUN_LABEL=%s", job->label);
+	for (n = 0; out[n]; n++)
+		;
+	out[n] = *label_slot;
+	return out;
+}
+
+char *collect_find_shim(struct cr_error *err)
+{
+	static const char *const rel[] = { "../lib/covrun/libcovrun-shim.so" };
+	char exe[PATH_MAX];
+	ssize_t n;
+	const char *over = getenv("COVRUN_SHIM");
+
+	if (over && *over)
+		return access(over, R_OK) == 0
+			       ? cr_path_absolute(over)
+			       : (cr_error_errno(err, over,
+						 "cannot use COVRUN_SHIM"),
+				  NULL);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		cr_error_errno(err, "/proc/self/exe", "cannot find covrun");
+		return NULL;
+	}
+	exe[n] = '\0';
+	char *dir = cr_path_dirname(exe);
+	char *path = cr_path_join(dir, rel[0]);
+	char *abs = cr_path_absolute(path);
+	free(dir);
+	free(path);
+	if (access(abs, R_OK) == 0)
+		return abs;
+	cr_error_set(err, CR_ENOENT, abs, -1,
+		     "the covrun shim is missing (reinstall covrun, or set "
+		     "COVRUN_SHIM to its path)");
+	free(abs);
+	return NULL;
+}
+
+/* ======================= starting jobs ================================= */
+
+/* Start JOB; a failed exec is reported back through a close-on-exec pipe
+ * so that "not found" and "not executable" are told apart. */
+static void start_job(struct collect_job *job, char **env,
+		      const sigset_t *child_mask)
+{
+	int fds[2], e = 0;
+	pid_t pid;
+
+	job->started = 1;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		job->exec_errno = errno;
+		job->done = 1;
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, child_mask, NULL);
+		close(fds[0]);
+		execvpe(job->argv[0], job->argv, env);
+		e = errno;
+		if (write(fds[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		job->exec_errno = errno;
+		job->done = 1;
+		close(fds[0]);
+		return;
+	}
+	job->pid = pid;
+	while (read(fds[0], &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	job->exec_errno = e;
+}
+
+static int status_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 255;
+}
+
+/* ======================= ending a process tree ========================= */
+
+static pid_t read_ppid(const char *pid)
+{
+	char path[64], buf[512];
+	int fd;
+	ssize_t n;
+	char *close_paren;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	if (!close_paren)
+		return -1;
+	return (pid_t)strtol(close_paren + 4, NULL, 10);
+}
+
+struct proc_table {
+	pid_t *pid, *ppid;
+	size_t n, alloc, alloc2;
+};
+
+static void scan_procs(struct proc_table *t)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	t->n = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		pid_t pp = read_ppid(de->d_name);
+		if (pp < 0)
+			continue;
+		CR_GROW(t->pid, t->n + 1, t->alloc);
+		CR_GROW(t->ppid, t->n + 1, t->alloc2);
+		t->pid[t->n] = (pid_t)strtol(de->d_name, NULL, 10);
+		t->ppid[t->n++] = pp;
+	}
+	closedir(d);
+}
+
+/* Send SIG to every descendant of covrun; returns how many there were. */
+static size_t signal_descendants(int sig)
+{
+	struct proc_table t = { 0 };
+	char *mark;
+	size_t count = 0;
+	int changed = 1;
+
+	scan_procs(&t);
+	mark = cr_xcalloc(t.n + 1, 1);
+	while (changed) {
+		changed = 0;
+		for (size_t i = 0; i < t.n; i++) {
+			if (mark[i])
+				continue;
+			int parent_marked = t.ppid[i] == getpid();
+			for (size_t j = 0; !parent_marked && j < t.n; j++)
+				parent_marked = mark[j] &&
+						t.pid[j] == t.ppid[i];
+			if (parent_marked)
+				mark[i] = changed = 1;
+		}
+	}
+	for (size_t i = 0; i < t.n; i++)
+		if (mark[i] && kill(t.pid[i], sig) == 0)
+			count++;
+	free(mark);
+	free(t.pid);
+	free(t.ppid);
+	return count;
+}
+
+/* ======================= the wait loop ================================= */
+
+struct loop {
+	struct collect_job *jobs;
+	size_t njobs, next, running;
+	int parallel;
+	char **env;
+	sigset_t child_mask;
+	volatile uint64_t *counter;
+	long max_images;
+	struct collect_result *res;
+	const struct collect_ui *ui;
+};
+
+static void reap(struct loop *l)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (size_t i = 0; i < l->njobs; i++) {
+			struct collect_job *j = &l->jobs[i];
+			if (j->pid == pid && !j->done) {
+				j->done = 1;
+				j->status = status_code(st);
+				l->running--;
+			}
+		}
+	}
+}
+
+static void start_more(struct loop *l)
+{
+	while (!l->res->stopped && !l->res->interrupted &&
+	       l->next < l->njobs && l->running < (size_t)l->parallel) {
+		struct collect_job *j = &l->jobs[l->next++];
+		char *label = NULL;
+		char **env = job_env(l->env, j, &label);
+		start_job(j, env, &l->child_mask);
+		if (env != l->env)
+			free(env);
+		free(label);
+		if (j->exec_errno) {
+			j->done = 1;
+			j->status = j->exec_errno == ENOENT ? 127 : 126;
+			if (j->pid > 0)
+				waitpid(j->pid, NULL, 0);
+		} else {
+			l->running++;
+		}
+	}
+}
+
+static void check_limit(struct loop *l)
+{
+	uint64_t n = l->counter ? *l->counter : 0;
+
+	if (l->res->stopped || l->max_images <= 0 ||
+	    n <= (uint64_t)l->max_images)
+		return;
+	l->res->stopped = 1;
+	l->ui->warn("more than %ld process images (--max-processes): "
+		    "stopping the run and ending its processes",
+		    l->max_images);
+	for (int pass = 0; pass < 100 && signal_descendants(SIGKILL); pass++) {
+		reap(l);
+		usleep(10000);
+	}
+}
+
+/* One step: wait up to 100 ms for a signal; returns 0 when nothing is left
+ * to wait for (no job to start and no child at all). */
+static int step(struct loop *l, const sigset_t *waitset)
+{
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	siginfo_t info;
+	int sig = sigtimedwait(waitset, &info, &tick);
+
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		l->res->interrupted = sig;
+		for (size_t i = 0; i < l->njobs; i++)
+			if (l->jobs[i].started && !l->jobs[i].done)
+				kill(l->jobs[i].pid, sig);
+		if (l->running == 0)
+			signal_descendants(sig);
+	}
+	reap(l);
+	check_limit(l);
+	start_more(l);
+	if (l->next < l->njobs || l->running)
+		return 1;
+	siginfo_t any;
+	return !(waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		 errno == ECHILD);
+}
+
+static volatile uint64_t *map_counter(const char *dir)
+{
+	char *path = cr_path_join(dir, "counter");
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	void *p = MAP_FAILED;
+
+	free(path);
+	if (fd >= 0) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+	}
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* After the jobs: wait for descendants (daemons) up to the deadline. */
+static void wait_descendants(struct loop *l, const sigset_t *waitset,
+			     double seconds)
+{
+	int64_t deadline = cr_now_ns() + (int64_t)(seconds * 1e9);
+
+	while (step(l, waitset)) {
+		if (cr_now_ns() < deadline)
+			continue;
+		l->res->still_running = signal_descendants(0);
+		return;
+	}
+}
+
+enum cr_err collect_run_jobs(const struct collect_opts *opts,
+			     const char *abs_dir, struct collect_job *jobs,
+			     size_t njobs, int parallel,
+			     const struct collect_ui *ui,
+			     struct collect_result *res,
+			     struct cr_error *err)
+{
+	struct loop l = { jobs, njobs, 0, 0, parallel > 0 ? parallel : 1,
+			  NULL, { { 0 } }, NULL, opts->max_processes, res, ui };
+	sigset_t waitset;
+	enum cr_err rc;
+
+	memset(res, 0, sizeof(*res));
+	res->start_ns = cr_wall_ns();
+	rc = write_run_info(abs_dir, jobs, njobs, res, err);
+	if (rc != CR_OK)
+		return rc;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		return cr_error_errno(err, NULL, "cannot become subreaper");
+	sigemptyset(&waitset);
+	sigaddset(&waitset, SIGCHLD);
+	sigaddset(&waitset, SIGINT);
+	sigaddset(&waitset, SIGTERM);
+	sigaddset(&waitset, SIGHUP);
+	sigprocmask(SIG_BLOCK, &waitset, &l.child_mask);
+	l.env = make_env(opts, abs_dir);
+	l.counter = map_counter(abs_dir);
+	start_more(&l);
+	while (l.next < l.njobs || l.running)
+		step(&l, &waitset);
+	wait_descendants(&l, &waitset, opts->wait_descendants);
+	res->images = l.counter ? *l.counter : 0;
+	free_env(l.env);
+	sigprocmask(SIG_SETMASK, &l.child_mask, NULL);
+	if (l.counter)
+		munmap((void *)l.counter, 4096);
+	return write_run_info(abs_dir, jobs, njobs, res, err);
+}
