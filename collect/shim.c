@@ -822,13 +822,19 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 
 #else /* COVRUN_RUNTIME: link with -Wl,--wrap=_exit */
 
-extern void __real__exit(int) __attribute__((weak, noreturn));
+/* Linking this object pulls libc's pthread code into a static program,
+ * which makes libgcov believe threads are active; its __gcov_fork then
+ * calls pthread_mutex_init through a weak reference that a static link
+ * leaves null unless something references it for real. */
+__attribute__((used)) static void *const keep_pthread[] = {
+	(void *)pthread_mutex_init, (void *)pthread_mutex_lock,
+	(void *)pthread_mutex_unlock
+};
 
 SHIM_EXPORT void __wrap__exit(int status)
 {
+	real_calls_init();
 	finish_image(END__EXIT, status);
-	if (__real__exit)
-		__real__exit(status);
 	real.exit_(status);
 }
 

@@ -1,0 +1,395 @@
+# SPDX-License-Identifier: MIT
+"""tests/collect/test_collect.py: every way a process starts and ends.
+
+Each test builds tests/collect/fixtures/forks.c (and helper.c) with
+--coverage, runs one mode under covrun, and checks the process records and
+per-image counts.  Expected counts come from the fixture's control flow:
+CHILD_CALLS = 3 calls of child_work() in a child, PRE_CALLS = 5 of
+pre_work() before a fork, one parent_work() in the parent at the end,
+"helper N" calls helper_work() N times.  Counts are read with gcov.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+
+CHILD_CALLS = 3
+PRE_CALLS = 5
+
+
+def build(t):
+    t.cc("helper", ["helper.c"])
+    t.cc("nocov.o", ["nocov.c"], flags=["-c"], coverage=False)
+    return t.cc("forks", ["forks.c"], flags=["nocov.o", "-pthread"])
+
+
+def one(recs, **want):
+    found = [r for r in recs if all(r.get(k) == v for k, v in want.items())]
+    eq(len(found), 1, "images matching %r" % want)
+    return found[0]
+
+
+def fork_case(t, mode, end):
+    """Run MODE: the root forks one child that calls child_work()
+    CHILD_CALLS times and ends as END says."""
+    build(t)
+    t.covrun("./forks", mode, check_rc=0)
+    recs = t.records()
+    eq(len(recs), 2, "images")
+    root = one(recs, how="root")
+    child = one(recs, how="fork")
+    eq(root["role"], "root", "root role")
+    eq(root["end"], "exit 0", "root end")
+    eq(child["parent"], root["id"], "child's parent")
+    eq(child["role"], "child", "child role")
+    eq(child["end"], end, "child end")
+    eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS,
+       "child_work in child image")
+    eq(t.fn_count(child["id"], "parent_work"), 0, "parent_work in child")
+    # The child's copy of the parent's counters was reset at fork.
+    eq(t.fn_count(child["id"], "main"), 0, "main entries in child")
+    eq(t.fn_count(root["id"], "child_work"), 0, "child_work in root")
+    eq(t.fn_count(root["id"], "parent_work"), 1, "parent_work in root")
+    eq(t.fn_count(root["id"], "main"), 1, "main in root")
+    return root, child
+
+
+def test_fork_return(t):
+    fork_case(t, "return", "exit 0")
+
+
+def test_fork_exit_underscore(t):
+    fork_case(t, "_exit", "_exit 7")
+
+
+def test_fork_abort(t):
+    fork_case(t, "abort", "signal 6")
+
+
+def test_fork_sigterm(t):
+    fork_case(t, "sigterm", "signal 15")
+
+
+def test_fork_sigint(t):
+    fork_case(t, "sigint", "signal 2")
+
+
+def test_fork_sigkill(t):
+    build(t)
+    p = t.covrun("./forks", "sigkill", check_rc=0)
+    recs = t.records()
+    child = one(recs, how="fork")
+    check("end" not in child, "a SIGKILLed child has no end")
+    eq(t.image_gcda(child["id"]), {}, "gcda of the killed child")
+    check("image %s (pid %s: ./forks sigkill) ended without a trace"
+          % (child["id"], child["pid"]) in p.stderr,
+          "warning naming the killed child")
+
+
+def test_vfork_exec(t):
+    build(t)
+    t.covrun("./forks", "vfork", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 3, "images")
+    root = one(recs, how="root")
+    pre = one(recs, how="fork")
+    helper = one(recs, how="exec")
+    eq(pre["parent"], root["id"], "vfork child's parent")
+    eq(helper["parent"], pre["id"], "exec'd image's parent")
+    eq(helper["pid"], pre["pid"], "exec keeps the pid")
+    eq(helper["role"], "child", "helper role")
+    eq(os.path.basename(helper["exe"]), "helper", "helper exe")
+    # The parent's counts after the vfork are not lost and not filed
+    # under the child.
+    eq(t.fn_count(root["id"], "pre_work"), 2, "pre_work in root")
+    eq(t.fn_count(root["id"], "after_vfork_work"), 1, "after vfork")
+    eq(t.fn_count(root["id"], "parent_work"), 1, "parent_work in root")
+    for fn in ("pre_work", "after_vfork_work", "parent_work", "main"):
+        eq(t.fn_count(pre["id"], fn), 0, fn + " in the vfork child")
+    eq(t.fn_count(helper["id"], "helper_work"), 4, "helper_work")
+
+
+def test_uninstrumented_fork(t):
+    build(t)
+    t.covrun("./forks", "uninstrumented-fork", check_rc=0)
+    recs = t.records()
+    root = one(recs, how="root")
+    child = one(recs, how="fork")
+    eq(t.fn_count(root["id"], "pre_work"), PRE_CALLS, "pre_work in root")
+    eq(t.fn_count(child["id"], "pre_work"), 0, "pre_work in child")
+    eq(t.fn_count(child["id"], "child_work"), 1, "child_work in child")
+    eq(t.fn_count(child["id"], "main"), 0, "main in child")
+
+
+def helper_counts(t, recs):
+    out = []
+    for r in recs:
+        if os.path.basename(r["exe"]) == "helper":
+            out.append(t.fn_count(r["id"], "helper_work"))
+    return sorted(out)
+
+
+def ancestors(recs, rec):
+    by_id = {r["id"]: r for r in recs}
+    chain = []
+    while rec["parent"] in by_id:
+        rec = by_id[rec["parent"]]
+        chain.append(rec)
+    return chain
+
+
+def test_spawn_family(t):
+    build(t)
+    t.covrun("./forks", "spawn", check_rc=0)
+    recs = t.records()
+    root = one(recs, how="root")
+    eq(helper_counts(t, recs), [2, 3, 5, 6], "helper_work per helper image")
+    for r in recs:
+        if r is root:
+            continue
+        eq(r["role"], "child", "role of %s" % r["exe"])
+        check(root in ancestors(recs, r), "%s descends from the root"
+              % r["id"])
+    spawned = [r for r in recs if r["how"] == "spawn"]
+    check(spawned, "posix_spawn/system/popen images are 'spawn'")
+    eq(t.fn_count(root["id"], "parent_work"), 1, "parent_work in root")
+
+
+def test_scrubbed_environment(t):
+    build(t)
+    p = t.covrun("./forks", "scrub", check_rc=0)
+    recs = t.records()
+    eq(helper_counts(t, recs), [7, 8, 9], "helper_work per helper image")
+    eq(t.stray_gcda(), [], "gcda written into the build tree")
+    check("outside the run directory" not in p.stderr, "no stray warning")
+
+
+def test_stray_gcda_warning(t):
+    """A gcda written next to its gcno during the run is reported."""
+    build(t)
+    p = t.covrun("./forks", "stray", check_rc=0)
+    stray = os.path.join(t.dir, "helper.gcda")
+    check(os.path.exists(stray), "the raw exec wrote into the build tree")
+    # covrun knows the directory from forks.gcda of the root image.
+    check("'%s' was written outside the run directory" % stray in p.stderr,
+          "warning names the stray gcda")
+
+
+def test_daemon(t):
+    build(t)
+    start = time.monotonic()
+    t.covrun("./forks", "daemon", check_rc=0)
+    check(time.monotonic() - start >= 0.3, "covrun waited for the daemon")
+    recs = t.records()
+    root = one(recs, how="root")
+    d = [r for r in recs if len(ancestors(recs, r)) == 2]
+    eq(len(d), 1, "grandchild images")
+    eq(d[0]["end"], "exit 0", "daemon end")
+    eq(t.fn_count(d[0]["id"], "daemon_work"), 1, "daemon_work")
+    eq(t.fn_count(root["id"], "daemon_work"), 0, "daemon_work in root")
+
+
+def test_preload_replaced(t):
+    build(t)
+    other = t.cc("libother.so", ["other.c"], flags=["-shared", "-fPIC"],
+                 coverage=False)
+    p = t.covrun("./forks", "preload", other, check_rc=0)
+    recs = t.records()
+    # Through system() and execve the shim is put back: attributed.
+    eq(helper_counts(t, recs), [2, 3], "attributed helper images")
+    # The raw execve bypassed libc: its data is unattributed, and in no
+    # other image's directory.
+    un = os.path.join(t.data, "unattributed")
+    dirs = os.listdir(un)
+    eq(len(dirs), 1, "unattributed processes")
+    gc = [os.path.join(dp, f) for dp, _, fs in os.walk(un) for f in fs]
+    eq([os.path.basename(g) for g in gc], ["helper.gcda"], "unattributed")
+    for r in recs:
+        for orig in t.image_gcda(r["id"]):
+            if orig.endswith("/helper.gcda"):
+                eq(os.path.basename(r["exe"]), "helper",
+                   "image holding helper.gcda")
+    check("without the covrun shim" in p.stderr, "unattributed warning")
+
+
+def test_threads_race(t):
+    build(t)
+    t.covrun("./forks", "threads", check_rc=0)
+    root = one(t.records(), how="root")
+    n = t.fn_count(root["id"], "thread_work")
+    check(0 < n <= 4 * 200000, "thread_work count %d in range" % n)
+    eq(t.fn_count(root["id"], "parent_work"), 1, "parent_work")
+
+
+def test_thread_fork(t):
+    build(t)
+    t.covrun("./forks", "thread-fork", check_rc=0)
+    recs = t.records()
+    root = one(recs, how="root")
+    kids = [r for r in recs if r["how"] == "fork"]
+    eq(len(kids), 3, "fork children")
+    for k in kids:
+        eq(t.fn_count(k["id"], "child_work"), CHILD_CALLS, "child_work")
+        eq(t.fn_count(k["id"], "thread_work"), 0, "thread_work in child")
+        eq(k["end"], "_exit 0", "child end")
+    check(t.fn_count(root["id"], "thread_work") > 0, "threads in root")
+
+
+def test_static_runtime(t):
+    build(t)
+    rt = os.path.join(os.path.dirname(os.path.dirname(COVRUN)), "lib",
+                      "covrun", "covrun-rt.o")
+    t.cc("static_forks", ["forks.c"],
+         flags=["nocov.o", rt, "-static", "-pthread", "-Wl,--wrap=_exit"])
+    t.covrun("./static_forks", "_exit", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 2, "images")
+    root = one(recs, how="root")
+    child = one(recs, how="fork")
+    eq(child["end"], "_exit 7", "child end")
+    eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "child_work")
+    eq(t.fn_count(child["id"], "main"), 0, "main in child")
+    eq(t.fn_count(root["id"], "parent_work"), 1, "parent_work")
+
+
+def test_fork_bomb(t):
+    build(t)
+    start = time.monotonic()
+    p = t.covrun("--max-processes", "40", "./forks", "bomb", timeout=60)
+    eq(p.returncode, 124, "exit status of a stopped run")
+    check("more than 40 process images" in p.stderr, "message")
+    check(time.monotonic() - start < 30, "stopped promptly")
+    check(len(t.records()) <= 40, "records of images over the limit")
+    out = subprocess.run(["pgrep", "-f", os.path.join(t.dir, "forks")],
+                         stdout=subprocess.PIPE)
+    eq(out.stdout, b"", "fork bomb processes left")
+
+
+def test_tree(t):
+    build(t)
+    t.covrun("./forks", "spawn", check_rc=0)
+    p = t.covrun("tree", "--json", t.data, check_rc=0, data=False)
+    import json
+    doc = json.loads(p.stdout)
+    recs = t.records()
+    eq(sorted((x["id"], x["parent"]) for x in doc["processes"]),
+       sorted((r["id"], r["parent"]) for r in recs), "tree links")
+    p = t.covrun("tree", t.data, check_rc=0, data=False)
+    for r in recs:
+        check(r["id"] in p.stdout, "text tree shows " + r["id"])
+
+
+def test_bad_command(t):
+    p = t.covrun("./does-not-exist")
+    eq(p.returncode, 127, "status for a missing command")
+    check("cannot run './does-not-exist'" in p.stderr, "message")
+    with open(os.path.join(t.dir, "plain.txt"), "w") as f:
+        f.write("not a program\n")
+    p = t.covrun("./plain.txt")
+    eq(p.returncode, 126, "status for a non-executable")
+    check("cannot run './plain.txt': Permission denied" in p.stderr,
+          "message")
+
+
+def test_bad_data_dir(t):
+    build(t)
+    p = t.covrun("run", "--data-dir", "/proc/covrun-test", "./forks",
+                 "return", data=False)
+    eq(p.returncode, 125, "status for an unwritable data dir")
+    check("'/proc/covrun-test" in p.stderr, "message names the directory")
+    other = os.path.join(t.dir, "mine")
+    os.makedirs(other)
+    with open(os.path.join(other, "keep.txt"), "w") as f:
+        f.write("user data\n")
+    p = t.covrun("run", "--data-dir", other, "./forks", "return",
+                 data=False)
+    eq(p.returncode, 125, "status for a foreign directory")
+    check("is not a covrun run directory" in p.stderr, "message")
+    check(os.path.exists(os.path.join(other, "keep.txt")), "data kept")
+
+
+def test_earlier_run_moved_aside(t):
+    build(t)
+    cmd = ["run", "--data-dir", t.data, "./forks", "return"]
+    t.covrun(*cmd, check_rc=0, data=False)
+    first = {r["id"] for r in t.records()}
+    p = t.covrun(*cmd, check_rc=0, data=False)
+    check("earlier run moved to" in p.stderr, "note")
+    second = {r["id"] for r in t.records()}
+    check(not (first & second), "runs are never mixed")
+    prev = os.listdir(os.path.join(t.data + ".prev", "proc"))
+    eq(sorted(x[:-4] for x in prev if x.endswith(".rec")), sorted(first),
+       "earlier run kept in .prev")
+
+
+def test_missing_shim(t):
+    bindir = os.path.join(t.dir, "bin")
+    os.makedirs(bindir)
+    lone = os.path.join(bindir, "covrun")
+    subprocess.run(["cp", COVRUN, lone], check=True)
+    env = dict(os.environ)
+    env.pop("COVRUN_SHIM", None)
+    p = subprocess.run([lone, "true"], cwd=t.dir, env=env,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    eq(p.returncode, 125, "status without the shim")
+    check("libcovrun-shim.so" in p.stderr and "missing" in p.stderr,
+          "message names the shim: " + p.stderr)
+
+
+def test_interrupt(t):
+    build(t)
+    proc = subprocess.Popen([COVRUN, "--data-dir", t.data, "--force",
+                             "./forks", "sleep"], cwd=t.dir,
+                            stderr=subprocess.PIPE,
+                            universal_newlines=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not t.records():
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    sys.stderr.write(err)
+    eq(proc.returncode, 128 + signal.SIGINT, "status after Ctrl-C")
+    check("interrupted" in err, "message")
+    root = one(t.records(), how="root")
+    eq(root["end"], "signal 2", "root end")
+    eq(t.fn_count(root["id"], "pre_work"), 1, "counts kept")
+
+
+def test_dir_mode(t):
+    build(t)
+    tests = os.path.join(t.dir, "tests")
+    os.makedirs(tests)
+    for name, body in (("b-fails", "./helper 2\nexit 3\n"),
+                       ("a-ok", "./helper 1\n"),
+                       ("c-ok", "./helper 4\n")):
+        path = os.path.join(tests, name)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\ncd %s\n%s" % (t.dir, body))
+        os.chmod(path, 0o755)
+    with open(os.path.join(tests, "README"), "w") as f:
+        f.write("not executable: skipped\n")
+    for jobs in ("1", "2"):
+        p = t.covrun("-j", jobs, "tests")
+        eq(p.returncode, 3, "status of DIR mode with a failing test")
+        check("test '%s/b-fails' failed with status 3" % "tests"
+              in p.stderr, "failing test named: " + p.stderr)
+        recs = t.records()
+        roots = [r for r in recs if r["role"] == "root"]
+        eq(sorted({r["label"] for r in roots}), ["a-ok", "b-fails", "c-ok"],
+           "one root per test, labelled")
+        helpers = {r["label"]: t.fn_count(r["id"], "helper_work")
+                   for r in recs if r["exe"].endswith("/helper")}
+        eq(helpers, {"a-ok": 1, "b-fails": 2, "c-ok": 4}, "helper counts")
+
+
+TESTS = {name[5:]: fn for name, fn in list(globals().items())
+         if name.startswith("test_")}
+
+if __name__ == "__main__":
+    main(TESTS)

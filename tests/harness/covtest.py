@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: MIT
+"""tests/harness/covtest.py: what every covrun end-to-end test shares.
+
+A test builds small fixture programs with --coverage into a fresh work
+directory, runs covrun on them, then checks process records and per-image
+counts.  Counts are read with gcov itself (gcov --json-format on each
+image's gcda, next to the object's gcno), never with covrun's own reader,
+so a test compares covrun's collection against the gcc toolchain's oracle.
+
+Environment (set by ctest, see tests/collect/CMakeLists.txt):
+  COVRUN      path of the covrun binary under test
+  COVRUN_WORK directory for work trees (one subdirectory per test)
+  COVRUN_SRC  the source tree's tests/ directory
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+COVRUN = os.environ.get("COVRUN", "covrun")
+WORK = os.environ.get("COVRUN_WORK", tempfile.gettempdir())
+SRC = os.environ.get("COVRUN_SRC", os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CC = os.environ.get("CC", "gcc")
+GCOV = os.environ.get("GCOV", "gcov")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Failure("%s: got %r, want %r" % (what, got, want))
+
+
+def parse_record(text):
+    """Parse a covrun process record (format in README.md)."""
+    lines = text.split("\n")
+    if lines[0] != "covrun-record 1":
+        raise Failure("not a record: %r" % lines[0])
+    rec = {"argv": []}
+    for line in lines[1:]:
+        if not line:
+            continue
+        key, _, val = line.partition(" ")
+        val = (val.replace("\\n", "\n").replace("\\t", "\t")
+               .replace("\\\\", "\\"))
+        if key == "arg":
+            rec["argv"].append(val)
+        else:
+            rec[key] = val
+    return rec
+
+
+class Case:
+    """One test's work tree: fixtures, a run directory, oracles."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = os.path.join(WORK, name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.data = os.path.join(self.dir, ".covrun")
+
+    def fixture(self, name):
+        return os.path.join(SRC, "collect", "fixtures", name)
+
+    def cc(self, out, srcs, flags=(), coverage=True, cc=None):
+        """Compile SRCS (fixture names or paths) into OUT in the work
+        tree; returns the absolute output path."""
+        paths = [s if os.path.isabs(s) else self.fixture(s) for s in srcs]
+        # Copy sources into the work tree so gcno/gcda live there.
+        local = []
+        for p in paths:
+            dst = os.path.join(self.dir, os.path.basename(p))
+            if not os.path.exists(dst):
+                shutil.copy(p, dst)
+            local.append(os.path.basename(p))
+        cmd = [cc or CC, "-O0", "-g", "-o", out] + local + list(flags)
+        if coverage:
+            cmd.insert(1, "--coverage")
+        subprocess.run(cmd, cwd=self.dir, check=True)
+        return os.path.join(self.dir, out)
+
+    def covrun(self, *args, timeout=120, env=None, check_rc=None,
+               data=True):
+        """Run covrun with ARGS in the work tree; returns the
+        CompletedProcess (stdout/stderr as text)."""
+        cmd = [COVRUN]
+        if args and args[0] in ("run", "tree", "merge", "report"):
+            cmd.append(args[0])
+            args = args[1:]
+            if cmd[-1] == "run" and data:
+                cmd += ["--data-dir", self.data, "--force"]
+        elif data:
+            cmd += ["--data-dir", self.data, "--force"]
+        cmd += list(args)
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        p = subprocess.run(cmd, cwd=self.dir, env=e, timeout=timeout,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        sys.stdout.write(p.stdout)
+        sys.stderr.write(p.stderr)
+        if check_rc is not None:
+            eq(p.returncode, check_rc, "covrun exit status")
+        return p
+
+    def records(self):
+        """Every process record of the run, as dicts, by start time."""
+        recs = []
+        for path in glob.glob(os.path.join(self.data, "proc", "*.rec")):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                recs.append(parse_record(f.read()))
+        recs.sort(key=lambda r: int(r["start"]))
+        return recs
+
+    def by_exe(self, exe_name):
+        return [r for r in self.records()
+                if os.path.basename(r["exe"]) == exe_name]
+
+    def image_gcda(self, image_id):
+        """Map original gcda path -> path of the image's copy."""
+        root = os.path.join(self.data, "img", image_id)
+        out = {}
+        for p in glob.glob(os.path.join(root, "**", "*.gcda"),
+                           recursive=True):
+            out["/" + os.path.relpath(p, root)] = p
+        return out
+
+    def counts(self, image_id):
+        """gcov's view of one image: {'functions': {name: count},
+        'lines': {(file basename, line): count}}; empty when the image
+        wrote no data."""
+        funcs, lines = {}, {}
+        for orig, copy in self.image_gcda(image_id).items():
+            doc = gcov_json(copy, orig[:-5] + ".gcno")
+            for f in doc["files"]:
+                base = os.path.basename(f["file"])
+                for fn in f["functions"]:
+                    funcs[fn["name"]] = (funcs.get(fn["name"], 0) +
+                                         fn["execution_count"])
+                for ln in f["lines"]:
+                    key = (base, ln["line_number"])
+                    lines[key] = lines.get(key, 0) + ln["count"]
+        return {"functions": funcs, "lines": lines}
+
+    def fn_count(self, image_id, name):
+        return self.counts(image_id)["functions"].get(name, 0)
+
+    def stray_gcda(self):
+        """gcda files written in the work tree itself (outside runs)."""
+        return sorted(p for p in glob.glob(os.path.join(self.dir, "*.gcda")))
+
+
+def gcov_json(gcda, gcno):
+    """Run gcov on GCDA with GCNO beside it; returns the parsed JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = os.path.splitext(os.path.basename(gcda))[0]
+        shutil.copy(gcda, os.path.join(tmp, base + ".gcda"))
+        os.symlink(gcno, os.path.join(tmp, base + ".gcno"))
+        p = subprocess.run([GCOV, "-b", "--json-format", "--stdout",
+                            base + ".gcda"], cwd=tmp, check=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        return json.loads(p.stdout.splitlines()[0])
+
+
+def main(tests):
+    """Run the test named on the command line (ctest runs one each)."""
+    if len(sys.argv) != 2 or sys.argv[1] not in tests:
+        print("usage: %s TEST\ntests: %s" % (sys.argv[0],
+                                             " ".join(sorted(tests))))
+        sys.exit(2)
+    name = sys.argv[1]
+    try:
+        tests[name](Case(name))
+    except Failure as e:
+        print("FAIL: %s: %s" % (name, e))
+        sys.exit(1)
+    print("PASS: %s" % name)
