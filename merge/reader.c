@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT
+ * merge/reader.c: read-only file mappings and the bounded byte reader.
+ *
+ * gcno and gcda files are mapped read-only and parsed in place.  Every
+ * integer is loaded with memcpy (GCC >= 12 files are not word-aligned after
+ * their first string) and byte-swapped for big-endian files.  Reads past
+ * the current limit (the file end or the end of the record being parsed)
+ * raise a sticky CR_ECORRUPT error naming the file and the byte offset, so
+ * record loops test the flag once.  Interface: merge/internal.h.
+ */
+#include "merge/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum cr_err cr_map_open(const char *path, struct cr_map *map,
+			struct cr_error *err)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	map->data = NULL;
+	map->size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_error_errno(err, path, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		enum cr_err e = cr_error_errno(err, path, "cannot stat '%s'",
+					       path);
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cr_error_set(err, CR_EIO, path, -1,
+				    "'%s' is not a regular file", path);
+	}
+	if ((size_t)st.st_size > GCOV_MAX_FILE) {
+		close(fd);
+		return cr_error_set(err, CR_ECORRUPT, path, -1,
+				    "'%s' is too large (%lld bytes)", path,
+				    (long long)st.st_size);
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return CR_OK;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		enum cr_err e = cr_error_errno(err, path, "cannot map '%s'",
+					       path);
+		close(fd);
+		return e;
+	}
+	close(fd);
+	map->data = p;
+	map->size = (size_t)st.st_size;
+	return CR_OK;
+}
+
+void cr_map_close(struct cr_map *map)
+{
+	if (map->data)
+		munmap((void *)map->data, map->size);
+	map->data = NULL;
+	map->size = 0;
+}
+
+void reader_init(struct reader *r, const unsigned char *data, size_t size,
+		 const char *path, struct cr_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->base = data;
+	r->size = size;
+	r->path = path;
+	r->err = err;
+}
+
+void reader_fail(struct reader *r, size_t offset, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (r->failed)
+		return;
+	r->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cr_error_set(r->err, CR_ECORRUPT, r->path, (long long)offset,
+		     "cannot read '%s': %s at byte %zu", r->path, msg,
+		     offset);
+}
+
+static uint32_t bswap32(uint32_t v)
+{
+	return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) |
+	       (v << 24);
+}
+
+uint32_t reader_u32(struct reader *r)
+{
+	uint32_t v;
+
+	if (r->failed)
+		return 0;
+	if (r->pos > r->size || r->size - r->pos < 4) {
+		reader_fail(r, r->pos, "truncated");
+		return 0;
+	}
+	memcpy(&v, r->base + r->pos, 4);
+	r->pos += 4;
+	return r->swap ? bswap32(v) : v;
+}
+
+int64_t reader_i64(struct reader *r)
+{
+	uint64_t lo = reader_u32(r);
+	uint64_t hi = reader_u32(r);
+
+	return (int64_t)(lo | (hi << 32));
+}
+
+const char *reader_string(struct reader *r)
+{
+	uint32_t n = reader_u32(r);
+	size_t start = r->pos, bytes;
+	const char *s;
+
+	if (r->failed || n == 0)
+		return NULL;
+	bytes = r->byte_lengths ? (size_t)n : (size_t)n * 4;
+	if (bytes > r->size - r->pos) {
+		reader_fail(r, start - 4, "string of %zu bytes overruns",
+			    bytes);
+		return NULL;
+	}
+	s = (const char *)r->base + start;
+	if (!memchr(s, '\0', bytes)) {
+		reader_fail(r, start - 4, "unterminated string");
+		return NULL;
+	}
+	r->pos += bytes;
+	return s;
+}
+
+size_t reader_length_bytes(const struct reader *r, uint32_t len)
+{
+	return r->byte_lengths ? (size_t)len : (size_t)len * 4;
+}
+
+int gcov_flavor_of(uint32_t v)
+{
+	unsigned c0 = v >> 24, c1 = (v >> 16) & 0xff, c2 = (v >> 8) & 0xff;
+
+	if (c0 == '4' && c1 == '0' && c2 == '8')
+		return GCOV_CLANG;
+	if (c0 == 'B' && c1 == '1' && c2 >= '0' && c2 <= '9')
+		return GCOV_GCC11;
+	if (c0 == 'B' && c1 == '2' && c2 >= '0' && c2 <= '9')
+		return GCOV_GCC12;
+	return 0;
+}
+
+void gcov_version_text(uint32_t v, char buf[5])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned c = (v >> (24 - 8 * i)) & 0xff;
+		buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	buf[4] = '\0';
+}

@@ -1,0 +1,19 @@
+/* Corpus: the non-linear case of gcov-format.md §6 (a loop on one line). */
+#include <stdio.h>
+
+static int hop(int from_b, int n)
+{
+	int s = 0;
+	if (from_b) goto B;
+	A: s++; if (n-- > 0) goto B; else goto out; B: s += 2; if (n-- > 0) goto A;
+out:
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argv;
+	printf("%d\n", hop(argc > 1, argc));
+	printf("%d\n", hop(argc <= 1, 1));
+	return 0;
+}
