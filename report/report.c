@@ -1,9 +1,345 @@
 /* SPDX-License-Identifier: MIT
- * report/report.c: totals over the data model, shared by every writer.
+ * report/report.c: selection, attribution and totals shared by every
+ * writer (interface: report/report.h).
+ *
+ * Parts:
+ *   - counts and marks: reading a view of the model, root / child-only /
+ *     not covered
+ *   - selection: --root, --filter, --exclude, system headers, exclusion
+ *     markers
+ *   - totals and thresholds
+ *   - report_write_all: the one call the CLI makes
  */
-#include "report/report.h"
+#define _GNU_SOURCE
+#include "report/internal.h"
 
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* ---- counts and marks -------------------------------------------------- */
+
+int64_t rp_line_count(const struct cov_model *m, const struct cov_file *f,
+		      uint32_t view, uint32_t l)
+{
+	if (view >= m->nviews)
+		return 0;
+	return f->views[view].line[l];
+}
+
+int64_t rp_branch_count(const struct cov_model *m, const struct cov_file *f,
+			uint32_t view, uint32_t b)
+{
+	if (view >= m->nviews)
+		return 0;
+	return f->views[view].branch[b];
+}
+
+int64_t rp_function_count(const struct cov_model *m,
+			  const struct cov_file *f, uint32_t view,
+			  uint32_t fn)
+{
+	if (view >= m->nviews)
+		return 0;
+	return f->views[view].function[fn];
+}
+
+enum report_mark rp_mark(int64_t all, int64_t root, int64_t child)
+{
+	if (root > 0)
+		return REPORT_MARK_ROOT;
+	if (child > 0)
+		return REPORT_MARK_CHILD;
+	/* all > 0 with neither: only when views disagree; call it root */
+	return all > 0 ? REPORT_MARK_ROOT : REPORT_MARK_NONE;
+}
+
+enum report_mark report_line_mark(const struct cov_model *m,
+				  const struct cov_file *f, uint32_t l)
+{
+	return rp_mark(rp_line_count(m, f, COV_VIEW_ALL, l),
+		       rp_line_count(m, f, COV_VIEW_ROOT, l),
+		       rp_line_count(m, f, COV_VIEW_CHILD, l));
+}
+
+enum report_mark report_branch_mark(const struct cov_model *m,
+				    const struct cov_file *f, uint32_t b)
+{
+	return rp_mark(rp_branch_count(m, f, COV_VIEW_ALL, b),
+		       rp_branch_count(m, f, COV_VIEW_ROOT, b),
+		       rp_branch_count(m, f, COV_VIEW_CHILD, b));
+}
+
+enum report_mark report_function_mark(const struct cov_model *m,
+				      const struct cov_file *f, uint32_t fn)
+{
+	return rp_mark(rp_function_count(m, f, COV_VIEW_ALL, fn),
+		       rp_function_count(m, f, COV_VIEW_ROOT, fn),
+		       rp_function_count(m, f, COV_VIEW_CHILD, fn));
+}
+
+void report_opts_init(struct report_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->fail_under_line = -1;
+	opts->fail_under_branch = -1;
+	opts->fail_under_function = -1;
+}
+
+/* ---- selection --------------------------------------------------------- */
+
+static const char *const system_prefixes[] = {
+	"/usr/include/", "/usr/local/include/", "/usr/lib/", "/usr/lib64/",
+	"/usr/libexec/", "/usr/share/", "/opt/rh/", "<built-in>",
+};
+
+static int is_system(const char *path)
+{
+	for (size_t i = 0; i < sizeof(system_prefixes) /
+			       sizeof(system_prefixes[0]); i++)
+		if (!strncmp(path, system_prefixes[i],
+			     strlen(system_prefixes[i])))
+			return 1;
+	return 0;
+}
+
+/* PATH relative to ROOT when under it, else a copy of PATH. */
+static char *relative_to(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return cr_xstrdup(path[0] == '/' ? path + 1 : path);
+	if (!strncmp(path, root, n) && path[n] == '/' && path[n + 1])
+		return cr_xstrdup(path + n + 1);
+	return cr_xstrdup(path);
+}
+
+static int is_under(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return path[0] == '/';
+	return !strncmp(path, root, n) && path[n] == '/';
+}
+
+static int compile_all(const char *const *pats, size_t n, regex_t *out,
+		       const char *opt, struct cr_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = regcomp(&out[i], pats[i], REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[256];
+			regerror(rc, &out[i], msg, sizeof(msg));
+			for (size_t j = 0; j < i; j++)
+				regfree(&out[j]);
+			cr_error_set(err, CR_EUSAGE, NULL, -1,
+				     "bad regular expression '%s' for %s: %s",
+				     pats[i], opt, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int match_any(const regex_t *re, size_t n, const char *rel,
+		     const char *abs)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!regexec(&re[i], rel, 0, NULL, 0) ||
+		    !regexec(&re[i], abs, 0, NULL, 0))
+			return 1;
+	return 0;
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+	const struct report_file *x = a, *y = b;
+
+	return strcmp(x->rel, y->rel);
+}
+
+/* Is there a marker "<KIND>_EXCL_<WHAT>" (KIND one of LCOV, GCOVR,
+ * COVRUN) in LINE?  Returns a bit set of the markers found. */
+enum marker {
+	M_LINE = 1 << 0,
+	M_START = 1 << 1,
+	M_STOP = 1 << 2,
+	M_BR_LINE = 1 << 3,
+	M_BR_START = 1 << 4,
+	M_BR_STOP = 1 << 5,
+};
+
+static unsigned markers_in(const char *s, size_t len)
+{
+	unsigned found = 0;
+	const char *end = s + len;
+
+	for (const char *p = s;
+	     (p = memmem(p, (size_t)(end - p), "_EXCL_", 6)) != NULL;
+	     p += 6) {
+		size_t before = (size_t)(p - s);
+		int kind = (before >= 4 && !memcmp(p - 4, "LCOV", 4)) ||
+			   (before >= 5 && !memcmp(p - 5, "GCOVR", 5)) ||
+			   (before >= 6 && !memcmp(p - 6, "COVRUN", 6));
+		if (!kind)
+			continue;
+		const char *w = p + 6;
+		size_t left = (size_t)(end - w);
+		int br = 0;
+		if (left >= 3 && !memcmp(w, "BR_", 3)) {
+			br = 1;
+			w += 3;
+			left -= 3;
+		}
+		if (left >= 4 && !memcmp(w, "LINE", 4))
+			found |= br ? M_BR_LINE : M_LINE;
+		else if (left >= 5 && !memcmp(w, "START", 5))
+			found |= br ? M_BR_START : M_START;
+		else if (left >= 4 && !memcmp(w, "STOP", 4))
+			found |= br ? M_BR_STOP : M_STOP;
+	}
+	return found;
+}
+
+unsigned report_apply_markers(struct cov_file *file, const char *src,
+			      size_t len)
+{
+	unsigned nmarkers = 0;
+	int in_region = 0, in_br_region = 0;
+	uint32_t lineno = 0, li = 0;
+	const char *p = src, *end = src + len;
+
+	/* Fast path: no marker anywhere. */
+	if (!memmem(src, len, "_EXCL_", 6))
+		return 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		unsigned m = markers_in(p, n);
+		int ex_line, ex_br;
+
+		lineno++;
+		if (m)
+			nmarkers++;
+		if (m & M_START)
+			in_region = 1;
+		if (m & M_BR_START)
+			in_br_region = 1;
+		ex_line = in_region || (m & M_LINE);
+		ex_br = ex_line || in_br_region || (m & M_BR_LINE);
+		if (m & M_STOP)
+			in_region = 0;
+		if (m & M_BR_STOP)
+			in_br_region = 0;
+
+		while (li < file->nlines && file->lines[li].line < lineno)
+			li++;
+		if (li < file->nlines && file->lines[li].line == lineno) {
+			struct cov_line *cl = &file->lines[li];
+			if (ex_line)
+				cl->excluded = 1;
+			if (ex_br)
+				for (uint32_t b = 0; b < cl->nbranches; b++)
+					file->branches[cl->first_branch + b]
+						.excluded = 1;
+		}
+		if (ex_line)
+			for (uint32_t fn = 0; fn < file->nfunctions; fn++)
+				if (file->functions[fn].start_line == lineno)
+					file->functions[fn].excluded = 1;
+		p = nl ? nl + 1 : end;
+	}
+	return nmarkers;
+}
+
+enum cr_err report_select(struct cov_model *model,
+			  const struct report_opts *opts,
+			  struct report_set *set, struct cr_error *err)
+{
+	regex_t *fre = NULL, *xre = NULL;
+	enum cr_err rc = CR_OK;
+
+	memset(set, 0, sizeof(*set));
+	set->model = model;
+	set->root = cr_path_absolute(opts->root ? opts->root : ".");
+	if (strlen(set->root) > 1 && set->root[strlen(set->root) - 1] == '/')
+		set->root[strlen(set->root) - 1] = '\0';
+
+	fre = cr_xcalloc(opts->nfilters + 1, sizeof(*fre));
+	xre = cr_xcalloc(opts->nexcludes + 1, sizeof(*xre));
+	if (compile_all(opts->filters, opts->nfilters, fre, "--filter",
+			err)) {
+		rc = CR_EUSAGE;
+		goto out;
+	}
+	if (compile_all(opts->excludes, opts->nexcludes, xre, "--exclude",
+			err)) {
+		for (size_t i = 0; i < opts->nfilters; i++)
+			regfree(&fre[i]);
+		rc = CR_EUSAGE;
+		goto out;
+	}
+
+	set->files = cr_xcalloc(model->nfiles + 1, sizeof(*set->files));
+	for (uint32_t i = 0; i < model->nfiles; i++) {
+		struct cov_file *f = &model->files[i];
+		char *rel;
+
+		if (!opts->keep_system && is_system(f->path))
+			continue;
+		rel = relative_to(set->root, f->path);
+		if (opts->nfilters
+			    ? !match_any(fre, opts->nfilters, rel, f->path)
+			    : !is_under(set->root, f->path)) {
+			free(rel);
+			continue;
+		}
+		if (match_any(xre, opts->nexcludes, rel, f->path)) {
+			free(rel);
+			continue;
+		}
+		if (!opts->no_markers) {
+			struct rp_source src;
+			if (rp_source_read(f->path, &src)) {
+				if (report_apply_markers(f, src.text,
+							 src.len))
+					set->nmarker_files++;
+			} else {
+				set->nunreadable++;
+			}
+			rp_source_release(&src);
+		}
+		set->files[set->nfiles].file = f;
+		set->files[set->nfiles].rel = rel;
+		set->nfiles++;
+	}
+	qsort(set->files, set->nfiles, sizeof(*set->files), file_cmp);
+	for (size_t i = 0; i < opts->nfilters; i++)
+		regfree(&fre[i]);
+	for (size_t i = 0; i < opts->nexcludes; i++)
+		regfree(&xre[i]);
+out:
+	free(fre);
+	free(xre);
+	if (rc)
+		report_set_release(set);
+	return rc;
+}
+
+void report_set_release(struct report_set *set)
+{
+	for (uint32_t i = 0; i < set->nfiles; i++)
+		free(set->files[i].rel);
+	free(set->files);
+	free(set->root);
+	memset(set, 0, sizeof(*set));
+}
+
+/* ---- totals and thresholds --------------------------------------------- */
 
 void report_totals(const struct cov_model *model, uint32_t view,
 		   struct report_totals *out)
@@ -31,4 +367,131 @@ void report_totals(const struct cov_model *model, uint32_t view,
 			out->functions_covered += c->function[fn] > 0;
 		}
 	}
+}
+
+static void split_add(struct report_split *s, int64_t all,
+		      enum report_mark mark)
+{
+	s->valid++;
+	s->covered += all > 0;
+	s->root += mark == REPORT_MARK_ROOT;
+	s->child_only += mark == REPORT_MARK_CHILD;
+}
+
+void report_split_files(const struct report_set *set,
+			const struct report_file *files, uint32_t n,
+			struct report_split out[3])
+{
+	const struct cov_model *m = set->model;
+
+	if (!files) {
+		files = set->files;
+		n = set->nfiles;
+	}
+	memset(out, 0, 3 * sizeof(*out));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cov_file *f = files[i].file;
+		for (uint32_t l = 0; l < f->nlines; l++)
+			if (!f->lines[l].excluded)
+				split_add(&out[0],
+					  rp_line_count(m, f, 0, l),
+					  report_line_mark(m, f, l));
+		for (uint32_t b = 0; b < f->nbranches; b++)
+			if (!f->branches[b].excluded)
+				split_add(&out[1],
+					  rp_branch_count(m, f, 0, b),
+					  report_branch_mark(m, f, b));
+		for (uint32_t fn = 0; fn < f->nfunctions; fn++)
+			if (!f->functions[fn].excluded)
+				split_add(&out[2],
+					  rp_function_count(m, f, 0, fn),
+					  report_function_mark(m, f, fn));
+	}
+}
+
+int report_check_thresholds(const struct report_set *set,
+			    const struct report_opts *opts, char *msg,
+			    size_t size)
+{
+	static const char *const what[3] = { "line", "branch", "function" };
+	struct report_split s[3];
+	double want[3] = { opts->fail_under_line, opts->fail_under_branch,
+			   opts->fail_under_function };
+	int failed = 0;
+
+	if (size)
+		msg[0] = '\0';
+	report_split_files(set, NULL, 0, s);
+	for (int k = 0; k < 3; k++) {
+		double pct;
+		if (want[k] < 0 || !s[k].valid)
+			continue;
+		pct = 100.0 * (double)s[k].covered / (double)s[k].valid;
+		if (pct >= want[k])
+			continue;
+		if (!failed++ && size)
+			snprintf(msg, size,
+				 "%s coverage %.1f%% (%llu of %llu) is below "
+				 "--fail-under-%s %g%%",
+				 what[k], pct, (unsigned long long)s[k].covered,
+				 (unsigned long long)s[k].valid, what[k],
+				 want[k]);
+	}
+	return failed;
+}
+
+/* ---- report_write_all --------------------------------------------------- */
+
+char *rp_path_with_suffix(const char *path, const char *suffix)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+
+	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : path))
+		return cr_xasprintf("%s-%s", path, suffix);
+	return cr_xasprintf("%.*s-%s%s", (int)(dot - path), path, suffix, dot);
+}
+
+enum cr_err report_write_all(struct cov_model *model,
+			     const struct report_opts *opts,
+			     struct report_set *set,
+			     struct report_result *res,
+			     struct cr_error *err)
+{
+	enum cr_err rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = report_select(model, opts, set, err);
+	if (rc)
+		return rc;
+	if (opts->cobertura) {
+		rc = report_cobertura(set, COV_VIEW_ALL, opts->cobertura, opts,
+				      res, err);
+		if (!rc && opts->cobertura_split) {
+			static const char *const roles[2] = { "root",
+							      "child" };
+			for (int r = 0; r < 2 && !rc; r++) {
+				struct report_result sub;
+				char *p = rp_path_with_suffix(opts->cobertura,
+						      roles[r]);
+				memset(&sub, 0, sizeof(sub));
+				rc = report_cobertura(set, (uint32_t)(1 + r), p,
+						      opts, &sub, err);
+				free(p);
+				if (sub.cobertura_too_big)
+					res->cobertura_too_big = 1;
+			}
+		}
+		if (rc)
+			return rc;
+	}
+	if (opts->html && (rc = report_html(set, opts->html, opts, res, err)))
+		return rc;
+	if (opts->json && (rc = report_json(set, opts->json, opts, err)))
+		return rc;
+	if (opts->lcov && (rc = report_lcov(set, opts->lcov, opts, err)))
+		return rc;
+	if (opts->summary_out && opts->summary != REPORT_SUMMARY_NONE)
+		report_summary(opts->summary_out, set, opts->summary);
+	return CR_OK;
 }

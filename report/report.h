@@ -1,14 +1,36 @@
 /* SPDX-License-Identifier: MIT
  * report/report.h: the report module's interface.
  *
- * Every writer reads the data model of merge/merge.h and nothing else.
+ * Every writer reads the data model of merge/merge.h and nothing else (plus,
+ * for the processes page and the JSON file, the process records of
+ * collect/collect.h when the caller has them).  Reporting is two steps:
+ *
+ *   1. report_select() applies the filters (--root, --filter, --exclude,
+ *      system headers, exclusion markers in the sources) and yields a
+ *      struct report_set: the chosen files, sorted by their path relative to
+ *      the source root.  It sets the `excluded` fields of the model.
+ *   2. Each writer (report_cobertura, report_html, report_json, report_lcov,
+ *      report_summary) writes one output from that set.
+ *
+ * report_write_all() does both for the outputs named in struct report_opts;
+ * it is what "covrun run" and "covrun report" call.  Writers never print:
+ * failures come back as enum cr_err plus struct cr_error, and things the
+ * user should hear about (a Cobertura file over GitLab's limit) come back
+ * in struct report_result.
+ *
+ * Attribution (SPEC.md): a line, branch or function is "covered by root"
+ * when the root view's count is > 0, "child-only" when the root view's count
+ * is <= 0 and the child view's count is > 0, "not covered" otherwise.
  */
 #ifndef COVRUN_REPORT_H
 #define COVRUN_REPORT_H
 
+#include "collect/collect.h"
 #include "merge/merge.h"
 
 #include <stdio.h>
+
+/* ---- totals ------------------------------------------------------------ */
 
 /* Totals of one view: covered and valid lines, branches, functions. */
 struct report_totals {
@@ -20,5 +42,171 @@ struct report_totals {
 /* Totals of VIEW over every file of MODEL.  Cannot fail. */
 void report_totals(const struct cov_model *model, uint32_t view,
 		   struct report_totals *out);
+
+/* One kind (lines, branches or functions) split by attribution. */
+struct report_split {
+	uint64_t valid;      /* not excluded */
+	uint64_t covered;    /* view "all" count > 0 */
+	uint64_t root;       /* covered by a root context */
+	uint64_t child_only; /* covered only by child contexts */
+};
+
+/* Attribution of one item. */
+enum report_mark {
+	REPORT_MARK_NONE = 0,   /* not covered */
+	REPORT_MARK_ROOT = 1,   /* covered by root (maybe also children) */
+	REPORT_MARK_CHILD = 2,  /* covered only by child processes */
+};
+
+/* ---- options ----------------------------------------------------------- */
+
+enum report_summary_mode {
+	REPORT_SUMMARY_NONE = 0,
+	REPORT_SUMMARY_TOTAL,   /* the totals table */
+	REPORT_SUMMARY_FULL,    /* plus one row per directory */
+};
+
+/* What to report and where.  Zero-initialise, then set what you need;
+ * NULL paths mean "do not write this output". */
+struct report_opts {
+	/* selection */
+	const char *root;          /* source root; NULL = current directory */
+	const char *const *filters; /* ERE; keep files matching any */
+	size_t nfilters;           /* 0 = keep files under the root */
+	const char *const *excludes; /* ERE; drop files matching any */
+	size_t nexcludes;
+	int keep_system;           /* keep /usr/include & co */
+	int no_markers;            /* ignore LCOV_EXCL_* etc. in sources */
+
+	/* outputs */
+	const char *cobertura;     /* Cobertura XML file */
+	int cobertura_split;       /* also FILE-root.xml and FILE-child.xml */
+	uint64_t cobertura_max_size; /* bytes per file, 0 = one file */
+	const char *html;          /* HTML directory */
+	const char *json;          /* JSON file */
+	const char *lcov;          /* lcov tracefile */
+	FILE *summary_out;         /* where the summary goes (NULL = none) */
+	enum report_summary_mode summary;
+
+	/* decoration */
+	const char *title;         /* page title; NULL = "covrun report" */
+	const char *version;       /* tool version for Cobertura/JSON */
+	int64_t timestamp;         /* epoch seconds; 0 = now */
+	const struct collect_run *run; /* process records, may be NULL */
+	const char *hljs_dir;      /* highlight.js dir; NULL = Debian's;
+				      "" = no syntax highlighting */
+
+	/* thresholds, in percent; < 0 = not checked (set them to -1!) */
+	double fail_under_line, fail_under_branch, fail_under_function;
+};
+
+/* Set OPTS to defaults: all zero except the thresholds (-1). */
+void report_opts_init(struct report_opts *opts);
+
+/* ---- selection --------------------------------------------------------- */
+
+struct report_file {
+	const struct cov_file *file; /* in the model */
+	char *rel;            /* owned; path relative to the root ('/'-
+				 separated), absolute when outside it */
+};
+
+struct report_set {
+	const struct cov_model *model;
+	char *root;           /* owned; absolute root, no trailing '/' */
+	uint32_t nfiles;
+	struct report_file *files; /* owned; sorted by rel */
+	uint32_t nmarker_files; /* files whose sources had exclusion markers */
+	uint32_t nunreadable;   /* sources that could not be read */
+};
+
+/* Apply the selection options of OPTS to MODEL and fill SET.  Sets the
+ * `excluded` fields of MODEL's lines, branches and functions from
+ * exclusion markers (unless opts->no_markers).  A source that cannot be
+ * read is not an error (it has no markers).  Fails with CR_EUSAGE on a bad
+ * regular expression.  Release SET with report_set_release. */
+enum cr_err report_select(struct cov_model *model,
+			  const struct report_opts *opts,
+			  struct report_set *set, struct cr_error *err) CR_WUR;
+void report_set_release(struct report_set *set);
+
+/* Set the excluded fields of FILE from exclusion markers in SRC (LEN
+ * bytes): {LCOV,GCOVR,COVRUN}_EXCL_{LINE,START,STOP} and
+ * {LCOV,GCOVR,COVRUN}_EXCL_BR_{LINE,START,STOP}.  Returns the number of
+ * markers seen.  Cannot fail. */
+unsigned report_apply_markers(struct cov_file *file, const char *src,
+			      size_t len);
+
+/* Attribution of line index L (branch B, function F) of file F. */
+enum report_mark report_line_mark(const struct cov_model *m,
+				  const struct cov_file *f, uint32_t l);
+enum report_mark report_branch_mark(const struct cov_model *m,
+				    const struct cov_file *f, uint32_t b);
+enum report_mark report_function_mark(const struct cov_model *m,
+				      const struct cov_file *f, uint32_t fn);
+
+/* Split totals over the files FILES[0..N) of SET (all when FILES is NULL):
+ * OUT[0] lines, OUT[1] branches, OUT[2] functions.  Cannot fail. */
+void report_split_files(const struct report_set *set,
+			const struct report_file *files, uint32_t n,
+			struct report_split out[3]);
+
+/* ---- writers ----------------------------------------------------------- */
+
+/* What the writers want the user to know (the CLI prints it). */
+struct report_result {
+	uint64_t cobertura_bytes;  /* size of the largest Cobertura file */
+	unsigned cobertura_parts;  /* files written for the main view */
+	int cobertura_too_big;     /* a file is over GitLab's 10 MiB */
+	unsigned html_pages;       /* pages written */
+	int html_highlight;        /* highlight.js was found and copied */
+};
+
+#define REPORT_GITLAB_MAX_SIZE (10u * 1024 * 1024)
+
+/* Write Cobertura XML (coverage-04.dtd) of VIEW to PATH.  With
+ * opts->cobertura_max_size, files are split by directory into PATH with
+ * "-1", "-2", ... before the extension when one would be too big.
+ * Written atomically.  Fails with CR_EIO naming the file. */
+enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
+			     const char *path, const struct report_opts *opts,
+			     struct report_result *res,
+			     struct cr_error *err) CR_WUR;
+
+/* Write the HTML report into directory DIR (created when missing): index,
+ * one page per file, the processes page, style sheet and script. */
+enum cr_err report_html(const struct report_set *set, const char *dir,
+			const struct report_opts *opts,
+			struct report_result *res,
+			struct cr_error *err) CR_WUR;
+
+/* Write the JSON file ("format": "covrun-1") to PATH. */
+enum cr_err report_json(const struct report_set *set, const char *path,
+			const struct report_opts *opts,
+			struct cr_error *err) CR_WUR;
+
+/* Write an lcov tracefile (view "all") to PATH. */
+enum cr_err report_lcov(const struct report_set *set, const char *path,
+			const struct report_opts *opts,
+			struct cr_error *err) CR_WUR;
+
+/* Print the summary table to OUT (MODE: total or full).  Cannot fail. */
+void report_summary(FILE *out, const struct report_set *set,
+		    enum report_summary_mode mode);
+
+/* Check the --fail-under-* thresholds.  Returns the number that failed
+ * and puts a one-line message for the first into MSG (no newline), e.g.
+ * "line coverage 61.7% is below --fail-under-line 80%". */
+int report_check_thresholds(const struct report_set *set,
+			    const struct report_opts *opts, char *msg,
+			    size_t size);
+
+/* Select, then write every output OPTS names (Cobertura, its role split,
+ * HTML, JSON, lcov, summary).  Stops at the first failure. */
+enum cr_err report_write_all(struct cov_model *model,
+			     const struct report_opts *opts,
+			     struct report_set *set,
+			     struct report_result *res,
+			     struct cr_error *err) CR_WUR;
 
 #endif /* COVRUN_REPORT_H */

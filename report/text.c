@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT
+ * report/text.c: text helpers of the writers (report/internal.h).
+ *
+ * UTF-8 cleaning, HTML escaping, rate and percentage formatting, reading
+ * source files line by line, atomic output files.
+ */
+#define _GNU_SOURCE
+#include "report/internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at S (at most N bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned min;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	/* U+FFFE and U+FFFF are not XML characters either */
+	if (cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return len;
+}
+
+static const char replacement[] = "\xef\xbf\xbd";
+
+char *rp_utf8_clean(const char *s, size_t len, int xml)
+{
+	struct cr_buf b;
+	const unsigned char *p = (const unsigned char *)s;
+
+	cr_buf_init(&b);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+		if (!n || (xml && p[i] < 0x20 && p[i] != '\t' &&
+			   p[i] != '\n' && p[i] != '\r')) {
+			cr_buf_adds(&b, replacement);
+			i += n ? n : 1;
+			continue;
+		}
+		cr_buf_add(&b, p + i, n);
+		i += n;
+	}
+	return cr_buf_take(&b);
+}
+
+void rp_html_escape(struct cr_buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0; /* start of the current run of plain bytes */
+
+	for (size_t i = 0; i < len;) {
+		const char *rep = NULL;
+		size_t n = 1;
+		unsigned char c = p[i];
+
+		if (c < 0x80) {
+			switch (c) {
+			case '&': rep = "&amp;"; break;
+			case '<': rep = "&lt;"; break;
+			case '>': rep = "&gt;"; break;
+			case '"': rep = "&quot;"; break;
+			case '\'': rep = "&#39;"; break;
+			default:
+				if ((c < 0x20 && c != '\t') || c == 0x7f)
+					rep = replacement;
+			}
+		} else {
+			n = utf8_seq(p + i, len - i);
+			if (!n) {
+				rep = replacement;
+				n = 1;
+			}
+		}
+		if (rep) {
+			cr_buf_add(b, s + run, i - run);
+			cr_buf_adds(b, rep);
+			run = i + n;
+		}
+		i += n;
+	}
+	cr_buf_add(b, s + run, len - run);
+}
+
+char *rp_rate(char *buf, uint64_t covered, uint64_t total)
+{
+	double r;
+
+	if (!total) {
+		strcpy(buf, "1.0");
+		return buf;
+	}
+	r = (double)covered / (double)total;
+	if (r == 0.0) {
+		strcpy(buf, "0.0");
+		return buf;
+	}
+	/* Shortest precision that reads back as the same double (Python's
+	 * repr), in fixed notation. */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, r);
+		if (strtod(buf, NULL) == r)
+			break;
+	}
+	if (strchr(buf, 'e')) {
+		/* small rates: fixed notation with the same digits */
+		int exp10 = (int)floor(log10(r));
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(buf, 32, "%.*f", prec - 1 - exp10, r);
+			if (strtod(buf, NULL) == r)
+				break;
+		}
+	}
+	if (!strchr(buf, '.'))
+		strcat(buf, ".0");
+	return buf;
+}
+
+char *rp_percent(char *buf, size_t size, uint64_t covered, uint64_t total)
+{
+	if (!total) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	/* never round a partial coverage up to 100.0% */
+	double pct = 100.0 * (double)covered / (double)total;
+	if (covered < total && pct > 99.9)
+		pct = 99.9;
+	snprintf(buf, size, "%.1f%%", floor(pct * 10.0) / 10.0);
+	return buf;
+}
+
+int rp_source_read(const char *path, struct rp_source *src)
+{
+	struct cr_error err;
+	uint32_t n = 0, alloc = 0;
+
+	memset(src, 0, sizeof(*src));
+	if (cr_read_file(path, &src->text, &src->len, &err))
+		return 0;
+	for (size_t i = 0; i <= src->len;) {
+		char *nl;
+		CR_GROW(src->start, (size_t)n + 2, alloc);
+		src->start[n++] = (uint32_t)i;
+		nl = memchr(src->text + i, '\n', src->len - i);
+		if (!nl)
+			break;
+		i = (size_t)(nl - src->text) + 1;
+		if (i == src->len)
+			break; /* final newline: no empty last line */
+	}
+	CR_GROW(src->start, (size_t)n + 2, alloc);
+	/* one past the newline that would end the last line */
+	src->start[n] = (uint32_t)src->len +
+			(src->len && src->text[src->len - 1] == '\n' ? 0 : 1);
+	src->nlines = src->len ? n : 0;
+	return 1;
+}
+
+void rp_source_release(struct rp_source *src)
+{
+	free(src->text);
+	free(src->start);
+	memset(src, 0, sizeof(*src));
+}
+
+const char *rp_source_line(const struct rp_source *src, uint32_t n,
+			   size_t *len)
+{
+	const char *s;
+	size_t l;
+
+	if (n < 1 || n > src->nlines) {
+		*len = 0;
+		return "";
+	}
+	s = src->text + src->start[n - 1];
+	l = src->start[n] - src->start[n - 1] - 1;
+	if (s + l > src->text + src->len)
+		l = (size_t)(src->text + src->len - s);
+	if (l && s[l - 1] == '\r')
+		l--;
+	*len = l;
+	return s;
+}
+
+char *rp_dirname(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	if (!slash)
+		return cr_xstrdup("");
+	if (slash == rel)
+		return cr_xstrdup("/");
+	return cr_xstrndup(rel, (size_t)(slash - rel));
+}
+
+enum cr_err rp_write(const char *path, const char *data, size_t len,
+		     struct cr_error *err)
+{
+	return cr_write_file_atomic(path, data, len, err);
+}
