@@ -1,12 +1,440 @@
 /* SPDX-License-Identifier: MIT
- * cli/cmd_report.c: "covrun report" (placeholder until the report module lands).
+ * cli/cmd_report.c: "covrun report [OPTIONS] [INPUT...]", and the report
+ * options that "covrun run" shares.
+ *
+ * An INPUT is a run directory (default .covrun) or a plain build tree whose
+ * gcda were written in place by an ordinary run.  The data is merged by
+ * merge/merge.h, then report/report.h writes Cobertura, HTML, JSON and lcov
+ * and prints the summary; --fail-under-* turn a low coverage into exit
+ * status 4 (CLI_EXIT_THRESHOLD).
+ *
+ * Parts:
+ *   - shared options: struct report_cli, parsed one argument at a time so
+ *     that cmd_run.c can offer the same options (report_cli_option), and
+ *     written out with report_cli_write
+ *   - the verb: inputs, loading, cmd_report
  */
+#define _GNU_SOURCE
 #include "cli/cli.h"
+#include "collect/collect.h"
+#include "merge/merge.h"
+#include "report/report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- shared options ----------------------------------------------------- */
+
+struct report_cli {
+	struct report_opts opts;
+	const char **filters, **excludes; /* owned arrays, borrowed strings */
+	size_t nfilters, afilters, nexcludes, aexcludes;
+	int no_cobertura, no_html;
+	char *split_path;  /* owned */
+};
+
+/* Cannot fail (aborts on out of memory). */
+struct report_cli *report_cli_new(void);
+void report_cli_free(struct report_cli *rc);
+int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i);
+void report_cli_help(FILE *out);
+int report_cli_write(struct report_cli *rc, struct cov_model *model,
+		     const struct collect_run *run);
+
+struct report_cli *report_cli_new(void)
+{
+	struct report_cli *rc = cr_xcalloc(1, sizeof(*rc));
+
+	report_opts_init(&rc->opts);
+	rc->opts.cobertura = "coverage.xml";
+	rc->opts.html = "coverage-html";
+	rc->opts.summary = REPORT_SUMMARY_TOTAL;
+	rc->opts.summary_out = stdout;
+	rc->opts.version = "covrun " COVRUN_VERSION;
+	return rc;
+}
+
+void report_cli_free(struct report_cli *rc)
+{
+	if (!rc)
+		return;
+	free(rc->filters);
+	free(rc->excludes);
+	free(rc->split_path);
+	free(rc);
+}
+
+void report_cli_help(FILE *out)
+{
+	fprintf(out,
+"report options:\n"
+"  -r, --root DIR             source root: paths in reports are relative\n"
+"                             to it, files outside it are left out unless\n"
+"                             a --filter keeps them (default: .)\n"
+"  -f, --filter REGEX         keep only files whose path matches (ERE,\n"
+"                             searched in the root-relative and the\n"
+"                             absolute path; repeatable)\n"
+"  -e, --exclude REGEX        leave out files whose path matches\n"
+"      --include-system       keep system headers (/usr/include, ...)\n"
+"      --no-markers           ignore LCOV_EXCL_*, GCOVR_EXCL_* and\n"
+"                             COVRUN_EXCL_* markers in the sources\n"
+"      --cobertura FILE       Cobertura XML (default coverage.xml)\n"
+"      --no-cobertura         do not write Cobertura XML\n"
+"      --cobertura-split      also FILE-root.xml and FILE-child.xml,\n"
+"                             with the counts of one role each\n"
+"      --cobertura-max-size SIZE\n"
+"                             split Cobertura by directory into\n"
+"                             FILE-1.xml, FILE-2.xml, ... of at most SIZE\n"
+"                             bytes (k, M suffixes; 'gitlab' = 10M)\n"
+"      --html DIR             HTML report (default coverage-html)\n"
+"      --no-html              do not write the HTML report\n"
+"      --json FILE            JSON (format covrun-1)\n"
+"      --lcov FILE            lcov tracefile\n"
+"      --summary[=MODE]       terminal summary: total (default), full\n"
+"                             (per directory too) or none\n"
+"      --title TEXT           title of the HTML report\n"
+"      --no-highlight         no syntax highlighting in the HTML report\n"
+"      --fail-under-line PCT  exit with status 4 when line coverage is\n"
+"                             below PCT percent (all processes)\n"
+"      --fail-under-branch PCT, --fail-under-function PCT\n"
+"                             the same for branches and functions\n");
+}
+
+static int need_value(int i, int argc, const char *opt)
+{
+	if (i + 1 < argc)
+		return 0;
+	errorf("option '%s' needs a value", opt);
+	return -1;
+}
+
+/* "10M", "512k", "1048576", "gitlab": bytes, or -1. */
+static long long parse_size(const char *s)
+{
+	char *end;
+	double v;
+
+	if (!strcmp(s, "gitlab"))
+		return REPORT_GITLAB_MAX_SIZE;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v <= 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		v *= 1024.0 * 1024 * 1024, end++;
+	if (!strcmp(end, "iB") || !strcmp(end, "B"))
+		end += strlen(end);
+	if (*end || v < 4096)
+		return -1;
+	return (long long)v;
+}
+
+static int parse_pct(const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || (*end && strcmp(end, "%")) || v < 0 ||
+	    v > 100) {
+		errorf("'%s' needs a percentage from 0 to 100, not '%s'", opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Match "--name VALUE" and "--name=VALUE"; sets *VAL. */
+static int opt_value(const char *name, const char *alt, int argc,
+		     char **argv, int *i, const char **val, int *err)
+{
+	const char *o = argv[*i];
+	size_t n = strlen(name);
+
+	if (!strncmp(o, name, n) && o[n] == '=') {
+		*val = o + n + 1;
+		return 1;
+	}
+	if (strcmp(o, name) && (!alt || strcmp(o, alt)))
+		return 0;
+	if (need_value(*i, argc, o)) {
+		*err = 1;
+		return 1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+/* Parse the report option at argv[*i] (advancing *i past its value).
+ * Returns 1 when it was one, 0 when it is not a report option, -1 after
+ * printing an error. */
+int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
+{
+	const char *o = argv[*i], *v = NULL;
+	int err = 0;
+
+	if (opt_value("--root", "-r", argc, argv, i, &v, &err)) {
+		rc->opts.root = v;
+	} else if (opt_value("--filter", "-f", argc, argv, i, &v, &err)) {
+		if (v) {
+			CR_GROW(rc->filters, rc->nfilters + 1, rc->afilters);
+			rc->filters[rc->nfilters++] = v;
+		}
+	} else if (opt_value("--exclude", "-e", argc, argv, i, &v, &err)) {
+		if (v) {
+			CR_GROW(rc->excludes, rc->nexcludes + 1,
+				rc->aexcludes);
+			rc->excludes[rc->nexcludes++] = v;
+		}
+	} else if (!strcmp(o, "--include-system")) {
+		rc->opts.keep_system = 1;
+	} else if (!strcmp(o, "--no-markers")) {
+		rc->opts.no_markers = 1;
+	} else if (opt_value("--cobertura", "--xml", argc, argv, i, &v,
+			     &err)) {
+		rc->opts.cobertura = v;
+		rc->no_cobertura = 0;
+	} else if (!strcmp(o, "--no-cobertura")) {
+		rc->no_cobertura = 1;
+	} else if (!strcmp(o, "--cobertura-split")) {
+		rc->opts.cobertura_split = 1;
+	} else if (opt_value("--cobertura-max-size", NULL, argc, argv, i, &v,
+			     &err)) {
+		long long n = v ? parse_size(v) : 0;
+		if (v && n < 0) {
+			errorf("'--cobertura-max-size' needs a size of at least "
+			       "4k (for example 10M or gitlab), not '%s'", v);
+			return -1;
+		}
+		rc->opts.cobertura_max_size = (uint64_t)n;
+	} else if (opt_value("--html", NULL, argc, argv, i, &v, &err)) {
+		rc->opts.html = v;
+		rc->no_html = 0;
+	} else if (!strcmp(o, "--no-html")) {
+		rc->no_html = 1;
+	} else if (opt_value("--json", NULL, argc, argv, i, &v, &err)) {
+		rc->opts.json = v;
+	} else if (opt_value("--lcov", NULL, argc, argv, i, &v, &err)) {
+		rc->opts.lcov = v;
+	} else if (!strcmp(o, "--summary")) {
+		rc->opts.summary = REPORT_SUMMARY_TOTAL;
+	} else if (!strncmp(o, "--summary=", 10)) {
+		if (!strcmp(o + 10, "full"))
+			rc->opts.summary = REPORT_SUMMARY_FULL;
+		else if (!strcmp(o + 10, "total"))
+			rc->opts.summary = REPORT_SUMMARY_TOTAL;
+		else if (!strcmp(o + 10, "none"))
+			rc->opts.summary = REPORT_SUMMARY_NONE;
+		else {
+			errorf("'--summary' is total, full or none, not '%s'",
+			       o + 10);
+			return -1;
+		}
+	} else if (opt_value("--title", NULL, argc, argv, i, &v, &err)) {
+		rc->opts.title = v;
+	} else if (!strcmp(o, "--no-highlight")) {
+		rc->opts.hljs_dir = "";
+	} else if (opt_value("--fail-under-line", NULL, argc, argv, i, &v,
+			     &err)) {
+		if (v && parse_pct("--fail-under-line", v,
+				   &rc->opts.fail_under_line))
+			return -1;
+	} else if (opt_value("--fail-under-branch", NULL, argc, argv, i, &v,
+			     &err)) {
+		if (v && parse_pct("--fail-under-branch", v,
+				   &rc->opts.fail_under_branch))
+			return -1;
+	} else if (opt_value("--fail-under-function", NULL, argc, argv, i,
+			     &v, &err)) {
+		if (v && parse_pct("--fail-under-function", v,
+				   &rc->opts.fail_under_function))
+			return -1;
+	} else {
+		return 0;
+	}
+	return err ? -1 : 1;
+}
+
+/* Write every report RC asks for from MODEL (and the process records RUN,
+ * may be NULL), print the summary and warnings.  Returns 0,
+ * CLI_EXIT_THRESHOLD when a --fail-under-* was not met, or
+ * CLI_EXIT_FAILURE after printing an error. */
+int report_cli_write(struct report_cli *rc, struct cov_model *model,
+		     const struct collect_run *run)
+{
+	struct report_set set;
+	struct report_result res;
+	struct cr_error err;
+	char msg[512];
+	int status = 0;
+
+	rc->opts.filters = rc->filters;
+	rc->opts.nfilters = rc->nfilters;
+	rc->opts.excludes = rc->excludes;
+	rc->opts.nexcludes = rc->nexcludes;
+	rc->opts.run = run;
+	if (rc->no_cobertura)
+		rc->opts.cobertura = NULL;
+	if (rc->no_html)
+		rc->opts.html = NULL;
+	if (cli_quiet && rc->opts.summary == REPORT_SUMMARY_TOTAL)
+		rc->opts.summary = REPORT_SUMMARY_NONE;
+	cr_error_clear(&err);
+	if (report_write_all(model, &rc->opts, &set, &res, &err)) {
+		error_report(&err);
+		if (set.root)
+			report_set_release(&set);
+		return CLI_EXIT_FAILURE;
+	}
+	if (!set.nfiles)
+		warnf("no source file under '%s' has coverage data; see "
+		      "--root and --filter", set.root);
+	if (set.nunreadable)
+		warnf("%u source file%s could not be read: the HTML report "
+		      "shows their counts without source text",
+		      set.nunreadable, set.nunreadable == 1 ? "" : "s");
+	if (res.cobertura_too_big)
+		warnf("'%s' is %.1f MiB: GitLab refuses Cobertura files over "
+		      "10 MiB; split it with --cobertura-max-size gitlab",
+		      rc->opts.cobertura,
+		      (double)res.cobertura_bytes / (1024.0 * 1024.0));
+	if (rc->opts.cobertura && res.cobertura_parts > 1)
+		notef("Cobertura XML split into %u files by directory",
+		      res.cobertura_parts);
+	if (rc->opts.html)
+		notef("HTML report: %s/index.html", rc->opts.html);
+	if (report_check_thresholds(&set, &rc->opts, msg, sizeof(msg))) {
+		errorf("%s", msg);
+		status = CLI_EXIT_THRESHOLD;
+	}
+	report_set_release(&set);
+	return status;
+}
+
+/* ---- the verb ----------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: covrun report [OPTIONS] [INPUT...]\n\n"
+"Write coverage reports from stored data.  An INPUT is a run directory\n"
+"(default .covrun) or a build tree holding gcno and gcda files written in\n"
+"place by an ordinary run (all of its counts then form one root context).\n\n"
+"  -q, --quiet                print warnings and errors only\n"
+"  -h, --help                 show this help\n\n");
+	report_cli_help(out);
+	fprintf(out,
+"\nexit status: 0 reports written; 3 some input was left out (bad or stale\n"
+"data, named in warnings); 4 a --fail-under-* threshold was not met;\n"
+"125 covrun failed (usage, I/O).\n");
+}
+
+static void warn_cb(const struct cr_error *e)
+{
+	warn_report(e);
+}
+
+/* Load INPUTS into MODEL (and the process records into RUN when the input
+ * is a run directory). */
+static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
+			       struct collect_run *run, int *have_run,
+			       struct cr_error *err)
+{
+	const char *in = n ? inputs[0] : ".covrun";
+	char *rec;
+	struct stat st;
+
+	(void)model;
+	if (n > 1)
+		return cr_error_set(err, CR_EUSAGE, NULL, -1,
+				    "several inputs: merge them first with "
+				    "'covrun merge'");
+	if (stat(in, &st) || !S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_ENOENT, in, -1,
+				    "no such run directory or build tree");
+	rec = cr_path_join(in, "proc");
+	*have_run = !stat(rec, &st) && S_ISDIR(st.st_mode);
+	free(rec);
+	if (*have_run) {
+		enum cr_err rc = collect_run_load(in, run, warn_cb, err);
+		if (rc)
+			return rc;
+	}
+	/* TODO(merge loader): merge_load_run / merge_load_tree. */
+	return cr_error_set(err, CR_EUSAGE, in, -1,
+			    "reading gcov data is not available in this "
+			    "build yet");
+}
 
 int cmd_report(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	errorf("'report' is not implemented yet");
-	return CLI_EXIT_FAILURE;
+	struct report_cli *rc = report_cli_new();
+	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
+	int ninputs = 0, status, have_run = 0, dashdash = 0;
+	struct cov_model model;
+	struct collect_run run;
+	struct cr_error err;
+
+	memset(&model, 0, sizeof(model));
+	memset(&run, 0, sizeof(run));
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		int r;
+		if (dashdash || o[0] != '-' || !o[1]) {
+			inputs[ninputs++] = argv[i];
+			continue;
+		}
+		if (!strcmp(o, "--")) {
+			dashdash = 1;
+			continue;
+		}
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			status = 0;
+			goto out;
+		}
+		if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+			cli_quiet = 1;
+			continue;
+		}
+		r = report_cli_option(rc, argc, argv, &i);
+		if (r < 0) {
+			status = CLI_EXIT_FAILURE;
+			goto out;
+		}
+		if (!r) {
+			errorf("unknown option '%s' (see 'covrun report "
+			       "--help')",
+			       o);
+			status = CLI_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	cr_error_clear(&err);
+	if (load_inputs(inputs, ninputs, &model, &run, &have_run, &err)) {
+		error_report(&err);
+		status = CLI_EXIT_FAILURE;
+		goto out;
+	}
+	status = report_cli_write(rc, &model, have_run ? &run : NULL);
+	if (!status && model.nskipped) {
+		warnf("%u object%s left out for bad or stale data",
+		      model.nskipped, model.nskipped == 1 ? "" : "s");
+		status = CLI_EXIT_DATA_SKIPPED;
+	}
+out:
+	cov_model_release(&model);
+	if (have_run)
+		collect_run_release(&run);
+	report_cli_free(rc);
+	free(inputs);
+	return status;
 }
