@@ -468,6 +468,28 @@ static void add_counts_title(struct cr_buf *b, const char *what, int64_t all,
 	cr_buf_adds(b, ")");
 }
 
+/* "; worker 10, helper 1": the contexts that ran line L, when the model
+ * has per-context views and there are few enough contexts to list. */
+static void add_contexts_title(struct cr_buf *b, const struct cov_model *m,
+			       const struct cov_file *f, uint32_t l)
+{
+	int first = 1;
+
+	if (m->ncontexts > 16 ||
+	    m->nviews < COV_VIEW_FIRST_CONTEXT + m->ncontexts)
+		return;
+	for (uint32_t c = 0; c < m->ncontexts; c++) {
+		int64_t v = f->views[COV_VIEW_FIRST_CONTEXT + c].line[l];
+		if (v <= 0)
+			continue;
+		cr_buf_adds(b, first ? "; by " : ", ");
+		add_esc(b, m->contexts[c].id);
+		cr_buf_addc(b, ' ');
+		add_i64(b, v);
+		first = 0;
+	}
+}
+
 static void file_lines(struct html *h, const struct cov_file *f,
 		       const struct rp_source *src, uint64_t *nchild,
 		       uint64_t *nmiss)
@@ -524,6 +546,7 @@ static void file_lines(struct html *h, const struct cov_file *f,
 					 rp_line_count(m, f, COV_VIEW_ROOT, li),
 					 rp_line_count(m, f, COV_VIEW_CHILD,
 						       li));
+			add_contexts_title(b, m, f, li);
 			cr_buf_adds(b, "\">");
 			add_short(b, all);
 		} else {
@@ -736,7 +759,7 @@ static void end_text(const struct collect_record *r, struct cr_buf *b)
 		cr_buf_addf(b, "signal %d", r->status);
 		break;
 	case COLLECT_END_EXEC: cr_buf_adds(b, "exec"); break;
-	default: cr_buf_adds(b, "unknown"); break;
+	default: cr_buf_adds(b, "no trace"); break;
 	}
 }
 
@@ -909,6 +932,7 @@ static enum cr_err write_processes(struct html *h, struct cr_error *err)
 		{ "generator", h->generator }, { "title", h->title },
 		{ "contexts", ctx.buf },       { "nprocs", nprocs },
 		{ "procnote", note.buf },      { "procs", h->body.buf },
+		{ "procshide", run && run->nrecords ? "" : " hidden" },
 	};
 	rc = write_page(h, "processes.html", "processes.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);

@@ -309,6 +309,10 @@ def check_html(tmp):
     check("\ufffd" in p.text[3], "invalid UTF-8 replaced")
     check(p.text[4] == "<img src=x onerror=alert(1)> {title} {!rows}",
           "template syntax in source is not expanded")
+    with open(os.path.join(d, mainp[0]), encoding="utf-8") as f:
+        raw = f.read()
+    check('title="ran 11 (root 0, child 11); by worker 11"' in raw,
+          "hit count tooltip names the contexts")
     idx = parse_page(os.path.join(d, "index.html"))
     t = "".join(idx.all_text)
     check("evil <&\"'>.h" in t, "hostile file name shown as text")
@@ -324,6 +328,22 @@ def check_html(tmp):
     check({r[0]: (int(r[1]), int(r[2])) for r in rows} ==
           {"test": (11, 6), "worker": (11, 6), "helper": (3, 3)},
           "contexts: lines covered and only here: %r" % rows)
+    procs = re.findall(r'<tr data-i="\d+"><td class="tree mono" '
+                       r'style="--d:(\d+)" data-v="\d+">(\w+)</td>', raw)
+    check(procs == [("0", "img1"), ("1", "img2"), ("2", "img3"),
+                    ("1", "img4")], "process tree order and depth: %r"
+          % procs)
+    check("&lt;script&gt;alert(1)&lt;/script&gt;" in raw and
+          "a b &amp;amp; &hellip;" in raw, "argv escaped")
+    check("signal 9" in raw and "_exit" not in raw, "how images ended")
+    with open(os.path.join(tmp, "coverage.json"), encoding="utf-8") as f:
+        d = json.load(f)
+    check([p["id"] for p in d["processes"]] ==
+          ["img1", "img2", "img3", "img4"], "json processes")
+    check(d["processes"][0]["argv"][2] == "<script>alert(1)</script>",
+          "json argv")
+    check(d["processes"][2]["end"] == "signal" and
+          d["processes"][2]["status"] == 9, "json end")
 
 
 if __name__ == "__main__":

@@ -293,8 +293,31 @@ static int run_unit(void)
 	return failures ? 1 : 0;
 }
 
+/* Four process images: the test, a forked worker that exec'd a helper,
+ * and a spawned child still running; argv and label are hostile. */
+static char *argv1[] = { "demo-test", "--case", "<script>alert(1)</script>",
+			 NULL };
+static char *argv3[] = { "demo-helper", "a b", "&amp;", NULL };
+static struct collect_record records[] = {
+	{ "img1", "", 100, 1, COLLECT_HOW_ROOT, COLLECT_ROLE_ROOT, 1,
+	  "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000000000000LL,
+	  1700000001500000000LL, COLLECT_END_EXIT, 0 },
+	{ "img2", "img1", 101, 100, COLLECT_HOW_FORK, COLLECT_ROLE_CHILD, 1,
+	  "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000100000000LL,
+	  1700000000200000000LL, COLLECT_END_EXEC, 0 },
+	{ "img3", "img2", 101, 100, COLLECT_HOW_EXEC, COLLECT_ROLE_CHILD, 1,
+	  "/bin/demo-helper", "/tmp", "label <b>&amp;", argv3, 3, 1,
+	  1700000000200000000LL, 1700000000900000000LL, COLLECT_END_SIGNAL,
+	  9 },
+	{ "img4", "img1", 102, 100, COLLECT_HOW_SPAWN, COLLECT_ROLE_CHILD, 0,
+	  "/bin/sh", "/tmp", "", argv3, 1, 0, 1700000001000000000LL, 0,
+	  COLLECT_END_NONE, 0 },
+};
+
 static int run_demo(const char *out, const char *hljs)
 {
+	struct collect_run run = { "/tmp/run", 4, records, 0 };
+
 	struct cov_model m;
 	struct report_opts o;
 	struct report_set s;
@@ -322,6 +345,7 @@ static int run_demo(const char *out, const char *hljs)
 	o.timestamp = 1700000000;
 	o.hljs_dir = hljs;
 	o.summary = REPORT_SUMMARY_FULL;
+	o.run = &run;
 	sf = fopen(sum, "w");
 	o.summary_out = sf;
 	rc = report_write_all(&m, &o, &s, &res, &err);
