@@ -165,7 +165,8 @@ static size_t list_tests(const char *dir, char ***names)
 	}
 	if (d)
 		closedir(d);
-	qsort(*names, n, sizeof(char *), by_name);
+	if (n)
+		qsort(*names, n, sizeof(char *), by_name);
 	return n;
 }
 

@@ -276,7 +276,9 @@ enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
 	}
 	closedir(d);
 	free(procdir);
-	qsort(run->records, run->nrecords, sizeof(*run->records), by_start);
+	if (run->nrecords)
+		qsort(run->records, run->nrecords, sizeof(*run->records),
+		      by_start);
 	return CR_OK;
 }
 

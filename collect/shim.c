@@ -217,19 +217,24 @@ static void map_counter(void)
 }
 
 /* Count this image in the run; an image over --max-processes is stopped
- * before it does anything (covrun then ends the whole tree). */
-static void count_image(void)
+ * before it does anything, and so is the process that forked it, so that
+ * a fork bomb collapses at once (covrun then ends the rest of the tree). */
+static void count_image(pid_t forker)
 {
 	uint64_t n;
 
 	if (!image_counter)
 		return;
 	n = __atomic_add_fetch(image_counter, 1, __ATOMIC_RELAXED);
-	if (max_images > 0 && n > (uint64_t)max_images)
-		syscall(SYS_kill, getpid(), SIGKILL);
+	if (max_images <= 0 || n <= (uint64_t)max_images)
+		return;
+	if (forker > 0 && getppid() == forker) /* never covrun itself */
+		syscall(SYS_kill, forker, SIGKILL);
+	syscall(SYS_kill, getpid(), SIGKILL);
 }
 
-static void begin_image(enum how how, const char *parent, int anc_instr)
+static void begin_image(enum how how, const char *parent, int anc_instr,
+			pid_t forker)
 {
 	struct outbuf o = { me.id, 0, sizeof(me.id), 0 };
 	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
@@ -258,7 +263,7 @@ static void begin_image(enum how how, const char *parent, int anc_instr)
 	out_str(&e, prefix);
 	out_end(&e);
 #endif
-	count_image();
+	count_image(forker);
 	update_env_image();
 	write_record();
 }
@@ -297,7 +302,7 @@ static void fork_child(void)
 	/* The child copied its parent's counters; a fork from instrumented
 	 * code resets them (__gcov_fork), any other fork does not. */
 	gcovsym_reset_all();
-	begin_image(HOW_FORK, parent, anc);
+	begin_image(HOW_FORK, parent, anc, me.pid);
 }
 
 static void on_exit_handler(int status, void *arg)
@@ -432,7 +437,7 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 	read_parent(&how, parent, sizeof(parent), &anc);
 	gcovsym_refresh();
 	active = 1;
-	begin_image(how, parent, anc);
+	begin_image(how, parent, anc, 0);
 	putenv(env_image);
 #ifdef COVRUN_RUNTIME
 	putenv(env_prefix);

@@ -194,6 +194,54 @@ def test_daemon(t):
     eq(t.fn_count(root["id"], "daemon_work"), 0, "daemon_work in root")
 
 
+def test_daemon_outlives_wait(t):
+    build(t)
+    start = time.monotonic()
+    p = t.covrun("--wait-descendants", "0.5", "./forks", "long-daemon",
+                 check_rc=0)
+    check(time.monotonic() - start < 4, "covrun stopped waiting")
+    recs = t.records()
+    d = [r for r in recs if len(ancestors(recs, r)) == 2]
+    eq(len(d), 1, "daemon images")
+    check("image %s (pid %s: ./forks long-daemon) is still running"
+          % (d[0]["id"], d[0]["pid"]) in p.stderr, "warning names it")
+    os.kill(int(d[0]["pid"]), signal.SIGKILL)
+
+
+def test_corrupt_record(t):
+    build(t)
+    t.covrun("./forks", "return", check_rc=0)
+    bad = os.path.join(t.data, "proc", "bad.rec")
+    with open(bad, "w") as f:
+        f.write("covrun-record 1\nid x\npid not-a-number\n")
+    p = t.covrun("tree", t.data, check_rc=0, data=False)
+    check("'%s': bad value for 'pid'" % bad in p.stderr,
+          "warning names the record: " + p.stderr)
+    eq(p.stdout.count(" pid "), 2, "the other records are shown")
+
+
+def test_data_dir_full(t):
+    build(t)
+    full = os.path.join(t.dir, "full")
+    os.makedirs(full)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs",
+                       full], stderr=subprocess.DEVNULL).returncode:
+        print("SKIP: cannot mount a small tmpfs here (needs root)")
+        sys.exit(77)
+    try:
+        with open(os.path.join(full, "filler"), "wb") as f:
+            try:
+                f.write(b"x" * (64 * 1024))
+            except OSError:
+                pass
+        p = t.covrun("run", "--data-dir", os.path.join(full, "run"),
+                     "./forks", "return", data=False)
+        eq(p.returncode, 125, "status when the data dir is full")
+        check("No space left on device" in p.stderr, "message: " + p.stderr)
+    finally:
+        subprocess.run(["umount", full])
+
+
 def test_preload_replaced(t):
     build(t)
     other = t.cc("libother.so", ["other.c"], flags=["-shared", "-fPIC"],

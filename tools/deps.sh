@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MIT
+# tools/deps.sh: the Debian packages covrun needs, and installing them.
+# Sourced by tools/example.sh and tools/test.sh.  As root it installs what
+# is missing with apt-get; otherwise it prints the exact command and stops.
+# Why each package is there: README.md, "Dependencies".
+
+BUILD_PACKAGES="cmake make gcc g++ libxml2-dev libarchive-dev libjansson-dev
+  libiberty-dev binutils"
+TEST_PACKAGES="gcc-11 g++-11 clang-14 llvm-14 libclang-rt-14-dev python3
+  python3-dev python3-pytest python3-pytest-xdist gcovr lcov libxml2-utils
+  chromium libjs-highlight.js procps zstd"
+
+# need_packages PKG...: make sure every PKG is installed.
+need_packages() {
+  missing=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+      missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "covrun: installing Debian packages:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null &&
+      apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+      { echo "covrun: apt-get install failed" >&2; exit 1; }
+  else
+    echo "covrun: missing Debian packages; run:" >&2
+    echo "  sudo apt-get install -y$missing" >&2
+    exit 1
+  fi
+}
