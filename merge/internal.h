@@ -304,4 +304,65 @@ void gcov_sort_fns(const struct gcno_file *g, uint32_t *v, size_t n);
 void json_object_write(const struct layout *lay, struct solve_ws *ws,
 		       const char *data_file, struct cr_buf *out);
 
+/* ---- merge sets (merge.c, build.c, context.c) ------------------------- */
+
+#include <pthread.h>
+
+enum input_kind {
+	INPUT_IMAGE = 0, /* a GCOV_PREFIX directory: <dir>/<abs gcda path> */
+	INPUT_TREE = 1,  /* a build tree: gcda beside its gcno */
+	INPUT_FILE = 2,  /* one gcda beside its gcno */
+};
+
+struct merge_input {
+	enum input_kind kind;
+	char *path;            /* owned */
+	char *image;           /* owned; image id for messages */
+	uint32_t ctx;
+};
+
+/* One object: one notes file and its per-context counters. */
+struct mobj {
+	char *gcno;            /* owned; path of the notes file */
+	pthread_mutex_t lock;  /* guards state and loading */
+	int state;             /* 0 not read, 1 usable, 2 unusable */
+	struct gcno_file g;    /* when state == 1 */
+	struct cr_error gcno_err; /* when state == 2 */
+	uint32_t nbad_inputs;  /* gcda left out for want of the gcno */
+	int64_t **ctr;         /* owned; [context] -> counters or NULL */
+	uint8_t **seen;        /* owned; [context] -> functions with data */
+	struct gcda_info *info; /* owned; [context] */
+	int has_data;          /* some context has counters */
+};
+
+struct merge_set {
+	struct merge_opts opts;
+	pthread_mutex_t lock;  /* guards the fields below during reading */
+	uint32_t nctx;
+	struct cov_context *ctx; /* owned */
+	size_t ctx_alloc;
+	uint32_t ninputs, next_input;
+	struct merge_input *inputs; /* owned */
+	size_t inputs_alloc;
+	uint32_t nobjs;
+	struct mobj **objs;    /* owned */
+	size_t objs_alloc;
+	uint32_t *obj_hash;    /* owned; object index + 1 */
+	size_t obj_hash_size;
+	uint32_t nwarnings;
+	struct cr_error *warnings; /* owned; reported after reading */
+	size_t warnings_alloc;
+	uint32_t nskipped;     /* gcda files (or dirs) left out */
+	uint64_t bytes_read;   /* gcda bytes read */
+	uint32_t files_read;   /* gcda files read */
+};
+
+/* Record a warning (thread-safe). */
+void merge_set_warn(struct merge_set *set, const struct cr_error *e);
+/* Give every context without one its stable short id (build.c). */
+void merge_set_name_contexts(struct merge_set *set);
+/* Add counters of one context to object O (single-threaded). */
+void merge_obj_add(struct mobj *o, uint32_t ctx, const int64_t *ctr,
+		   const uint8_t *seen, const struct gcda_info *info);
+
 #endif /* COVRUN_MERGE_INTERNAL_H */

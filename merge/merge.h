@@ -102,6 +102,98 @@ struct cov_model {
 	uint32_t nskipped;            /* objects left out for bad data */
 };
 
+/* ---- loading: the merge API ------------------------------------------- */
+
+/* Called once per problem, after reading, in a stable order: ERR names the
+ * file (path) and, in the message, the image; that input was left out and
+ * everything else was merged. */
+typedef void (*merge_warn_fn)(void *arg, const struct cr_error *err);
+
+struct merge_opts {
+	int jobs;               /* reader threads; 0 = number of cores */
+	int context_views;      /* add views 3.. (one per context) */
+	merge_warn_fn warn;     /* may be NULL */
+	void *warn_arg;
+};
+
+/* Fill MODEL from a plain build tree: every .gcda under BUILD_DIR (written
+ * in place by ordinary runs, as gcovr reads them) with the .gcno beside
+ * it.  All data is one context (role root), so views ALL and ROOT are
+ * equal and CHILD is all zero.  Lines, branches and functions of a source
+ * file that several objects compile (headers, templates) are merged by
+ * path and line: counts summed, branches matched by their index on the
+ * line, functions keyed by mangled name and start line.  Bad data (corrupt
+ * or stale gcda, missing gcno) is reported through OPTS->warn and counted
+ * in MODEL->nskipped; only an unreadable BUILD_DIR is an error.  OPTS may
+ * be NULL.  Release MODEL with cov_model_release. */
+enum cr_err merge_load_tree(const char *build_dir,
+			    const struct merge_opts *opts,
+			    struct cov_model *model,
+			    struct cr_error *err) CR_WUR;
+
+/* Fill MODEL from covrun run directories (and directories written by
+ * `covrun merge`).  Images are grouped into contexts (executable, role,
+ * label) from their process records; counters are summed per context and
+ * every view's counts are computed from that view's summed counters.
+ * Errors as merge_load_tree; an unreadable run directory is an error. */
+enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
+			    const struct merge_opts *opts,
+			    struct cov_model *model,
+			    struct cr_error *err) CR_WUR;
+
+/* The lower-level interface behind both: a merge set collects contexts and
+ * inputs, reads them in parallel (merge_set_read), then fills a model
+ * and/or writes per-context aggregates.  A set is used by one thread. */
+struct merge_set;
+
+/* A new, empty set; OPTS is copied (may be NULL).  Free with
+ * merge_set_free.  Cannot fail. */
+struct merge_set *merge_set_new(const struct merge_opts *opts);
+void merge_set_free(struct merge_set *set);
+
+/* Index of the context (EXE, ROLE, LABEL), created when new. */
+uint32_t merge_set_context(struct merge_set *set, const char *exe,
+			   enum cov_role role, const char *label);
+
+/* Queue inputs of context CTX: an image directory written with
+ * GCOV_PREFIX=DIR (DIR/<absolute gcda path>, gcno at the absolute path),
+ * one gcda beside its gcno, or a build tree (every gcda below DIR, each
+ * beside its gcno).  IMAGE names the image in messages. */
+void merge_set_add_image(struct merge_set *set, const char *dir,
+			 const char *image, uint32_t ctx);
+void merge_set_add_gcda(struct merge_set *set, const char *gcda,
+			const char *image, uint32_t ctx);
+enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
+			       uint32_t ctx, struct cr_error *err) CR_WUR;
+
+/* Queue a run directory: process records (proc/), images (img/),
+ * unattributed images, or the aggregates and contexts file of a directory
+ * written by merge_set_write.  Fails only when RUNDIR cannot be read. */
+enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
+			      struct cr_error *err) CR_WUR;
+
+/* Read every queued input with OPTS->jobs threads.  Problems are
+ * reported through OPTS->warn; cannot fail otherwise. */
+enum cr_err merge_set_read(struct merge_set *set,
+			   struct cr_error *err) CR_WUR;
+
+/* Fill MODEL (see merge_load_tree) from what was read. */
+enum cr_err merge_set_model(struct merge_set *set, struct cov_model *model,
+			    struct cr_error *err) CR_WUR;
+
+/* Write OUTDIR as a merged run directory: for every context C and object
+ * an ordinary gcda at OUTDIR/ctx/<C id>/<absolute gcda path>, and the
+ * contexts file OUTDIR/contexts (README.md describes it).  gcov run on
+ * such a gcda with the original gcno gives the context's counts. */
+enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
+			    struct cr_error *err) CR_WUR;
+
+/* Inputs (gcda files or directories) left out for bad data so far. */
+uint32_t merge_set_nskipped(const struct merge_set *set);
+/* gcda files and bytes read by merge_set_read. */
+void merge_set_stats(const struct merge_set *set, uint32_t *files,
+		     uint64_t *bytes);
+
 /* Release everything MODEL owns; the struct itself is not freed. */
 void cov_model_release(struct cov_model *model);
 

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT
+ * merge/context.c: run directories in, merged run directories out.
+ *
+ * Reading: a covrun run directory (collect/collect.h) has a process record
+ * per image (proc/<id>.rec), each image's gcda under img/<id>/<absolute
+ * gcda path>, and gcda of images that ran without the shim under
+ * unattributed/<pid>/.  Each image becomes an input of its context
+ * (executable, role, label).  A merged directory, written by
+ * merge_set_write, has instead one tree per context under ctx/<id>/ and a
+ * contexts file:
+ *   covrun-contexts 1
+ *   <id> TAB <role> TAB <images> TAB <exe> TAB <label>
+ * (values escaped: backslash, tab and newline as \\, \t, \n).
+ * Interface: merge/merge.h.
+ */
+#define _GNU_SOURCE
+#include "merge/internal.h"
+#include "collect/collect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CONTEXTS_MAGIC "covrun-contexts 1"
+
+static const char *const role_names[] = { "root", "child", "unattributed" };
+
+static void add_escaped(struct cr_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			cr_buf_adds(b, "\\\\");
+		else if (*s == '\t')
+			cr_buf_adds(b, "\\t");
+		else if (*s == '\n')
+			cr_buf_adds(b, "\\n");
+		else
+			cr_buf_addc(b, *s);
+	}
+}
+
+static char *unescape(const char *s, size_t n)
+{
+	char *out = cr_xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			char c = s[++i];
+			*o++ = c == 't' ? '\t' : c == 'n' ? '\n' : c;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Queue the aggregates of a merged directory. */
+static enum cr_err add_merged(struct merge_set *set, const char *dir,
+			      const char *file, struct cr_error *err)
+{
+	char *text, *line, *save = NULL;
+	size_t len;
+	enum cr_err e = cr_read_file(file, &text, &len, err);
+	int first = 1;
+
+	if (e)
+		return e;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[5];
+		int nf = 0;
+		char *p = line;
+
+		if (first) {
+			first = 0;
+			if (strcmp(line, CONTEXTS_MAGIC)) {
+				free(text);
+				return cr_error_set(err, CR_ECORRUPT, file, 0,
+						    "cannot read '%s': not a "
+						    "contexts file", file);
+			}
+			continue;
+		}
+		while (nf < 5) {
+			char *t = strchr(p, '\t');
+			f[nf++] = p;
+			if (!t)
+				break;
+			*t = '\0';
+			p = t + 1;
+		}
+		if (nf != 5) {
+			struct cr_error w;
+			cr_error_set(&w, CR_ECORRUPT, file, -1, "bad line in "
+				     "contexts file '%s' (left out)", file);
+			merge_set_warn(set, &w);
+			set->nskipped++;
+			continue;
+		}
+		enum cov_role role = COV_ROLE_UNATTRIBUTED;
+		for (int r = 0; r < 3; r++)
+			if (!strcmp(f[1], role_names[r]))
+				role = (enum cov_role)r;
+		char *id = unescape(f[0], strlen(f[0]));
+		char *exe = unescape(f[3], strlen(f[3]));
+		char *label = unescape(f[4], strlen(f[4]));
+		uint32_t c = merge_set_context(set, exe, role, label);
+		char *sub = cr_xasprintf("%s/ctx/%s", dir, id);
+		char *img = cr_xasprintf("%s:%s", dir, id);
+		long n = atol(f[2]);
+
+		merge_set_add_image(set, sub, img, c);
+		if (n > 1)
+			set->ctx[c].nimages += (uint32_t)(n - 1);
+		free(sub);
+		free(img);
+		free(id);
+		free(exe);
+		free(label);
+	}
+	free(text);
+	return CR_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the entries of DIR (NULL when unreadable). */
+static char **list_dir(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t alloc = 0;
+
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		CR_GROW(v, *n + 1, alloc);
+		v[(*n)++] = cr_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_str);
+	return v ? v : cr_xcalloc(1, sizeof(char *));
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static enum cov_role role_of(enum collect_role r)
+{
+	return r == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
+	       : r == COLLECT_ROLE_CHILD ? COV_ROLE_CHILD
+					 : COV_ROLE_UNATTRIBUTED;
+}
+
+enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
+			      struct cr_error *err)
+{
+	char *dir = cr_path_absolute(rundir);
+	char *cfile = cr_path_join(dir, "contexts");
+	char *imgdir = cr_path_join(dir, "img");
+	char *unattr = cr_path_join(dir, "unattributed");
+	struct collect_run run;
+	struct stat st;
+	enum cr_err e = CR_OK;
+	char **names;
+	size_t n;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		e = cr_error_set(err, CR_ENOENT, dir, -1, "'%s' is not a run "
+				 "directory", rundir);
+		goto out;
+	}
+	if (stat(cfile, &st) == 0) {
+		e = add_merged(set, dir, cfile, err);
+		goto out;
+	}
+	e = collect_run_load(dir, &run, NULL, err);
+	if (e)
+		goto out;
+	if (run.nbad) {
+		struct cr_error w;
+		cr_error_set(&w, CR_ECORRUPT, dir, -1, "run '%s': %zu process "
+			     "record%s could not be read; their images are "
+			     "counted as unattributed", dir, run.nbad,
+			     run.nbad == 1 ? "" : "s");
+		merge_set_warn(set, &w);
+	}
+	names = list_dir(imgdir, &n);
+	for (size_t i = 0; names && i < n; i++) {
+		long r = collect_run_find(&run, names[i]);
+		char *sub = cr_path_join(imgdir, names[i]);
+		uint32_t c;
+
+		if (r >= 0) {
+			const struct collect_record *rec = &run.records[r];
+			c = merge_set_context(set, rec->exe ? rec->exe : "",
+					      role_of(rec->role),
+					      rec->label ? rec->label : "");
+		} else {
+			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+					      "");
+		}
+		if (is_dir(sub))
+			merge_set_add_image(set, sub, names[i], c);
+		free(sub);
+	}
+	if (names)
+		free_list(names, n);
+	names = list_dir(unattr, &n);
+	for (size_t i = 0; names && i < n; i++) {
+		char *sub = cr_path_join(unattr, names[i]);
+		char *img = cr_xasprintf("unattributed/%s", names[i]);
+		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+					       "");
+		if (is_dir(sub))
+			merge_set_add_image(set, sub, img, c);
+		free(sub);
+		free(img);
+	}
+	if (names)
+		free_list(names, n);
+	collect_run_release(&run);
+out:
+	free(dir);
+	free(cfile);
+	free(imgdir);
+	free(unattr);
+	return e;
+}
+
+enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
+			    struct cr_error *err)
+{
+	struct cr_buf b, path;
+	enum cr_err e = CR_OK;
+
+	merge_set_name_contexts(set);
+	cr_buf_init(&b);
+	cr_buf_init(&path);
+	for (uint32_t oi = 0; oi < set->nobjs && !e; oi++) {
+		struct mobj *o = set->objs[oi];
+		if (o->state != 1 || !o->has_data)
+			continue;
+		for (uint32_t c = 0; c < set->nctx && !e; c++) {
+			char *d;
+			if (!o->ctr[c])
+				continue;
+			cr_buf_reset(&path);
+			cr_buf_addf(&path, "%s/ctx/%s%s%s", outdir,
+				    set->ctx[c].id, o->gcno[0] == '/' ? "" : "/",
+				    o->gcno);
+			memcpy(path.buf + path.len - 4, "gcda", 4);
+			d = cr_path_dirname(path.buf);
+			e = cr_mkdir_p(d, err);
+			free(d);
+			if (e)
+				break;
+			cr_buf_reset(&b);
+			gcda_write(&o->g, o->ctr[c], o->seen[c], &o->info[c],
+				   &b);
+			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
+		}
+	}
+	if (!e) {
+		cr_buf_reset(&b);
+		cr_buf_adds(&b, CONTEXTS_MAGIC "\n");
+		for (uint32_t c = 0; c < set->nctx; c++) {
+			const struct cov_context *x = &set->ctx[c];
+			add_escaped(&b, x->id);
+			cr_buf_addf(&b, "\t%s\t%u\t", role_names[x->role % 3],
+				    x->nimages);
+			add_escaped(&b, x->exe);
+			cr_buf_addc(&b, '\t');
+			add_escaped(&b, x->label);
+			cr_buf_addc(&b, '\n');
+		}
+		cr_buf_reset(&path);
+		cr_buf_addf(&path, "%s/contexts", outdir);
+		e = cr_mkdir_p(outdir, err);
+		if (!e)
+			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
+	}
+	cr_buf_release(&b);
+	cr_buf_release(&path);
+	return e;
+}
+
+enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
+			    const struct merge_opts *opts,
+			    struct cov_model *model, struct cr_error *err)
+{
+	struct merge_set *set = merge_set_new(opts);
+	enum cr_err e = CR_OK;
+
+	memset(model, 0, sizeof(*model));
+	for (size_t i = 0; i < ndirs && !e; i++)
+		e = merge_set_add_run(set, dirs[i], err);
+	if (!e)
+		e = merge_set_read(set, err);
+	if (!e)
+		e = merge_set_model(set, model, err);
+	merge_set_free(set);
+	return e;
+}

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT
+ * merge/merge.c: reading many images into per-context counters.
+ *
+ * A merge set (struct merge_set, interface merge/merge.h) holds contexts,
+ * the queue of inputs (image directories laid out by GCOV_PREFIX, plain
+ * build trees, single gcda files) and one entry per object (one gcno).
+ * merge_set_read() runs worker threads that take inputs from the queue,
+ * walk them for gcda files, parse each object's gcno once (cached, under a
+ * per-object lock) and add each gcda's arc counters to the worker's own
+ * per-object, per-context arrays; the arrays are summed when the workers
+ * end.  Memory therefore grows with the code base times the number of
+ * workers, never with the number of images.  Bad data is reported once per
+ * (image, file) and only that gcda is left out.  Parts: object table,
+ * inputs, workers, reduction.  Model building is in build.c, writing
+ * aggregates and reading run directories in context.c.
+ */
+#define _GNU_SOURCE
+#include "merge/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- object table ------------------------------------------------------ */
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void obj_rehash(struct merge_set *set)
+{
+	size_t n = set->obj_hash_size ? set->obj_hash_size * 2 : 256;
+
+	free(set->obj_hash);
+	set->obj_hash = cr_xcalloc(n, sizeof(uint32_t));
+	set->obj_hash_size = n;
+	for (uint32_t i = 0; i < set->nobjs; i++) {
+		size_t h = str_hash(set->objs[i]->gcno) & (n - 1);
+		while (set->obj_hash[h])
+			h = (h + 1) & (n - 1);
+		set->obj_hash[h] = i + 1;
+	}
+}
+
+/* Index of the object whose notes file is GCNO, created when new.
+ * Caller holds set->lock. */
+static uint32_t obj_get(struct merge_set *set, const char *gcno)
+{
+	size_t h;
+
+	if ((set->nobjs + 1) * 2 > set->obj_hash_size)
+		obj_rehash(set);
+	h = str_hash(gcno) & (set->obj_hash_size - 1);
+	while (set->obj_hash[h]) {
+		struct mobj *o = set->objs[set->obj_hash[h] - 1];
+		if (!strcmp(o->gcno, gcno))
+			return set->obj_hash[h] - 1;
+		h = (h + 1) & (set->obj_hash_size - 1);
+	}
+	CR_GROW(set->objs, set->nobjs + 1, set->objs_alloc);
+	struct mobj *o = cr_xcalloc(1, sizeof(*o));
+	o->gcno = cr_xstrdup(gcno);
+	pthread_mutex_init(&o->lock, NULL);
+	set->objs[set->nobjs] = o;
+	set->obj_hash[h] = set->nobjs + 1;
+	return set->nobjs++;
+}
+
+/* Parse the object's gcno once.  Returns 0 when it is usable. */
+static int obj_load(struct mobj *o)
+{
+	int ok;
+
+	pthread_mutex_lock(&o->lock);
+	if (!o->state) {
+		if (gcno_file_read(o->gcno, &o->g, &o->gcno_err) == CR_OK)
+			o->state = 1;
+		else
+			o->state = 2;
+	}
+	ok = o->state == 1;
+	if (!ok)
+		o->nbad_inputs++;
+	pthread_mutex_unlock(&o->lock);
+	return ok ? 0 : -1;
+}
+
+/* ---- the set ----------------------------------------------------------- */
+
+struct merge_set *merge_set_new(const struct merge_opts *opts)
+{
+	struct merge_set *set = cr_xcalloc(1, sizeof(*set));
+
+	if (opts)
+		set->opts = *opts;
+	pthread_mutex_init(&set->lock, NULL);
+	return set;
+}
+
+uint32_t merge_set_context(struct merge_set *set, const char *exe,
+			   enum cov_role role, const char *label)
+{
+	for (uint32_t i = 0; i < set->nctx; i++) {
+		struct cov_context *c = &set->ctx[i];
+		if (c->role == role && !strcmp(c->exe, exe ? exe : "") &&
+		    !strcmp(c->label, label ? label : ""))
+			return i;
+	}
+	CR_GROW(set->ctx, set->nctx + 1, set->ctx_alloc);
+	memset(&set->ctx[set->nctx], 0, sizeof(set->ctx[0]));
+	set->ctx[set->nctx].exe = cr_xstrdup(exe ? exe : "");
+	set->ctx[set->nctx].label = cr_xstrdup(label ? label : "");
+	set->ctx[set->nctx].role = role;
+	return set->nctx++;
+}
+
+static void queue(struct merge_set *set, enum input_kind kind,
+		  const char *path, const char *image, uint32_t ctx)
+{
+	CR_GROW(set->inputs, set->ninputs + 1, set->inputs_alloc);
+	set->inputs[set->ninputs].kind = kind;
+	set->inputs[set->ninputs].path = cr_xstrdup(path);
+	set->inputs[set->ninputs].image = cr_xstrdup(image ? image : "");
+	set->inputs[set->ninputs].ctx = ctx;
+	set->ninputs++;
+	if (kind != INPUT_TREE)
+		set->ctx[ctx].nimages++;
+}
+
+void merge_set_add_image(struct merge_set *set, const char *dir,
+			 const char *image, uint32_t ctx)
+{
+	queue(set, INPUT_IMAGE, dir, image, ctx);
+}
+
+void merge_set_add_gcda(struct merge_set *set, const char *gcda,
+			const char *image, uint32_t ctx)
+{
+	queue(set, INPUT_FILE, gcda, image, ctx);
+}
+
+enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
+			       uint32_t ctx, struct cr_error *err)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return cr_error_errno(err, dir, "cannot read '%s'", dir);
+	if (!S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_EUSAGE, dir, -1,
+				    "'%s' is not a directory", dir);
+	queue(set, INPUT_TREE, dir, dir, ctx);
+	set->ctx[ctx].nimages = 1;
+	return CR_OK;
+}
+
+void merge_set_warn(struct merge_set *set, const struct cr_error *e)
+{
+	pthread_mutex_lock(&set->lock);
+	CR_GROW(set->warnings, set->nwarnings + 1, set->warnings_alloc);
+	set->warnings[set->nwarnings++] = *e;
+	pthread_mutex_unlock(&set->lock);
+}
+
+static void obj_release(struct mobj *o, uint32_t nctx)
+{
+	for (uint32_t c = 0; c < nctx && o->ctr; c++) {
+		free(o->ctr[c]);
+		free(o->seen[c]);
+	}
+	free(o->ctr);
+	free(o->seen);
+	free(o->info);
+	if (o->state == 1)
+		gcno_file_release(&o->g);
+	pthread_mutex_destroy(&o->lock);
+	free(o->gcno);
+	free(o);
+}
+
+void merge_set_free(struct merge_set *set)
+{
+	if (!set)
+		return;
+	for (uint32_t i = 0; i < set->nobjs; i++)
+		obj_release(set->objs[i], set->nctx);
+	for (uint32_t i = 0; i < set->ninputs; i++) {
+		free(set->inputs[i].path);
+		free(set->inputs[i].image);
+	}
+	for (uint32_t i = 0; i < set->nctx; i++) {
+		free(set->ctx[i].id);
+		free(set->ctx[i].exe);
+		free(set->ctx[i].label);
+	}
+	free(set->ctx);
+	free(set->inputs);
+	free(set->objs);
+	free(set->obj_hash);
+	free(set->warnings);
+	pthread_mutex_destroy(&set->lock);
+	free(set);
+}
+
+uint32_t merge_set_nskipped(const struct merge_set *set)
+{
+	return set->nskipped;
+}
+
+/* ---- workers ----------------------------------------------------------- */
+
+/* A worker's private counters of one object in one context. */
+struct tctr {
+	int64_t *ctr;
+	uint8_t *seen;
+	struct gcda_info info;
+};
+
+struct worker {
+	struct merge_set *set;
+	struct tctr **per_obj;  /* [object] -> [context], lazily */
+	size_t nper_obj;
+	uint64_t bytes;         /* gcda bytes read */
+	uint32_t nfiles;
+};
+
+static struct tctr *worker_slot(struct worker *w, uint32_t obj,
+				uint32_t ctx, const struct gcno_file *g)
+{
+	struct tctr *t;
+
+	if (obj >= w->nper_obj) {
+		size_t n = w->nper_obj ? w->nper_obj : 64;
+		while (n <= obj)
+			n *= 2;
+		w->per_obj = cr_xrealloc(w->per_obj, n * sizeof(*w->per_obj));
+		memset(w->per_obj + w->nper_obj, 0,
+		       (n - w->nper_obj) * sizeof(*w->per_obj));
+		w->nper_obj = n;
+	}
+	if (!w->per_obj[obj])
+		w->per_obj[obj] = cr_xcalloc(w->set->nctx,
+					     sizeof(struct tctr));
+	t = &w->per_obj[obj][ctx];
+	if (!t->ctr) {
+		t->ctr = cr_xcalloc(g->nctrs + 1, sizeof(int64_t));
+		t->seen = cr_xcalloc(g->nfns + 1, 1);
+	}
+	return t;
+}
+
+/* Replace E's message by the text formatted from FMT (truncated). */
+static void set_msg(struct cr_error *e, const char *fmt, ...)
+	CR_PRINTF(2, 3);
+static void set_msg(struct cr_error *e, const char *fmt, ...)
+{
+	struct cr_buf b;
+	va_list ap;
+	size_t n;
+
+	cr_buf_init(&b);
+	va_start(ap, fmt);
+	cr_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	n = b.len < sizeof(e->msg) - 1 ? b.len : sizeof(e->msg) - 1;
+	memcpy(e->msg, b.buf, n);
+	e->msg[n] = '\0';
+	cr_buf_release(&b);
+}
+
+static void note_skip(struct merge_set *set)
+{
+	pthread_mutex_lock(&set->lock);
+	set->nskipped++;
+	pthread_mutex_unlock(&set->lock);
+}
+
+/* Add one gcda (GCDA, notes file GCNO) of IN to the worker's counters. */
+static void add_gcda(struct worker *w, const struct merge_input *in,
+		     const char *gcda, const char *gcno)
+{
+	struct merge_set *set = w->set;
+	struct cr_error err;
+	struct cr_map map;
+	struct gcda_info info;
+	struct mobj *o;
+	struct tctr *t;
+	uint32_t oi;
+	enum cr_err e;
+
+	pthread_mutex_lock(&set->lock);
+	oi = obj_get(set, gcno);
+	o = set->objs[oi];
+	pthread_mutex_unlock(&set->lock);
+	if (obj_load(o)) {
+		note_skip(set);
+		return; /* reported once per object after reading */
+	}
+	if (cr_map_open(gcda, &map, &err)) {
+		char msg[sizeof(err.msg)];
+		memcpy(msg, err.msg, sizeof(msg));
+		set_msg(&err, "image '%s': %s (left out)", in->image, msg);
+		merge_set_warn(set, &err);
+		note_skip(set);
+		return;
+	}
+	t = worker_slot(w, oi, in->ctx, &o->g);
+	e = gcda_apply(&o->g, map.data, map.size, gcda, t->ctr, t->seen,
+		       &info, &err);
+	w->bytes += map.size;
+	w->nfiles++;
+	cr_map_close(&map);
+	if (e) {
+		char msg[sizeof(err.msg)];
+		memcpy(msg, err.msg, sizeof(msg));
+		set_msg(&err, "image '%s': %s (left out)", in->image, msg);
+		merge_set_warn(set, &err);
+		note_skip(set);
+		return;
+	}
+	t->info.runs += info.runs;
+	if (info.sum_max > t->info.sum_max)
+		t->info.sum_max = info.sum_max;
+	if (!t->info.checksum)
+		t->info.checksum = info.checksum;
+	t->info.version = info.version;
+	t->info.stamp = info.stamp;
+}
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && !memcmp(s + n - k, suffix, k);
+}
+
+/* Walk DIR for gcda files.  ROOT_LEN: length of the image prefix to strip
+ * to get the compile-time path (0 for a build tree). */
+static void walk(struct worker *w, const struct merge_input *in,
+		 struct cr_buf *path, size_t root_len)
+{
+	DIR *d = opendir(path->buf);
+	struct dirent *de;
+	size_t base = path->len;
+
+	if (!d) {
+		struct cr_error err;
+		cr_error_errno(&err, path->buf, "image '%s': cannot read "
+			       "directory '%s'", in->image, path->buf);
+		merge_set_warn(w->set, &err);
+		note_skip(w->set);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		size_t nl = strlen(n);
+		int is_dir = de->d_type == DT_DIR;
+
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		path->len = base;
+		path->buf[base] = '\0';
+		cr_buf_addc(path, '/');
+		cr_buf_add(path, n, nl);
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+			if (lstat(path->buf, &st) == 0)
+				is_dir = S_ISDIR(st.st_mode);
+		}
+		if (is_dir) {
+			walk(w, in, path, root_len);
+		} else if (ends_with(n, nl, ".gcda")) {
+			char *gcno;
+			if (root_len)
+				gcno = cr_xstrdup(path->buf + root_len);
+			else
+				gcno = cr_xstrdup(path->buf);
+			memcpy(gcno + strlen(gcno) - 4, "gcno", 4);
+			add_gcda(w, in, path->buf, gcno);
+			free(gcno);
+		}
+	}
+	closedir(d);
+	path->len = base;
+	path->buf[base] = '\0';
+}
+
+static void run_input(struct worker *w, const struct merge_input *in)
+{
+	struct cr_buf path;
+
+	if (in->kind == INPUT_FILE) {
+		char *gcno = cr_xstrdup(in->path);
+		size_t n = strlen(gcno);
+		if (n > 5)
+			memcpy(gcno + n - 4, "gcno", 4);
+		add_gcda(w, in, in->path, gcno);
+		free(gcno);
+		return;
+	}
+	cr_buf_init(&path);
+	cr_buf_adds(&path, in->path);
+	while (path.len > 1 && path.buf[path.len - 1] == '/')
+		path.buf[--path.len] = '\0';
+	walk(w, in, &path, in->kind == INPUT_IMAGE ? path.len : 0);
+	cr_buf_release(&path);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct merge_set *set = w->set;
+
+	for (;;) {
+		uint32_t i;
+		pthread_mutex_lock(&set->lock);
+		i = set->next_input++;
+		pthread_mutex_unlock(&set->lock);
+		if (i >= set->ninputs)
+			break;
+		run_input(w, &set->inputs[i]);
+	}
+	return NULL;
+}
+
+/* ---- reduction --------------------------------------------------------- */
+
+static void reduce(struct merge_set *set, struct worker *ws, int nw)
+{
+	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
+		struct mobj *o = set->objs[oi];
+
+		if (o->state != 1)
+			continue;
+		o->ctr = cr_xcalloc(set->nctx, sizeof(*o->ctr));
+		o->seen = cr_xcalloc(set->nctx, sizeof(*o->seen));
+		o->info = cr_xcalloc(set->nctx, sizeof(*o->info));
+		for (int k = 0; k < nw; k++) {
+			struct worker *w = &ws[k];
+			if (oi >= w->nper_obj || !w->per_obj[oi])
+				continue;
+			for (uint32_t c = 0; c < set->nctx; c++) {
+				struct tctr *t = &w->per_obj[oi][c];
+				if (!t->ctr)
+					continue;
+				merge_obj_add(o, c, t->ctr, t->seen,
+					      &t->info);
+				free(t->ctr);
+				free(t->seen);
+			}
+		}
+	}
+}
+
+void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
+		   const uint8_t *seen, const struct gcda_info *info)
+{
+	struct gcda_info *oi = &o->info[c];
+
+	if (!o->ctr[c]) {
+		o->ctr[c] = cr_xcalloc(o->g.nctrs + 1, sizeof(int64_t));
+		o->seen[c] = cr_xcalloc(o->g.nfns + 1, 1);
+	}
+	for (uint32_t k = 0; k < o->g.nctrs; k++)
+		o->ctr[c][k] += ctr[k];
+	for (uint32_t f = 0; f < o->g.nfns; f++)
+		o->seen[c][f] |= seen[f];
+	oi->runs += info->runs;
+	if (info->sum_max > oi->sum_max)
+		oi->sum_max = info->sum_max;
+	if (!oi->checksum)
+		oi->checksum = info->checksum;
+	oi->version = info->version;
+	oi->stamp = info->stamp;
+	o->has_data = 1;
+}
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct cr_error *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : strcmp(x->msg, y->msg);
+}
+
+static int jobs_of(const struct merge_opts *opts)
+{
+	long n = opts->jobs;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	if (n > 64)
+		n = 64;
+	return (int)n;
+}
+
+enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
+{
+	int nw = jobs_of(&set->opts);
+	struct worker *ws;
+	pthread_t *th;
+
+	if ((uint32_t)nw > set->ninputs)
+		nw = set->ninputs ? (int)set->ninputs : 1;
+	ws = cr_xcalloc((size_t)nw, sizeof(*ws));
+	th = cr_xcalloc((size_t)nw, sizeof(*th));
+	for (int k = 0; k < nw; k++)
+		ws[k].set = set;
+	for (int k = 1; k < nw; k++)
+		if (pthread_create(&th[k], NULL, worker_main, &ws[k])) {
+			nw = k;
+			break;
+		}
+	worker_main(&ws[0]);
+	for (int k = 1; k < nw; k++)
+		pthread_join(th[k], NULL);
+	reduce(set, ws, nw);
+	for (int k = 0; k < nw; k++) {
+		for (size_t i = 0; i < ws[k].nper_obj; i++)
+			free(ws[k].per_obj[i]);
+		free(ws[k].per_obj);
+		set->bytes_read += ws[k].bytes;
+		set->files_read += ws[k].nfiles;
+	}
+	free(ws);
+	free(th);
+	/* one report per object whose notes file is unusable */
+	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
+		struct mobj *o = set->objs[oi];
+		struct cr_error e;
+		if (o->state != 2)
+			continue;
+		e = o->gcno_err;
+		set_msg(&e, "%s (%u gcda file%s left out)", o->gcno_err.msg,
+			o->nbad_inputs, o->nbad_inputs == 1 ? "" : "s");
+		CR_GROW(set->warnings, set->nwarnings + 1,
+			set->warnings_alloc);
+		set->warnings[set->nwarnings++] = e;
+	}
+	qsort(set->warnings, set->nwarnings, sizeof(*set->warnings),
+	      cmp_err);
+	for (uint32_t i = 0; i < set->nwarnings && set->opts.warn; i++)
+		set->opts.warn(set->opts.warn_arg, &set->warnings[i]);
+	(void)err;
+	return CR_OK;
+}
