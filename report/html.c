@@ -531,12 +531,9 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		}
 		cr_buf_adds(b, "\" id=\"L");
 		add_u64(b, n);
-		cr_buf_adds(b, "\"><i class=\"g\"></i><span class=\"no\"><a "
-			       "href=\"#L");
+		cr_buf_adds(b, "\"><span class=\"no\">");
 		add_u64(b, n);
-		cr_buf_adds(b, "\">");
-		add_u64(b, n);
-		cr_buf_adds(b, "</a></span><span class=\"ht\"");
+		cr_buf_adds(b, "</span><span class=\"ht\"");
 		if (cl) {
 			int64_t all = rp_line_count(m, f, COV_VIEW_ALL, li);
 			cr_buf_adds(b, " title=\"");

@@ -148,6 +148,14 @@
       if (history.replaceState) history.replaceState(null, "", "#L" + cur);
     }
     if (location.hash.match(/^#L\d+$/)) cur = parseInt(location.hash.slice(2), 10);
+    /* a click on a line number links to that line */
+    code.addEventListener("click", function (ev) {
+      var no = ev.target.closest(".no");
+      if (!no) return;
+      var ln = no.parentNode;
+      cur = lineNo(ln);
+      location.hash = ln.id;
+    });
     document.addEventListener("keydown", function (ev) {
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (ev.target && /INPUT|TEXTAREA/.test(ev.target.tagName)) return;
