@@ -8,4 +8,4 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 need_packages $BUILD_PACKAGES
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$top/build" -j"$(nproc)" >/dev/null
-exec sh "$top/examples/run-example.sh" "$top/build/bin/covrun"
+BUILD_DIR="$top/build" exec sh "$top/examples/run-example.sh"

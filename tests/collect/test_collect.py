@@ -389,7 +389,9 @@ def test_missing_shim(t):
           "message names the shim: " + p.stderr)
 
 
-def test_interrupt(t):
+def interrupt_case(t, sig):
+    """Send SIG to covrun while its command sleeps: covrun forwards it,
+    the command's counts are written by the shim's handler and kept."""
     build(t)
     proc = subprocess.Popen([COVRUN, "--data-dir", t.data, "--force",
                              "./forks", "sleep"], cwd=t.dir,
@@ -399,14 +401,46 @@ def test_interrupt(t):
     while time.monotonic() < deadline and not t.records():
         time.sleep(0.05)
     time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
     sys.stderr.write(err)
-    eq(proc.returncode, 128 + signal.SIGINT, "status after Ctrl-C")
+    eq(proc.returncode, 128 + sig, "status after the signal")
     check("interrupted" in err, "message")
     root = one(t.records(), how="root")
-    eq(root["end"], "signal 2", "root end")
+    eq(root["end"], "signal %d" % sig, "root end")
     eq(t.fn_count(root["id"], "pre_work"), 1, "counts kept")
+
+
+def test_interrupt(t):
+    interrupt_case(t, signal.SIGINT)
+
+
+def test_sigterm_forwarded(t):
+    interrupt_case(t, signal.SIGTERM)
+
+
+def test_sighup_forwarded(t):
+    interrupt_case(t, signal.SIGHUP)
+
+
+def test_installed(t):
+    """After cmake --install, covrun finds its shim next to itself."""
+    prefix = os.path.join(t.dir, "prefix")
+    subprocess.run(["cmake", "--install", os.environ["COVRUN_BUILD"],
+                    "--prefix", prefix], check=True,
+                   stdout=subprocess.DEVNULL)
+    build(t)
+    env = dict(os.environ)
+    env.pop("COVRUN_SHIM", None)
+    p = subprocess.run([os.path.join(prefix, "bin", "covrun"), "--data-dir",
+                        t.data, "./forks", "_exit"], cwd=t.dir, env=env,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    sys.stderr.write(p.stderr)
+    eq(p.returncode, 0, "status")
+    child = one(t.records(), how="fork")
+    eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "child_work")
+    check(os.path.exists(os.path.join(prefix, "lib", "covrun",
+                                      "covrun-rt.o")), "runtime installed")
 
 
 def test_dir_mode(t):
