@@ -10,6 +10,8 @@
 
 #include "common/common.h"
 
+#include <stdio.h>
+
 /* Exit statuses of covrun itself (documented in README.md). */
 enum {
 	CLI_EXIT_DATA_SKIPPED = 3, /* merge/report: some input was left out */
@@ -24,6 +26,21 @@ int cmd_run(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+
+/* Report options shared by "covrun report" and "covrun run"
+ * (cli/cmd_report.c).  report_cli_option parses the option at argv[*i]:
+ * 1 = taken, 0 = not a report option, -1 = error printed.
+ * report_cli_write writes every report and prints the summary: 0,
+ * CLI_EXIT_THRESHOLD or CLI_EXIT_FAILURE. */
+struct report_cli;
+struct cov_model;
+struct collect_run;
+struct report_cli *report_cli_new(void);
+void report_cli_free(struct report_cli *rc);
+int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i);
+void report_cli_help(FILE *out);
+int report_cli_write(struct report_cli *rc, struct cov_model *model,
+		     const struct collect_run *run);
 
 /* Messages (cli/msgs.c): "covrun: error: ..." etc. on stderr. */
 void errorf(const char *fmt, ...) CR_PRINTF(1, 2);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "cli/cli.h"
 #include "collect/collect.h"
+#include "merge/merge.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,13 +38,19 @@ static void usage(FILE *out)
 "                             (default %d; 0 = no limit)\n"
 "      --label TEXT           COVRUN_LABEL for the command's processes\n"
 "  -j, --jobs N               DIR mode: run N tests at once (default 1)\n"
+"      --no-report            collect only: no merge, no reports\n"
 "  -q, --quiet                print warnings and errors only\n"
-"  -h, --help                 show this help\n",
+"  -h, --help                 show this help\n\n"
+"After the run covrun merges the data and writes reports; these options\n"
+"are those of 'covrun report':\n\n",
 		DEFAULT_MAX_PROCESSES);
+	report_cli_help(out);
 }
 
 struct run_args {
 	struct collect_opts opts;
+	struct report_cli *report; /* owned */
+	int no_report;
 	long jobs;
 	char **command; /* first non-option argument onwards */
 };
@@ -66,6 +73,8 @@ static int parse_option(struct run_args *a, int argc, char **argv, int *i)
 		a->opts.force = 1;
 	} else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
 		a->opts.quiet = cli_quiet = 1;
+	} else if (!strcmp(o, "--no-report")) {
+		a->no_report = 1;
 	} else if (!strcmp(o, "-d") || !strcmp(o, "--data-dir")) {
 		if (need_value(*i, argc, o))
 			return -1;
@@ -97,8 +106,11 @@ static int parse_option(struct run_args *a, int argc, char **argv, int *i)
 		else
 			a->jobs = v ? v : 1;
 	} else {
-		errorf("unknown option '%s' (see 'covrun run --help')", o);
-		return -1;
+		int r = report_cli_option(a->report, argc, argv, i);
+		if (r == 0)
+			errorf("unknown option '%s' (see 'covrun run --help')",
+			       o);
+		return r > 0 ? 0 : -1;
 	}
 	return 0;
 }
@@ -109,6 +121,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 	int i = 1;
 
 	memset(a, 0, sizeof(*a));
+	a->report = report_cli_new();
 	a->opts.data_dir = ".covrun";
 	a->opts.wait_descendants = 10;
 	a->opts.max_processes = DEFAULT_MAX_PROCESSES;
@@ -239,6 +252,37 @@ static void print_collected(const char *dir, const struct collect_result *r)
 	collect_run_release(&run);
 }
 
+static void merge_warn(void *arg, const struct cr_error *err)
+{
+	(void)arg;
+	warn_report(err);
+}
+
+/* Merge the run and write the reports; returns 0, CLI_EXIT_THRESHOLD or
+ * CLI_EXIT_FAILURE. */
+static int merge_and_report(struct run_args *a, const char *dir)
+{
+	struct merge_opts mo = { 0, 1, merge_warn, NULL };
+	struct cov_model model;
+	struct collect_run run;
+	struct cr_error err;
+	const char *dirs[] = { dir };
+	int status;
+
+	memset(&model, 0, sizeof(model));
+	if (merge_load_runs(dirs, 1, &mo, &model, &err) != CR_OK) {
+		error_report(&err);
+		return CLI_EXIT_FAILURE;
+	}
+	if (collect_run_load(dir, &run, NULL, &err) != CR_OK)
+		memset(&run, 0, sizeof(run));
+	status = report_cli_write(a->report, &model, run.dir ? &run : NULL);
+	if (run.dir)
+		collect_run_release(&run);
+	cov_model_release(&model);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
@@ -249,16 +293,21 @@ int cmd_run(int argc, char **argv)
 	size_t njobs = 1;
 	int rc = parse_args(&a, argc, argv), dir_mode;
 
-	if (rc)
+	if (rc) {
+		report_cli_free(a.report);
 		return rc > 0 ? 0 : CLI_EXIT_FAILURE;
+	}
 	a.opts.shim = collect_find_shim(&err);
 	if (!a.opts.shim) {
 		error_report(&err);
+		report_cli_free(a.report);
 		return CLI_EXIT_FAILURE;
 	}
 	dir_mode = !a.command[1] && is_dir(a.command[0]);
 	if (dir_mode && (njobs = list_tests(a.command[0], &tests)) == 0) {
 		errorf("'%s' holds no executable file to run", a.command[0]);
+		report_cli_free(a.report);
+		free((void *)a.opts.shim);
 		return CLI_EXIT_FAILURE;
 	}
 	jobs = cr_xcalloc(njobs, sizeof(*jobs));
@@ -283,6 +332,9 @@ int cmd_run(int argc, char **argv)
 		collect_check_losses(dir, res.start_ns, &ui);
 		print_collected(dir, &res);
 		rc = outcome(jobs, njobs, dir_mode, &res, dir);
+		int rs = a.no_report ? 0 : merge_and_report(&a, dir);
+		if (rc == 0)
+			rc = rs;
 	}
 	for (size_t i = 0; dir_mode && i < njobs; i++) {
 		free(tests[i]);
@@ -292,5 +344,6 @@ int cmd_run(int argc, char **argv)
 	free(jobs);
 	free(dir);
 	free((void *)a.opts.shim);
+	report_cli_free(a.report);
 	return rc;
 }
