@@ -342,43 +342,129 @@ static void warn_cb(const struct cr_error *e)
 	warn_report(e);
 }
 
-/* Load INPUTS into MODEL (and the process records into RUN when the input
- * is a run directory). */
-static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
-			       struct collect_run *run, int *have_run,
-			       struct cr_error *err)
+static void merge_warn_cb(void *arg, const struct cr_error *e)
 {
-	const char *in = n ? inputs[0] : ".covrun";
-	char *rec;
+	(void)arg;
+	warn_report(e);
+}
+
+static int is_dir(const char *dir, const char *name)
+{
+	char *p = cr_path_join(dir, name);
+	struct stat st;
+	int r = !stat(p, &st) && S_ISDIR(st.st_mode);
+
+	free(p);
+	return r;
+}
+
+static int is_file(const char *dir, const char *name)
+{
+	char *p = cr_path_join(dir, name);
+	struct stat st;
+	int r = !stat(p, &st) && S_ISREG(st.st_mode);
+
+	free(p);
+	return r;
+}
+
+/* A covrun run directory (or one written by covrun merge), as opposed to
+ * a build tree with gcda in place. */
+static int is_run_dir(const char *dir)
+{
+	return is_dir(dir, "proc") || is_file(dir, "run.info") ||
+	       is_file(dir, "contexts");
+}
+
+/* Append the records of run directory DIR to RUN (which owns them). */
+static void add_records(struct collect_run *run, const char *dir)
+{
+	struct collect_run one;
+	struct cr_error err;
+
+	if (!is_dir(dir, "proc"))
+		return;
+	memset(&one, 0, sizeof(one));
+	if (collect_run_load(dir, &one, warn_cb, &err)) {
+		warn_report(&err);
+		return;
+	}
+	run->records = cr_xrealloc(run->records,
+				   (run->nrecords + one.nrecords + 1) *
+					   sizeof(*run->records));
+	memcpy(run->records + run->nrecords, one.records,
+	       one.nrecords * sizeof(*one.records));
+	run->nrecords += one.nrecords;
+	run->nbad += one.nbad;
+	if (!run->dir)
+		run->dir = cr_xstrdup(one.dir ? one.dir : dir);
+	one.nrecords = 0; /* moved */
+	collect_run_release(&one);
+}
+
+/* Load INPUTS (run directories and build trees) into MODEL, and the
+ * process records of the run directories into RUN. */
+static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
+			       struct collect_run *run, struct cr_error *err)
+{
+	struct merge_opts mo;
+	char *dflt[1] = { ".covrun" };
+	int nruns = 0;
 	struct stat st;
 
-	(void)model;
-	if (n > 1)
-		return cr_error_set(err, CR_EUSAGE, NULL, -1,
-				    "several inputs: merge them first with "
-				    "'covrun merge'");
-	if (stat(in, &st) || !S_ISDIR(st.st_mode))
-		return cr_error_set(err, CR_ENOENT, in, -1,
-				    "no such run directory or build tree");
-	rec = cr_path_join(in, "proc");
-	*have_run = !stat(rec, &st) && S_ISDIR(st.st_mode);
-	free(rec);
-	if (*have_run) {
-		enum cr_err rc = collect_run_load(in, run, warn_cb, err);
-		if (rc)
-			return rc;
+	memset(&mo, 0, sizeof(mo));
+	mo.context_views = 1;
+	mo.warn = merge_warn_cb;
+	if (!n) {
+		if (stat(dflt[0], &st) || !S_ISDIR(st.st_mode))
+			return cr_error_set(err, CR_ENOENT, NULL, -1,
+					    "no run directory '.covrun' here: "
+					    "name a run directory or a build "
+					    "tree");
+		inputs = dflt;
+		n = 1;
 	}
-	/* TODO(merge loader): merge_load_run / merge_load_tree. */
-	return cr_error_set(err, CR_EUSAGE, in, -1,
-			    "reading gcov data is not available in this "
-			    "build yet");
+	for (int i = 0; i < n; i++) {
+		if (stat(inputs[i], &st) || !S_ISDIR(st.st_mode))
+			return cr_error_set(err, CR_ENOENT, inputs[i], -1,
+					    "not a run directory or build "
+					    "tree");
+		if (is_run_dir(inputs[i])) {
+			nruns++;
+			add_records(run, inputs[i]);
+		}
+	}
+	if (nruns == n)
+		return merge_load_runs((const char *const *)inputs, (size_t)n,
+				       &mo, model, err);
+	if (n == 1)
+		return merge_load_tree(inputs[0], &mo, model, err);
+
+	/* a mix: build trees count as one root context each */
+	struct merge_set *set = merge_set_new(&mo);
+	enum cr_err rc = CR_OK;
+	for (int i = 0; i < n && !rc; i++) {
+		if (is_run_dir(inputs[i])) {
+			rc = merge_set_add_run(set, inputs[i], err);
+		} else {
+			uint32_t ctx = merge_set_context(set, inputs[i],
+							 COV_ROLE_ROOT, "");
+			rc = merge_set_add_tree(set, inputs[i], ctx, err);
+		}
+	}
+	if (!rc)
+		rc = merge_set_read(set, err);
+	if (!rc)
+		rc = merge_set_model(set, model, err);
+	merge_set_free(set);
+	return rc;
 }
 
 int cmd_report(int argc, char **argv)
 {
 	struct report_cli *rc = report_cli_new();
 	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
-	int ninputs = 0, status, have_run = 0, dashdash = 0;
+	int ninputs = 0, status, dashdash = 0;
 	struct cov_model model;
 	struct collect_run run;
 	struct cr_error err;
@@ -419,12 +505,12 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	cr_error_clear(&err);
-	if (load_inputs(inputs, ninputs, &model, &run, &have_run, &err)) {
+	if (load_inputs(inputs, ninputs, &model, &run, &err)) {
 		error_report(&err);
 		status = CLI_EXIT_FAILURE;
 		goto out;
 	}
-	status = report_cli_write(rc, &model, have_run ? &run : NULL);
+	status = report_cli_write(rc, &model, run.nrecords ? &run : NULL);
 	if (!status && model.nskipped) {
 		warnf("%u object%s left out for bad or stale data",
 		      model.nskipped, model.nskipped == 1 ? "" : "s");
@@ -432,8 +518,7 @@ int cmd_report(int argc, char **argv)
 	}
 out:
 	cov_model_release(&model);
-	if (have_run)
-		collect_run_release(&run);
+	collect_run_release(&run);
 	report_cli_free(rc);
 	free(inputs);
 	return status;

@@ -104,6 +104,28 @@ def run(cmd, **kw):
                           text=True, **kw)
 
 
+def build_fixture(tmp, gcc):
+    """Write the sources under TMP/src, build TMP/build/prog."""
+    src = os.path.join(tmp, "src")
+    build = os.path.join(tmp, "build")
+    os.makedirs(src)
+    os.makedirs(build)
+    for name, text in (("prog.c", PROG), ("helper.c", HELPER),
+                       ("shared.h", SHARED)):
+        with open(os.path.join(src, name), "w") as f:
+            f.write(text)
+    for name in ("prog.c", "helper.c"):
+        r = run([gcc, "-O0", "--coverage", "-c", "-o",
+                 os.path.join(build, name[:-2] + ".o"),
+                 os.path.join(src, name)], cwd=build)
+        check(r.returncode == 0, "compile: " + r.stderr)
+    r = run([gcc, "--coverage", "-o", os.path.join(build, "prog"),
+             os.path.join(build, "prog.o"),
+             os.path.join(build, "helper.o")], cwd=build)
+    check(r.returncode == 0, "link: " + r.stderr)
+    return src, build
+
+
 def lines_by_file(path):
     doc = ET.parse(path).getroot()
     out = {}
@@ -125,23 +147,7 @@ def main():
         return 77
     tmp = tempfile.mkdtemp(prefix="covrun-gcovr-")
     try:
-        src = os.path.join(tmp, "src")
-        build = os.path.join(tmp, "build")
-        os.makedirs(src)
-        os.makedirs(build)
-        for name, text in (("prog.c", PROG), ("helper.c", HELPER),
-                           ("shared.h", SHARED)):
-            with open(os.path.join(src, name), "w") as f:
-                f.write(text)
-        for name in ("prog.c", "helper.c"):
-            r = run([gcc, "-O0", "--coverage", "-c", "-o",
-                     os.path.join(build, name[:-2] + ".o"),
-                     os.path.join(src, name)], cwd=build)
-            check(r.returncode == 0, "compile: " + r.stderr)
-        r = run([gcc, "--coverage", "-o", os.path.join(build, "prog"),
-                 os.path.join(build, "prog.o"),
-                 os.path.join(build, "helper.o")], cwd=build)
-        check(r.returncode == 0, "link: " + r.stderr)
+        src, build = build_fixture(tmp, gcc)
         run([os.path.join(build, "prog")], cwd=build)
         run([os.path.join(build, "prog"), "a", "b"], cwd=build)
 
