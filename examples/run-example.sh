@@ -53,7 +53,8 @@ make -s -C "$ex" -f "$here/prefork-server/Makefile" ${CC:+CC="$CC"}
 echo "== covrun run -- ./server -w $workers -d ./digest requests.txt"
 cd "$ex"
 status=0
-"$covrun" run --data-dir "$ex/.covrun" --force -- \
+"$covrun" run --data-dir "$ex/.covrun" --force --root "$here/prefork-server" \
+	--title "covrun example: prefork-server" -- \
 	./server -w "$workers" -d ./digest "$here/prefork-server/requests.txt" ||
 	status=$?
 
