@@ -1,12 +1,178 @@
 /* SPDX-License-Identifier: MIT
- * cli/cmd_merge.c: "covrun merge" (placeholder until the merge module lands).
+ * cli/cmd_merge.c: "covrun merge [OPTIONS] INPUT...".
+ *
+ * Merges run directories (covrun run's, or earlier merges) and plain build
+ * trees into one merged run directory: per context an ordinary gcda tree
+ * under OUT/ctx/<context id>/ and the contexts file OUT/contexts
+ * (merge/merge.h, merge_set_write).  Each problem with the data is warned
+ * about once, naming image and file, and the rest is merged; exit status
+ * 3 (CLI_EXIT_DATA_SKIPPED) then says that something was left out.
  */
 #include "cli/cli.h"
+#include "merge/merge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: covrun merge [OPTIONS] INPUT...\n"
+"\n"
+"Merge run directories (written by 'covrun run' or 'covrun merge') and\n"
+"build trees with gcda written in place into one merged run directory:\n"
+"counters are summed per context (executable, role, label) and written\n"
+"as ordinary gcda files, OUT/ctx/<context>/<absolute gcda path>, with\n"
+"the contexts file OUT/contexts.  'covrun report OUT' reads it.\n"
+"\n"
+"options:\n"
+"  -o, --output DIR   merged run directory to write (required); an\n"
+"                     earlier merged directory there is replaced\n"
+"  -j, --jobs N       reader threads (default: number of cores)\n"
+"  -q, --quiet        no summary line\n"
+"  -h, --help         this text\n"
+"\n"
+"exit status: 0 merged; 3 some data was left out (each problem is\n"
+"reported once, naming image and file); 125 covrun failed.\n");
+}
+
+static void warn_cb(void *arg, const struct cr_error *e)
+{
+	(void)arg;
+	warn_report(e);
+}
+
+static int has(const char *dir, const char *name)
+{
+	char *p = cr_path_join(dir, name);
+	struct stat st;
+	int r = stat(p, &st) == 0;
+
+	free(p);
+	return r;
+}
+
+/* A run directory (records, images or a contexts file) or else a tree. */
+static enum cr_err add_input(struct merge_set *set, const char *in,
+			     struct cr_error *err)
+{
+	struct stat st;
+
+	if (stat(in, &st) || !S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_ENOENT, in, -1,
+				    "'%s' is not a run directory or build "
+				    "tree", in);
+	if (has(in, "contexts") || has(in, "proc") || has(in, "img") ||
+	    has(in, "unattributed"))
+		return merge_set_add_run(set, in, err);
+	char *abs = cr_path_absolute(in);
+	uint32_t ctx = merge_set_context(set, "", COV_ROLE_ROOT, "");
+	enum cr_err e = merge_set_add_tree(set, abs, ctx, err);
+	free(abs);
+	return e;
+}
+
+/* Replace an earlier merge at OUT; refuse to write into anything else. */
+static enum cr_err prepare_out(const char *out, struct cr_error *err)
+{
+	struct stat st;
+	char *ctx;
+	enum cr_err e;
+
+	if (stat(out, &st))
+		return CR_OK;
+	if (!S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_EUSAGE, out, -1,
+				    "'%s' exists and is not a directory", out);
+	if (!has(out, "contexts")) {
+		if (has(out, "proc") || has(out, "img") || has(out, "ctx"))
+			return cr_error_set(err, CR_EUSAGE, out, -1,
+					    "'%s' is not a merged directory; "
+					    "not replacing it", out);
+		return CR_OK;
+	}
+	ctx = cr_path_join(out, "ctx");
+	e = cr_rm_rf(ctx, err);
+	free(ctx);
+	return e;
+}
 
 int cmd_merge(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	errorf("'merge' is not implemented yet");
-	return CLI_EXIT_FAILURE;
+	struct merge_opts opts = { 0, 0, warn_cb, NULL };
+	const char *out = NULL;
+	struct merge_set *set = NULL;
+	struct cr_error err;
+	int quiet = 0, status = 0, ninputs = 0;
+	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
+	int64_t t0 = cr_now_ns();
+
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		long n;
+		if (o[0] != '-' || !o[1]) {
+			inputs[ninputs++] = argv[i];
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			usage(stdout);
+			goto done;
+		} else if ((!strcmp(o, "-o") || !strcmp(o, "--output")) &&
+			   i + 1 < argc) {
+			out = argv[++i];
+		} else if ((!strcmp(o, "-j") || !strcmp(o, "--jobs")) &&
+			   i + 1 < argc) {
+			if (cr_parse_long(argv[++i], 1, 1024, &n)) {
+				errorf("bad value for -j: '%s'", argv[i]);
+				status = CLI_EXIT_FAILURE;
+				goto done;
+			}
+			opts.jobs = (int)n;
+		} else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+			quiet = 1;
+		} else {
+			errorf("unknown option '%s' (see 'covrun merge "
+			       "--help')", o);
+			status = CLI_EXIT_FAILURE;
+			goto done;
+		}
+	}
+	if (!out || !ninputs) {
+		errorf("%s (see 'covrun merge --help')",
+		       !out ? "no output directory: use -o DIR"
+			    : "no input to merge");
+		status = CLI_EXIT_FAILURE;
+		goto done;
+	}
+	cr_error_clear(&err);
+	set = merge_set_new(&opts);
+	for (int i = 0; i < ninputs; i++)
+		if (add_input(set, inputs[i], &err))
+			goto fail;
+	if (merge_set_read(set, &err) || prepare_out(out, &err) ||
+	    merge_set_write(set, out, &err))
+		goto fail;
+	if (!quiet && !cli_quiet) {
+		uint32_t files;
+		uint64_t bytes;
+		merge_set_stats(set, &files, &bytes);
+		notef("merged %u gcda file%s (%.1f MB) from %d input%s into "
+		      "'%s' in %.2f s", files, files == 1 ? "" : "s",
+		      (double)bytes / 1e6, ninputs, ninputs == 1 ? "" : "s",
+		      out, (double)(cr_now_ns() - t0) / 1e9);
+	}
+	if (merge_set_nskipped(set)) {
+		warnf("%u input%s left out for bad or stale data",
+		      merge_set_nskipped(set),
+		      merge_set_nskipped(set) == 1 ? "" : "s");
+		status = CLI_EXIT_DATA_SKIPPED;
+	}
+	goto done;
+fail:
+	error_report(&err);
+	status = CLI_EXIT_FAILURE;
+done:
+	merge_set_free(set);
+	free(inputs);
+	return status;
 }

@@ -46,9 +46,8 @@ static enum cr_err read_header(struct reader *r, const struct gcno_file *g,
 		gcov_version_text(info->version, vt);
 		gcov_version_text(g->version, gt);
 		return cr_error_set(err, CR_EVERSION, r->path, 4,
-				    "cannot read '%s': version '%s' does not "
-				    "match its notes file ('%s')",
-				    r->path, vt, gt);
+				    "gcov version '%s' does not match its "
+				    "notes file ('%s')", vt, gt);
 	}
 	r->byte_lengths = g->flavor == GCOV_GCC12;
 	info->stamp = reader_u32(r);
@@ -58,9 +57,8 @@ static enum cr_err read_header(struct reader *r, const struct gcno_file *g,
 		return CR_ECORRUPT;
 	if (info->stamp != g->stamp)
 		return cr_error_set(err, CR_ESTALE, r->path, 8,
-				    "cannot use '%s': stamp mismatch with "
-				    "notes file '%s' (stale data)",
-				    r->path, g->path);
+				    "stamp mismatch with notes file '%s' "
+				    "(stale data)", g->path);
 	return CR_OK;
 }
 
@@ -91,9 +89,9 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 		} else {
 			len = reader_length_bytes(r, lenw);
 			if (len > r->size - r->pos) {
-				reader_fail(r, start, "record 0x%08x of %zu "
-					    "bytes overruns the file", tag,
-					    len);
+				reader_fail(r, start, "truncated: record "
+					    "0x%08x of %zu bytes ends past "
+					    "the end of the file", tag, len);
 				break;
 			}
 		}
@@ -113,18 +111,16 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 			    (lcs != g->fns[cur].lineno_checksum ||
 			     ccs != g->fns[cur].cfg_checksum))
 				return cr_error_set(err, CR_ESTALE, r->path,
-					(long long)start, "cannot use '%s': "
-					"profile mismatch for '%s' at byte "
-					"%zu (stale data)", r->path,
-					g->fns[cur].name, start);
+					(long long)start, "profile mismatch "
+					"for '%s' (stale data)",
+					g->fns[cur].name);
 		} else if (tag == TAG_COUNTER_ARCS && cur >= 0) {
 			const struct gcno_fn *fn = &g->fns[cur];
 			if (len % 8 || len / 8 != fn->nctrs)
 				return cr_error_set(err, CR_ESTALE, r->path,
-					(long long)start, "cannot use '%s': "
-					"profile mismatch for '%s' at byte "
-					"%zu (%zu counters, notes file has "
-					"%u)", r->path, fn->name, start,
+					(long long)start, "profile mismatch "
+					"for '%s' (%zu counters, notes file "
+					"has %u; stale data)", fn->name,
 					len / 8, fn->nctrs);
 			CR_GROW(*list, *nlist + 1, alloc);
 			(*list)[*nlist].fn = (uint32_t)cur;

@@ -277,8 +277,7 @@ static int read_header(struct reader *r, struct gcno_file *g,
 	if (!g->flavor) {
 		gcov_version_text(g->version, vt);
 		cr_error_set(err, CR_EVERSION, g->path, 4,
-			     "cannot read '%s': unsupported gcov version '%s'",
-			     g->path, vt);
+			     "unsupported gcov version '%s'", vt);
 		return 0;
 	}
 	r->byte_lengths = g->flavor == GCOV_GCC12;
@@ -461,8 +460,9 @@ static void parse_records(struct reader *r, struct gcno_file *g,
 			break;
 		len = reader_length_bytes(r, lenw);
 		if (len > r->size - r->pos) {
-			reader_fail(r, start, "record 0x%08x of %zu bytes "
-				    "overruns the file", tag, len);
+			reader_fail(r, start, "truncated: record 0x%08x of %zu "
+				    "bytes ends past the end of the file",
+				    tag, len);
 			break;
 		}
 		end = r->pos + len;

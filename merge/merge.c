@@ -356,7 +356,7 @@ static void walk(struct worker *w, const struct merge_input *in,
 	if (!d) {
 		struct cr_error err;
 		cr_error_errno(&err, path->buf, "image '%s': cannot read "
-			       "directory '%s'", in->image, path->buf);
+			       "directory", in->image);
 		merge_set_warn(w->set, &err);
 		note_skip(w->set);
 		return;
@@ -543,8 +543,9 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 		if (o->state != 2)
 			continue;
 		e = o->gcno_err;
-		set_msg(&e, "%s (%u gcda file%s left out)", o->gcno_err.msg,
-			o->nbad_inputs, o->nbad_inputs == 1 ? "" : "s");
+		set_msg(&e, "notes file: %s (%u gcda file%s left out)",
+			o->gcno_err.msg, o->nbad_inputs,
+			o->nbad_inputs == 1 ? "" : "s");
 		CR_GROW(set->warnings, set->nwarnings + 1,
 			set->warnings_alloc);
 		set->warnings[set->nwarnings++] = e;

@@ -30,22 +30,21 @@ enum cr_err cr_map_open(const char *path, struct cr_map *map,
 	map->size = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cr_error_errno(err, path, "cannot open '%s'", path);
+		return cr_error_errno(err, path, "cannot open");
 	if (fstat(fd, &st) < 0) {
-		enum cr_err e = cr_error_errno(err, path, "cannot stat '%s'",
-					       path);
+		enum cr_err e = cr_error_errno(err, path, "cannot stat");
 		close(fd);
 		return e;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return cr_error_set(err, CR_EIO, path, -1,
-				    "'%s' is not a regular file", path);
+				    "not a regular file");
 	}
 	if ((size_t)st.st_size > GCOV_MAX_FILE) {
 		close(fd);
 		return cr_error_set(err, CR_ECORRUPT, path, -1,
-				    "'%s' is too large (%lld bytes)", path,
+				    "too large (%lld bytes)",
 				    (long long)st.st_size);
 	}
 	if (st.st_size == 0) {
@@ -54,8 +53,7 @@ enum cr_err cr_map_open(const char *path, struct cr_map *map,
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED) {
-		enum cr_err e = cr_error_errno(err, path, "cannot map '%s'",
-					       path);
+		enum cr_err e = cr_error_errno(err, path, "cannot map");
 		close(fd);
 		return e;
 	}
@@ -94,9 +92,8 @@ void reader_fail(struct reader *r, size_t offset, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cr_error_set(r->err, CR_ECORRUPT, r->path, (long long)offset,
-		     "cannot read '%s': %s at byte %zu", r->path, msg,
-		     offset);
+	cr_error_set(r->err, CR_ECORRUPT, r->path, (long long)offset, "%s",
+		     msg);
 }
 
 static uint32_t bswap32(uint32_t v)

@@ -33,7 +33,8 @@ static int one(const char *gcda)
 	gcno = cr_xstrdup(gcda);
 	memcpy(gcno + n - 4, "gcno", 4);
 	if (gcno_file_read(gcno, &g, &err)) {
-		fprintf(stderr, "gcovjson: %s\n", err.msg);
+		fprintf(stderr, "gcovjson: '%s': %s (at byte %lld)\n",
+			err.path, err.msg, err.offset);
 		free(gcno);
 		return 1;
 	}
@@ -42,7 +43,8 @@ static int one(const char *gcda)
 	if (cr_map_open(gcda, &map, &err) == CR_OK) {
 		if (gcda_apply(&g, map.data, map.size, gcda, ctrs, NULL,
 			       &info, &err)) {
-			fprintf(stderr, "gcovjson: %s\n", err.msg);
+			fprintf(stderr, "gcovjson: '%s': %s (at byte %lld)\n",
+			err.path, err.msg, err.offset);
 			cr_map_close(&map);
 			return 1;
 		}

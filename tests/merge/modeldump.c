@@ -15,10 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* As cli/msgs.c prints a struct cr_error. */
+static void print_err(const char *kind, const struct cr_error *e)
+{
+	if (e->path[0] && e->offset >= 0)
+		fprintf(stderr, "%s: '%s': %s (at byte %lld)\n", kind,
+			e->path, e->msg, e->offset);
+	else if (e->path[0])
+		fprintf(stderr, "%s: '%s': %s\n", kind, e->path, e->msg);
+	else
+		fprintf(stderr, "%s: %s\n", kind, e->msg);
+}
+
 static void warn(void *arg, const struct cr_error *e)
 {
 	(void)arg;
-	fprintf(stderr, "warning: %s\n", e->msg);
+	print_err("warning", e);
 }
 
 static void str(const char *s)
@@ -144,7 +156,7 @@ int main(int argc, char **argv)
 		skipped = merge_set_nskipped(set);
 		merge_set_free(set);
 		if (e) {
-			fprintf(stderr, "error: %s\n", err.msg);
+			print_err("error", &err);
 			return 125;
 		}
 		return skipped ? 3 : 0;
@@ -152,7 +164,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (e) {
-		fprintf(stderr, "error: %s\n", err.msg);
+		print_err("error", &err);
 		return 125;
 	}
 	dump(&m);

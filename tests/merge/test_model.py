@@ -364,8 +364,16 @@ def test_bad(e, d, full):
         shutil.copy(p, dst)
         return "gone.gcno"
 
-    expect("truncated", truncate, 1, ["'c2'", "truncated"])
-    expect("corrupt", corrupt, 1, ["'r2'", "overruns"])
+    def badmagic(r, ok):
+        p = find(r, "c1", "linegoto.gcda")
+        with open(p, "r+b") as f:
+            f.write(b"xxxx")
+        os.unlink(find(ok, "c1", "linegoto.gcda"))
+        return p
+
+    expect("truncated", truncate, 1, ["'c2'", ": truncated: record"])
+    expect("corrupt", corrupt, 1, ["'r2'", "ends past the end"])
+    expect("magic", badmagic, 1, ["'c1'", "not a gcda file"])
     expect("stamp", stale_stamp, 1, ["'c1'", "stamp mismatch"])
     expect("checksum", stale_checksum, 1, ["'r1'", "profile mismatch"])
     expect("nogcno", no_gcno, 1, ["gone.gcno", "1 gcda file left out"])
@@ -406,18 +414,52 @@ def test_two_builds(e):
           == 1, "two builds: new image merged")
 
 
+def test_cli(e, full):
+    """covrun merge: output equal to merge_set_write's, exit statuses."""
+    if not e.covrun:
+        return
+    out = os.path.join(e.work, "cli-out")
+    ref = os.path.join(e.work, "merged")
+    shutil.rmtree(out, ignore_errors=True)
+    p = run([e.covrun, "merge", "-j", "2", "-o", out, full])
+    check(p.returncode == 0, "cli: exit 0")
+    with open(os.path.join(out, "contexts")) as a, \
+            open(os.path.join(ref, "contexts")) as b:
+        check(a.read() == b.read(), "cli: contexts file as merge_set_write")
+    m1, _, _ = modeldump(e, ["runs", out])
+    m2, _, _ = modeldump(e, ["runs", ref])
+    compare("cli: merged output", model_view(m2, 0), model_view(m1, 0))
+    # merging again over an earlier merge replaces it
+    p = run([e.covrun, "merge", "-q", "-o", out, full])
+    check(p.returncode == 0 and not p.stderr, "cli: replace, quiet")
+    bad = os.path.join(e.work, "bad-truncated")
+    p = run([e.covrun, "merge", "-o", out + "2", bad], ok=(3,))
+    w = [l for l in p.stderr.splitlines() if "warning:" in l]
+    check(len(w) == 2 and "image 'c2'" in w[0] and "multi_a.gcda" in w[0]
+          and "left out" in w[1], "cli: bad data reported once: %r" % w)
+    p = run([e.covrun, "merge", "-o", out + "3",
+             os.path.join(e.work, "nonexistent")], ok=(125,))
+    check("nonexistent" in p.stderr, "cli: missing input named")
+    run([e.covrun, "merge", full], ok=(125,))
+    p = run([e.covrun, "merge", "-o", full, full], ok=(125,))
+    check("not a merged directory" in p.stderr,
+          "cli: refuses to overwrite a run directory")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--modeldump", required=True)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--cc", default="gcc-12")
+    ap.add_argument("--covrun", default=None)
     a = ap.parse_args()
     e = Env()
     e.modeldump = os.path.abspath(a.modeldump)
     e.corpus = os.path.realpath(a.corpus)
     e.work = os.path.abspath(a.work)
     e.cc = a.cc
+    e.covrun = os.path.abspath(a.covrun) if a.covrun else None
     e.cxx = a.cc.replace("gcc", "g++")
     e.gcov = a.cc.replace("gcc", "gcov")
     os.makedirs(e.work, exist_ok=True)
@@ -426,6 +468,7 @@ def main():
     test_runs(e, d, full, roots, childs)
     test_write(e, d, full)
     test_bad(e, d, full)
+    test_cli(e, full)
     test_two_builds(e)
     print("test_model (%s): %d failure(s)" % (e.cc, len(FAILS)))
     return 1 if FAILS else 0
