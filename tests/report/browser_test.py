@@ -3,6 +3,7 @@
 # tests/report/browser_test.py: the HTML report in a real browser.
 #
 #   browser_test.py REPORT_TEST SCREENSHOT_DIR
+#   browser_test.py --shoot HTML_DIR SCREENSHOT_DIR   (screenshots only)
 #
 # Writes the demo report (tests/report/fixture.c), opens it from file:// in
 # headless Debian chromium with networking off, and drives it over the
@@ -138,7 +139,49 @@ class Browser:
             self.proc.wait()
 
 
+def shoot(html, shots):
+    """Screenshots of an existing report (for the README): the index, the
+    file page with the most child-only lines at its first one, processes."""
+    exe = os.environ.get("COVRUN_CHROMIUM") or shutil.which("chromium")
+    if not exe:
+        print("chromium is not installed")
+        return 77
+    os.makedirs(shots, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="covrun-shoot-")
+    b = Browser(exe, tmp)
+    try:
+        b.open("file://" + os.path.join(os.path.abspath(html), "index.html"))
+        b.shot(os.path.join(shots, "report-index.png"))
+        best, most = None, -1
+        for n in sorted(os.listdir(html)):
+            if not n.startswith("f") or not n.endswith(".html"):
+                continue
+            with open(os.path.join(html, n), encoding="utf-8") as f:
+                c = f.read().count('<div class="ln c"')
+            if c > most:
+                best, most = n, c
+        b.open("file://" + os.path.join(os.path.abspath(html), best))
+        b.key("c")
+        b.js("document.querySelector('.ln.cur') && document.querySelector("
+             "'.ln.cur').scrollIntoView({block: 'start'}); "
+             "window.scrollBy(0, -180)")
+        b.shot(os.path.join(shots, "report-file.png"))
+        b.key("t")
+        b.shot(os.path.join(shots, "report-file-dark.png"))
+        b.key("t")
+        b.open("file://" + os.path.join(os.path.abspath(html),
+                                        "processes.html"))
+        b.shot(os.path.join(shots, "report-processes.png"))
+    finally:
+        b.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("screenshots in", shots)
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--shoot":
+        return shoot(sys.argv[2], sys.argv[3])
     report_test, shots = sys.argv[1], sys.argv[2]
     exe = os.environ.get("COVRUN_CHROMIUM") or shutil.which("chromium") or \
         shutil.which("chromium-browser")
