@@ -13,7 +13,8 @@
 #   lcov --capture ... && genhtml ...                  (when installed)
 # and prints one machine-readable line per measurement:
 #   bench=report tool=NAME files=N lines=N seconds=S
-# Not part of ctest: it takes minutes (gcovr is the slow one).
+# Not part of ctest: it takes minutes.  REUSE=1 keeps an earlier WORKDIR's
+# build and data; ONLY=covrun skips gcovr and lcov.
 set -eu
 COVRUN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 WORK=${2:-/tmp/covrun-report-bench}
@@ -26,18 +27,26 @@ PY=/usr/bin/python3
 now() { date +%s.%N; }
 elapsed() { awk "BEGIN { printf \"%.2f\", $2 - $1 }"; }
 
-rm -rf "$WORK"
-mkdir -p "$WORK"
-info=$("$PY" "$HERE/report_gen.py" "$WORK" "$NFILES" "$FUNCS")
-lines=$(echo "$info" | sed 's/.*lines=//')
-files=$(echo "$info" | sed 's/files=\([0-9]*\).*/\1/')
-t0=$(now)
-make -s -C "$WORK" -j"$(nproc)" build/prog >/dev/null
-t1=$(now)
-echo "bench=report step=build files=$files lines=$lines seconds=$(elapsed "$t0" "$t1")"
-(cd "$WORK" && ./build/prog)  || true
-du_gcda=$(find "$WORK/build" -name '*.gcda' | wc -l)
-echo "bench=report step=run gcda=$du_gcda"
+if [ "${REUSE:-0}" = 1 ] && [ -f "$WORK/info" ]; then
+	info=$(cat "$WORK/info")
+	lines=$(echo "$info" | sed 's/.*lines=//')
+	files=$(echo "$info" | sed 's/files=\([0-9]*\).*/\1/')
+else
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	info=$("$PY" "$HERE/report_gen.py" "$WORK" "$NFILES" "$FUNCS")
+	lines=$(echo "$info" | sed 's/.*lines=//')
+	files=$(echo "$info" | sed 's/files=\([0-9]*\).*/\1/')
+	t0=$(now)
+	make -s -C "$WORK" -j"$(nproc)" build/prog >/dev/null
+	t1=$(now)
+	echo "bench=report step=build files=$files lines=$lines seconds=$(elapsed "$t0" "$t1")"
+	(cd "$WORK" && ./build/prog) || true
+	echo "$info" >"$WORK/info"
+fi
+n_gcda=$(find "$WORK/build" -name '*.gcda' | wc -l)
+bytes=$(find "$WORK/build" -name '*.gc*' -exec cat {} + | wc -c)
+echo "bench=report step=data gcda=$n_gcda gcno_gcda_bytes=$bytes"
 
 measure() {
 	name=$1
@@ -57,6 +66,7 @@ measure covrun "$COVRUN" report "$WORK/build" --root "$WORK/src" \
 measure covrun-xml-only "$COVRUN" report "$WORK/build" \
 	--root "$WORK/src" --cobertura "$WORK/covrun2.xml" --no-html \
 	--summary=none
+[ "${ONLY:-}" = covrun ] && exit 0
 if command -v gcovr >/dev/null; then
 	mkdir -p "$WORK/gcovr-html"
 	measure gcovr gcovr -r "$WORK/src" --object-directory "$WORK/build" \

@@ -33,7 +33,7 @@ struct report_cli {
 	const char **filters, **excludes; /* owned arrays, borrowed strings */
 	size_t nfilters, afilters, nexcludes, aexcludes;
 	int no_cobertura, no_html;
-	char *split_path;  /* owned */
+	char *split_path; /* owned */
 };
 
 /* Cannot fail (aborts on out of memory). */
@@ -67,6 +67,7 @@ void report_cli_free(struct report_cli *rc)
 	free(rc);
 }
 
+/* clang-format off */
 void report_cli_help(FILE *out)
 {
 	fprintf(out,
@@ -102,6 +103,7 @@ void report_cli_help(FILE *out)
 "      --fail-under-branch PCT, --fail-under-function PCT\n"
 "                             the same for branches and functions\n");
 }
+/* clang-format on */
 
 static int need_value(int i, int argc, const char *opt)
 {
@@ -145,7 +147,8 @@ static int parse_pct(const char *opt, const char *s, double *out)
 	v = strtod(s, &end);
 	if (errno || end == s || (*end && strcmp(end, "%")) || v < 0 ||
 	    v > 100) {
-		errorf("'%s' needs a percentage from 0 to 100, not '%s'", opt, s);
+		errorf("'%s' needs a percentage from 0 to 100, not '%s'", opt,
+		       s);
 		return -1;
 	}
 	*out = v;
@@ -153,8 +156,8 @@ static int parse_pct(const char *opt, const char *s, double *out)
 }
 
 /* Match "--name VALUE" and "--name=VALUE"; sets *VAL. */
-static int opt_value(const char *name, const char *alt, int argc,
-		     char **argv, int *i, const char **val, int *err)
+static int opt_value(const char *name, const char *alt, int argc, char **argv,
+		     int *i, const char **val, int *err)
 {
 	const char *o = argv[*i];
 	size_t n = strlen(name);
@@ -210,8 +213,10 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 			     &err)) {
 		long long n = v ? parse_size(v) : 0;
 		if (v && n < 0) {
-			errorf("'--cobertura-max-size' needs a size of at least "
-			       "4k (for example 10M or gitlab), not '%s'", v);
+			errorf("'--cobertura-max-size' needs a size of at "
+			       "least 4k (for example 10M or gitlab), not "
+			       "'%s'",
+			       v);
 			return -1;
 		}
 		rc->opts.cobertura_max_size = (uint64_t)n;
@@ -252,8 +257,8 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 		if (v && parse_pct("--fail-under-branch", v,
 				   &rc->opts.fail_under_branch))
 			return -1;
-	} else if (opt_value("--fail-under-function", NULL, argc, argv, i,
-			     &v, &err)) {
+	} else if (opt_value("--fail-under-function", NULL, argc, argv, i, &v,
+			     &err)) {
 		if (v && parse_pct("--fail-under-function", v,
 				   &rc->opts.fail_under_function))
 			return -1;
@@ -296,7 +301,8 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	}
 	if (!set.nfiles)
 		warnf("no source file under '%s' has coverage data; see "
-		      "--root and --filter", set.root);
+		      "--root and --filter",
+		      set.root);
 	if (set.nunreadable)
 		warnf("%u source file%s could not be read: the HTML report "
 		      "shows their counts without source text",
@@ -321,6 +327,7 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 
 /* ---- the verb ----------------------------------------------------------- */
 
+/* clang-format off */
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -336,6 +343,7 @@ static void usage(FILE *out)
 "data, named in warnings); 4 a --fail-under-* threshold was not met;\n"
 "125 covrun failed (usage, I/O).\n");
 }
+/* clang-format on */
 
 static void warn_cb(const struct cr_error *e)
 {
@@ -389,9 +397,9 @@ static void add_records(struct collect_run *run, const char *dir)
 		warn_report(&err);
 		return;
 	}
-	run->records = cr_xrealloc(run->records,
-				   (run->nrecords + one.nrecords + 1) *
-					   sizeof(*run->records));
+	run->records =
+		cr_xrealloc(run->records, (run->nrecords + one.nrecords + 1) *
+						  sizeof(*run->records));
 	memcpy(run->records + run->nrecords, one.records,
 	       one.nrecords * sizeof(*one.records));
 	run->nrecords += one.nrecords;
@@ -408,7 +416,7 @@ static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
 			       struct collect_run *run, struct cr_error *err)
 {
 	struct merge_opts mo;
-	char *dflt[1] = { ".covrun" };
+	char *dflt[1] = {".covrun"};
 	int nruns = 0;
 	struct stat st;
 

@@ -33,10 +33,10 @@
 
 /* One <class> element, ready to be pasted into a document. */
 struct chunk {
-	char *pkg;        /* owned; package name ('.'-separated) */
-	char *name;       /* owned; class name */
+	char *pkg;  /* owned; package name ('.'-separated) */
+	char *name; /* owned; class name */
 	const struct report_file *rf;
-	char *xml;        /* owned */
+	char *xml; /* owned */
 	size_t len;
 	uint64_t lines_valid, lines_covered;
 	uint64_t branches_valid, branches_covered;
@@ -97,8 +97,8 @@ static void end(struct w *w)
 
 static void attr(struct w *w, const char *name, const char *value)
 {
-	if (xmlTextWriterWriteAttribute(w->x, BAD_CAST name,
-					BAD_CAST value) < 0)
+	if (xmlTextWriterWriteAttribute(w->x, BAD_CAST name, BAD_CAST value) <
+	    0)
 		w->fail = 1;
 }
 
@@ -116,8 +116,7 @@ static void attr_u(struct w *w, const char *name, uint64_t v)
 	attr(w, name, buf);
 }
 
-static void attr_rate(struct w *w, const char *name, uint64_t c,
-		      uint64_t t)
+static void attr_rate(struct w *w, const char *name, uint64_t c, uint64_t t)
 {
 	char buf[32];
 	attr(w, name, rp_rate(buf, c, t));
@@ -195,7 +194,7 @@ static void line_totals(const struct cov_model *m, const struct cov_file *f,
 
 struct method {
 	char *name, *sig; /* owned */
-	uint32_t fn;      /* first function of that name and signature */
+	uint32_t fn;	  /* first function of that name and signature */
 };
 
 static int method_cmp(const void *a, const void *b)
@@ -261,7 +260,7 @@ static int build_class(struct chunk *c, const struct cov_model *m,
 {
 	const struct cov_file *f = c->rf->file;
 	xmlBufferPtr buf = xmlBufferCreate();
-	struct w w = { NULL, 0 };
+	struct w w = {NULL, 0};
 	uint64_t t[4];
 
 	if (!buf)
@@ -317,15 +316,14 @@ static int chunk_cmp(const void *a, const void *b)
 
 /* Write chunks [FIRST, LAST) as one document to PATH; *SIZE gets its
  * size in bytes. */
-static enum cr_err write_doc(const struct chunk *ch, size_t first,
-			     size_t last, const char *root,
-			     const struct report_opts *opts,
+static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
+			     const char *root, const struct report_opts *opts,
 			     const char *path, uint64_t *size,
 			     struct cr_error *err)
 {
 	xmlBufferPtr buf = xmlBufferCreate();
-	struct w w = { NULL, 0 };
-	uint64_t t[4] = { 0, 0, 0, 0 };
+	struct w w = {NULL, 0};
+	uint64_t t[4] = {0, 0, 0, 0};
 	char stamp[32];
 	enum cr_err rc;
 
@@ -374,7 +372,7 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first,
 	start(&w, "packages");
 	for (size_t i = first; i < last;) {
 		size_t j = i;
-		uint64_t p[4] = { 0, 0, 0, 0 };
+		uint64_t p[4] = {0, 0, 0, 0};
 		while (j < last && !strcmp(ch[j].pkg, ch[i].pkg)) {
 			p[0] += ch[j].lines_valid;
 			p[1] += ch[j].lines_covered;
@@ -403,8 +401,7 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first,
 	xmlFreeTextWriter(w.x);
 	if (w.fail) {
 		xmlBufferFree(buf);
-		return cr_error_set(err, CR_EIO, path, -1,
-				    "cannot write XML");
+		return cr_error_set(err, CR_EIO, path, -1, "cannot write XML");
 	}
 	*size = (uint64_t)xmlBufferLength(buf);
 	rc = rp_write(path, (const char *)xmlBufferContent(buf),

@@ -27,16 +27,16 @@
 
 #define DEFAULT_HLJS_DIR "/usr/share/javascript/highlight.js"
 #define CHUNK_LINES 250 /* lines per content-visibility block */
-#define MAX_MARKS 8     /* branch marks shown per line */
+#define MAX_MARKS 8	/* branch marks shown per line */
 
 struct html {
 	const struct report_set *set;
 	const struct report_opts *opts;
 	const char *dir;
 	const char *title;
-	char *generator;     /* owned */
-	char **pages;        /* owned; page name of each set file */
-	int hljs;            /* highlight.min.js was copied */
+	char *generator;	  /* owned */
+	char **pages;		  /* owned; page name of each set file */
+	int hljs;		  /* highlight.min.js was copied */
 	struct cr_buf page, body; /* scratch */
 };
 
@@ -127,18 +127,18 @@ static void add_bar(struct cr_buf *b, const struct report_split *s)
 		    (unsigned long long)s->root,
 		    (unsigned long long)s->child_only,
 		    (unsigned long long)(s->valid - s->covered),
-		    (unsigned long long)s->valid,
-		    pct_of(s->root, s->valid), pct_of(s->child_only, s->valid),
+		    (unsigned long long)s->valid, pct_of(s->root, s->valid),
+		    pct_of(s->child_only, s->valid),
 		    pct_of(s->valid - s->covered, s->valid));
 }
 
 static void add_cards(struct cr_buf *b, const struct report_split s[3])
 {
-	static const char *const kinds[3] = { "Lines", "Branches",
-					      "Functions" };
+	static const char *const kinds[3] = {"Lines", "Branches", "Functions"};
 
 	for (int k = 0; k < 3; k++) {
-		cr_buf_addf(b, "<div class=\"card\" id=\"card-%c\"><h3>%s</h3>",
+		cr_buf_addf(b,
+			    "<div class=\"card\" id=\"card-%c\"><h3>%s</h3>",
 			    "lbf"[k], kinds[k]);
 		cr_buf_addf(b, "<div class=\"pct %s\">",
 			    pct_class(s[k].covered, s[k].valid));
@@ -179,16 +179,16 @@ static enum cr_err write_page(struct html *h, const char *name,
 /* ---- index: the directory tree ------------------------------------------ */
 
 struct node {
-	char *name;        /* owned; one path component (or several after
-			      folding single-child directories) */
-	int file;          /* index in set->files, -1 for a directory */
-	uint32_t *kids;    /* owned */
+	char *name;	/* owned; one path component (or several after
+			   folding single-child directories) */
+	int file;	/* index in set->files, -1 for a directory */
+	uint32_t *kids; /* owned */
 	uint32_t nkids, akids;
 	struct report_split s[3];
 };
 
 struct tree {
-	struct node *n;    /* owned; n[0] is the root */
+	struct node *n; /* owned; n[0] is the root */
 	uint32_t count, alloc;
 };
 
@@ -244,8 +244,10 @@ static void tree_build(struct tree *t, const struct report_set *set)
 			uint32_t k, found = 0;
 			if (len) {
 				for (k = 0; k < t->n[cur].nkids; k++) {
-					struct node *c = &t->n[t->n[cur].kids[k]];
-					if (c->file < 0 && strlen(c->name) == len &&
+					struct node *c =
+						&t->n[t->n[cur].kids[k]];
+					if (c->file < 0 &&
+					    strlen(c->name) == len &&
 					    !memcmp(c->name, p, len)) {
 						found = t->n[cur].kids[k];
 						break;
@@ -302,8 +304,9 @@ static void add_num_cell(struct cr_buf *b, const char *cls, uint64_t v)
 
 static void add_pct_cell(struct cr_buf *b, uint64_t c, uint64_t t)
 {
-	cr_buf_addf(b, "<td class=\"%s\" data-v=\"%.4f\" title=\"%llu of "
-		       "%llu\">",
+	cr_buf_addf(b,
+		    "<td class=\"%s\" data-v=\"%.4f\" title=\"%llu of "
+		    "%llu\">",
 		    pct_class(c, t), pct_of(c, t), (unsigned long long)c,
 		    (unsigned long long)t);
 	add_pct(b, c, t);
@@ -335,12 +338,13 @@ static void tree_rows(struct html *h, struct tree *t, uint32_t id,
 			cr_buf_addc(&name, '/');
 		cr_buf_adds(&name, n->name);
 	}
-	cr_buf_addf(b, "<tr class=\"%s\" data-id=\"%u\" data-p=\"", 
+	cr_buf_addf(b, "<tr class=\"%s\" data-id=\"%u\" data-p=\"",
 		    n->file < 0 ? "d" : "f", me);
 	if (parent_row)
 		add_u64(b, parent_row);
-	cr_buf_addf(b, "\" data-i=\"%u\"><td class=\"l name\" "
-		       "style=\"--d:%u\" data-v=\"",
+	cr_buf_addf(b,
+		    "\" data-i=\"%u\"><td class=\"l name\" "
+		    "style=\"--d:%u\" data-v=\"",
 		    me, depth);
 	add_esc(b, name.buf);
 	cr_buf_adds(b, "\">");
@@ -391,8 +395,8 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 	struct tree t;
 	struct cr_buf cards;
 	char nfiles[16], nctx[16], date[64];
-	time_t now = h->opts->timestamp ? (time_t)h->opts->timestamp
-					: time(NULL);
+	time_t now =
+		h->opts->timestamp ? (time_t)h->opts->timestamp : time(NULL);
 	struct tm tm;
 	enum cr_err rc;
 	uint32_t row = 0;
@@ -406,7 +410,8 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 	/* the root's children are the top rows */
 	for (uint32_t i = 1; i < t.n[0].nkids; i++) {
 		uint32_t v = t.n[0].kids[i], j = i;
-		while (j > 0 && name_cmp_nodes(&t, t.n[0].kids[j - 1], v) > 0) {
+		while (j > 0 &&
+		       name_cmp_nodes(&t, t.n[0].kids[j - 1], v) > 0) {
 			t.n[0].kids[j] = t.n[0].kids[j - 1];
 			j--;
 		}
@@ -419,10 +424,10 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
 	struct rp_var vars[] = {
-		{ "generator", h->generator }, { "title", h->title },
-		{ "root", set->root },         { "nfiles", nfiles },
-		{ "ncontexts", nctx },         { "date", date },
-		{ "cards", cards.buf },        { "rows", h->body.buf },
+		{"generator", h->generator}, {"title", h->title},
+		{"root", set->root},	     {"nfiles", nfiles},
+		{"ncontexts", nctx},	     {"date", date},
+		{"cards", cards.buf},	     {"rows", h->body.buf},
 	};
 	rc = write_page(h, "index.html", "index.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);
@@ -435,9 +440,9 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 
 static const char *lang_of(const char *path)
 {
-	static const char *const cpp[] = { "c", "h", "cc", "cpp", "cxx",
-					   "hpp", "hh", "hxx", "C", "H",
-					   "inl", "ipp", "tcc", "c++", "h++" };
+	static const char *const cpp[] = {"c",	 "h",	"cc",  "cpp", "cxx",
+					  "hpp", "hh",	"hxx", "C",   "H",
+					  "inl", "ipp", "tcc", "c++", "h++"};
 	const char *dot = strrchr(path, '.');
 	const char *slash = strrchr(path, '/');
 
@@ -453,7 +458,9 @@ static const char *lang_of(const char *path)
 
 static const char *mark_class(enum report_mark m)
 {
-	return m == REPORT_MARK_ROOT ? "r" : m == REPORT_MARK_CHILD ? "c" : "u";
+	return m == REPORT_MARK_ROOT	? "r"
+	       : m == REPORT_MARK_CHILD ? "c"
+					: "u";
 }
 
 static void add_counts_title(struct cr_buf *b, const char *what, int64_t all,
@@ -518,7 +525,8 @@ static void file_lines(struct html *h, const struct cov_file *f,
 			if (cl->excluded) {
 				cls = "x";
 			} else {
-				enum report_mark mk = report_line_mark(m, f, li);
+				enum report_mark mk =
+					report_line_mark(m, f, li);
 				cls = mark_class(mk);
 				*nchild += mk == REPORT_MARK_CHILD;
 				*nmiss += mk == REPORT_MARK_NONE;
@@ -537,12 +545,10 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		if (cl) {
 			int64_t all = rp_line_count(m, f, COV_VIEW_ALL, li);
 			cr_buf_adds(b, " title=\"");
-			add_counts_title(b, cl->excluded ? "excluded; ran "
-							 : "ran ",
-					 all,
-					 rp_line_count(m, f, COV_VIEW_ROOT, li),
-					 rp_line_count(m, f, COV_VIEW_CHILD,
-						       li));
+			add_counts_title(
+				b, cl->excluded ? "excluded; ran " : "ran ",
+				all, rp_line_count(m, f, COV_VIEW_ROOT, li),
+				rp_line_count(m, f, COV_VIEW_CHILD, li));
 			add_contexts_title(b, m, f, li);
 			cr_buf_adds(b, "\">");
 			add_short(b, all);
@@ -555,8 +561,9 @@ static void file_lines(struct html *h, const struct cov_file *f,
 			const char *bc;
 			int64_t all;
 			if (k == MAX_MARKS) {
-				cr_buf_addf(b, "<span class=\"bmore\" title=\""
-					       "%u more branches\">+%u</span>",
+				cr_buf_addf(b,
+					    "<span class=\"bmore\" title=\""
+					    "%u more branches\">+%u</span>",
 					    cl->nbranches - k,
 					    cl->nbranches - k);
 				break;
@@ -564,8 +571,10 @@ static void file_lines(struct html *h, const struct cov_file *f,
 			all = rp_branch_count(m, f, COV_VIEW_ALL, bi);
 			bc = f->branches[bi].excluded
 				     ? "x"
-				     : mark_class(report_branch_mark(m, f, bi));
-			cr_buf_addf(b, "<i class=\"b %s\" title=\"branch %u%s: ",
+				     : mark_class(
+					       report_branch_mark(m, f, bi));
+			cr_buf_addf(b,
+				    "<i class=\"b %s\" title=\"branch %u%s: ",
 				    bc, k,
 				    f->branches[bi].flags & COV_BRANCH_THROW
 					    ? " (throw)"
@@ -573,7 +582,8 @@ static void file_lines(struct html *h, const struct cov_file *f,
 			if (all > 0)
 				add_counts_title(
 					b, "taken ", all,
-					rp_branch_count(m, f, COV_VIEW_ROOT, bi),
+					rp_branch_count(m, f, COV_VIEW_ROOT,
+							bi),
 					rp_branch_count(m, f, COV_VIEW_CHILD,
 							bi));
 			else
@@ -598,20 +608,23 @@ static void file_functions(struct html *h, const struct cov_file *f,
 
 	for (uint32_t i = 0; i < f->nfunctions; i++) {
 		const struct cov_function *fn = &f->functions[i];
-		const char *cls = fn->excluded
-					  ? "x"
-					  : mark_class(report_function_mark(m, f,
-									   i));
+		const char *cls =
+			fn->excluded
+				? "x"
+				: mark_class(report_function_mark(m, f, i));
 		int64_t all = rp_function_count(m, f, COV_VIEW_ALL, i);
 
-		cr_buf_addf(b, "<tr class=\"fn-%s\" data-i=\"%u\"><td class=\"l\" "
-			       "data-v=\"",
-			    cls, i);
+		cr_buf_addf(
+			b,
+			"<tr class=\"fn-%s\" data-i=\"%u\"><td class=\"l\" "
+			"data-v=\"",
+			cls, i);
 		add_esc(b, fn->demangled ? fn->demangled : fn->name);
-		cr_buf_addf(b, "\"><span class=\"sw %s\" title=\"%s\"></span>"
-			       "<code>",
+		cr_buf_addf(b,
+			    "\"><span class=\"sw %s\" title=\"%s\"></span>"
+			    "<code>",
 			    cls,
-			    *cls == 'r'   ? "called by root"
+			    *cls == 'r'	  ? "called by root"
 			    : *cls == 'c' ? "called only by children"
 			    : *cls == 'x' ? "excluded"
 					  : "never called");
@@ -660,9 +673,10 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 	if (!readable) {
 		cr_buf_adds(&note, "<p class=\"note\">The source file <code>");
 		add_esc(&note, f->path);
-		cr_buf_adds(&note, "</code> could not be read when this report "
-				   "was written: only line numbers and counts "
-				   "are shown.</p>");
+		cr_buf_adds(&note,
+			    "</code> could not be read when this report "
+			    "was written: only line numbers and counts "
+			    "are shown.</p>");
 	}
 	cr_buf_reset(&h->body);
 	file_lines(h, f, &src, &nchild, &nmiss);
@@ -671,21 +685,21 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 	snprintf(nmiss_s, sizeof(nmiss_s), "%llu", (unsigned long long)nmiss);
 	snprintf(nfn, sizeof(nfn), "%u", f->nfunctions);
 	struct rp_var vars[] = {
-		{ "generator", h->generator },
-		{ "title", h->title },
-		{ "path", rf->rel },
-		{ "cards", cards.buf },
-		{ "note", note.buf },
-		{ "nfunctions", nfn },
-		{ "fnsopen", f->nfunctions <= 12 ? " open" : "" },
-		{ "functions", fns.buf },
-		{ "nchild", nchild_s },
-		{ "nmiss", nmiss_s },
-		{ "lang", h->hljs ? lang_of(f->path) : "" },
-		{ "hljs", h->hljs ? "<script src=\"highlight.min.js\" "
-				    "defer></script>"
-				  : "" },
-		{ "lines", h->body.buf },
+		{"generator", h->generator},
+		{"title", h->title},
+		{"path", rf->rel},
+		{"cards", cards.buf},
+		{"note", note.buf},
+		{"nfunctions", nfn},
+		{"fnsopen", f->nfunctions <= 12 ? " open" : ""},
+		{"functions", fns.buf},
+		{"nchild", nchild_s},
+		{"nmiss", nmiss_s},
+		{"lang", h->hljs ? lang_of(f->path) : ""},
+		{"hljs", h->hljs ? "<script src=\"highlight.min.js\" "
+				   "defer></script>"
+				 : ""},
+		{"lines", h->body.buf},
 	};
 	rc = write_page(h, h->pages[idx], "file.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);
@@ -752,9 +766,7 @@ static void end_text(const struct collect_record *r, struct cr_buf *b)
 	switch (r->end) {
 	case COLLECT_END_EXIT: cr_buf_addf(b, "exit %d", r->status); break;
 	case COLLECT_END__EXIT: cr_buf_addf(b, "_exit %d", r->status); break;
-	case COLLECT_END_SIGNAL:
-		cr_buf_addf(b, "signal %d", r->status);
-		break;
+	case COLLECT_END_SIGNAL: cr_buf_addf(b, "signal %d", r->status); break;
 	case COLLECT_END_EXEC: cr_buf_adds(b, "exec"); break;
 	default: cr_buf_adds(b, "no trace"); break;
 	}
@@ -762,9 +774,9 @@ static void end_text(const struct collect_record *r, struct cr_buf *b)
 
 struct proc_tree {
 	const struct collect_run *run;
-	size_t **kids;   /* owned; per record, its children */
-	size_t *nkids;   /* owned */
-	int64_t t0;      /* first start */
+	size_t **kids; /* owned; per record, its children */
+	size_t *nkids; /* owned */
+	int64_t t0;    /* first start */
 };
 
 static void proc_row(struct html *h, struct proc_tree *pt, size_t i,
@@ -773,13 +785,15 @@ static void proc_row(struct html *h, struct proc_tree *pt, size_t i,
 	const struct collect_record *r = &pt->run->records[i];
 	struct cr_buf *b = &h->body;
 
-	cr_buf_addf(b, "<tr data-i=\"%zu\"><td class=\"tree mono\" "
-		       "style=\"--d:%u\" data-v=\"%zu\">",
+	cr_buf_addf(b,
+		    "<tr data-i=\"%zu\"><td class=\"tree mono\" "
+		    "style=\"--d:%u\" data-v=\"%zu\">",
 		    i, depth > 40 ? 40 : depth, i);
 	add_esc(b, r->id);
-	cr_buf_addf(b, "</td><td data-v=\"%ld\">%ld</td><td class=\"l\">%s"
-		       "</td><td class=\"l\"><span class=\"role %s\">%s</span>"
-		       "</td><td class=\"l\">",
+	cr_buf_addf(b,
+		    "</td><td data-v=\"%ld\">%ld</td><td class=\"l\">%s"
+		    "</td><td class=\"l\"><span class=\"role %s\">%s</span>"
+		    "</td><td class=\"l\">",
 		    (long)r->pid, (long)r->pid, how_text(r->how),
 		    role_text(r->role), role_text(r->role));
 	add_esc(b, r->label);
@@ -823,12 +837,13 @@ static void proc_rows(struct html *h, const struct collect_run *run)
 	for (size_t i = 0; i < n; i++) {
 		ids[i].id = run->records[i].id ? run->records[i].id : "";
 		ids[i].idx = i;
-		if (run->records[i].start_ns && run->records[i].start_ns < pt.t0)
+		if (run->records[i].start_ns &&
+		    run->records[i].start_ns < pt.t0)
 			pt.t0 = run->records[i].start_ns;
 	}
 	qsort(ids, n, sizeof(*ids), id_idx_cmp);
 	for (size_t i = 0; i < n; i++) {
-		struct id_idx key = { run->records[i].parent, 0 }, *hit;
+		struct id_idx key = {run->records[i].parent, 0}, *hit;
 		if (!key.id || !*key.id)
 			continue;
 		hit = bsearch(&key, ids, n, sizeof(*ids), id_idx_cmp);
@@ -882,17 +897,20 @@ static void context_rows(struct html *h, struct cr_buf *b)
 		const struct cov_context *cx = &m->contexts[c];
 		cr_buf_addf(b, "<tr data-i=\"%u\"><td class=\"l mono\">", c);
 		add_esc(b, cx->id);
-		cr_buf_addf(b, "</td><td class=\"l\"><span class=\"role %s\">"
-			       "%s</span></td><td class=\"l mono\">",
-			    role_text((int)cx->role), role_text((int)cx->role));
+		cr_buf_addf(b,
+			    "</td><td class=\"l\"><span class=\"role %s\">"
+			    "%s</span></td><td class=\"l mono\">",
+			    role_text((int)cx->role),
+			    role_text((int)cx->role));
 		add_esc(b, cx->exe);
 		cr_buf_adds(b, "</td><td class=\"l\">");
 		add_esc(b, cx->label);
 		cr_buf_addf(b, "</td><td data-v=\"%u\">%u</td>", cx->nimages,
 			    cx->nimages);
 		if (per_context)
-			cr_buf_addf(b, "<td data-v=\"%llu\">%llu</td>"
-				       "<td data-v=\"%llu\">%llu</td>",
+			cr_buf_addf(b,
+				    "<td data-v=\"%llu\">%llu</td>"
+				    "<td data-v=\"%llu\">%llu</td>",
 				    (unsigned long long)covered[c],
 				    (unsigned long long)covered[c],
 				    (unsigned long long)only[c],
@@ -920,16 +938,20 @@ static enum cr_err write_processes(struct html *h, struct cr_error *err)
 	if (run && run->nrecords)
 		proc_rows(h, run);
 	else
-		cr_buf_adds(&note, "<p class=\"note\">No process records: this "
-				   "report was made from gcov data written in "
-				   "place, so every count is filed under one "
-				   "root context.</p>");
+		cr_buf_adds(&note,
+			    "<p class=\"note\">No process records: this "
+			    "report was made from gcov data written in "
+			    "place, so every count is filed under one "
+			    "root context.</p>");
 	snprintf(nprocs, sizeof(nprocs), "%zu", run ? run->nrecords : 0);
 	struct rp_var vars[] = {
-		{ "generator", h->generator }, { "title", h->title },
-		{ "contexts", ctx.buf },       { "nprocs", nprocs },
-		{ "procnote", note.buf },      { "procs", h->body.buf },
-		{ "procshide", run && run->nrecords ? "" : " hidden" },
+		{"generator", h->generator},
+		{"title", h->title},
+		{"contexts", ctx.buf},
+		{"nprocs", nprocs},
+		{"procnote", note.buf},
+		{"procs", h->body.buf},
+		{"procshide", run && run->nrecords ? "" : " hidden"},
 	};
 	rc = write_page(h, "processes.html", "processes.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);
@@ -955,8 +977,8 @@ static enum cr_err copy_asset(struct html *h, const char *name,
  * not an error: the pages then show plain text. */
 static enum cr_err copy_hljs(struct html *h, struct cr_error *err)
 {
-	const char *dir = h->opts->hljs_dir ? h->opts->hljs_dir
-					    : DEFAULT_HLJS_DIR;
+	const char *dir =
+		h->opts->hljs_dir ? h->opts->hljs_dir : DEFAULT_HLJS_DIR;
 	char *src, *dst, *data = NULL;
 	size_t len = 0;
 	struct cr_error ignored;
@@ -989,8 +1011,8 @@ enum cr_err report_html(const struct report_set *set, const char *dir,
 	h.opts = opts;
 	h.dir = dir;
 	h.title = opts->title ? opts->title : "covrun report";
-	h.generator = cr_xasprintf("%s", opts->version ? opts->version
-						       : "covrun");
+	h.generator =
+		cr_xasprintf("%s", opts->version ? opts->version : "covrun");
 	cr_buf_init(&h.page);
 	cr_buf_init(&h.body);
 	h.pages = cr_xcalloc(set->nfiles + 1, sizeof(*h.pages));

@@ -70,7 +70,8 @@ static json_t *file_json(const struct report_set *set,
 				br,
 				counts(json_object(),
 				       rp_branch_count(m, f, COV_VIEW_ALL, bi),
-				       rp_branch_count(m, f, COV_VIEW_ROOT, bi),
+				       rp_branch_count(m, f, COV_VIEW_ROOT,
+						       bi),
 				       rp_branch_count(m, f, COV_VIEW_CHILD,
 						       bi)));
 		}
@@ -84,9 +85,9 @@ static json_t *file_json(const struct report_set *set,
 			continue;
 		jf = json_object();
 		json_object_set_new(jf, "name", str(fn->name));
-		json_object_set_new(jf, "demangled",
-				    str(fn->demangled ? fn->demangled
-						      : fn->name));
+		json_object_set_new(
+			jf, "demangled",
+			str(fn->demangled ? fn->demangled : fn->name));
 		json_object_set_new(jf, "line", json_integer(fn->start_line));
 		counts(jf, rp_function_count(m, f, COV_VIEW_ALL, i),
 		       rp_function_count(m, f, COV_VIEW_ROOT, i),
@@ -116,7 +117,8 @@ static json_t *contexts_json(const struct cov_model *m)
 		json_t *o = json_object();
 		json_object_set_new(o, "id", str(c->id));
 		json_object_set_new(o, "exe", str(c->exe));
-		json_object_set_new(o, "role", json_string(role_name(c->role)));
+		json_object_set_new(o, "role",
+				    json_string(role_name(c->role)));
 		json_object_set_new(o, "label", str(c->label));
 		json_object_set_new(o, "images", json_integer(c->nimages));
 		json_array_append_new(a, o);
@@ -190,18 +192,19 @@ static json_t *processes_json(const struct collect_run *run)
 
 static json_t *totals_json(const struct report_set *set)
 {
-	static const char *const kinds[3] = { "lines", "branches",
-					      "functions" };
+	static const char *const kinds[3] = {"lines", "branches", "functions"};
 	struct report_split s[3];
 	json_t *o = json_object();
 
 	report_split_files(set, NULL, 0, s);
 	for (int k = 0; k < 3; k++) {
 		json_t *t = json_object();
-		json_object_set_new(t, "valid", json_integer((json_int_t)s[k].valid));
+		json_object_set_new(t, "valid",
+				    json_integer((json_int_t)s[k].valid));
 		json_object_set_new(t, "covered",
 				    json_integer((json_int_t)s[k].covered));
-		json_object_set_new(t, "root", json_integer((json_int_t)s[k].root));
+		json_object_set_new(t, "root",
+				    json_integer((json_int_t)s[k].root));
 		json_object_set_new(t, "child_only",
 				    json_integer((json_int_t)s[k].child_only));
 		json_object_set_new(o, kinds[k], t);

@@ -23,7 +23,7 @@ static void add_name(struct cr_buf *b, const char *name)
 {
 	for (const char *p = name; *p; p++)
 		cr_buf_addc(b, (*p == ',' || *p == '\n' || *p == '\r') ? '_'
-								     : *p);
+								       : *p);
 }
 
 enum cr_err report_lcov(const struct report_set *set, const char *path,

@@ -37,9 +37,8 @@ int64_t rp_branch_count(const struct cov_model *m, const struct cov_file *f,
 	return f->views[view].branch[b];
 }
 
-int64_t rp_function_count(const struct cov_model *m,
-			  const struct cov_file *f, uint32_t view,
-			  uint32_t fn)
+int64_t rp_function_count(const struct cov_model *m, const struct cov_file *f,
+			  uint32_t view, uint32_t fn)
 {
 	if (view >= m->nviews)
 		return 0;
@@ -92,13 +91,13 @@ void report_opts_init(struct report_opts *opts)
 
 static const char *const system_prefixes[] = {
 	"/usr/include/", "/usr/local/include/", "/usr/lib/", "/usr/lib64/",
-	"/usr/libexec/", "/usr/share/", "/opt/rh/", "<built-in>",
+	"/usr/libexec/", "/usr/share/",		"/opt/rh/",  "<built-in>",
 };
 
 static int is_system(const char *path)
 {
-	for (size_t i = 0; i < sizeof(system_prefixes) /
-			       sizeof(system_prefixes[0]); i++)
+	for (size_t i = 0;
+	     i < sizeof(system_prefixes) / sizeof(system_prefixes[0]); i++)
 		if (!strncmp(path, system_prefixes[i],
 			     strlen(system_prefixes[i])))
 			return 1;
@@ -179,8 +178,7 @@ static unsigned markers_in(const char *s, size_t len)
 	const char *end = s + len;
 
 	for (const char *p = s;
-	     (p = memmem(p, (size_t)(end - p), "_EXCL_", 6)) != NULL;
-	     p += 6) {
+	     (p = memmem(p, (size_t)(end - p), "_EXCL_", 6)) != NULL; p += 6) {
 		size_t before = (size_t)(p - s);
 		int kind = (before >= 4 && !memcmp(p - 4, "LCOV", 4)) ||
 			   (before >= 5 && !memcmp(p - 5, "GCOVR", 5)) ||
@@ -271,8 +269,7 @@ enum cr_err report_select(struct cov_model *model,
 
 	fre = cr_xcalloc(opts->nfilters + 1, sizeof(*fre));
 	xre = cr_xcalloc(opts->nexcludes + 1, sizeof(*xre));
-	if (compile_all(opts->filters, opts->nfilters, fre, "--filter",
-			err)) {
+	if (compile_all(opts->filters, opts->nfilters, fre, "--filter", err)) {
 		rc = CR_EUSAGE;
 		goto out;
 	}
@@ -305,8 +302,7 @@ enum cr_err report_select(struct cov_model *model,
 		if (!opts->no_markers) {
 			struct rp_source src;
 			if (rp_source_read(f->path, &src)) {
-				if (report_apply_markers(f, src.text,
-							 src.len))
+				if (report_apply_markers(f, src.text, src.len))
 					set->nmarker_files++;
 			} else {
 				set->nunreadable++;
@@ -393,13 +389,11 @@ void report_split_files(const struct report_set *set,
 		const struct cov_file *f = files[i].file;
 		for (uint32_t l = 0; l < f->nlines; l++)
 			if (!f->lines[l].excluded)
-				split_add(&out[0],
-					  rp_line_count(m, f, 0, l),
+				split_add(&out[0], rp_line_count(m, f, 0, l),
 					  report_line_mark(m, f, l));
 		for (uint32_t b = 0; b < f->nbranches; b++)
 			if (!f->branches[b].excluded)
-				split_add(&out[1],
-					  rp_branch_count(m, f, 0, b),
+				split_add(&out[1], rp_branch_count(m, f, 0, b),
 					  report_branch_mark(m, f, b));
 		for (uint32_t fn = 0; fn < f->nfunctions; fn++)
 			if (!f->functions[fn].excluded)
@@ -413,10 +407,10 @@ int report_check_thresholds(const struct report_set *set,
 			    const struct report_opts *opts, char *msg,
 			    size_t size)
 {
-	static const char *const what[3] = { "line", "branch", "function" };
+	static const char *const what[3] = {"line", "branch", "function"};
 	struct report_split s[3];
-	double want[3] = { opts->fail_under_line, opts->fail_under_branch,
-			   opts->fail_under_function };
+	double want[3] = {opts->fail_under_line, opts->fail_under_branch,
+			  opts->fail_under_function};
 	int failed = 0;
 
 	if (size)
@@ -433,7 +427,8 @@ int report_check_thresholds(const struct report_set *set,
 			snprintf(msg, size,
 				 "%s coverage %.1f%% (%llu of %llu) is below "
 				 "--fail-under-%s %g%%",
-				 what[k], pct, (unsigned long long)s[k].covered,
+				 what[k], pct,
+				 (unsigned long long)s[k].covered,
 				 (unsigned long long)s[k].valid, what[k],
 				 want[k]);
 	}
@@ -447,15 +442,15 @@ char *rp_path_with_suffix(const char *path, const char *suffix)
 	const char *slash = strrchr(path, '/');
 	const char *dot = strrchr(path, '.');
 
-	if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : path))
+	if (!dot || (slash && dot < slash) ||
+	    dot == (slash ? slash + 1 : path))
 		return cr_xasprintf("%s-%s", path, suffix);
 	return cr_xasprintf("%.*s-%s%s", (int)(dot - path), path, suffix, dot);
 }
 
 enum cr_err report_write_all(struct cov_model *model,
 			     const struct report_opts *opts,
-			     struct report_set *set,
-			     struct report_result *res,
+			     struct report_set *set, struct report_result *res,
 			     struct cr_error *err)
 {
 	enum cr_err rc;
@@ -468,15 +463,14 @@ enum cr_err report_write_all(struct cov_model *model,
 		rc = report_cobertura(set, COV_VIEW_ALL, opts->cobertura, opts,
 				      res, err);
 		if (!rc && opts->cobertura_split) {
-			static const char *const roles[2] = { "root",
-							      "child" };
+			static const char *const roles[2] = {"root", "child"};
 			for (int r = 0; r < 2 && !rc; r++) {
 				struct report_result sub;
 				char *p = rp_path_with_suffix(opts->cobertura,
-						      roles[r]);
+							      roles[r]);
 				memset(&sub, 0, sizeof(sub));
-				rc = report_cobertura(set, (uint32_t)(1 + r), p,
-						      opts, &sub, err);
+				rc = report_cobertura(set, (uint32_t)(1 + r),
+						      p, opts, &sub, err);
 				free(p);
 				if (sub.cobertura_too_big)
 					res->cobertura_too_big = 1;

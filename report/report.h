@@ -45,56 +45,56 @@ void report_totals(const struct cov_model *model, uint32_t view,
 
 /* One kind (lines, branches or functions) split by attribution. */
 struct report_split {
-	uint64_t valid;      /* not excluded */
+	uint64_t valid;	     /* not excluded */
 	uint64_t covered;    /* view "all" count > 0 */
-	uint64_t root;       /* covered by a root context */
+	uint64_t root;	     /* covered by a root context */
 	uint64_t child_only; /* covered only by child contexts */
 };
 
 /* Attribution of one item. */
 enum report_mark {
-	REPORT_MARK_NONE = 0,   /* not covered */
-	REPORT_MARK_ROOT = 1,   /* covered by root (maybe also children) */
-	REPORT_MARK_CHILD = 2,  /* covered only by child processes */
+	REPORT_MARK_NONE = 0,  /* not covered */
+	REPORT_MARK_ROOT = 1,  /* covered by root (maybe also children) */
+	REPORT_MARK_CHILD = 2, /* covered only by child processes */
 };
 
 /* ---- options ----------------------------------------------------------- */
 
 enum report_summary_mode {
 	REPORT_SUMMARY_NONE = 0,
-	REPORT_SUMMARY_TOTAL,   /* the totals table */
-	REPORT_SUMMARY_FULL,    /* plus one row per directory */
+	REPORT_SUMMARY_TOTAL, /* the totals table */
+	REPORT_SUMMARY_FULL,  /* plus one row per directory */
 };
 
 /* What to report and where.  Zero-initialise, then set what you need;
  * NULL paths mean "do not write this output". */
 struct report_opts {
 	/* selection */
-	const char *root;          /* source root; NULL = current directory */
+	const char *root;	    /* source root; NULL = current directory */
 	const char *const *filters; /* ERE; keep files matching any */
-	size_t nfilters;           /* 0 = keep files under the root */
+	size_t nfilters;	    /* 0 = keep files under the root */
 	const char *const *excludes; /* ERE; drop files matching any */
 	size_t nexcludes;
-	int keep_system;           /* keep /usr/include & co */
-	int no_markers;            /* ignore LCOV_EXCL_* etc. in sources */
+	int keep_system; /* keep /usr/include & co */
+	int no_markers;	 /* ignore LCOV_EXCL_* etc. in sources */
 
 	/* outputs */
-	const char *cobertura;     /* Cobertura XML file */
-	int cobertura_split;       /* also FILE-root.xml and FILE-child.xml */
+	const char *cobertura; /* Cobertura XML file */
+	int cobertura_split;   /* also FILE-root.xml and FILE-child.xml */
 	uint64_t cobertura_max_size; /* bytes per file, 0 = one file */
-	const char *html;          /* HTML directory */
-	const char *json;          /* JSON file */
-	const char *lcov;          /* lcov tracefile */
-	FILE *summary_out;         /* where the summary goes (NULL = none) */
+	const char *html;	     /* HTML directory */
+	const char *json;	     /* JSON file */
+	const char *lcov;	     /* lcov tracefile */
+	FILE *summary_out;	     /* where the summary goes (NULL = none) */
 	enum report_summary_mode summary;
 
 	/* decoration */
-	const char *title;         /* page title; NULL = "covrun report" */
-	const char *version;       /* tool version for Cobertura/JSON */
-	int64_t timestamp;         /* epoch seconds; 0 = now */
+	const char *title;	       /* page title; NULL = "covrun report" */
+	const char *version;	       /* tool version for Cobertura/JSON */
+	int64_t timestamp;	       /* epoch seconds; 0 = now */
 	const struct collect_run *run; /* process records, may be NULL */
-	const char *hljs_dir;      /* highlight.js dir; NULL = Debian's;
-				      "" = no syntax highlighting */
+	const char *hljs_dir;	       /* highlight.js dir; NULL = Debian's;
+					  "" = no syntax highlighting */
 
 	/* thresholds, in percent; < 0 = not checked (set them to -1!) */
 	double fail_under_line, fail_under_branch, fail_under_function;
@@ -107,17 +107,17 @@ void report_opts_init(struct report_opts *opts);
 
 struct report_file {
 	const struct cov_file *file; /* in the model */
-	char *rel;            /* owned; path relative to the root ('/'-
-				 separated), absolute when outside it */
+	char *rel;		     /* owned; path relative to the root ('/'-
+					separated), absolute when outside it */
 };
 
 struct report_set {
 	const struct cov_model *model;
-	char *root;           /* owned; absolute root, no trailing '/' */
+	char *root; /* owned; absolute root, no trailing '/' */
 	uint32_t nfiles;
 	struct report_file *files; /* owned; sorted by rel */
 	uint32_t nmarker_files; /* files whose sources had exclusion markers */
-	uint32_t nunreadable;   /* sources that could not be read */
+	uint32_t nunreadable;	/* sources that could not be read */
 };
 
 /* Apply the selection options of OPTS to MODEL and fill SET.  Sets the
@@ -155,11 +155,11 @@ void report_split_files(const struct report_set *set,
 
 /* What the writers want the user to know (the CLI prints it). */
 struct report_result {
-	uint64_t cobertura_bytes;  /* size of the largest Cobertura file */
-	unsigned cobertura_parts;  /* files written for the main view */
-	int cobertura_too_big;     /* a file is over GitLab's 10 MiB */
-	unsigned html_pages;       /* pages written */
-	int html_highlight;        /* highlight.js was found and copied */
+	uint64_t cobertura_bytes; /* size of the largest Cobertura file */
+	unsigned cobertura_parts; /* files written for the main view */
+	int cobertura_too_big;	  /* a file is over GitLab's 10 MiB */
+	unsigned html_pages;	  /* pages written */
+	int html_highlight;	  /* highlight.js was found and copied */
 };
 
 #define REPORT_GITLAB_MAX_SIZE (10u * 1024 * 1024)
@@ -205,8 +205,7 @@ int report_check_thresholds(const struct report_set *set,
  * HTML, JSON, lcov, summary).  Stops at the first failure. */
 enum cr_err report_write_all(struct cov_model *model,
 			     const struct report_opts *opts,
-			     struct report_set *set,
-			     struct report_result *res,
+			     struct report_set *set, struct report_result *res,
 			     struct cr_error *err) CR_WUR;
 
 #endif /* COVRUN_REPORT_H */

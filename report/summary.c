@@ -90,8 +90,7 @@ static void by_directory(FILE *out, const struct report_set *set)
 void report_summary(FILE *out, const struct report_set *set,
 		    enum report_summary_mode mode)
 {
-	static const char *const kinds[3] = { "lines", "branches",
-					      "functions" };
+	static const char *const kinds[3] = {"lines", "branches", "functions"};
 	struct report_split s[3];
 	char pct[16];
 
@@ -108,8 +107,7 @@ void report_summary(FILE *out, const struct report_set *set,
 	fprintf(out, "\n");
 	for (int k = 0; k < 3; k++)
 		fprintf(out, "%s: %s (%llu out of %llu)\n", kinds[k],
-			rp_percent(pct, sizeof(pct), s[k].covered,
-				   s[k].valid),
+			rp_percent(pct, sizeof(pct), s[k].covered, s[k].valid),
 			(unsigned long long)s[k].covered,
 			(unsigned long long)s[k].valid);
 	fflush(out);

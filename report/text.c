@@ -117,12 +117,12 @@ char *rp_rate(char *buf, uint64_t covered, uint64_t total)
 	double r;
 
 	if (!total) {
-		strcpy(buf, "1.0");
+		snprintf(buf, 32, "1.0");
 		return buf;
 	}
 	r = (double)covered / (double)total;
 	if (r == 0.0) {
-		strcpy(buf, "0.0");
+		snprintf(buf, 32, "0.0");
 		return buf;
 	}
 	/* Shortest precision that reads back as the same double (Python's
@@ -141,8 +141,10 @@ char *rp_rate(char *buf, uint64_t covered, uint64_t total)
 				break;
 		}
 	}
-	if (!strchr(buf, '.'))
-		strcat(buf, ".0");
+	if (!strchr(buf, '.')) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, 32 - n, ".0");
+	}
 	return buf;
 }
 

@@ -49,10 +49,9 @@ static void write_text(const char *root, const struct fx_file *ff)
 void fx_build(struct cov_model *m, const char *root,
 	      const struct fx_file *files, size_t n)
 {
-	static const char *const ids[3] = { "test", "worker", "helper" };
-	static const char *const exes[3] = { "/bin/demo-test",
-					     "/bin/demo-test",
-					     "/bin/demo-helper" };
+	static const char *const ids[3] = {"test", "worker", "helper"};
+	static const char *const exes[3] = {"/bin/demo-test", "/bin/demo-test",
+					    "/bin/demo-helper"};
 
 	memset(m, 0, sizeof(*m));
 	m->ncontexts = 3;
@@ -61,8 +60,8 @@ void fx_build(struct cov_model *m, const char *root,
 		m->contexts[i].id = cr_xstrdup(ids[i]);
 		m->contexts[i].exe = cr_xstrdup(exes[i]);
 		m->contexts[i].role = i ? COV_ROLE_CHILD : COV_ROLE_ROOT;
-		m->contexts[i].label = cr_xstrdup(i == 2 ? "label <b>&amp;"
-							 : "");
+		m->contexts[i].label =
+			cr_xstrdup(i == 2 ? "label <b>&amp;" : "");
 		m->contexts[i].nimages = (uint32_t)(i + 1);
 	}
 	m->nviews = COV_VIEW_FIRST_CONTEXT + 3;
@@ -87,9 +86,9 @@ void fx_build(struct cov_model *m, const char *root,
 		for (size_t k = 0; k < ff->nfns; k++) {
 			struct cov_function *fn = &f->functions[k];
 			fn->name = cr_xstrdup(ff->fns[k].name);
-			fn->demangled = cr_xstrdup(ff->fns[k].dem
-							   ? ff->fns[k].dem
-							   : ff->fns[k].name);
+			fn->demangled =
+				cr_xstrdup(ff->fns[k].dem ? ff->fns[k].dem
+							  : ff->fns[k].name);
 			fn->start_line = ff->fns[k].start;
 			fn->end_line = ff->fns[k].end;
 			fn->start_column = 1;
@@ -101,7 +100,8 @@ void fx_build(struct cov_model *m, const char *root,
 			c->line = cr_xcalloc(ff->nlines + 1, sizeof(int64_t));
 			c->line_unexecuted = cr_xcalloc(ff->nlines + 1, 1);
 			c->branch = cr_xcalloc(nb + 1, sizeof(int64_t));
-			c->function = cr_xcalloc(ff->nfns + 1, sizeof(int64_t));
+			c->function =
+				cr_xcalloc(ff->nfns + 1, sizeof(int64_t));
 			c->function_blocks_executed =
 				cr_xcalloc(ff->nfns + 1, sizeof(uint32_t));
 			for (size_t k = 0; k < ff->nfns; k++)
@@ -130,7 +130,8 @@ void fx_build(struct cov_model *m, const char *root,
 	}
 }
 
-/* ---- the demo fixture ---------------------------------------------------- */
+/* ---- the demo fixture ----------------------------------------------------
+ */
 
 static const char main_c[] =
 	"/* demo: a program whose worker runs in a child */\n" /* 1 */
@@ -162,79 +163,77 @@ static const char main_c[] =
 	"}\n";
 
 static const struct fx_line main_lines[] = {
-	{ 6, { 0, 1, 0 }, 0, { { 0 } } },
-	{ 7, { 0, 1, 0 }, 0, { { 0 } } },
-	{ 8, { 0, 11, 0 }, 2, { { 0, 10, 0 }, { 0, 1, 0 } } },
-	{ 9, { 0, 10, 0 }, 0, { { 0 } } },
-	{ 10, { 0, 1, 0 }, 0, { { 0 } } },
-	{ 14, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 15, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 19, { 1, 0, 0 }, 0, { { 0 } } },
-	{ 21, { 1, 0, 0 }, 2, { { 0, 0, 0 }, { 1, 0, 0 } } },
-	{ 22, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 23, { 1, 0, 0 }, 2, { { 0, 1, 0 }, { 1, 0, 0 } } },
-	{ 24, { 0, 1, 0 }, 2, { { 0, 1, 0 }, { 0, 0, 0 } } },
-	{ 25, { 1, 0, 0 }, 0, { { 0 } } },
-	{ 26, { 1, 0, 0 }, 0, { { 0 } } },
-	{ 27, { 1, 1, 0 }, 0, { { 0 } } },
+	{6, {0, 1, 0}, 0, {{0}}},
+	{7, {0, 1, 0}, 0, {{0}}},
+	{8, {0, 11, 0}, 2, {{0, 10, 0}, {0, 1, 0}}},
+	{9, {0, 10, 0}, 0, {{0}}},
+	{10, {0, 1, 0}, 0, {{0}}},
+	{14, {0, 0, 0}, 0, {{0}}},
+	{15, {0, 0, 0}, 0, {{0}}},
+	{19, {1, 0, 0}, 0, {{0}}},
+	{21, {1, 0, 0}, 2, {{0, 0, 0}, {1, 0, 0}}},
+	{22, {0, 0, 0}, 0, {{0}}},
+	{23, {1, 0, 0}, 2, {{0, 1, 0}, {1, 0, 0}}},
+	{24, {0, 1, 0}, 2, {{0, 1, 0}, {0, 0, 0}}},
+	{25, {1, 0, 0}, 0, {{0}}},
+	{26, {1, 0, 0}, 0, {{0}}},
+	{27, {1, 1, 0}, 0, {{0}}},
 };
 
 static const struct fx_fn main_fns[] = {
-	{ "worker", NULL, 5, 11, { 0, 1, 0 } },
-	{ "unused", NULL, 13, 16, { 0, 0, 0 } },
-	{ "main", NULL, 18, 27, { 1, 0, 0 } },
+	{"worker", NULL, 5, 11, {0, 1, 0}},
+	{"unused", NULL, 13, 16, {0, 0, 0}},
+	{"main", NULL, 18, 27, {1, 0, 0}},
 };
 
-static const char strings_c[] =
-	"#include <string.h>\n" /* 1 */
-	"\n"
-	"int str_len(const char *s)\n"
-	"{\n"
-	"\treturn (int)strlen(s);\n" /* 5 */
-	"}\n"
-	"\n"
-	"int str_never(const char *s)\n"
-	"{\n"
-	"\tif (!s) /* LCOV_EXCL_LINE */\n" /* 10 */
-	"\t\treturn -1;\n"
-	"\treturn 0;\n"
-	"}\n"
-	"\n"
-	"/* GCOVR_EXCL_START */\n" /* 15 */
-	"int str_debug(void)\n"
-	"{\n"
-	"\treturn 1;\n"
-	"}\n"
-	"/* GCOVR_EXCL_STOP */\n" /* 20 */
-	"\n"
-	"int str_check(const char *s)\n"
-	"{\n"
-	"\tif (s && *s) /* LCOV_EXCL_BR_LINE */\n"
-	"\t\treturn 1;\n" /* 25 */
-	"\treturn 0;\n"
-	"}\n";
+static const char strings_c[] = "#include <string.h>\n" /* 1 */
+				"\n"
+				"int str_len(const char *s)\n"
+				"{\n"
+				"\treturn (int)strlen(s);\n" /* 5 */
+				"}\n"
+				"\n"
+				"int str_never(const char *s)\n"
+				"{\n"
+				"\tif (!s) /* LCOV_EXCL_LINE */\n" /* 10 */
+				"\t\treturn -1;\n"
+				"\treturn 0;\n"
+				"}\n"
+				"\n"
+				"/* GCOVR_EXCL_START */\n" /* 15 */
+				"int str_debug(void)\n"
+				"{\n"
+				"\treturn 1;\n"
+				"}\n"
+				"/* GCOVR_EXCL_STOP */\n" /* 20 */
+				"\n"
+				"int str_check(const char *s)\n"
+				"{\n"
+				"\tif (s && *s) /* LCOV_EXCL_BR_LINE */\n"
+				"\t\treturn 1;\n" /* 25 */
+				"\treturn 0;\n"
+				"}\n";
 
 static const struct fx_line strings_lines[] = {
-	{ 4, { 2, 1, 0 }, 0, { { 0 } } },
-	{ 5, { 2, 1, 0 }, 0, { { 0 } } },
-	{ 9, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 10, { 0, 0, 0 }, 2, { { 0, 0, 0 }, { 0, 0, 0 } } },
-	{ 11, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 12, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 17, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 18, { 0, 0, 0 }, 0, { { 0 } } },
-	{ 23, { 0, 0, 1 }, 0, { { 0 } } },
-	{ 24, { 0, 0, 1 }, 4,
-	  { { 0, 0, 1 }, { 0, 0, 0 }, { 0, 0, 1 }, { 0, 0, 0 } } },
-	{ 25, { 0, 0, 1 }, 0, { { 0 } } },
-	{ 26, { 0, 0, 0 }, 0, { { 0 } } },
+	{4, {2, 1, 0}, 0, {{0}}},
+	{5, {2, 1, 0}, 0, {{0}}},
+	{9, {0, 0, 0}, 0, {{0}}},
+	{10, {0, 0, 0}, 2, {{0, 0, 0}, {0, 0, 0}}},
+	{11, {0, 0, 0}, 0, {{0}}},
+	{12, {0, 0, 0}, 0, {{0}}},
+	{17, {0, 0, 0}, 0, {{0}}},
+	{18, {0, 0, 0}, 0, {{0}}},
+	{23, {0, 0, 1}, 0, {{0}}},
+	{24, {0, 0, 1}, 4, {{0, 0, 1}, {0, 0, 0}, {0, 0, 1}, {0, 0, 0}}},
+	{25, {0, 0, 1}, 0, {{0}}},
+	{26, {0, 0, 0}, 0, {{0}}},
 };
 
 static const struct fx_fn strings_fns[] = {
-	{ "str_len", NULL, 3, 6, { 2, 1, 0 } },
-	{ "str_never", NULL, 8, 13, { 0, 0, 0 } },
-	{ "str_debug", NULL, 16, 19, { 0, 0, 0 } },
-	{ "str_check", NULL, 22, 27, { 0, 0, 1 } },
+	{"str_len", NULL, 3, 6, {2, 1, 0}},
+	{"str_never", NULL, 8, 13, {0, 0, 0}},
+	{"str_debug", NULL, 16, 19, {0, 0, 0}},
+	{"str_check", NULL, 22, 27, {0, 0, 1}},
 };
 
 /* Hostile source: markup, quotes, invalid UTF-8 and a NUL byte. */
@@ -246,15 +245,17 @@ static const char evil_h[] =
 	"int nul = 0; /* \0 */\n";
 
 static const struct fx_line evil_lines[] = {
-	{ 2, { 3, 0, 0 }, 0, { { 0 } } },
-	{ 5, { 0, 0, 0 }, 0, { { 0 } } },
+	{2, {3, 0, 0}, 0, {{0}}},
+	{5, {0, 0, 0}, 0, {{0}}},
 };
 
 static const struct fx_fn evil_fns[] = {
-	{ "_ZN2ns4evilISt6vectorIiSaIiEEEEiPKc",
-	  "ns::evil<std::vector<int, std::allocator<int> > >(char const*) & "
-	  "<script>",
-	  2, 2, { 3, 0, 0 } },
+	{"_ZN2ns4evilISt6vectorIiSaIiEEEEiPKc",
+	 "ns::evil<std::vector<int, std::allocator<int> > >(char const*) & "
+	 "<script>",
+	 2,
+	 2,
+	 {3, 0, 0}},
 };
 
 static const char top_c[] = "int top(void)\n"
@@ -264,20 +265,20 @@ static const char top_c[] = "int top(void)\n"
 			    "int racy(void) { return 0; }\n";
 
 static const struct fx_line top_lines[] = {
-	{ 2, { 3000000000LL, 2000000000LL, 0 }, 0, { { 0 } } },
-	{ 3, { 3000000000LL, 2000000000LL, 0 }, 0, { { 0 } } },
-	{ 5, { -3, 0, 0 }, 0, { { 0 } } },
+	{2, {3000000000LL, 2000000000LL, 0}, 0, {{0}}},
+	{3, {3000000000LL, 2000000000LL, 0}, 0, {{0}}},
+	{5, {-3, 0, 0}, 0, {{0}}},
 };
 
 static const struct fx_fn top_fns[] = {
-	{ "top", NULL, 1, 4, { 3000000000LL, 2000000000LL, 0 } },
+	{"top", NULL, 1, 4, {3000000000LL, 2000000000LL, 0}},
 	/* two clones with one demangled name: one Cobertura method */
-	{ "_ZN1AC2Ev", "A::A()", 5, 5, { 0, 0, 0 } },
-	{ "_ZN1AC1Ev", "A::A()", 5, 5, { 0, 0, 0 } },
+	{"_ZN1AC2Ev", "A::A()", 5, 5, {0, 0, 0}},
+	{"_ZN1AC1Ev", "A::A()", 5, 5, {0, 0, 0}},
 };
 
 static const struct fx_line sys_lines[] = {
-	{ 10, { 1, 0, 0 }, 0, { { 0 } } },
+	{10, {1, 0, 0}, 0, {{0}}},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -285,23 +286,24 @@ static const struct fx_line sys_lines[] = {
 void fx_demo(struct cov_model *m, const char *root)
 {
 	const struct fx_file files[] = {
-		{ "src/main.c", main_c, 0, main_lines, N(main_lines),
-		  main_fns, N(main_fns) },
-		{ "src/util/strings.c", strings_c, 0, strings_lines,
-		  N(strings_lines), strings_fns, N(strings_fns) },
-		{ "include/evil <&\"'>.h", evil_h, sizeof(evil_h) - 1,
-		  evil_lines, N(evil_lines), evil_fns, N(evil_fns) },
-		{ "top.c", top_c, 0, top_lines, N(top_lines), top_fns,
-		  N(top_fns) },
-		{ "/usr/include/stdio.h", NULL, 0, sys_lines, N(sys_lines),
-		  NULL, 0 },
-		{ "/elsewhere/outside.c", NULL, 0, sys_lines, N(sys_lines),
-		  NULL, 0 },
+		{"src/main.c", main_c, 0, main_lines, N(main_lines), main_fns,
+		 N(main_fns)},
+		{"src/util/strings.c", strings_c, 0, strings_lines,
+		 N(strings_lines), strings_fns, N(strings_fns)},
+		{"include/evil <&\"'>.h", evil_h, sizeof(evil_h) - 1,
+		 evil_lines, N(evil_lines), evil_fns, N(evil_fns)},
+		{"top.c", top_c, 0, top_lines, N(top_lines), top_fns,
+		 N(top_fns)},
+		{"/usr/include/stdio.h", NULL, 0, sys_lines, N(sys_lines),
+		 NULL, 0},
+		{"/elsewhere/outside.c", NULL, 0, sys_lines, N(sys_lines),
+		 NULL, 0},
 	};
 	fx_build(m, root, files, N(files));
 }
 
-/* ---- a big generated code base ------------------------------------------- */
+/* ---- a big generated code base -------------------------------------------
+ */
 
 void fx_big(struct cov_model *m, const char *root, unsigned nfiles,
 	    unsigned nlines)
@@ -339,8 +341,9 @@ void fx_big(struct cov_model *m, const char *root, unsigned nfiles,
 		if (l % 10 == 0)
 			cr_buf_addf(&text, "int function_%u(int x)\n", l / 10);
 		else
-			cr_buf_addf(&text, "\tx = x * %u + (x >> 3); /* %u */\n",
-				    l, l);
+			cr_buf_addf(&text,
+				    "\tx = x * %u + (x >> 3); /* %u */\n", l,
+				    l);
 	}
 	for (unsigned i = 0; i < nfiles; i++) {
 		names[i] = cr_xasprintf("mod%02u/sub%u/file%04u.c", i / 40,

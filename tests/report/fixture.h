@@ -23,9 +23,9 @@ struct fx_fn {
 };
 
 struct fx_file {
-	const char *rel;   /* relative to the root, or absolute */
-	const char *text;  /* source text written under the root, or NULL */
-	size_t textlen;    /* 0 = strlen(text) */
+	const char *rel;  /* relative to the root, or absolute */
+	const char *text; /* source text written under the root, or NULL */
+	size_t textlen;	  /* 0 = strlen(text) */
 	const struct fx_line *lines;
 	size_t nlines;
 	const struct fx_fn *fns;

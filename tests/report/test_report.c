@@ -19,23 +19,23 @@
 
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n",         \
-				__FILE__, __LINE__, #cond);                  \
-			failures++;                                          \
-		}                                                            \
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "%s:%d: check failed: %s\n",          \
+				__FILE__, __LINE__, #cond);                   \
+			failures++;                                           \
+		}                                                             \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                 \
-	do {                                                                 \
-		const char *g_ = (got), *w_ = (want);                        \
-		if (strcmp(g_, w_)) {                                        \
-			fprintf(stderr, "%s:%d: got '%s', want '%s'\n",      \
-				__FILE__, __LINE__, g_, w_);                 \
-			failures++;                                          \
-		}                                                            \
+#define CHECK_STR(got, want)                                                  \
+	do {                                                                  \
+		const char *g_ = (got), *w_ = (want);                         \
+		if (strcmp(g_, w_)) {                                         \
+			fprintf(stderr, "%s:%d: got '%s', want '%s'\n",       \
+				__FILE__, __LINE__, g_, w_);                  \
+			failures++;                                           \
+		}                                                             \
 	} while (0)
 
 static void test_rate(void)
@@ -80,8 +80,8 @@ static void test_expand(void)
 {
 	struct cr_buf b;
 	struct cr_error err;
-	const struct rp_var vars[] = { { "a", "<x&>" }, { "b", "<i>" },
-				       { "n", NULL } };
+	const struct rp_var vars[] = {
+		{"a", "<x&>"}, {"b", "<i>"}, {"n", NULL}};
 
 	cr_buf_init(&b);
 	CHECK(rp_expand(&b, "{a}|{!b}|{n}|{c|{}|{ a }|x{{a}}", vars, 3, "t",
@@ -189,8 +189,9 @@ static void test_select(void)
 		CHECK(report_line_mark(&m, f, line_index(f, 27)) ==
 		      REPORT_MARK_ROOT);
 		/* line 23: branch 0 child-only, branch 1 root */
-		CHECK(report_branch_mark(&m, f, f->lines[line_index(f, 23)]
-							.first_branch) ==
+		CHECK(report_branch_mark(
+			      &m, f,
+			      f->lines[line_index(f, 23)].first_branch) ==
 		      REPORT_MARK_CHILD);
 		CHECK(report_function_mark(&m, f, 0) == REPORT_MARK_CHILD);
 		CHECK(report_function_mark(&m, f, 1) == REPORT_MARK_NONE);
@@ -239,8 +240,8 @@ static void test_select(void)
 
 	/* --filter / --exclude / system headers */
 	{
-		const char *filt[] = { "^src/" };
-		const char *excl[] = { "strings" };
+		const char *filt[] = {"^src/"};
+		const char *excl[] = {"strings"};
 		report_opts_init(&o);
 		o.root = root;
 		o.filters = filt;
@@ -252,7 +253,7 @@ static void test_select(void)
 		report_set_release(&s);
 	}
 	{
-		const char *filt[] = { "." };
+		const char *filt[] = {"."};
 		report_opts_init(&o);
 		o.root = root;
 		o.filters = filt;
@@ -267,7 +268,7 @@ static void test_select(void)
 		report_set_release(&s);
 	}
 	{
-		const char *bad[] = { "(" };
+		const char *bad[] = {"("};
 		report_opts_init(&o);
 		o.excludes = bad;
 		o.nexcludes = 1;
@@ -295,28 +296,27 @@ static int run_unit(void)
 
 /* Four process images: the test, a forked worker that exec'd a helper,
  * and a spawned child still running; argv and label are hostile. */
-static char *argv1[] = { "demo-test", "--case", "<script>alert(1)</script>",
-			 NULL };
-static char *argv3[] = { "demo-helper", "a b", "&amp;", NULL };
+static char *argv1[] = {"demo-test", "--case", "<script>alert(1)</script>",
+			NULL};
+static char *argv3[] = {"demo-helper", "a b", "&amp;", NULL};
 static struct collect_record records[] = {
-	{ "img1", "", 100, 1, COLLECT_HOW_ROOT, COLLECT_ROLE_ROOT, 1,
-	  "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000000000000LL,
-	  1700000001500000000LL, COLLECT_END_EXIT, 0 },
-	{ "img2", "img1", 101, 100, COLLECT_HOW_FORK, COLLECT_ROLE_CHILD, 1,
-	  "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000100000000LL,
-	  1700000000200000000LL, COLLECT_END_EXEC, 0 },
-	{ "img3", "img2", 101, 100, COLLECT_HOW_EXEC, COLLECT_ROLE_CHILD, 1,
-	  "/bin/demo-helper", "/tmp", "label <b>&amp;", argv3, 3, 1,
-	  1700000000200000000LL, 1700000000900000000LL, COLLECT_END_SIGNAL,
-	  9 },
-	{ "img4", "img1", 102, 100, COLLECT_HOW_SPAWN, COLLECT_ROLE_CHILD, 0,
-	  "/bin/sh", "/tmp", "", argv3, 1, 0, 1700000001000000000LL, 0,
-	  COLLECT_END_NONE, 0 },
+	{"img1", "", 100, 1, COLLECT_HOW_ROOT, COLLECT_ROLE_ROOT, 1,
+	 "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000000000000LL,
+	 1700000001500000000LL, COLLECT_END_EXIT, 0},
+	{"img2", "img1", 101, 100, COLLECT_HOW_FORK, COLLECT_ROLE_CHILD, 1,
+	 "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000100000000LL,
+	 1700000000200000000LL, COLLECT_END_EXEC, 0},
+	{"img3", "img2", 101, 100, COLLECT_HOW_EXEC, COLLECT_ROLE_CHILD, 1,
+	 "/bin/demo-helper", "/tmp", "label <b>&amp;", argv3, 3, 1,
+	 1700000000200000000LL, 1700000000900000000LL, COLLECT_END_SIGNAL, 9},
+	{"img4", "img1", 102, 100, COLLECT_HOW_SPAWN, COLLECT_ROLE_CHILD, 0,
+	 "/bin/sh", "/tmp", "", argv3, 1, 0, 1700000001000000000LL, 0,
+	 COLLECT_END_NONE, 0},
 };
 
 static int run_demo(const char *out, const char *hljs)
 {
-	struct collect_run run = { "/tmp/run", 4, records, 0 };
+	struct collect_run run = {"/tmp/run", 4, records, 0};
 
 	struct cov_model m;
 	struct report_opts o;
