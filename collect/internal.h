@@ -34,7 +34,7 @@ struct real_calls {
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
-	void (*exit_)(int) __attribute__((noreturn));
+	void (*exit_)(int); /* never returns */
 };
 extern struct real_calls real;
 /* Resolve the table with dlsym(RTLD_NEXT); idempotent. */

@@ -485,7 +485,7 @@ static void check_limit(struct loop *l)
  * to wait for (no job to start and no child at all). */
 static int step(struct loop *l, const sigset_t *waitset)
 {
-	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	struct timespec tick = { 0, 100000000L }; /* 100 ms */
 	siginfo_t info;
 	int sig = sigtimedwait(waitset, &info, &tick);
 

@@ -564,9 +564,9 @@ static void repair_environ(void)
 
 	if (!pre || !has_shim(pre)) {
 		char *s = make_preload(pre);
-		if (s)
-			putenv(s); /* kept for the life of the process */
-	}
+		if (s) /* putenv keeps S for the life of the process */
+			putenv(s);
+	} /* NOLINT(clang-analyzer-unix.Malloc) */
 	if (!raw_getenv("COVRUN_DIR"))
 		setenv("COVRUN_DIR", run_dir, 1);
 	if (raw_getenv("COVRUN_IMAGE") != env_image + 13)
@@ -657,51 +657,60 @@ SHIM_EXPORT int execvp(const char *file, char *const argv[])
 	return execvpe(file, argv, environ);
 }
 
-/* Collect the variadic arguments of the execl family into ARGV. */
-#define COLLECT_ARGS(first, ap, argv)                             \
-	do {                                                                \
-		size_t n_ = 1;                                              \
-		va_list c_;                                                 \
-		va_copy(c_, ap);                                            \
-		while (va_arg(c_, char *))                                  \
-			n_++;                                               \
-		va_end(c_);                                                 \
-		argv = alloca((n_ + 1) * sizeof(char *));                   \
-		argv[0] = (char *)first;                                    \
-		for (size_t i_ = 1; i_ <= n_; i_++)                         \
-			argv[i_] = va_arg(ap, char *);                      \
-	} while (0)
+/* The execl family: count the arguments after FIRST (through the NULL),
+ * then copy them into an array of that size. */
+static size_t count_args(va_list *ap)
+{
+	va_list c;
+	size_t n = 1;
+
+	va_copy(c, *ap);
+	while (va_arg(c, char *))
+		n++;
+	va_end(c);
+	return n;
+}
+
+static void take_args(char **argv, const char *first, size_t n, va_list *ap)
+{
+	argv[0] = (char *)first;
+	for (size_t i = 1; i <= n; i++)
+		argv[i] = va_arg(*ap, char *);
+}
 
 SHIM_EXPORT int execl(const char *path, const char *arg, ...)
 {
-	char **argv;
 	va_list ap;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv);
+	size_t n = count_args(&ap);
+	char *argv[n + 1];
+	take_args(argv, arg, n, &ap);
 	va_end(ap);
 	return execve(path, argv, environ);
 }
 
 SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	char **argv;
 	va_list ap;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv);
+	size_t n = count_args(&ap);
+	char *argv[n + 1];
+	take_args(argv, arg, n, &ap);
 	va_end(ap);
 	return execvpe(file, argv, environ);
 }
 
 SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 {
-	char **argv, **envp = NULL;
 	va_list ap;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv);
-	envp = va_arg(ap, char **);
+	size_t n = count_args(&ap);
+	char *argv[n + 1];
+	take_args(argv, arg, n, &ap);
+	char **envp = va_arg(ap, char **);
 	va_end(ap);
 	return execve(path, argv, envp);
 }
@@ -775,6 +784,8 @@ SHIM_EXPORT void _exit(int status)
 	gcovsym_refresh();
 	finish_image(END__EXIT, status);
 	real.exit_(status);
+	for (;;) /* real.exit_ does not return */
+		syscall(SYS_exit_group, status);
 }
 
 SHIM_EXPORT void _Exit(int status)
@@ -816,6 +827,7 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
+	memset(&old, 0, sizeof(old));
 	sa.sa_handler = handler;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
@@ -841,6 +853,8 @@ SHIM_EXPORT void __wrap__exit(int status)
 	real_calls_init();
 	finish_image(END__EXIT, status);
 	real.exit_(status);
+	for (;;) /* real.exit_ does not return */
+		syscall(SYS_exit_group, status);
 }
 
 #endif
