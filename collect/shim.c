@@ -563,10 +563,13 @@ static void repair_environ(void)
 	const char *pre = raw_getenv("LD_PRELOAD");
 
 	if (!pre || !has_shim(pre)) {
-		char *s = make_preload(pre);
-		if (s) /* putenv keeps S for the life of the process */
-			putenv(s);
-	} /* NOLINT(clang-analyzer-unix.Malloc) */
+		/* putenv keeps the string: it lives as long as environ uses
+		 * it, so the previous one is never freed. */
+		static char *repaired;
+		repaired = make_preload(pre);
+		if (repaired)
+			putenv(repaired);
+	}
 	if (!raw_getenv("COVRUN_DIR"))
 		setenv("COVRUN_DIR", run_dir, 1);
 	if (raw_getenv("COVRUN_IMAGE") != env_image + 13)
