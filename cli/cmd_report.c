@@ -54,6 +54,11 @@ struct report_cli *report_cli_new(void)
 	rc->opts.summary = REPORT_SUMMARY_TOTAL;
 	rc->opts.summary_out = stdout;
 	rc->opts.version = "covrun " COVRUN_VERSION;
+	/* reproducible reports: the time stamp of the sources, when given */
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	long v;
+	if (sde && !cr_parse_long(sde, 1, 0x7fffffffL, &v))
+		rc->opts.timestamp = v;
 	return rc;
 }
 

@@ -436,8 +436,9 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 				*p = '.';
 		ch[i].pkg = dir;
 		ch[i].name = cr_xstrdup(base ? base + 1 : set->files[i].rel);
+		/* ReportGenerator drops classes with '$' (nested classes) */
 		for (char *p = ch[i].name; *p; p++)
-			if (*p == '.')
+			if (*p == '.' || *p == '$')
 				*p = '_';
 	}
 	qsort(ch, n, sizeof(*ch), chunk_cmp);

@@ -394,7 +394,7 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 	struct report_split s[3];
 	struct tree t;
 	struct cr_buf cards;
-	char nfiles[16], nctx[16], date[64];
+	char nfiles[32], nctx[32], date[64];
 	time_t now =
 		h->opts->timestamp ? (time_t)h->opts->timestamp : time(NULL);
 	struct tm tm;
@@ -419,8 +419,10 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 	}
 	for (uint32_t i = 0; i < t.n[0].nkids; i++)
 		tree_rows(h, &t, t.n[0].kids[i], 0, 0, &row);
-	snprintf(nfiles, sizeof(nfiles), "%u", set->nfiles);
-	snprintf(nctx, sizeof(nctx), "%u", set->model->ncontexts);
+	snprintf(nfiles, sizeof(nfiles), "%u file%s", set->nfiles,
+		 set->nfiles == 1 ? "" : "s");
+	snprintf(nctx, sizeof(nctx), "%u context%s", set->model->ncontexts,
+		 set->model->ncontexts == 1 ? "" : "s");
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
 	struct rp_var vars[] = {

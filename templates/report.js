@@ -107,6 +107,8 @@
     var c = document.getElementById("collapse");
     if (e) e.addEventListener("click", function () { all(false); });
     if (c) c.addEventListener("click", function () { all(true); });
+    /* a big tree starts folded: the top directories first */
+    if (rows.length > 200) all(true);
   }
 
   /* File page: filters, next/previous keys, highlighting. */

@@ -200,6 +200,22 @@ def main():
         html = os.path.join(tmp, "html")
         b = Browser(exe, os.path.join(tmp, "profile"))
         run_checks(b, html, shots, hl)
+        # a big tree starts folded to its top directories
+        big = os.path.join(tmp, "big")
+        os.makedirs(big)
+        r = subprocess.run([report_test, "big", big, "210", "20", "0",
+                            "html"], stdout=subprocess.PIPE, text=True)
+        check(r.returncode == 0, "report_test big")
+        b.open("file://" + os.path.join(big, "html", "index.html"))
+        vis = b.js("[].filter.call(document.querySelectorAll('#tree tbody "
+                   "tr'), function (e) { return e.offsetParent !== null; })"
+                   ".map(function (e) { return e.cells[0].textContent"
+                   ".trim(); })")
+        check(vis == ["\u25bemod0%d/" % i for i in range(6)],
+              "big tree folded to mod00/..mod05/: %r" % vis)
+        b.js("document.getElementById('expand').click()")
+        n = b.js("document.querySelectorAll('#tree tr.hid').length")
+        check(n == 0, "expand all shows every row (%r hidden)" % n)
     finally:
         if b:
             b.close()

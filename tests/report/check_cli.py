@@ -31,9 +31,9 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
-def run(cmd, cwd):
+def run(cmd, cwd, env=None):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, cwd=cwd)
+                          text=True, cwd=cwd, env=env)
 
 
 def main():
@@ -128,6 +128,11 @@ def cases(covrun, tmp, src, build):
     check(r.returncode == 0 and 'filename="prog.c"' in x and
           "helper.c" not in x, "--exclude")
     check(r.stdout == "", "--summary=none prints nothing")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1234567890")
+    r = run([covrun, "report", "--root", "src", "--no-html", "--cobertura",
+             "e.xml", "--summary=none"], tmp, env)
+    with open(os.path.join(tmp, "e.xml")) as f:
+        check('timestamp="1234567890"' in f.read(), "SOURCE_DATE_EPOCH")
     r = run([covrun, "report", "--no-html", "--cobertura", "g.xml",
              "--summary=none"], os.path.join(tmp, "src"))
     check(r.returncode == 125 and ".covrun" in r.stderr,
