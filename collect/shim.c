@@ -308,6 +308,8 @@ static void fork_child(void)
 static void on_exit_handler(int status, void *arg)
 {
 	(void)arg;
+	if (active)
+		gcovsym_refresh(); /* "instrumented" may have changed (dlopen) */
 	finish_image(END_EXIT, status);
 }
 
