@@ -280,6 +280,43 @@ static void test_select(void)
 	free(root);
 }
 
+/* Markers on a file built in place: unmatched START runs to the end,
+ * COVRUN_ markers, branch regions, markers inside longer words. */
+static void test_markers(void)
+{
+	static const struct fx_line lines[] = {
+		{ 1, { 1, 0, 0 }, 2, { { 1, 0, 0 }, { 0, 0, 0 } } },
+		{ 2, { 1, 0, 0 }, 2, { { 1, 0, 0 }, { 0, 0, 0 } } },
+		{ 3, { 1, 0, 0 }, 2, { { 1, 0, 0 }, { 0, 0, 0 } } },
+		{ 4, { 1, 0, 0 }, 0, { { 0 } } },
+		{ 5, { 0, 0, 0 }, 0, { { 0 } } },
+		{ 6, { 0, 0, 0 }, 0, { { 0 } } },
+	};
+	static const char text[] =
+		"x; /* COVRUN_EXCL_BR_START */\n"       /* 1 */
+		"y; /* nothing MYLCOV_EXCL_LINEX */\n"  /* 2: LCOV_EXCL_LINE */
+		"z; /* COVRUN_EXCL_BR_STOP */\n"        /* 3 */
+		"w; // GCOVR_EXCL_BR_LINE\n"            /* 4 */
+		"/* LCOV_EXCL_START */ v;\n"            /* 5 */
+		"u;\n";                                 /* 6: to the end */
+	const struct fx_file ff = { "m.c", NULL, 0, lines, 6, NULL, 0 };
+	struct cov_model m;
+	struct cov_file *f;
+
+	fx_build(&m, "/nonexistent", &ff, 1);
+	f = &m.files[0];
+	CHECK(report_apply_markers(f, text, sizeof(text) - 1) == 5);
+	CHECK(f->branches[0].excluded && f->branches[1].excluded);
+	CHECK(!f->lines[0].excluded);
+	/* "MYLCOV_EXCL_LINEX" holds the marker LCOV_EXCL_LINE: lcov and
+	 * gcovr match it inside words too */
+	CHECK(f->lines[1].excluded);
+	CHECK(f->branches[4].excluded && !f->lines[2].excluded);
+	CHECK(!f->lines[3].excluded);
+	CHECK(f->lines[4].excluded && f->lines[5].excluded);
+	cov_model_release(&m);
+}
+
 static int run_unit(void)
 {
 	test_rate();
@@ -287,6 +324,7 @@ static int run_unit(void)
 	test_expand();
 	test_source();
 	test_select();
+	test_markers();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
 	else
