@@ -20,10 +20,12 @@
 #define _GNU_SOURCE
 #include "report/internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_HLJS_DIR "/usr/share/javascript/highlight.js"
 #define CHUNK_LINES 250 /* lines per content-visibility block */
@@ -964,6 +966,38 @@ static enum cr_err write_processes(struct html *h, struct cr_error *err)
 
 /* ---- report_html -------------------------------------------------------- */
 
+/* Remove file pages of an earlier report in DIR ("f<N>-*.html" that this
+ * report does not write), so no stale page stays reachable by name. */
+static void remove_stale_pages(struct html *h)
+{
+	DIR *d = opendir(h->dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		const char *p = n + 1;
+		int ours = 0;
+
+		if (n[0] != 'f' || len < 7 || strcmp(n + len - 5, ".html"))
+			continue;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == n + 1 || *p != '-')
+			continue;
+		for (uint32_t i = 0; i < h->set->nfiles && !ours; i++)
+			ours = !strcmp(h->pages[i], n);
+		if (!ours) {
+			char *path = cr_path_join(h->dir, n);
+			(void)unlink(path);
+			free(path);
+		}
+	}
+	closedir(d);
+}
+
 static enum cr_err copy_asset(struct html *h, const char *name,
 			      struct cr_error *err)
 {
@@ -1022,6 +1056,8 @@ enum cr_err report_html(const struct report_set *set, const char *dir,
 		h.pages[i] = page_name(i, set->files[i].rel);
 
 	rc = cr_mkdir_p(dir, err);
+	if (!rc)
+		remove_stale_pages(&h);
 	if (!rc)
 		rc = copy_asset(&h, "style.css", err);
 	if (!rc)

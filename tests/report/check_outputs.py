@@ -96,8 +96,17 @@ def main():
     report_test, dtd = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="covrun-report-")
     try:
+        os.makedirs(os.path.join(tmp, "html"))
+        for n in ("f99-old.c.html", "keep.html", "f1x-keep.html"):
+            with open(os.path.join(tmp, "html", n), "w") as f:
+                f.write("old")
         r = run([report_test, "demo", tmp])
         check(r.returncode == 0, "report_test demo: " + r.stderr)
+        left = sorted(os.listdir(os.path.join(tmp, "html")))
+        check("f99-old.c.html" not in left and "keep.html" in left and
+              "f1x-keep.html" in left, "stale pages removed, others kept")
+        for n in ("keep.html", "f1x-keep.html"):
+            os.unlink(os.path.join(tmp, "html", n))
         root = os.path.join(tmp, "src")
         check_cobertura(tmp, root, dtd)
         check_json(tmp)
