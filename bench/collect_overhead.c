@@ -21,7 +21,9 @@
  * run costs, not part of the ratio; not measured when there is none
  * yet, as before the first repetition); covrun then starts on a fresh
  * directory.  covrun's wall time includes its own start, waiting and
- * end-of-run checks.  per_image_ms is (covrun - plain) / workers.
+ * end-of-run checks, not the merge and reports (--no-report).
+ * per_image_ms is (covrun - plain) / workers.  Both run in the
+ * workload's directory.
  *
  * usage: collect_overhead --covrun PATH --work PATH [--workers N]
  *                         [--jobs N] [--end exit|_exit|mixed] [--reps N]
@@ -47,8 +49,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run ARGV with stdout to /dev/null; returns the exit status or -1. */
-static int run(char *const argv[])
+/* Run ARGV in DIR with stdout to /dev/null; returns the exit status or
+ * -1. */
+static int run(const char *dir, char *const argv[])
 {
 	pid_t pid = fork();
 	int status;
@@ -59,6 +62,10 @@ static int run(char *const argv[])
 		int fd = open("/dev/null", O_WRONLY);
 		if (fd >= 0)
 			dup2(fd, 1);
+		if (chdir(dir) < 0) {
+			perror(dir);
+			_exit(127);
+		}
 		execv(argv[0], argv);
 		perror(argv[0]);
 		_exit(127);
@@ -121,7 +128,7 @@ int main(int argc, char **argv)
 	const char *covrun = NULL, *work = NULL, *end = "mixed";
 	const char *data_dir = NULL;
 	char workers[32] = "2000", jobs[32] = "4", data_buf[4200];
-	char workdir[4096];
+	char workdir[4096], work_abs[4096];
 	int reps = 5;
 
 	for (int i = 1; i < argc; i++) {
@@ -147,6 +154,11 @@ int main(int argc, char **argv)
 	}
 	if (!covrun || !work || reps < 1 || reps > 1000)
 		usage();
+	if (!realpath(work, work_abs)) {
+		perror(work);
+		return 1;
+	}
+	work = work_abs;
 	/* The workload's gcda live next to its gcno: in its directory. */
 	snprintf(workdir, sizeof(workdir), "%s", work);
 	dirname(workdir);
@@ -158,7 +170,8 @@ int main(int argc, char **argv)
 
 	char *plain_argv[] = { (char *)work, workers, jobs, (char *)end,
 			       NULL };
-	char *cov_argv[] = { (char *)covrun, "run", "--quiet", "--force",
+	char *cov_argv[] = { (char *)covrun, "run", "--quiet", "--no-report",
+			     "--force",
 			     "--data-dir", (char *)data_dir, "--",
 			     (char *)work, workers, jobs, (char *)end, NULL };
 	double *t_plain = calloc((size_t)reps, sizeof(double));
@@ -189,7 +202,7 @@ int main(int argc, char **argv)
 				       end, t_rm[nrm++]);
 			}
 			t0 = now_s();
-			rc = run(covmode ? cov_argv : plain_argv);
+			rc = run(workdir, covmode ? cov_argv : plain_argv);
 			t = now_s() - t0;
 			if (rc != 0) {
 				fprintf(stderr,

@@ -60,7 +60,7 @@ if [ "${CALLGRIND:-0}" = 1 ]; then
 	(cd "$out" && valgrind -q --tool=callgrind \
 		--callgrind-out-file="$cg/plain/cg.%p" \
 		./collect_overhead_work "$n" 1 "$end" >/dev/null)
-	(cd "$out" && "$covrun" run --quiet --force \
+	(cd "$out" && "$covrun" run --quiet --no-report --force \
 		--data-dir "$out/.covrun-callgrind" -- valgrind -q \
 		--tool=callgrind --callgrind-out-file="$cg/covrun/cg.%p" \
 		./collect_overhead_work "$n" 1 "$end" >/dev/null)
