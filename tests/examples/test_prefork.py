@@ -11,12 +11,15 @@ image's gcda:
     round-robin dispatch sends each worker requests of that kind (request i
     goes to worker i % N), and master-only code counts only in the master;
   - nothing was written into the build tree;
+  - the merged report (covrun report --json) splits the same counts by
+    role: handlers only under child, dispatch only under root;
   - without covrun (a plain in-place run) the workers' counts are lost:
     the reason covrun exists.
 Expected counts come from the request script and the dispatch rule, never
 from covrun's output.
 """
 import collections
+import json
 import os
 import subprocess
 import sys
@@ -103,6 +106,38 @@ def check_replies(stdout, reqs):
                   "digest reply %r is not 8 hex digits" % got[0])
 
 
+def check_report(case, reqs):
+    """The merged view: covrun report --json over the run directory."""
+    out = os.path.join(case.dir, "report.json")
+    case.covrun("report", "--root", EXAMPLE, "--json", out, "--no-html",
+                "--no-cobertura", "--summary=none", case.data, data=False,
+                check_rc=0)
+    with open(out) as f:
+        doc = json.load(f)
+    eq(doc.get("format"), "covrun-1", "report format")
+    files = {f["path"]: f for f in doc["files"]}
+    eq(sorted(files), ["digest.c", "server.c"], "files in the report")
+    fns = {fn["name"]: fn for fn in files["server.c"]["functions"]}
+    totals = collections.Counter(
+        HANDLERS.get(r.split(" ")[0], "handle_unknown") for r in reqs)
+    for fn in WORKER_ONLY:
+        want = WORKERS if fn == "worker_main" else totals.get(fn, 0)
+        eq((fns[fn]["root"], fns[fn]["child"]), (0, want),
+           "report: %s (root, child)" % fn)
+    for fn, want in (("dispatch", len(reqs)), ("account", len(reqs)),
+                     ("start_worker", WORKERS), ("main", 1)):
+        eq((fns[fn]["root"], fns[fn]["child"]), (want, 0),
+           "report: %s (root, child)" % fn)
+    lines = {l["line"]: l for l in files["server.c"]["lines"]}
+    loop = lines[fib_loop_line()]
+    eq((loop["root"], loop["child"]), (0, fib_total(reqs)),
+       "report: fib loop line (root, child)")
+    ndigest = sum(1 for r in reqs if r.startswith("digest "))
+    dfns = {fn["name"]: fn for fn in files["digest.c"]["functions"]}
+    eq((dfns["main"]["root"], dfns["main"]["child"]), (0, ndigest),
+       "report: digest main (root, child)")
+
+
 def test_prefork_server(case):
     reqs = load_script()
     build(case)
@@ -169,6 +204,8 @@ def test_prefork_server(case):
     eq(sorted(got, key=key), sorted(want_pairs, key=key),
        "per-worker (handler counts, fib loop line) by dispatch rule")
     eq(sum(g[1] for g in got), fib_total(reqs), "fib loop line in workers")
+
+    check_report(case, reqs)
 
     # Without covrun: the same run in place loses every worker count.
     plain = subprocess.run(server_cmd(), cwd=case.dir,
