@@ -16,6 +16,8 @@ with gcov's own reading of each image's gcda:
   - for the fork-based start methods, the workers are fork images ending
     with _exit 0;
   - nothing was written next to the extension's gcno;
+  - the merged report (covrun report --json) shows work() only under
+    child and main_work() only under root;
   - the same command without covrun (gcda written in place): the fork,
     forkserver and executor workers end with os._exit() and their counts
     are lost; spawn and xdist workers exit normally and the in-place total
@@ -23,6 +25,7 @@ with gcov's own reading of each image's gcda:
 Uses Debian's /usr/bin/python3 (python3-dev, python3-pytest-xdist).
 """
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -138,7 +141,32 @@ def check_run(case, how_workers):
         if how_workers == "fork":
             eq(r.get("end"), "_exit 0", "worker image %s: end" % r["id"])
     eq(case.stray_gcda(), [], "gcda written next to the gcno")
+    check_report(case)
     return workers
+
+
+def check_report(case):
+    """The merged view (covrun report --json): work() only under child,
+    main_work() only under root."""
+    out = os.path.join(case.dir, "report.json")
+    case.covrun("report", "--root", case.dir, "--json", out, "--no-html",
+                "--no-cobertura", "--summary=none", case.data, data=False,
+                check_rc=0)
+    with open(out) as f:
+        doc = json.load(f)
+    files = {f["path"]: f for f in doc["files"]}
+    check("covext.c" in files, "covext.c not in the report: %r"
+          % sorted(files))
+    fns = {fn["name"]: fn for fn in files["covext.c"]["functions"]}
+    eq((fns["work"]["root"], fns["work"]["child"]), (0, TASKS),
+       "report: work (root, child)")
+    eq((fns["main_work"]["root"], fns["main_work"]["child"]),
+       (PARENT_CALLS, 0), "report: main_work (root, child)")
+    lines = {l["line"]: l for l in files["covext.c"]["lines"]}
+    loop = lines[loop_line()[1]]
+    eq((loop["root"], loop["child"]),
+       (sum(range(1, PARENT_CALLS + 1)), sum(range(1, TASKS + 1))),
+       "report: loop line (root, child)")
 
 
 def plain_counts(case, cmd):
