@@ -162,7 +162,7 @@ struct report_result {
 	int html_highlight;	  /* highlight.js was found and copied */
 };
 
-#define REPORT_GITLAB_MAX_SIZE (10u * 1024 * 1024)
+#define REPORT_GITLAB_MAX_SIZE ((uint64_t)10 * 1024 * 1024)
 
 /* Write Cobertura XML (coverage-04.dtd) of VIEW to PATH.  With
  * opts->cobertura_max_size, files are split by directory into PATH with
