@@ -119,6 +119,18 @@
     function setFilter(f) {
       code.classList.remove("f-c", "f-u");
       if (f) code.classList.add("f-" + f);
+      /* mark where shown lines skip hidden ones */
+      Array.prototype.forEach.call(code.querySelectorAll(".ln.jump"),
+        function (e) { e.classList.remove("jump"); });
+      if (f) {
+        var prev = -1;
+        Array.prototype.forEach.call(code.querySelectorAll(".ln." + f),
+          function (e) {
+            var n = lineNo(e);
+            if (prev >= 0 && n !== prev + 1) e.classList.add("jump");
+            prev = n;
+          });
+      }
       Array.prototype.forEach.call(bar.querySelectorAll("button[data-f]"),
         function (b) {
           b.setAttribute("aria-pressed", b.getAttribute("data-f") === f);

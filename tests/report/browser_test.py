@@ -299,6 +299,9 @@ def run_checks(b, html, shots, hl):
                ".map(function (e) { return e.id; })")
     check(vis == ["L6", "L7", "L8", "L9", "L10", "L24"],
           "child-only filter shows only child-only lines: %r" % vis)
+    jumps = b.js("[].map.call(document.querySelectorAll('.ln.jump'),"
+                 "function (e) { return e.id; })")
+    check(jumps == ["L24"], "a gap is marked before line 24: %r" % jumps)
     b.shot(os.path.join(shots, "file-child-only.png"))
     b.js("document.querySelector('button[data-f=u]').click()")
     vis = b.js("[].filter.call(document.querySelectorAll('#code .ln'),"
