@@ -7,8 +7,8 @@
 #
 # Environment: BUILD_DIR (covrun's CMake build directory, default build/ at
 # the top of the source tree), WORKERS (default 3), CC.
-# When a tool is missing it is installed with apt-get when running as root;
-# otherwise the exact apt-get line is printed.
+# Missing Debian packages are installed with apt-get when running as root;
+# otherwise the exact apt-get line is printed (tools/deps.sh).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,25 +16,9 @@ top=$(cd "$here/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 workers=${WORKERS:-3}
 
-# ---- prerequisites (Debian package names) ----
-missing=
-need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
-need cmake cmake
-need make make
-need gcc gcc
-need gcov gcc
-need pkg-config pkg-config
-if [ -n "$missing" ]; then
-	pkgs=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "run-example: installing:$missing" >&2
-		apt-get update -qq && apt-get install -y -qq $pkgs
-	else
-		echo "run-example: missing tools; install them with:" >&2
-		echo "  sudo apt-get install -y $pkgs" >&2
-		exit 1
-	fi
-fi
+# ---- prerequisites: the Debian packages of tools/deps.sh ----
+. "$top/tools/deps.sh"
+need_packages $BUILD_PACKAGES
 
 # ---- build covrun ----
 echo "== building covrun in $build"
@@ -46,27 +30,30 @@ covrun=$build/bin/covrun
 ex=$build/examples/prefork-server
 echo "== building examples/prefork-server in $ex"
 mkdir -p "$ex"
-rm -f "$ex"/*.gcda
+rm -rf "$ex"/*.gcda "$ex/.covrun" "$ex/.covrun.prev"
 make -s -C "$ex" -f "$here/prefork-server/Makefile" ${CC:+CC="$CC"}
 
 # ---- run it under covrun ----
+# The run directory sits next to the build tree, not inside it, so that
+# the plain-gcov comparison below reads the build tree alone.
+run=$build/examples/prefork-server.covrun
 echo "== covrun run -- ./server -w $workers -d ./digest requests.txt"
 cd "$ex"
 status=0
-"$covrun" run --data-dir "$ex/.covrun" --force --root "$here/prefork-server" \
+"$covrun" run --data-dir "$run" --force --root "$here/prefork-server" \
 	--title "covrun example: prefork-server" -- \
 	./server -w "$workers" -d ./digest "$here/prefork-server/requests.txt" ||
 	status=$?
 
 echo
-echo "== process tree (covrun tree $ex/.covrun)"
-"$covrun" tree "$ex/.covrun"
+echo "== process tree (covrun tree $run)"
+"$covrun" tree "$run"
 
 echo
 echo "== gcda files collected, per image"
-for img in "$ex"/.covrun/img/*/; do
+for img in "$run"/img/*/; do
 	id=$(basename "$img")
-	rec="$ex/.covrun/proc/$id.rec"
+	rec="$run/proc/$id.rec"
 	role=$(sed -n 's/^role //p' "$rec" 2>/dev/null)
 	how=$(sed -n 's/^how //p' "$rec" 2>/dev/null)
 	n=$(find "$img" -name '*.gcda' | wc -l)
@@ -74,10 +61,17 @@ for img in "$ex"/.covrun/img/*/; do
 done
 
 echo
-echo "Without covrun the workers end with _exit() and their counts are lost;"
-echo "compare: (cd $ex && ./server -w $workers -d ./digest" \
-	"$here/prefork-server/requests.txt && gcov -f server.gcda)"
+echo "== the same run without covrun: plain gcov, gcda written in place"
+echo "   (the workers end with _exit(), so everything they ran is lost)"
+rm -f "$ex"/*.gcda
+./server -w "$workers" -d ./digest "$here/prefork-server/requests.txt" \
+	>/dev/null
+"$covrun" report --root "$here/prefork-server" --no-html --no-cobertura \
+	"$ex" || true
+rm -f "$ex"/*.gcda
+
+echo
 for f in coverage.xml coverage-html/index.html; do
-	[ -e "$ex/$f" ] && echo "report: $ex/$f"
+	if [ -e "$ex/$f" ]; then echo "covrun report: $ex/$f"; fi
 done
 exit $status
