@@ -230,7 +230,8 @@ static void file_lines(struct build_ctx *bc, struct cov_file *f,
 			}
 		}
 	}
-	qsort(e, ne, sizeof(*e), cmp_lent);
+	if (ne)
+		qsort(e, ne, sizeof(*e), cmp_lent);
 	f->lines = cr_xcalloc(ne + 1, sizeof(*f->lines));
 	for (size_t i = 0; i < ne;) {
 		size_t j = i;
@@ -299,7 +300,8 @@ static void file_functions(struct build_ctx *bc, struct cov_file *f,
 			ne++;
 		}
 	}
-	qsort(e, ne, sizeof(*e), cmp_fent);
+	if (ne)
+		qsort(e, ne, sizeof(*e), cmp_fent);
 	f->functions = cr_xcalloc(ne + 1, sizeof(*f->functions));
 	for (size_t i = 0; i < ne;) {
 		size_t j = i;
@@ -358,7 +360,8 @@ static void build_files(struct build_ctx *bc, struct cov_model *m)
 			k[nk++] = (struct fkey){ lay->srcs[s].name, i, s };
 		}
 	}
-	qsort(k, nk, sizeof(*k), cmp_fkey);
+	if (nk)
+		qsort(k, nk, sizeof(*k), cmp_fkey);
 	for (size_t i = 0; i < nk; i++)
 		if (!i || strcmp(k[i].path, k[i - 1].path))
 			nfiles++;

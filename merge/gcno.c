@@ -181,8 +181,9 @@ static void fn_finish(struct gcno_fn *fn, struct fn_build *fb)
 		l->src = fb->locs[i].src;
 		l->first_line = fb->locs[i].first_line;
 		l->nlines = fb->locs[i].nlines;
-		qsort(fb->lines + l->first_line, l->nlines, sizeof(uint32_t),
-		      cmp_u32);
+		if (l->nlines)
+			qsort(fb->lines + l->first_line, l->nlines,
+			      sizeof(uint32_t), cmp_u32);
 	}
 	fn->nlines = (uint32_t)fb->nlines;
 	fn->lines = fb->lines;
@@ -496,32 +497,23 @@ static void parse_records(struct reader *r, struct gcno_file *g,
 	free(fb.lines);
 }
 
-enum cr_err gcno_file_read(const char *path, struct gcno_file *g,
-			   struct cr_error *err)
+enum cr_err gcno_parse(const unsigned char *data, size_t size,
+		       const char *path, struct gcno_file *g,
+		       struct cr_error *err)
 {
 	struct ident_pair *pairs;
-	struct cr_map map;
 	struct reader r;
 	enum cr_err e;
-	size_t cap;
 
 	memset(g, 0, sizeof(*g));
 	g->path = cr_xstrdup(path);
-	e = cr_map_open(path, &map, err);
-	if (e) {
-		gcno_file_release(g);
-		return e;
-	}
-	reader_init(&r, map.data, map.size, g->path, err);
+	reader_init(&r, data, size, g->path, err);
 	if (!read_header(&r, g, err)) {
-		cr_map_close(&map);
 		e = r.failed ? CR_ECORRUPT : CR_EVERSION;
 		gcno_file_release(g);
 		return e;
 	}
-	cap = map.size / 8 + 2;
-	parse_records(&r, g, cap);
-	cr_map_close(&map);
+	parse_records(&r, g, size / 8 + 2);
 	if (r.failed) {
 		gcno_file_release(g);
 		return CR_ECORRUPT;
@@ -541,4 +533,19 @@ enum cr_err gcno_file_read(const char *path, struct gcno_file *g,
 		g->ident_sorted[i] = pairs[i].index;
 	free(pairs);
 	return CR_OK;
+}
+
+enum cr_err gcno_file_read(const char *path, struct gcno_file *g,
+			   struct cr_error *err)
+{
+	struct cr_map map;
+	enum cr_err e;
+
+	memset(g, 0, sizeof(*g));
+	e = cr_map_open(path, &map, err);
+	if (e)
+		return e;
+	e = gcno_parse(map.data, map.size, path, g, err);
+	cr_map_close(&map);
+	return e;
 }

@@ -160,6 +160,10 @@ struct gcno_file {
 enum cr_err gcno_file_read(const char *path, struct gcno_file *out,
 			   struct cr_error *err) CR_WUR;
 void gcno_file_release(struct gcno_file *g);
+/* The same from SIZE bytes at DATA (PATH names them in errors). */
+enum cr_err gcno_parse(const unsigned char *data, size_t size,
+		       const char *path, struct gcno_file *out,
+		       struct cr_error *err) CR_WUR;
 /* Function with IDENT (the last one when duplicated), or -1. */
 long gcno_find_ident(const struct gcno_file *g, uint32_t ident);
 

@@ -66,7 +66,8 @@ static void emit_functions(const struct layout *lay, struct solve_ws *ws,
 	const struct gcno_file *g = lay->g;
 	uint32_t *v = cr_xmalloc((src->nfns + 1) * sizeof(uint32_t));
 
-	memcpy(v, src->fns, src->nfns * sizeof(uint32_t));
+	if (src->nfns)
+		memcpy(v, src->fns, src->nfns * sizeof(uint32_t));
 	gcov_sort_fns(g, v, src->nfns);
 	for (uint32_t i = 0; i < src->nfns; i++) {
 		const struct gcno_fn *fn = &g->fns[v[i]];

@@ -550,8 +550,9 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 			set->warnings_alloc);
 		set->warnings[set->nwarnings++] = e;
 	}
-	qsort(set->warnings, set->nwarnings, sizeof(*set->warnings),
-	      cmp_err);
+	if (set->nwarnings)
+		qsort(set->warnings, set->nwarnings, sizeof(*set->warnings),
+		      cmp_err);
 	for (uint32_t i = 0; i < set->nwarnings && set->opts.warn; i++)
 		set->opts.warn(set->opts.warn_arg, &set->warnings[i]);
 	(void)err;
