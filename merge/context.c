@@ -196,7 +196,21 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		e = add_merged(set, dir, cfile, err);
 		goto out;
 	}
-	e = collect_run_load(dir, &run, NULL, err);
+	memset(&run, 0, sizeof(run));
+	{
+		char *proc = cr_path_join(dir, "proc");
+		int have = is_dir(proc);
+		free(proc);
+		if (have)
+			e = collect_run_load(dir, &run, NULL, err);
+		else if (is_dir(imgdir)) {
+			struct cr_error w;
+			cr_error_set(&w, CR_ENOENT, dir, -1, "run has no "
+				     "process records (proc/); its images "
+				     "are counted as unattributed");
+			merge_set_warn(set, &w);
+		}
+	}
 	if (e)
 		goto out;
 	if (run.nbad) {

@@ -232,6 +232,8 @@ struct worker {
 	size_t nper_obj;
 	uint64_t bytes;         /* gcda bytes read */
 	uint32_t nfiles;
+	unsigned char *scratch; /* owned; small files are read here */
+	size_t scratch_size;
 };
 
 static struct tctr *worker_slot(struct worker *w, uint32_t obj,
@@ -306,7 +308,7 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 		note_skip(set);
 		return; /* reported once per object after reading */
 	}
-	if (cr_map_open(gcda, &map, &err)) {
+	if (cr_map_read(gcda, &map, &w->scratch, &w->scratch_size, &err)) {
 		char msg[sizeof(err.msg)];
 		memcpy(msg, err.msg, sizeof(msg));
 		set_msg(&err, "image '%s': %s (left out)", in->image, msg);
@@ -531,6 +533,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 		for (size_t i = 0; i < ws[k].nper_obj; i++)
 			free(ws[k].per_obj[i]);
 		free(ws[k].per_obj);
+		free(ws[k].scratch);
 		set->bytes_read += ws[k].bytes;
 		set->files_read += ws[k].nfiles;
 	}

@@ -28,6 +28,7 @@ enum cr_err cr_map_open(const char *path, struct cr_map *map,
 
 	map->data = NULL;
 	map->size = 0;
+	map->mapped = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cr_error_errno(err, path, "cannot open");
@@ -60,15 +61,66 @@ enum cr_err cr_map_open(const char *path, struct cr_map *map,
 	close(fd);
 	map->data = p;
 	map->size = (size_t)st.st_size;
+	map->mapped = 1;
+	return CR_OK;
+}
+
+#define SMALL_FILE ((size_t)1 << 20)
+
+enum cr_err cr_map_read(const char *path, struct cr_map *map,
+			unsigned char **scratch, size_t *scratch_size,
+			struct cr_error *err)
+{
+	size_t n = 0;
+	int fd;
+
+	map->data = NULL;
+	map->size = 0;
+	map->mapped = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_error_errno(err, path, "cannot open");
+	if (!*scratch) {
+		*scratch_size = 64 * 1024;
+		*scratch = cr_xmalloc(*scratch_size);
+	}
+	for (;;) {
+		ssize_t r;
+		if (n == *scratch_size) {
+			if (n >= SMALL_FILE) {
+				/* a large file: map it instead */
+				close(fd);
+				return cr_map_open(path, map, err);
+			}
+			*scratch_size *= 2;
+			*scratch = cr_xrealloc(*scratch, *scratch_size);
+		}
+		r = read(fd, *scratch + n, *scratch_size - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			enum cr_err e = cr_error_errno(err, path,
+						       "cannot read");
+			close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	map->data = *scratch;
+	map->size = n;
 	return CR_OK;
 }
 
 void cr_map_close(struct cr_map *map)
 {
-	if (map->data)
+	if (map->data && map->mapped)
 		munmap((void *)map->data, map->size);
 	map->data = NULL;
 	map->size = 0;
+	map->mapped = 0;
 }
 
 void reader_init(struct reader *r, const unsigned char *data, size_t size,
