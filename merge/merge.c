@@ -346,6 +346,24 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 	return n >= k && !memcmp(s + n - k, suffix, k);
 }
 
+/* A covrun run directory (or merged one) inside a build tree: its gcda are
+ * not in-place data. */
+static int is_run_dir(struct cr_buf *path)
+{
+	static const char *const marks[] = { "/run.info", "/contexts" };
+	size_t base = path->len;
+	struct stat st;
+	int found = 0;
+
+	for (int i = 0; i < 2 && !found; i++) {
+		cr_buf_adds(path, marks[i]);
+		found = stat(path->buf, &st) == 0 && S_ISREG(st.st_mode);
+		path->len = base;
+		path->buf[base] = '\0';
+	}
+	return found;
+}
+
 /* Walk DIR for gcda files.  ROOT_LEN: length of the image prefix to strip
  * to get the compile-time path (0 for a build tree). */
 static void walk(struct worker *w, const struct merge_input *in,
@@ -380,6 +398,8 @@ static void walk(struct worker *w, const struct merge_input *in,
 				is_dir = S_ISDIR(st.st_mode);
 		}
 		if (is_dir) {
+			if (in->kind == INPUT_TREE && is_run_dir(path))
+				continue; /* a covrun run inside the tree */
 			walk(w, in, path, root_len);
 		} else if (ends_with(n, nl, ".gcda")) {
 			char *gcno;
