@@ -101,7 +101,7 @@ static enum cr_err prepare_out(const char *out, struct cr_error *err)
 
 int cmd_merge(int argc, char **argv)
 {
-	struct merge_opts opts = { 0, 0, warn_cb, NULL };
+	struct merge_opts opts = { .warn = warn_cb };
 	const char *out = NULL;
 	struct merge_set *set = NULL;
 	struct cr_error err;

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_PROCESSES 20000
+#define DEFAULT_MAX_PROCESSES 4096
 
 static void usage(FILE *out)
 {
@@ -34,8 +34,9 @@ static void usage(FILE *out)
 "                             it to DIR.prev)\n"
 "      --wait-descendants S   wait S seconds for processes that outlive\n"
 "                             the command (default 10)\n"
-"      --max-processes N      stop the run beyond N process images\n"
-"                             (default %d; 0 = no limit)\n"
+"      --max-processes N      stop the run when more than N of its\n"
+"                             processes run at once (default %d;\n"
+"                             0 = no limit)\n"
 "      --label TEXT           COVRUN_LABEL for the command's processes\n"
 "  -j, --jobs N               DIR mode: run N tests at once (default 1)\n"
 "      --no-report            collect only: no merge, no reports\n"

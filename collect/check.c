@@ -43,6 +43,32 @@ static int alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+/* Each instrumented object without a symbol table, once. */
+static void check_stripped(const struct collect_run *run,
+			   const struct collect_ui *ui)
+{
+	const char **seen = NULL;
+	size_t n = 0, alloc = 0;
+
+	for (size_t i = 0; i < run->nrecords; i++) {
+		for (char **s = run->records[i].stripped; s && *s; s++) {
+			size_t k = 0;
+			while (k < n && strcmp(seen[k], *s))
+				k++;
+			if (k < n)
+				continue;
+			CR_GROW(seen, n + 1, alloc);
+			seen[n++] = *s;
+			ui->warn("'%s' is instrumented but stripped: covrun "
+				 "cannot write the counts of its processes "
+				 "that end with _exit(), a signal or exec, "
+				 "nor reset those a fork child copies; keep "
+				 "its symbol table (do not strip)", *s);
+		}
+	}
+	free(seen);
+}
+
 static void check_images(const struct collect_run *run,
 			 const struct collect_ui *ui)
 {
@@ -164,6 +190,7 @@ void collect_check_losses(const char *abs_dir, int64_t start_ns,
 
 	if (collect_run_load(abs_dir, &run, NULL, &err) == CR_OK) {
 		check_images(&run, ui);
+		check_stripped(&run, ui);
 		if (run.nbad)
 			ui->warn("%zu process record(s) in '%s/proc' could not "
 				 "be read", run.nbad, abs_dir);

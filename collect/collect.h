@@ -51,6 +51,8 @@ struct collect_record {
 	int64_t start_ns, end_ns; /* wall clock; end_ns 0 when unknown */
 	enum collect_end end;
 	int status;        /* exit status, or signal number */
+	char **stripped;   /* owned; instrumented objects without a symbol
+			      table, NULL-terminated (may be empty) */
 };
 
 /* Parse the text of a record.  On CR_ECORRUPT the record is unusable.

@@ -49,6 +49,7 @@ struct gobj {
 	struct range *ranges;    /* counter arrays (mmap'd) */
 	size_t nranges, cap;
 	int instrumented;
+	int stripped;            /* instrumented, but no .symtab to drive it */
 	char name[256];          /* dlpi_name, to match on rescan */
 };
 
@@ -121,6 +122,33 @@ static void take_symbol(struct gobj *g, const char *n, const Elf64_Sym *s)
 	}
 }
 
+/* Does the .rodata section of IMG hold the string NEEDLE? */
+static int has_rodata_string(const unsigned char *img, size_t size,
+			     const Elf64_Ehdr *eh, const Elf64_Shdr *sh,
+			     const char *needle)
+{
+	const Elf64_Shdr *names;
+
+	if (eh->e_shstrndx >= eh->e_shnum)
+		return 0;
+	names = &sh[eh->e_shstrndx];
+	if (names->sh_offset > size || names->sh_size > size - names->sh_offset)
+		return 0;
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_name >= names->sh_size || sh[i].sh_offset > size ||
+		    sh[i].sh_size > size - sh[i].sh_offset ||
+		    sh[i].sh_type != SHT_PROGBITS)
+			continue;
+		const char *n = (const char *)img + names->sh_offset +
+				sh[i].sh_name;
+		if (strncmp(n, ".rodata", 8))
+			continue;
+		return memmem(img + sh[i].sh_offset, sh[i].sh_size, needle,
+			      strlen(needle) + 1) != NULL;
+	}
+	return 0;
+}
+
 /* Read the .symtab of the mapped ELF file IMG (SIZE bytes) into G. */
 static void scan_symtab(struct gobj *g, const unsigned char *img, size_t size)
 {
@@ -153,7 +181,12 @@ static void scan_symtab(struct gobj *g, const unsigned char *img, size_t size)
 			    memchr(n, '\0', st->sh_size - syms[k].st_name))
 				take_symbol(g, n, &syms[k]);
 		}
+		return;
 	}
+	/* No .symtab: stripped.  libgcov's getenv("GCOV_PREFIX") leaves its
+	 * name in .rodata, which tells an instrumented object apart. */
+	g->stripped = g->instrumented = has_rodata_string(img, size, eh, sh,
+							  "GCOV_PREFIX");
 }
 
 static void scan_file(struct gobj *g, const char *path)
@@ -265,6 +298,14 @@ int gcovsym_instrumented(void)
 		if (objs[i].instrumented || objs[i].exit_fn)
 			return 1;
 	return 0;
+}
+
+const char *gcovsym_stripped(size_t i)
+{
+	for (size_t k = 0; k < nobjs; k++)
+		if (objs[k].stripped && i-- == 0)
+			return objs[k].name;
+	return NULL;
 }
 
 void gcovsym_dump_all(void)

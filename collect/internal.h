@@ -46,6 +46,9 @@ void real_calls_init(void);
 void gcovsym_refresh(void);
 /* Is any loaded object instrumented (as of the last scan)? */
 int gcovsym_instrumented(void);
+/* Name of the I-th instrumented object that has no symbol table (""
+ * for the executable), or NULL after the last. */
+const char *gcovsym_stripped(size_t i);
 /* Write every instrumented object's counters now (libgcov's own code). */
 void gcovsym_dump_all(void);
 /* Zero every counter and clear "already dumped", as __gcov_reset does. */

@@ -192,12 +192,13 @@ static char **make_env(const struct collect_opts *opts, const char *dir)
 
 	while (environ[n])
 		n++;
-	env = cr_xcalloc(n + 8, sizeof(char *));
+	env = cr_xcalloc(n + 9, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		const char *e = environ[i];
 		if (has_name(e, "LD_PRELOAD") || has_name(e, "COVRUN_DIR") ||
 		    has_name(e, "COVRUN_IMAGE") || has_name(e, "GCOV_PREFIX") ||
 		    has_name(e, "COVRUN_MAX_PROCESSES") ||
+		    has_name(e, "ASAN_OPTIONS") ||
 		    (opts->label && has_name(e, "COVRUN_LABEL")))
 			continue;
 		env[k++] = cr_xstrdup(e);
@@ -207,6 +208,16 @@ static char **make_env(const struct collect_opts *opts, const char *dir)
 					opts->shim);
 	else
 		env[k++] = cr_xasprintf("LD_PRELOAD=%s", opts->shim);
+	/* ASan wants to come first in LD_PRELOAD; the shim must not stop
+	 * a program built with -fsanitize=address from starting. */
+	const char *asan = getenv("ASAN_OPTIONS");
+	if (asan && *asan && !strstr(asan, "verify_asan_link_order"))
+		env[k++] = cr_xasprintf("ASAN_OPTIONS=%s:%s", asan,
+					"verify_asan_link_order=0");
+	else if (asan && *asan)
+		env[k++] = cr_xasprintf("ASAN_OPTIONS=%s", asan);
+	else
+		env[k++] = cr_xstrdup("ASAN_OPTIONS=verify_asan_link_order=0");
 	env[k++] = cr_xasprintf("COVRUN_DIR=%s", dir);
 	env[k++] = cr_xasprintf("COVRUN_MAX_PROCESSES=%ld",
 				opts->max_processes);
@@ -466,13 +477,12 @@ static void start_more(struct loop *l)
 
 static void check_limit(struct loop *l)
 {
-	uint64_t n = l->counter ? *l->counter : 0;
+	int64_t live = l->counter ? (int64_t)l->counter[1] : 0;
 
-	if (l->res->stopped || l->max_images <= 0 ||
-	    n <= (uint64_t)l->max_images)
+	if (l->res->stopped || l->max_images <= 0 || live <= l->max_images)
 		return;
 	l->res->stopped = 1;
-	l->ui->warn("more than %ld process images (--max-processes): "
+	l->ui->warn("more than %ld processes at once (--max-processes): "
 		    "stopping the run and ending its processes",
 		    l->max_images);
 	for (int pass = 0; pass < 100 && signal_descendants(SIGKILL); pass++) {

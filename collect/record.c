@@ -102,9 +102,17 @@ static int parse_end(struct collect_record *rec, const char *v)
 	return -1;
 }
 
+static void push(char ***list, int *n, size_t *alloc, const char *val)
+{
+	CR_GROW(*list, (size_t)*n + 2, *alloc);
+	(*list)[(*n)++] = cr_xstrdup(val);
+	(*list)[*n] = NULL;
+}
+
 /* Apply one "key value" line; -1 when the value is malformed. */
 static int apply_field(struct collect_record *rec, const char *key,
-		       char *val, size_t *argv_alloc)
+		       char *val, size_t *argv_alloc, size_t *str_alloc,
+		       int *nstripped)
 {
 	int64_t num;
 	int k;
@@ -139,9 +147,9 @@ static int apply_field(struct collect_record *rec, const char *key,
 			return -1;
 		*(key[0] == 's' ? &rec->start_ns : &rec->end_ns) = num;
 	} else if (!strcmp(key, "arg")) {
-		CR_GROW(rec->argv, (size_t)rec->argc + 2, *argv_alloc);
-		rec->argv[rec->argc++] = cr_xstrdup(val);
-		rec->argv[rec->argc] = NULL;
+		push(&rec->argv, &rec->argc, argv_alloc, val);
+	} else if (!strcmp(key, "stripped")) {
+		push(&rec->stripped, nstripped, str_alloc, val);
 	} else if (!strcmp(key, "argv-truncated")) {
 		rec->argv_truncated = 1;
 	} else if (!strcmp(key, "end")) {
@@ -155,6 +163,8 @@ enum cr_err collect_record_parse(const char *text, size_t len,
 				 struct cr_error *err)
 {
 	size_t magic = strlen(COLLECT_RECORD_MAGIC), argv_alloc = 0;
+	size_t str_alloc = 0;
+	int nstripped = 0;
 	const char *p = text, *end = text + len;
 
 	memset(rec, 0, sizeof(*rec));
@@ -176,7 +186,8 @@ enum cr_err collect_record_parse(const char *text, size_t len,
 		size_t klen = (size_t)(sp - p);
 		snprintf(key, sizeof(key), "%.*s", (int)klen, p);
 		char *val = unescape(sp + 1, (size_t)(nl - sp - 1));
-		int bad = apply_field(rec, key, val, &argv_alloc);
+		int bad = apply_field(rec, key, val, &argv_alloc, &str_alloc,
+				      &nstripped);
 		free(val);
 		if (bad) {
 			collect_record_release(rec);
@@ -194,9 +205,10 @@ enum cr_err collect_record_parse(const char *text, size_t len,
 	if (!rec->exe) rec->exe = cr_xstrdup("");
 	if (!rec->cwd) rec->cwd = cr_xstrdup("");
 	if (!rec->label) rec->label = cr_xstrdup("");
-	if (!rec->argv) {
+	if (!rec->argv)
 		rec->argv = cr_xcalloc(1, sizeof(char *));
-	}
+	if (!rec->stripped)
+		rec->stripped = cr_xcalloc(1, sizeof(char *));
 	return CR_OK;
 }
 
@@ -210,6 +222,9 @@ void collect_record_release(struct collect_record *rec)
 	for (int i = 0; rec->argv && i < rec->argc; i++)
 		free(rec->argv[i]);
 	free(rec->argv);
+	for (int i = 0; rec->stripped && rec->stripped[i]; i++)
+		free(rec->stripped[i]);
+	free(rec->stripped);
 	memset(rec, 0, sizeof(*rec));
 }
 

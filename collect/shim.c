@@ -164,6 +164,9 @@ static void write_record(void)
 	out_i64(&o, me.start_ns);
 	out_str(&o, "\n");
 	out_argv(&o);
+	for (size_t i = 0; gcovsym_stripped(i); i++)
+		out_field(&o, "stripped",
+			  gcovsym_stripped(i)[0] ? gcovsym_stripped(i) : exe);
 	if (me.end != END_NONE) {
 		out_str(&o, "end ");
 		out_str(&o, end_names[me.end]);
@@ -216,17 +219,22 @@ static void map_counter(void)
 		image_counter = p;
 }
 
-/* Count this image in the run; an image over --max-processes is stopped
+/* The run's shared counters (covrun created the file): images started,
+ * and processes alive.  A new process over --max-processes is stopped
  * before it does anything, and so is the process that forked it, so that
  * a fork bomb collapses at once (covrun then ends the rest of the tree). */
-static void count_image(pid_t forker)
+static void count_image(enum how how, pid_t forker)
 {
-	uint64_t n;
+	int64_t live;
 
 	if (!image_counter)
 		return;
-	n = __atomic_add_fetch(image_counter, 1, __ATOMIC_RELAXED);
-	if (max_images <= 0 || n <= (uint64_t)max_images)
+	__atomic_add_fetch(&image_counter[0], 1, __ATOMIC_RELAXED);
+	if (how == HOW_EXEC) /* the same process goes on */
+		return;
+	live = (int64_t)__atomic_add_fetch(&image_counter[1], 1,
+					   __ATOMIC_RELAXED);
+	if (max_images <= 0 || live <= max_images)
 		return;
 	if (forker > 0 && getppid() == forker) /* never covrun itself */
 		syscall(SYS_kill, forker, SIGKILL);
@@ -263,7 +271,7 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	out_str(&e, prefix);
 	out_end(&e);
 #endif
-	count_image(forker);
+	count_image(how, forker);
 	update_env_image();
 	write_record();
 }
@@ -280,6 +288,8 @@ static void finish_image(enum end end, int status)
 	write_record();
 	if (end != END_EXIT) /* on exit() libgcov's destructors write */
 		gcovsym_dump_all();
+	if (end != END_EXEC && image_counter)
+		__atomic_sub_fetch(&image_counter[1], 1, __ATOMIC_RELAXED);
 }
 
 static void fork_prepare(void)
@@ -315,13 +325,18 @@ static void on_exit_handler(int status, void *arg)
 
 /* ======================= fatal signals ================================= */
 
+/* Every signal whose default action ends the process. */
 static const int dump_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL,
 				    SIGABRT, SIGFPE, SIGSEGV, SIGBUS,
 				    SIGPIPE, SIGTERM, SIGUSR1, SIGUSR2,
-				    SIGXCPU, SIGXFSZ, SIGSYS };
+				    SIGXCPU, SIGXFSZ, SIGSYS, SIGALRM,
+				    SIGVTALRM, SIGPROF, SIGIO, SIGSTKFLT,
+				    SIGPWR, SIGTRAP };
 
-static int __attribute__((unused)) is_dump_signal(int sig)
+static int is_dump_signal(int sig)
 {
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		return 1;
 	for (size_t i = 0; i < sizeof(dump_signals) / sizeof(int); i++)
 		if (dump_signals[i] == sig)
 			return 1;
@@ -356,8 +371,9 @@ static void install_signal_handlers(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(dump_signals) / sizeof(int); i++) {
-		int sig = dump_signals[i];
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!is_dump_signal(sig))
+			continue;
 		if (real.sigaction(sig, NULL, &old) == 0 &&
 		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			real.sigaction(sig, &sa, NULL);
@@ -509,17 +525,36 @@ static char *make_preload(const char *old)
 	return s;
 }
 
+/* ASan insists on being first in LD_PRELOAD, which an instrumented
+ * program with -fsanitize=address then is not: tell it that is fine. */
+static char *asan_options(const char *entry)
+{
+	static char buf[4096];
+	const char *flag = "verify_asan_link_order=0";
+
+	if (entry && strstr(entry, "verify_asan_link_order"))
+		return (char *)entry;
+	if (entry && strlen(entry) + 32 < sizeof(buf) && entry[13])
+		snprintf(buf, sizeof(buf), "%s:%s", entry, flag);
+	else
+		snprintf(buf, sizeof(buf), "ASAN_OPTIONS=%s", flag);
+	return buf;
+}
+
 static char **build_env(char *const envp[])
 {
 	static char env_dir[PATH_MAX + 16], env_label[600], env_max[48];
+	const char *asan = NULL;
 	size_t n = 0, k = 0;
 	const char *preload = NULL;
 	int have_label = 0;
 	char **out;
 
 	for (; envp && envp[n]; n++)
-		;
-	out = malloc((n + 8) * sizeof(char *));
+		if (is_var(envp[n], "COVRUN_DIR") &&
+		    strcmp(envp[n] + 11, run_dir))
+			return NULL; /* a covrun inside the run: its own run */
+	out = malloc((n + 9) * sizeof(char *));
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -533,8 +568,12 @@ static char **build_env(char *const envp[])
 		    is_var(e, "COVRUN_MAX_PROCESSES"))
 			continue;
 		have_label |= is_var(e, "COVRUN_LABEL");
-		out[k++] = (char *)e;
+		if (is_var(e, "ASAN_OPTIONS"))
+			asan = e;
+		else
+			out[k++] = (char *)e;
 	}
+	out[k++] = asan_options(asan);
 	free(preload_buf);
 	preload_buf = (preload && has_shim(preload))
 			      ? NULL : make_preload(preload);
@@ -791,6 +830,44 @@ SHIM_EXPORT void _exit(int status)
 	real.exit_(status);
 	for (;;) /* real.exit_ does not return */
 		syscall(SYS_exit_group, status);
+}
+
+/* glibc's quick_exit and daemon reach _exit inside libc, past the
+ * wrapper above. */
+SHIM_EXPORT void quick_exit(int status)
+{
+	void (*next)(int) = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
+
+	real_calls_init();
+	gcovsym_refresh();
+	finish_image(END__EXIT, status);
+	if (next)
+		next(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+SHIM_EXPORT int daemon(int nochdir, int noclose)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (!nochdir && chdir("/") < 0)
+		return -1;
+	if (!noclose && (fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
 }
 
 SHIM_EXPORT void _Exit(int status)

@@ -91,6 +91,77 @@ def test_fork_sigkill(t):
           "warning naming the killed child")
 
 
+def test_quick_exit(t):
+    fork_case(t, "quick_exit", "_exit 5")
+
+
+def test_fork_sigalrm(t):
+    fork_case(t, "alarm", "signal %d" % signal.SIGALRM)
+
+
+def test_fork_realtime_signal(t):
+    fork_case(t, "rtsig", "signal %d" % (signal.SIGRTMIN + 2))
+
+
+def test_daemon3(t):
+    """daemon(3) ends its caller with libc's internal _exit."""
+    build(t)
+    t.covrun("./forks", "daemon3", check_rc=0)
+    recs = t.records()
+    root = one(recs, how="root")
+    d = one(recs, how="fork")
+    eq(root["end"], "_exit 0", "the caller of daemon() ends by _exit")
+    eq(t.fn_count(root["id"], "pre_work"), 1, "caller's counts kept")
+    eq(t.fn_count(d["id"], "child_work"), CHILD_CALLS, "daemon's counts")
+    eq(t.fn_count(d["id"], "pre_work"), 0, "no copy of the caller's")
+
+
+def test_asan_program(t):
+    """A program built with -fsanitize=address runs under the shim."""
+    t.cc("helper", ["helper.c"])
+    t.cc("nocov.o", ["nocov.c"], flags=["-c"], coverage=False)
+    t.cc("forks", ["forks.c"], flags=["nocov.o", "-pthread",
+                                      "-fsanitize=address"])
+    t.covrun("./forks", "_exit", check_rc=0,
+             env={"ASAN_OPTIONS": "detect_leaks=0"})
+    child = one(t.records(), how="fork")
+    eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "child_work")
+
+
+def test_nested_covrun(t):
+    """A covrun inside a run keeps its own run directory."""
+    build(t)
+    inner = os.path.join(t.dir, "inner")
+    t.covrun(COVRUN, "--data-dir", inner, "--no-report", "./forks",
+             "_exit", check_rc=0)
+    outer = t.records()
+    check(all(os.path.basename(r["exe"]) == "covrun" for r in outer),
+          "the outer run holds only the inner covrun")
+    t.data = inner
+    child = one(t.records(), how="fork")
+    eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "inner counts")
+
+
+def test_stripped_warning(t):
+    build(t)
+    t.cc("stripped", ["forks.c"], flags=["nocov.o", "-pthread", "-s"])
+    p = t.covrun("./stripped", "return", check_rc=0)
+    check("'%s' is instrumented but stripped" % os.path.join(t.dir,
+                                                             "stripped")
+          in p.stderr, "warning names the stripped program: " + p.stderr)
+    root = one(t.records(), how="root")
+    eq(root["instrumented"], "1", "a stripped program is instrumented")
+
+
+def test_limit_counts_live_processes(t):
+    """60 commands one after another never exceed a limit of 10."""
+    build(t)
+    t.covrun("--max-processes", "10", "./forks", "sequential", "60",
+             check_rc=0)
+    recs = t.records()
+    eq(sorted(helper_counts(t, recs)), [1] * 60, "every helper ran")
+
+
 def test_vfork_exec(t):
     build(t)
     t.covrun("./forks", "vfork", check_rc=0)
@@ -310,7 +381,7 @@ def test_fork_bomb(t):
     start = time.monotonic()
     p = t.covrun("--max-processes", "40", "./forks", "bomb", timeout=60)
     eq(p.returncode, 124, "exit status of a stopped run")
-    check("more than 40 process images" in p.stderr, "message")
+    check("more than 40 processes at once" in p.stderr, "message")
     check(time.monotonic() - start < 30, "stopped promptly")
     check(len(t.records()) <= 40, "records of images over the limit")
     out = subprocess.run(["pgrep", "-f", os.path.join(t.dir, "forks")],
