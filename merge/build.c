@@ -46,7 +46,7 @@ struct build_ctx {
 	uint32_t nviews;
 };
 
-static int in_view(const struct merge_set *set, uint32_t v, uint32_t c)
+int merge_view_has(const struct merge_set *set, uint32_t v, uint32_t c)
 {
 	if (v == COV_VIEW_ALL)
 		return 1;
@@ -79,7 +79,7 @@ static void compute(struct build_ctx *bc, struct objres *r,
 		memset(sum, 0, (g->nctrs + 1) * sizeof(int64_t));
 		for (uint32_t c = 0; c < bc->set->nctx; c++) {
 			const int64_t *ctr = r->o->ctr[c];
-			if (!ctr || !in_view(bc->set, v, c))
+			if (!ctr || !merge_view_has(bc->set, v, c))
 				continue;
 			for (uint32_t k = 0; k < g->nctrs; k++)
 				sum[k] += ctr[k];
@@ -527,6 +527,7 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *m,
 	}
 	free(bc.res);
 	pthread_mutex_destroy(&bc.lock);
+	fallback_model(set, m);
 	return CR_OK;
 }
 

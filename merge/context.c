@@ -275,6 +275,16 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 	cr_buf_init(&path);
 	for (uint32_t oi = 0; oi < set->nobjs && !e; oi++) {
 		struct mobj *o = set->objs[oi];
+		if (o->state == 3 && o->has_data) {
+			struct cr_error w;
+			cr_error_set(&w, CR_EVERSION, o->gcno, -1, "read "
+				     "through gcov: no aggregate gcda can be "
+				     "written for this object (left out)");
+			if (set->opts.warn)
+				set->opts.warn(set->opts.warn_arg, &w);
+			set->nskipped++;
+			continue;
+		}
 		if (o->state != 1 || !o->has_data)
 			continue;
 		for (uint32_t c = 0; c < set->nctx && !e; c++) {

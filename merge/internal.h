@@ -332,11 +332,48 @@ struct merge_input {
 	uint32_t ctx;
 };
 
+/* gcov's JSON numbers of objects read through the fallback (fallback.c):
+ * appended per gcda, summed when the model is built. */
+struct fb_entry {
+	uint32_t path;         /* index into fb_data.paths */
+	uint32_t line;
+	int64_t count;
+	uint8_t unexec;
+	uint32_t nbr;
+	int64_t *br;           /* owned; [nbr] */
+	uint8_t *brflags;      /* owned; [nbr] enum cov_branch_flags */
+};
+
+struct fb_func {
+	uint32_t path;
+	char *name, *demangled; /* owned */
+	uint32_t start_line, start_column, end_line, end_column, blocks;
+	int64_t count;
+	uint32_t bexec;
+};
+
+struct fb_data {
+	char **paths;          /* owned; absolute canonical source paths */
+	uint32_t npaths;
+	struct fb_entry *e;    /* owned */
+	size_t ne, e_alloc;
+	struct fb_func *f;     /* owned */
+	size_t nf, f_alloc;
+};
+
+/* Run gcov on GCDA (notes file GCNO) and append its numbers to FB.
+ * CR_EVERSION when no gcov can read it. */
+enum cr_err fallback_gcda(const char *gcno, const char *gcda,
+			  struct fb_data *fb, struct cr_error *err) CR_WUR;
+void fb_data_release(struct fb_data *fb);
+
 /* One object: one notes file and its per-context counters. */
 struct mobj {
 	char *gcno;            /* owned; path of the notes file */
 	pthread_mutex_t lock;  /* guards state and loading */
-	int state;             /* 0 not read, 1 usable, 2 unusable */
+	int state;             /* 0 not read, 1 usable, 2 unusable,
+				* 3 read through gcov (fallback.c) */
+	struct fb_data *fb;    /* owned; [context] when state == 3 */
 	struct gcno_file g;    /* when state == 1 */
 	struct cr_error gcno_err; /* when state == 2 */
 	uint32_t nbad_inputs;  /* gcda left out for want of the gcno */
@@ -364,12 +401,17 @@ struct merge_set {
 	struct cr_error *warnings; /* owned; reported after reading */
 	size_t warnings_alloc;
 	uint32_t nskipped;     /* gcda files (or dirs) left out */
+	int force_fallback;    /* read every object through gcov */
 	uint64_t bytes_read;   /* gcda bytes read */
 	uint32_t files_read;   /* gcda files read */
 };
 
 /* Record a warning (thread-safe). */
 void merge_set_warn(struct merge_set *set, const struct cr_error *e);
+/* Whether view V counts context C (build.c). */
+int merge_view_has(const struct merge_set *set, uint32_t v, uint32_t c);
+/* Add the numbers of objects read through gcov to MODEL (fbmodel.c). */
+void fallback_model(struct merge_set *set, struct cov_model *model);
 /* Give every context without one its stable short id (build.c). */
 void merge_set_name_contexts(struct merge_set *set);
 /* Add counters of one context to object O (single-threaded). */

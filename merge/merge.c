@@ -76,19 +76,25 @@ static uint32_t obj_get(struct merge_set *set, const char *gcno)
 	return set->nobjs++;
 }
 
-/* Parse the object's gcno once.  Returns 0 when it is usable. */
-static int obj_load(struct mobj *o)
+/* Parse the object's gcno once.  Returns 0 when it is usable (state 1,
+ * or 3: read through gcov). */
+static int obj_load(struct mobj *o, int force_fallback)
 {
 	int ok;
 
 	pthread_mutex_lock(&o->lock);
 	if (!o->state) {
-		if (gcno_file_read(o->gcno, &o->g, &o->gcno_err) == CR_OK)
+		enum cr_err e = gcno_file_read(o->gcno, &o->g, &o->gcno_err);
+		if (e == CR_OK && force_fallback) {
+			gcno_file_release(&o->g);
+			o->state = 3;
+		} else if (e == CR_OK) {
 			o->state = 1;
-		else
-			o->state = 2;
+		} else {
+			o->state = e == CR_EVERSION ? 3 : 2;
+		}
 	}
-	ok = o->state == 1;
+	ok = o->state == 1 || o->state == 3;
 	if (!ok)
 		o->nbad_inputs++;
 	pthread_mutex_unlock(&o->lock);
@@ -181,6 +187,9 @@ static void obj_release(struct mobj *o, uint32_t nctx)
 	free(o->ctr);
 	free(o->seen);
 	free(o->info);
+	for (uint32_t c = 0; c < nctx && o->fb; c++)
+		fb_data_release(&o->fb[c]);
+	free(o->fb);
 	if (o->state == 1)
 		gcno_file_release(&o->g);
 	pthread_mutex_destroy(&o->lock);
@@ -210,6 +219,11 @@ void merge_set_free(struct merge_set *set)
 	free(set->warnings);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
+}
+
+void merge_set_gcov_fallback(struct merge_set *set, int all)
+{
+	set->force_fallback = all;
 }
 
 uint32_t merge_set_nskipped(const struct merge_set *set)
@@ -304,9 +318,28 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 	oi = obj_get(set, gcno);
 	o = set->objs[oi];
 	pthread_mutex_unlock(&set->lock);
-	if (obj_load(o)) {
+	if (obj_load(o, set->force_fallback)) {
 		note_skip(set);
 		return; /* reported once per object after reading */
+	}
+	if (o->state == 3) {
+		pthread_mutex_lock(&o->lock);
+		if (!o->fb)
+			o->fb = cr_xcalloc(set->nctx, sizeof(*o->fb));
+		e = fallback_gcda(o->gcno, gcda, &o->fb[in->ctx], &err);
+		if (!e)
+			o->has_data = 1;
+		pthread_mutex_unlock(&o->lock);
+		w->nfiles++;
+		if (e) {
+			char msg[sizeof(err.msg)];
+			memcpy(msg, err.msg, sizeof(msg));
+			set_msg(&err, "image '%s': %s (left out)", in->image,
+				msg);
+			merge_set_warn(set, &err);
+			note_skip(set);
+		}
+		return;
 	}
 	if (cr_map_read(gcda, &map, &w->scratch, &w->scratch_size, &err)) {
 		char msg[sizeof(err.msg)];
@@ -563,6 +596,14 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 		struct cr_error e;
+		if (o->state == 3 && !set->force_fallback) {
+			e = o->gcno_err;
+			set_msg(&e, "%s: read through gcov's JSON instead "
+				"(counts summed per line)", o->gcno_err.msg);
+			CR_GROW(set->warnings, set->nwarnings + 1,
+				set->warnings_alloc);
+			set->warnings[set->nwarnings++] = e;
+		}
 		if (o->state != 2)
 			continue;
 		e = o->gcno_err;

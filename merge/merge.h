@@ -188,6 +188,12 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *model,
 enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			    struct cr_error *err) CR_WUR;
 
+/* Objects whose notes file has a gcov version covrun does not read are
+ * read through that version's gcov (`gcov -b --json-format`; numbers
+ * summed per line across images, no aggregate gcda).  With ALL set, every
+ * object is read that way (for tests).  Cannot fail. */
+void merge_set_gcov_fallback(struct merge_set *set, int all);
+
 /* Inputs (gcda files or directories) left out for bad data so far. */
 uint32_t merge_set_nskipped(const struct merge_set *set);
 /* gcda files and bytes read by merge_set_read. */

@@ -2,7 +2,7 @@
  * tests/merge/modeldump.c: print the data model covrun's merge module
  * builds, as JSON, for tests.
  *
- * usage: modeldump [-j N] [--context-views] tree DIR
+ * usage: modeldump [-j N] [--context-views] [--gcov-fallback] tree DIR
  *        modeldump [-j N] [--context-views] runs DIR...
  *        modeldump [-j N] write OUTDIR RUNDIR...   (merge_set_write)
  * Warnings go to stderr as "warning: MESSAGE".  Exit status 3 when data
@@ -121,7 +121,8 @@ static void dump(const struct cov_model *m)
 
 int main(int argc, char **argv)
 {
-	struct merge_opts opts = { 0, 0, warn, NULL };
+	struct merge_opts opts = { .warn = warn };
+	int fallback = 0;
 	struct cov_model m;
 	struct cr_error err;
 	enum cr_err e;
@@ -132,13 +133,25 @@ int main(int argc, char **argv)
 			opts.jobs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--context-views"))
 			opts.context_views = 1;
+		else if (!strcmp(argv[i], "--gcov-fallback"))
+			fallback = 1;
 	}
 	if (i + 1 >= argc) {
 		fprintf(stderr, "usage: modeldump tree DIR | runs DIR... | "
 			"write OUT DIR...\n");
 		return 2;
 	}
-	if (!strcmp(argv[i], "tree")) {
+	if (!strcmp(argv[i], "tree") && fallback) {
+		struct merge_set *set = merge_set_new(&opts);
+		uint32_t c = merge_set_context(set, "", COV_ROLE_ROOT, "");
+		merge_set_gcov_fallback(set, 1);
+		e = merge_set_add_tree(set, argv[i + 1], c, &err);
+		if (!e)
+			e = merge_set_read(set, &err);
+		if (!e)
+			e = merge_set_model(set, &m, &err);
+		merge_set_free(set);
+	} else if (!strcmp(argv[i], "tree")) {
 		e = merge_load_tree(argv[i + 1], &opts, &m, &err);
 	} else if (!strcmp(argv[i], "runs")) {
 		e = merge_load_runs((const char *const *)argv + i + 1,

@@ -14,6 +14,7 @@ Builds two corpus programs with GCC --coverage into a work directory and:
   write     per-context aggregates: gcov on each aggregate gives the
             context's view, and reading the merged directory back gives
             the same model
+  fallback  every object forced through gcov's JSON: same numbers
   bad       truncated, corrupt, stale (stamp, checksum), gcda without gcno,
             images of two builds of one object: each reported once naming
             image and file, left out, the rest merged, exit status 3
@@ -414,6 +415,19 @@ def test_two_builds(e):
           == 1, "two builds: new image merged")
 
 
+def test_fallback(e):
+    """Objects read through gcov's JSON (forced) give the native numbers
+    for a build tree (one gcda per object)."""
+    for name in ("classes", "multi"):
+        d = os.path.join(e.work, "tree-" + name)
+        native, _, _ = modeldump(e, ["tree", d])
+        fb, err, rc = modeldump(e, ["--gcov-fallback", "tree", d])
+        check(rc == 0 and not err, "fallback %s: clean (%s)" % (name, err))
+        for v in range(3):
+            compare("fallback %s view %d" % (name, v),
+                    model_view(native, v), model_view(fb, v))
+
+
 def test_cli(e, full):
     """covrun merge: output equal to merge_set_write's, exit statuses."""
     if not e.covrun:
@@ -464,6 +478,7 @@ def main():
     e.gcov = a.cc.replace("gcc", "gcov")
     os.makedirs(e.work, exist_ok=True)
     test_tree(e)
+    test_fallback(e)
     d, full, roots, childs = make_runs(e)
     test_runs(e, d, full, roots, childs)
     test_write(e, d, full)
