@@ -337,12 +337,35 @@ def test_preload_replaced(t):
 
 
 def test_threads_race(t):
+    """Racing counters: nothing crashes, and covrun's merged numbers are
+    exactly what gcov reads from the same (only) image, negative branch
+    counts included (SPEC.md trap 12)."""
     build(t)
-    t.covrun("./forks", "threads", check_rc=0)
+    t.covrun("--json", "cov.json", "./forks", "threads", check_rc=0)
     root = one(t.records(), how="root")
     n = t.fn_count(root["id"], "thread_work")
     check(0 < n <= 4 * 200000, "thread_work count %d in range" % n)
     eq(t.fn_count(root["id"], "parent_work"), 1, "parent_work")
+    import json
+    from covtest import gcov_json
+    orig, copy = [(o, c) for o, c in t.image_gcda(root["id"]).items()
+                  if o.endswith("forks.gcda")][0]
+    want = {}
+    for f in gcov_json(copy, orig[:-5] + ".gcno")["files"]:
+        if f["file"].endswith("forks.c"):
+            for ln in f["lines"]:
+                want[ln["line_number"]] = (
+                    ln["count"], [b["count"] for b in ln["branches"]])
+    with open(os.path.join(t.dir, "cov.json")) as f:
+        doc = json.load(f)
+    got = {}
+    for f in doc["files"]:
+        if f["path"].endswith("forks.c"):
+            for ln in f["lines"]:
+                got[ln["line"]] = (ln["count"],
+                                   [b["count"] for b in ln["branches"]])
+    check(want, "gcov read the image")
+    eq(got, want, "covrun's line and branch counts against gcov's")
 
 
 def test_thread_fork(t):
