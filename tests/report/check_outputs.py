@@ -94,6 +94,10 @@ def parse_page(path):
 
 def main():
     report_test, dtd = sys.argv[1], sys.argv[2]
+    if not os.path.exists(dtd):
+        print("SKIP: no Cobertura DTD at %s (shared/cobertura/ beside the "
+              "repository)" % dtd)
+        sys.exit(77)
     tmp = tempfile.mkdtemp(prefix="covrun-report-")
     try:
         os.makedirs(os.path.join(tmp, "html"))
