@@ -82,7 +82,7 @@ static void compute(struct build_ctx *bc, struct objres *r,
 			if (!ctr || !merge_view_has(bc->set, v, c))
 				continue;
 			for (uint32_t k = 0; k < g->nctrs; k++)
-				sum[k] += ctr[k];
+				sum[k] = wadd(sum[k], ctr[k]);
 		}
 		solve_object(lay, sum, ws);
 		for (uint32_t s = 0; s < ns; s++) {
@@ -415,13 +415,17 @@ static void add_counts(struct objres *r, struct cov_model *m)
 			uint32_t li = r->slot_line[s];
 			const struct lslot *sl = &lay->slots[s];
 
-			c->line[li] += r->slot[(size_t)v * ns + s];
+			c->line[li] = wadd(c->line[li],
+					   r->slot[(size_t)v * ns + s]);
 			c->line_unexecuted[li] |=
 				r->unexec[(size_t)v * ns + s];
 			for (uint32_t q = 0; q < sl->nbr; q++)
-				c->branch[f->lines[li].first_branch + q] +=
-					r->arc[(size_t)v * na +
-					       lay->ids[sl->br + q]];
+			{
+				int64_t *b = &c->branch[f->lines[li]
+							.first_branch + q];
+				*b = wadd(*b, r->arc[(size_t)v * na +
+						     lay->ids[sl->br + q]]);
+			}
 		}
 		for (uint32_t fn = 0; fn < nf; fn++) {
 			struct cov_counts *c;
@@ -429,8 +433,9 @@ static void add_counts(struct objres *r, struct cov_model *m)
 			if (!lay->reported[fn] || r->fn_file[fn] == UINT32_MAX)
 				continue;
 			c = &m->files[r->fn_file[fn]].views[v];
-			c->function[r->fn_idx[fn]] +=
-				r->fn[(size_t)v * nf + fn];
+			c->function[r->fn_idx[fn]] =
+				wadd(c->function[r->fn_idx[fn]],
+				     r->fn[(size_t)v * nf + fn]);
 			be = r->bexec[(size_t)v * nf + fn];
 			if (be > c->function_blocks_executed[r->fn_idx[fn]])
 				c->function_blocks_executed[r->fn_idx[fn]] =

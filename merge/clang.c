@@ -245,14 +245,15 @@ void solve_fn_clang(const struct gcno_fn *fn, const int64_t *ctrs,
 		if (fn->arcs[a].flags & ARC_ON_TREE)
 			continue;
 		arc[a] = ctrs[k++];
-		blk[fn->arcs[a].src] += arc[a];
+		blk[fn->arcs[a].src] = wadd(blk[fn->arcs[a].src], arc[a]);
 	}
 	if (fn->nblocks >= 2) {
 		for (uint32_t b = 0; b < fn->nblocks; b++)
 			propagate(fn, b, arc, visited, st);
 		for (uint32_t a = 0; a < fn->narcs; a++)
 			if (fn->arcs[a].flags & ARC_ON_TREE)
-				blk[fn->arcs[a].src] += arc[a];
+				blk[fn->arcs[a].src] =
+					wadd(blk[fn->arcs[a].src], arc[a]);
 	}
 	free(visited);
 	free(st);
@@ -345,7 +346,7 @@ int64_t slot_cycles_clang(const struct layout *lay, const struct lslot *s,
 				break;
 		if (d == 0)
 			break;
-		count += d;
+		count += d; /* unsigned: wraps */
 	}
 	for (uint32_t i = 0; i < s->nblk; i++)
 		ws->mark[blk[i]] = 0;

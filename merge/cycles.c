@@ -65,9 +65,9 @@ static void handle_cycle(struct cyc *c)
 	for (uint32_t i = 0; i < c->npath; i++)
 		if (c->ws->cs[c->path[i]] < min)
 			min = c->ws->cs[c->path[i]];
-	c->count += min;
+	c->count = wadd(c->count, min);
 	for (uint32_t i = 0; i < c->npath; i++)
-		c->ws->cs[c->path[i]] -= min;
+		c->ws->cs[c->path[i]] = wsub(c->ws->cs[c->path[i]], min);
 }
 
 static int path_nonpositive(const struct cyc *c)

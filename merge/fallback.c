@@ -6,18 +6,18 @@
  * forces it, which the tests do), each gcda is handed to the matching gcov
  * (gcov-<major>, else gcov) as `gcov -b --json-format --stdout`, in a
  * private directory where the gcda and its gcno are linked side by side,
- * and gcov's JSON (parsed with jansson, confined to this file) is kept per
- * context.  Such numbers are summed per line across images, which is exact
+ * and gcov's JSON (read by the small parser below: objects, arrays,
+ * strings, integers, literals) is kept per context.  Such numbers are summed per line across images, which is exact
  * except for the lines gcov-format.md §6 calls non-linear, and they cannot
- * be written back as aggregate gcda.  Parts: running gcov, reading its
- * JSON, adding the results to the model.  Interface: merge/internal.h.
+ * be written back as aggregate gcda.  Parts: running gcov, a JSON reader,
+ * collecting gcov's numbers (fbmodel.c adds them to the model).
+ * Interface: merge/internal.h.
  */
 #define _GNU_SOURCE
 #include "merge/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +95,241 @@ static int run_tool(const char *tool, const char *dir, struct cr_buf *out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* ---- reading gcov's JSON ---------------------------------------------- */
+/* ---- a JSON reader ----------------------------------------------------- */
+
+enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_STR, J_ARR, J_OBJ };
+
+struct jv {
+	enum jtype t;
+	int64_t i;          /* J_INT */
+	char *s;            /* owned; J_STR */
+	size_t n;           /* J_ARR, J_OBJ: items */
+	struct jv *items;   /* owned */
+	char **keys;        /* owned; J_OBJ */
+};
+
+struct jp {
+	const char *p, *end;
+	int depth;
+};
+
+static void jv_free(struct jv *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		jv_free(&v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->s);
+}
+
+static void skip_ws(struct jp *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
+				 *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static int put_utf8(struct cr_buf *b, unsigned c)
+{
+	if (c < 0x80) {
+		cr_buf_addc(b, (char)c);
+	} else if (c < 0x800) {
+		cr_buf_addc(b, (char)(0xc0 | c >> 6));
+		cr_buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	} else {
+		cr_buf_addc(b, (char)(0xe0 | c >> 12));
+		cr_buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
+		cr_buf_addc(b, (char)(0x80 | (c & 0x3f)));
+	}
+	return 0;
+}
+
+static int parse_string(struct jp *j, char **out)
+{
+	struct cr_buf b;
+
+	if (j->p >= j->end || *j->p != '"')
+		return -1;
+	j->p++;
+	cr_buf_init(&b);
+	while (j->p < j->end && *j->p != '"') {
+		char c = *j->p++;
+		if (c != '\\') {
+			cr_buf_addc(&b, c);
+			continue;
+		}
+		if (j->p >= j->end)
+			break;
+		c = *j->p++;
+		if (c == 'u' && j->end - j->p >= 4) {
+			char hex[5] = { j->p[0], j->p[1], j->p[2], j->p[3], 0 };
+			put_utf8(&b, (unsigned)strtoul(hex, NULL, 16));
+			j->p += 4;
+		} else {
+			cr_buf_addc(&b, c == 'n' ? '\n' : c == 't' ? '\t'
+					: c == 'r' ? '\r' : c == 'b' ? '\b'
+					: c == 'f' ? '\f' : c);
+		}
+	}
+	if (j->p >= j->end) {
+		cr_buf_release(&b);
+		return -1;
+	}
+	j->p++;
+	*out = cr_buf_take(&b);
+	return 0;
+}
+
+static int parse_value(struct jp *j, struct jv *v);
+
+static int parse_items(struct jp *j, struct jv *v, int obj)
+{
+	size_t alloc = 0;
+	char close = obj ? '}' : ']';
+
+	j->p++;
+	skip_ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		char *key = NULL;
+		skip_ws(j);
+		if (obj) {
+			if (parse_string(j, &key))
+				return -1;
+			skip_ws(j);
+			if (j->p >= j->end || *j->p != ':') {
+				free(key);
+				return -1;
+			}
+			j->p++;
+		}
+		if (v->n == alloc) {
+			alloc = alloc ? 2 * alloc : 8;
+			v->items = cr_xrealloc(v->items,
+					       alloc * sizeof(*v->items));
+			if (obj)
+				v->keys = cr_xrealloc(v->keys,
+						alloc * sizeof(*v->keys));
+		}
+		memset(&v->items[v->n], 0, sizeof(v->items[0]));
+		if (obj)
+			v->keys[v->n] = key;
+		v->n++;
+		if (parse_value(j, &v->items[v->n - 1]))
+			return -1;
+		skip_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == close) {
+			j->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+static int parse_one(struct jp *j, struct jv *v);
+
+static int parse_value(struct jp *j, struct jv *v)
+{
+	int r;
+
+	skip_ws(j);
+	if (j->p >= j->end || j->depth >= 64)
+		return -1;
+	j->depth++;
+	r = parse_one(j, v);
+	j->depth--;
+	return r;
+}
+
+static int parse_one(struct jp *j, struct jv *v)
+{
+	switch (*j->p) {
+	case '{':
+		v->t = J_OBJ;
+		return parse_items(j, v, 1);
+	case '[':
+		v->t = J_ARR;
+		return parse_items(j, v, 0);
+	case '"':
+		v->t = J_STR;
+		return parse_string(j, &v->s);
+	case 't':
+	case 'f':
+	case 'n': {
+		static const char *const lit[] = { "true", "false", "null" };
+		static const enum jtype ty[] = { J_TRUE, J_FALSE, J_NULL };
+		for (int k = 0; k < 3; k++) {
+			size_t n = strlen(lit[k]);
+			if ((size_t)(j->end - j->p) >= n &&
+			    !memcmp(j->p, lit[k], n)) {
+				v->t = ty[k];
+				j->p += n;
+				return 0;
+			}
+		}
+		return -1;
+	}
+	default: {
+		char num[32];
+		size_t n = 0;
+		while (j->p < j->end && n < sizeof(num) - 1 &&
+		       strchr("+-0123456789.eE", *j->p))
+			num[n++] = *j->p++;
+		if (!n)
+			return -1;
+		num[n] = '\0';
+		v->t = J_INT;
+		v->i = strtoll(num, NULL, 10);
+		return 0;
+	}
+	}
+}
+
+static struct jv *jget(struct jv *o, const char *key)
+{
+	for (size_t i = 0; o && o->t == J_OBJ && i < o->n; i++)
+		if (o->keys[i] && !strcmp(o->keys[i], key))
+			return &o->items[i];
+	return NULL;
+}
+
+static int64_t jint(struct jv *o, const char *key)
+{
+	struct jv *v = jget(o, key);
+
+	return v && v->t == J_INT ? v->i : 0;
+}
+
+static const char *jstr(struct jv *o, const char *key)
+{
+	struct jv *v = jget(o, key);
+
+	return v && v->t == J_STR ? v->s : NULL;
+}
+
+static int jtrue(struct jv *o, const char *key)
+{
+	struct jv *v = jget(o, key);
+
+	return v && v->t == J_TRUE;
+}
+
+static size_t jlen(struct jv *a)
+{
+	return a && a->t == J_ARR ? a->n : 0;
+}
+
+/* ---- collecting gcov's numbers ----------------------------------------- */
 
 static uint32_t intern(struct fb_data *fb, const char *path)
 {
@@ -108,18 +342,11 @@ static uint32_t intern(struct fb_data *fb, const char *path)
 	return fb->npaths++;
 }
 
-static int64_t jint(json_t *o, const char *key)
+static void add_line(struct fb_data *fb, uint32_t path, struct jv *ln)
 {
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-static void add_line(struct fb_data *fb, uint32_t path, json_t *ln)
-{
-	json_t *brs = json_object_get(ln, "branches");
+	struct jv *brs = jget(ln, "branches");
 	struct fb_entry *e;
-	size_t nb = json_is_array(brs) ? json_array_size(brs) : 0;
+	size_t nb = jlen(brs);
 
 	CR_GROW(fb->e, fb->ne + 1, fb->e_alloc);
 	e = &fb->e[fb->ne++];
@@ -127,25 +354,24 @@ static void add_line(struct fb_data *fb, uint32_t path, json_t *ln)
 	e->path = path;
 	e->line = (uint32_t)jint(ln, "line_number");
 	e->count = jint(ln, "count");
-	e->unexec = json_is_true(json_object_get(ln, "unexecuted_block"));
+	e->unexec = (uint8_t)jtrue(ln, "unexecuted_block");
 	e->nbr = (uint32_t)nb;
 	e->br = cr_xcalloc(nb + 1, sizeof(int64_t));
 	e->brflags = cr_xcalloc(nb + 1, 1);
 	for (size_t i = 0; i < nb; i++) {
-		json_t *b = json_array_get(brs, i);
+		struct jv *b = &brs->items[i];
 		e->br[i] = jint(b, "count");
-		if (json_is_true(json_object_get(b, "throw")))
+		if (jtrue(b, "throw"))
 			e->brflags[i] |= COV_BRANCH_THROW;
-		if (json_is_true(json_object_get(b, "fallthrough")))
+		if (jtrue(b, "fallthrough"))
 			e->brflags[i] |= COV_BRANCH_FALLTHROUGH;
 	}
 }
 
-static void add_function(struct fb_data *fb, uint32_t path, json_t *fn)
+static void add_function(struct fb_data *fb, uint32_t path, struct jv *fn)
 {
-	const char *name = json_string_value(json_object_get(fn, "name"));
-	const char *dem =
-		json_string_value(json_object_get(fn, "demangled_name"));
+	const char *name = jstr(fn, "name");
+	const char *dem = jstr(fn, "demangled_name");
 	struct fb_func *f;
 
 	if (!name)
@@ -167,24 +393,23 @@ static void add_function(struct fb_data *fb, uint32_t path, json_t *fn)
 static enum cr_err parse(struct fb_data *fb, const char *text,
 			 const char *gcda, struct cr_error *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(text, strcspn(text, "\n"), 0, &je);
-	json_t *files;
+	struct jp j = { text, text + strcspn(text, "\n"), 0 };
+	struct jv root, *files;
 	const char *cwd;
-	size_t i, j;
 
-	if (!root)
+	memset(&root, 0, sizeof(root));
+	if (parse_value(&j, &root) || root.t != J_OBJ) {
+		jv_free(&root);
 		return cr_error_set(err, CR_ECORRUPT, gcda, -1, "gcov "
-				    "fallback: unreadable JSON: %s", je.text);
-	files = json_object_get(root, "files");
-	cwd = json_string_value(json_object_get(root,
-						"current_working_directory"));
-	for (i = 0; json_is_array(files) && i < json_array_size(files); i++) {
-		json_t *f = json_array_get(files, i);
-		const char *name = json_string_value(json_object_get(f,
-								     "file"));
-		json_t *lines = json_object_get(f, "lines");
-		json_t *fns = json_object_get(f, "functions");
+				    "fallback: unreadable JSON from gcov");
+	}
+	files = jget(&root, "files");
+	cwd = jstr(&root, "current_working_directory");
+	for (size_t i = 0; i < jlen(files); i++) {
+		struct jv *f = &files->items[i];
+		const char *name = jstr(f, "file");
+		struct jv *lines = jget(f, "lines");
+		struct jv *fns = jget(f, "functions");
 		char *joined, *abs, *canon;
 		uint32_t p;
 
@@ -197,13 +422,12 @@ static enum cr_err parse(struct fb_data *fb, const char *text,
 		free(canon);
 		free(abs);
 		free(joined);
-		for (j = 0; json_is_array(lines) && j < json_array_size(lines);
-		     j++)
-			add_line(fb, p, json_array_get(lines, j));
-		for (j = 0; json_is_array(fns) && j < json_array_size(fns); j++)
-			add_function(fb, p, json_array_get(fns, j));
+		for (size_t k = 0; k < jlen(lines); k++)
+			add_line(fb, p, &lines->items[k]);
+		for (size_t k = 0; k < jlen(fns); k++)
+			add_function(fb, p, &fns->items[k]);
 	}
-	json_decref(root);
+	jv_free(&root);
 	return CR_OK;
 }
 

@@ -122,10 +122,10 @@ static void merge_lines(struct merge_set *set, struct cov_model *m,
 			for (size_t q = from_add[l]; q < add_end[l]; q++) {
 				if (!merge_view_has(set, v, a[q].ctx))
 					continue;
-				line[l] += a[q].e->count;
+				line[l] = wadd(line[l], a[q].e->count);
 				unex[l] |= a[q].e->unexec;
 				for (uint32_t j = 0; j < a[q].e->nbr; j++)
-					bl[j] += a[q].e->br[j];
+					bl[j] = wadd(bl[j], a[q].e->br[j]);
 			}
 		}
 		free(c->line);
@@ -205,7 +205,7 @@ static void merge_functions(struct merge_set *set, struct cov_model *m,
 			struct cov_counts *c = &f->views[v];
 			if (!merge_view_has(set, v, a[k].ctx))
 				continue;
-			c->function[q] += x->count;
+			c->function[q] = wadd(c->function[q], x->count);
 			if (x->bexec > c->function_blocks_executed[q])
 				c->function_blocks_executed[q] = x->bexec;
 		}

@@ -165,7 +165,7 @@ enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
 		r.pos = list[i].offset;
 		r.size = size;
 		for (uint32_t k = 0; k < fn->nctrs; k++)
-			dst[k] += reader_i64(&r);
+			dst[k] = wadd(dst[k], reader_i64(&r));
 	}
 	free(list);
 	return CR_OK;

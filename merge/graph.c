@@ -73,7 +73,7 @@ static void infer_arc(const struct gcno_fn *fn, uint32_t b, int succ,
 	uint32_t o;
 
 	for (uint32_t k = 0; k < n; k++) {
-		total -= arc[ids[k]];
+		total = wsub(total, arc[ids[k]]);
 		if (!s->arc_valid[ids[k]])
 			inv = ids[k];
 	}
@@ -148,12 +148,12 @@ static void solve_fn(const struct gcno_fn *fn, const int64_t *ctrs,
 			s.on_invalid[b] = 0;
 			if (!s.num_succ[b]) {
 				for (uint32_t k = 0; k < bl->nsucc; k++)
-					total += arc[fn->succ[bl->first_succ
-							      + k]];
+					total = wadd(total, arc[fn->succ[
+						bl->first_succ + k]]);
 			} else if (!s.num_pred[b]) {
 				for (uint32_t k = 0; k < bl->npred; k++)
-					total += arc[fn->pred[bl->first_pred
-							      + k]];
+					total = wadd(total, arc[fn->pred[
+						bl->first_pred + k]]);
 			} else {
 				continue;
 			}
@@ -232,14 +232,15 @@ int64_t slot_count(const struct layout *lay, const struct lslot *s,
 
 	if (!s->nblk) {
 		for (uint32_t i = 0; i < s->ncontrib; i++)
-			count += ws->block[lay->ids[s->contrib + i]];
+			count = wadd(count,
+				     ws->block[lay->ids[s->contrib + i]]);
 		return count;
 	}
 	for (uint32_t i = 0; i < s->next; i++)
-		count += ws->arc[lay->ids[s->ext + i]];
+		count = wadd(count, ws->arc[lay->ids[s->ext + i]]);
 	if (s->internal)
-		count += lay->clang ? slot_cycles_clang(lay, s, ws)
-				    : slot_cycles(lay, s, ws);
+		count = wadd(count, lay->clang ? slot_cycles_clang(lay, s, ws)
+					       : slot_cycles(lay, s, ws));
 	return count;
 }
 

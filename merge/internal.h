@@ -23,6 +23,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Counts from corrupt or racy data may overflow: they wrap, as in gcov. */
+static inline int64_t wadd(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static inline int64_t wsub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
 /* ---- file mapping and reader (reader.c) -------------------------------- */
 
 /* A whole file mapped read-only (or an empty file: data NULL, size 0). */

@@ -527,7 +527,7 @@ void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
 		o->seen[c] = cr_xcalloc(o->g.nfns + 1, 1);
 	}
 	for (uint32_t k = 0; k < o->g.nctrs; k++)
-		o->ctr[c][k] += ctr[k];
+		o->ctr[c][k] = wadd(o->ctr[c][k], ctr[k]);
 	for (uint32_t f = 0; f < o->g.nfns; f++)
 		o->seen[c][f] |= seen[f];
 	oi->runs += info->runs;
