@@ -293,8 +293,8 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 				continue;
 			cr_buf_reset(&path);
 			cr_buf_addf(&path, "%s/ctx/%s%s%s", outdir,
-				    set->ctx[c].id, o->gcno[0] == '/' ? "" : "/",
-				    o->gcno);
+				    set->ctx[c].id,
+				    o->gcno[0] == '/' ? "" : "/", o->gcno);
 			memcpy(path.buf + path.len - 4, "gcda", 4);
 			d = cr_path_dirname(path.buf);
 			e = cr_mkdir_p(d, err);

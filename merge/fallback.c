@@ -7,10 +7,11 @@
  * (gcov-<major>, else gcov) as `gcov -b --json-format --stdout`, in a
  * private directory where the gcda and its gcno are linked side by side,
  * and gcov's JSON (read by the small parser below: objects, arrays,
- * strings, integers, literals) is kept per context.  Such numbers are summed per line across images, which is exact
- * except for the lines gcov-format.md §6 calls non-linear, and they cannot
- * be written back as aggregate gcda.  Parts: running gcov, a JSON reader,
- * collecting gcov's numbers (fbmodel.c adds them to the model).
+ * strings, integers, literals) is kept per context.  Such numbers are
+ * summed per line across images, which is exact except for the lines
+ * gcov-format.md §6 calls non-linear, and they cannot be written back as
+ * aggregate gcda.  Parts: running gcov, a JSON reader, collecting gcov's
+ * numbers (fbmodel.c adds them to the model).
  * Interface: merge/internal.h.
  */
 #define _GNU_SOURCE
@@ -165,7 +166,8 @@ static int parse_string(struct jp *j, char **out)
 			break;
 		c = *j->p++;
 		if (c == 'u' && j->end - j->p >= 4) {
-			char hex[5] = { j->p[0], j->p[1], j->p[2], j->p[3], 0 };
+			char hex[5] = { j->p[0], j->p[1], j->p[2], j->p[3],
+					0 };
 			put_utf8(&b, (unsigned)strtoul(hex, NULL, 16));
 			j->p += 4;
 		} else {

@@ -255,13 +255,15 @@ void fallback_model(struct merge_set *set, struct cov_model *m)
 			const struct fb_data *fb = &o->fb[c];
 			for (size_t i = 0; i < fb->ne; i++) {
 				CR_GROW(a, n + 1, alloc);
-				a[n++] = (struct add){ fb->paths[fb->e[i].path],
-						       &fb->e[i], NULL, c };
+				a[n++] = (struct add){
+					fb->paths[fb->e[i].path], &fb->e[i],
+					NULL, c };
 			}
 			for (size_t i = 0; i < fb->nf; i++) {
 				CR_GROW(a, n + 1, alloc);
-				a[n++] = (struct add){ fb->paths[fb->f[i].path],
-						       NULL, &fb->f[i], c };
+				a[n++] = (struct add){
+					fb->paths[fb->f[i].path], NULL,
+					&fb->f[i], c };
 			}
 		}
 	}

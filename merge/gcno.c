@@ -135,8 +135,10 @@ static void fn_finish(struct gcno_fn *fn, struct fn_build *fb)
 
 		for (uint32_t k = 0; k < blk->nsucc; k++) {
 			struct gcno_arc *a = &fn->arcs[ids[k]];
-			a->ctr = (a->flags & ARC_ON_TREE) ? -1
-							  : (int32_t)fn->nctrs++;
+			if (a->flags & ARC_ON_TREE)
+				a->ctr = -1;
+			else
+				a->ctr = (int32_t)fn->nctrs++;
 			if (a->flags & ARC_FAKE) {
 				if (b) {
 					a->flags |= ARC_CALL_NON_RETURN;
@@ -461,9 +463,9 @@ static void parse_records(struct reader *r, struct gcno_file *g,
 			break;
 		len = reader_length_bytes(r, lenw);
 		if (len > r->size - r->pos) {
-			reader_fail(r, start, "truncated: record 0x%08x of %zu "
-				    "bytes ends past the end of the file",
-				    tag, len);
+			reader_fail(r, start, "truncated: record 0x%08x of "
+				    "%zu bytes ends past the end of the "
+				    "file", tag, len);
 			break;
 		}
 		end = r->pos + len;

@@ -219,7 +219,7 @@ struct lslot {
 	uint32_t src;          /* layout source index */
 	uint32_t line;
 	int32_t group_fn;      /* gcno fn index of a group line, else -1 */
-	uint32_t contrib, ncontrib; /* blocks adding their count (layout.ids) */
+	uint32_t contrib, ncontrib; /* blocks adding their count (ids) */
 	uint32_t ext, next;    /* arcs entering the line's blocks (ids) */
 	uint32_t blk, nblk;    /* the line's blocks (ids); 0: plain sum */
 	uint32_t br, nbr;      /* branch arcs to report (ids) */

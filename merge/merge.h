@@ -23,7 +23,11 @@
 
 /* ---- contexts ---------------------------------------------------------- */
 
-enum cov_role { COV_ROLE_ROOT = 0, COV_ROLE_CHILD = 1, COV_ROLE_UNATTRIBUTED = 2 };
+enum cov_role {
+	COV_ROLE_ROOT = 0,
+	COV_ROLE_CHILD = 1,
+	COV_ROLE_UNATTRIBUTED = 2
+};
 
 /* A context: the images of one executable, role and label. */
 struct cov_context {
