@@ -304,6 +304,9 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 			report_set_release(&set);
 		return CLI_EXIT_FAILURE;
 	}
+	if (set.root_guessed)
+		notef("no source file under the current directory: the source "
+		      "root is '%s' (choose it with --root)", set.root);
 	if (!set.nfiles)
 		warnf("no source file under '%s' has coverage data; see "
 		      "--root and --filter",

@@ -125,6 +125,42 @@ static int is_under(const char *root, const char *path)
 	return !strncmp(path, root, n) && path[n] == '/';
 }
 
+/* Without --root or --filter, the root is the current directory; when no
+ * source lies under it (tests run from an out-of-source build directory),
+ * the common directory of the sources is the root instead.  Returns that
+ * directory (caller frees), or NULL to keep the current directory. */
+static char *guess_root(const struct cov_model *model,
+			const struct report_opts *opts, const char *cwd)
+{
+	char *common = NULL;
+
+	if (opts->root || opts->nfilters)
+		return NULL;
+	for (uint32_t i = 0; i < model->nfiles; i++) {
+		const char *path = model->files[i].path;
+		if ((!opts->keep_system && is_system(path)) || path[0] != '/')
+			continue;
+		if (is_under(cwd, path)) {
+			free(common);
+			return NULL;
+		}
+		if (!common) {
+			common = cr_path_dirname(path);
+			continue;
+		}
+		while (strcmp(common, "/") && !is_under(common, path)) {
+			char *up = cr_path_dirname(common);
+			free(common);
+			common = up;
+		}
+	}
+	if (common && !strcmp(common, "/")) {
+		free(common);
+		return NULL;
+	}
+	return common;
+}
+
 static int compile_all(const char *const *pats, size_t n, regex_t *out,
 		       const char *opt, struct cr_error *err)
 {
@@ -266,6 +302,12 @@ enum cr_err report_select(struct cov_model *model,
 	set->root = cr_path_absolute(opts->root ? opts->root : ".");
 	if (strlen(set->root) > 1 && set->root[strlen(set->root) - 1] == '/')
 		set->root[strlen(set->root) - 1] = '\0';
+	char *guess = guess_root(model, opts, set->root);
+	if (guess) {
+		free(set->root);
+		set->root = guess;
+		set->root_guessed = 1;
+	}
 
 	fre = cr_xcalloc(opts->nfilters + 1, sizeof(*fre));
 	xre = cr_xcalloc(opts->nexcludes + 1, sizeof(*xre));

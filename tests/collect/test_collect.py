@@ -162,6 +162,32 @@ def test_limit_counts_live_processes(t):
     eq(sorted(helper_counts(t, recs)), [1] * 60, "every helper ran")
 
 
+def test_report_root_guess(t):
+    """Run from an out-of-source build directory, as ctest does: the
+    report's root falls back to the sources' directory."""
+    src = os.path.join(t.dir, "src")
+    bld = os.path.join(t.dir, "build")
+    os.makedirs(src)
+    os.makedirs(bld)
+    for f in ("forks.c", "nocov.c", "helper.c"):
+        subprocess.run(["cp", t.fixture(f), src], check=True)
+    subprocess.run(["gcc", "-c", os.path.join(src, "nocov.c")], cwd=bld,
+                   check=True)
+    subprocess.run(["gcc", "--coverage", "-o", "forks",
+                    os.path.join(src, "forks.c"), "nocov.o", "-pthread"],
+                   cwd=bld, check=True)
+    p = subprocess.run([COVRUN, "./forks", "_exit"], cwd=bld,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    sys.stderr.write(p.stderr)
+    eq(p.returncode, 0, "status")
+    check("the source root is '%s'" % src in p.stderr, "note names root")
+    with open(os.path.join(bld, "coverage.xml")) as f:
+        xml = f.read()
+    check('filename="forks.c"' in xml, "file relative to the guessed root")
+    check("<source>%s</source>" % src in xml, "source element")
+
+
 def test_vfork_exec(t):
     build(t)
     t.covrun("./forks", "vfork", check_rc=0)
