@@ -428,6 +428,60 @@ def test_fallback(e):
                     model_view(native, v), model_view(fb, v))
 
 
+def llvm_lines(text):
+    out = {}
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) < 3 or not parts[1].strip().isdigit():
+            continue
+        c, n = parts[0].strip(), int(parts[1])
+        if n and c != "-":
+            out[n] = 0 if c == "#####" else int(c.rstrip("*"))
+    return out
+
+
+def test_clang(e):
+    """clang 14 images: the aggregate read by llvm-cov equals in-place
+    data, and so do the model's line counts."""
+    if not (shutil.which("clang-14") and shutil.which("llvm-cov-14")):
+        print("test_clang: skipped (no clang-14/llvm-cov-14)")
+        return
+    d = os.path.join(e.work, "clang")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    src = os.path.join(e.corpus, "basic.c")
+    run(["clang-14", "--coverage", "-O0", src, "-o", "basic"], cwd=d)
+    r = os.path.join(d, "run")
+    for i, args in enumerate(([], ["a", "b"], ["a"])):
+        img = "i%d" % i
+        write_record(r, img, "root" if i == 0 else "child",
+                     os.path.join(d, "basic"))
+        run_image(r, img, os.path.join(d, "basic"), args, d)
+        run([os.path.join(d, "basic")] + args, cwd=d)
+    inplace = llvm_lines(run(["llvm-cov-14", "gcov", "-t", "basic.gcda"],
+                             cwd=d).stdout)
+    out = os.path.join(d, "merged")
+    _, err, rc = modeldump(e, ["write", out, r])
+    check(rc == 0, "clang: write (%s)" % err)
+    tot = {}
+    for cid in os.listdir(os.path.join(out, "ctx")):
+        agg = os.path.join(d, "agg-" + cid)
+        os.makedirs(agg)
+        shutil.copy(os.path.join(d, "basic.gcno"), agg)
+        shutil.copy(os.path.join(out, "ctx", cid) + d + "/basic.gcda", agg)
+        for n, c in llvm_lines(run(["llvm-cov-14", "gcov", "-t",
+                                    "basic.gcda"], cwd=agg).stdout).items():
+            tot[n] = tot.get(n, 0) + c
+    model, _, _ = modeldump(e, ["runs", r])
+    f = [x for x in model["files"] if x["path"] == src]
+    mine = {l["line"]: l["count"][0] for l in f[0]["lines"]} if f else {}
+    check(mine == inplace, "clang: model lines equal llvm-cov in place: "
+          "%r" % sorted(set(mine.items()) ^ set(inplace.items()))[:6])
+    # per-context aggregates: sums equal in place on this program
+    check(tot == inplace, "clang: llvm-cov on aggregates: %r" %
+          sorted(set(tot.items()) ^ set(inplace.items()))[:6])
+
+
 def test_cli(e, full):
     """covrun merge: output equal to merge_set_write's, exit statuses."""
     if not e.covrun:
@@ -485,6 +539,7 @@ def main():
     test_bad(e, d, full)
     test_cli(e, full)
     test_two_builds(e)
+    test_clang(e)
     print("test_model (%s): %d failure(s)" % (e.cc, len(FAILS)))
     return 1 if FAILS else 0
 
