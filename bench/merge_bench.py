@@ -19,12 +19,18 @@ UNIT"), then the ratios against the targets: covrun within 3x the floor,
 at least 20x faster than the pipeline, RSS at 2 x IMAGES within 10% of
 RSS at IMAGES.
 
+With --modeldump (tests/merge/modeldump from the build) the merged line
+and branch counts of run A are also checked against the pipeline's gcovr
+JSON, value for value; tests/merge runs a small version that way.
+
 usage: merge_bench.py --covrun BIN [--work DIR] [--objects 300]
                       [--images 1000] [--pipeline-images N] [--repeat 3]
+                      [--modeldump BIN]
 --pipeline-images measures the pipeline on the first N images and scales
 it linearly to IMAGES (printed as such); by default all images are used.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -132,6 +138,36 @@ def pipeline(work, proj, run, n):
     return t_fold, t_gcovr
 
 
+def check_against_gcovr(modeldump, run, work, proj):
+    """Differences between covrun's view ALL of RUN and gcovr's JSON."""
+    p = sh([modeldump, "runs", run])
+    model = json.loads(p.stdout)
+    with open(os.path.join(work, "pipe.json")) as f:
+        ref = json.load(f)
+    tree = os.path.join(work, "pipe-tree")
+    mine = {}
+    for f in model["files"]:
+        rel = os.path.relpath(f["path"], proj)
+        for l in f["lines"]:
+            mine[(rel, l["line"])] = (l["count"][0],
+                                      [b["count"][0] for b in l["branches"]])
+    theirs = {}
+    for f in ref["files"]:
+        rel = os.path.relpath(os.path.join(tree, f["file"]), tree)
+        for l in f["lines"]:
+            if l.get("gcovr/noncode"):
+                continue
+            theirs[(rel, l["line_number"])] = (
+                l["count"], [b["count"] for b in l["branches"]])
+    line("lines_compared_with_gcovr", len(theirs), "count")
+    diffs = [(k, theirs.get(k), mine.get(k))
+             for k in sorted(set(mine) | set(theirs))
+             if mine.get(k) != theirs.get(k)]
+    if not theirs:
+        diffs.append((("gcovr", 0), "no lines", None))
+    return diffs
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--covrun", required=True)
@@ -141,6 +177,7 @@ def main():
     ap.add_argument("--pipeline-images", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("-j", type=int, default=0)
+    ap.add_argument("--modeldump", default=None)
     a = ap.parse_args()
     work = os.path.abspath(a.work)
     os.makedirs(work, exist_ok=True)
@@ -186,6 +223,14 @@ def main():
     ok = (t_cov <= 3 * t_floor, t_pipe >= 20 * t_cov, rss2 <= 1.1 * rss1)
     print("targets: within 3x floor %s; 20x faster than pipeline %s; "
           "RSS +10%% %s" % tuple("met" if x else "NOT met" for x in ok))
+    if a.modeldump and n == a.images:
+        diffs = check_against_gcovr(os.path.abspath(a.modeldump), run_a,
+                                    work, proj)
+        for d in diffs[:20]:
+            print("differs from gcovr: %s:%d: gcovr %r, covrun %r" %
+                  (d[0][0], d[0][1], d[1], d[2]))
+        line("differences_from_gcovr", len(diffs), "count")
+        return 1 if diffs else 0
     return 0
 
 
