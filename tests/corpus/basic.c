@@ -59,6 +59,24 @@ static int nested(int n)
 	return s;
 }
 
+/* GCC's labels as values: a computed goto */
+static int dispatch(const char *ops)
+{
+	static void *table[] = { &&inc, &&dbl, &&end };
+	int v = 1;
+#define NEXT goto *table[*ops++ - '0']
+	NEXT;
+inc:
+	v++;
+	NEXT;
+dbl:
+	v *= 2;
+	NEXT;
+end:
+	return v;
+#undef NEXT
+}
+
 static int never_called(int x)
 {
 	if (x)
@@ -78,6 +96,7 @@ int main(int argc, char **argv)
 	total += a2(argc) + a2(0);
 	total += nested(argc * 6);
 	SWAP(a, b);
+	total += dispatch(argc > 2 ? "01012" : "1102");
 	if (argc > 3 && strcmp(argv[1], "never") == 0)
 		total += never_called(argc);
 	if (total == 12345)

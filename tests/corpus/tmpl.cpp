@@ -14,6 +14,14 @@ T maxof(T a, T b)
 template <int N> struct Rec { static int run(int x) { return Rec<N - 1>::run(x) + (x & N); } };
 template <> struct Rec<0> { static int run(int x) { return x; } };
 
+struct Global {
+	int v;
+	Global() : v(42) {}
+	~Global() { v = 0; }
+};
+static Global g_global; // a static initializer: an artificial function
+static Box<int> g_box(3);
+
 int main(int argc, char **)
 {
 	int s = 0;
@@ -29,6 +37,6 @@ int main(int argc, char **)
 	Box<int> bi(argc);
 	Box<long> bl(7);
 	s += bi.get() + (int)bl.get() + bi.twice() + Box<char>('x').get();
-	std::printf("%d\n", s);
+	std::printf("%d %d\n", s, g_global.v + g_box.get());
 	return 0;
 }

@@ -8,8 +8,9 @@ compares for every object:
              `gcovjson X.gcda` (every file, function, line and branch);
   clang 14:  `llvm-cov gcov -t` line counts with covrun's line counts.
 Any difference fails, naming configuration, object, file, line, field and
-both values.  Usage:
-  difftest.py --gcovjson BIN --corpus DIR --work DIR [--only NAME]
+both values.  With --gtest, googletest and googlemock (from Debian's
+googletest package, when installed) replace the corpus.  Usage:
+  difftest.py --gcovjson BIN --corpus DIR --work DIR [--only NAME] [--gtest]
 """
 import argparse
 import concurrent.futures
@@ -59,17 +60,19 @@ def build(cfg, prog, corpus, work):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     objs = []
-    cpp = any(s.endswith(".cpp") for s in PROGRAMS[prog])
+    cpp = any(s.endswith((".cpp", ".cc")) for s in PROGRAMS[prog])
     for src in PROGRAMS[prog]:
         path = os.path.join(corpus, src)
+        extra = GTEST_FLAGS if prog == "gtest" else []
         if rel:
             path = os.path.relpath(path, d)
-        obj = os.path.splitext(src)[0] + ".o"
-        comp = cxx if src.endswith(".cpp") else cc
-        run([comp, "--coverage", "-g"] + flags +
+        obj = os.path.splitext(os.path.basename(src))[0] + ".o"
+        comp = cxx if src.endswith((".cpp", ".cc")) else cc
+        run([comp, "--coverage", "-g"] + flags + extra +
             ["-I", corpus, "-c", path, "-o", obj], d)
         objs.append(obj)
-    run([cxx if cpp else cc, "--coverage"] + objs + ["-o", prog], d)
+    run([cxx if cpp else cc, "--coverage"] + objs + ["-o", prog] +
+        (["-lpthread"] if prog == "gtest" else []), d)
     for args in RUNS:
         run([os.path.join(d, prog)] + args, d, check=False)
     return d
@@ -171,6 +174,28 @@ def check(cfg, d, gcovjson, diffs):
         diffs.append("%s/%s: no gcda written" % (name, os.path.basename(d)))
 
 
+GTEST = "/usr/src/googletest"
+
+
+def gtest_programs(corpus):
+    """googletest + googlemock and two of their samples (Debian package
+    googletest), when installed: 14k functions of template-heavy C++."""
+    if not os.path.isdir(GTEST):
+        return {}
+    g, m = GTEST + "/googletest", GTEST + "/googlemock"
+    return {"gtest": [g + "/src/gtest-all.cc", m + "/src/gmock-all.cc",
+                      g + "/samples/sample1.cc",
+                      g + "/samples/sample1_unittest.cc",
+                      g + "/samples/sample3_unittest.cc",
+                      g + "/src/gtest_main.cc"]}
+
+
+GTEST_FLAGS = ["-I" + GTEST + "/googletest/include",
+               "-I" + GTEST + "/googletest",
+               "-I" + GTEST + "/googlemock/include",
+               "-I" + GTEST + "/googlemock"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gcovjson", required=True)
@@ -178,7 +203,18 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--only", default=None)
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--gtest", action="store_true",
+                    help="googletest instead of the corpus")
     a = ap.parse_args()
+    if a.gtest:
+        # three configurations: both GCCs, -O0 and -O2, and clang
+        CONFIGS[:] = [c for c in CONFIGS
+                      if c[0] in ("gcc12-O0", "gcc11-O2", "clang14-O0")]
+        PROGRAMS.clear()
+        PROGRAMS.update(gtest_programs(a.corpus))
+        if not PROGRAMS:
+            print("difftest: googletest sources not installed; skipped")
+            return 0
     configs = [c for c in CONFIGS if shutil.which(c[1]) and
                shutil.which(c[3])]
     if a.only:
