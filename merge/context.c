@@ -287,10 +287,14 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 		}
 		if (o->state != 1 || !o->has_data)
 			continue;
+		int64_t *zero = NULL;
 		for (uint32_t c = 0; c < set->nctx && !e; c++) {
 			char *d;
-			if (!o->ctr[c])
+			if (!o->used[c])
 				continue;
+			if (!o->ctr[c] && !zero)
+				zero = cr_xcalloc(o->g.nctrs + 1,
+						  sizeof(int64_t));
 			cr_buf_reset(&path);
 			cr_buf_addf(&path, "%s/ctx/%s%s%s", outdir,
 				    set->ctx[c].id,
@@ -302,10 +306,12 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			if (e)
 				break;
 			cr_buf_reset(&b);
-			gcda_write(&o->g, o->ctr[c], o->seen[c], &o->info[c],
-				   &b);
+			gcda_write(&o->g, o->ctr[c] ? o->ctr[c] : zero,
+				   o->ctr[c] ? o->seen[c] : NULL,
+				   &o->info[c], &b);
 			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
 		}
+		free(zero);
 	}
 	if (!e) {
 		cr_buf_reset(&b);

@@ -156,7 +156,7 @@ enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
 	}
 	for (size_t i = 0; i < nlist; i++) {
 		const struct gcno_fn *fn = &g->fns[list[i].fn];
-		int64_t *dst = ctrs + fn->ctr_base;
+		int64_t *dst = ctrs ? ctrs + fn->ctr_base : NULL;
 
 		if (seen)
 			seen[list[i].fn] = 1;
@@ -164,8 +164,13 @@ enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
 			continue;
 		r.pos = list[i].offset;
 		r.size = size;
-		for (uint32_t k = 0; k < fn->nctrs; k++)
-			dst[k] = wadd(dst[k], reader_i64(&r));
+		for (uint32_t k = 0; k < fn->nctrs; k++) {
+			int64_t v = reader_i64(&r);
+			if (v)
+				info->nonzero++;
+			if (ctrs)
+				dst[k] = wadd(dst[k], v);
+		}
 	}
 	free(list);
 	return CR_OK;

@@ -192,10 +192,12 @@ struct gcda_info {
 	uint32_t runs;        /* from the object or program summary */
 	uint64_t sum_max;     /* object summary (GCC) */
 	uint32_t nfunctions;  /* function records with counters */
+	uint32_t nonzero;     /* counters that are not 0 */
 };
 
 /* Add the arc counters of the gcda mapped in DATA/SIZE to CTRS (indexed as
- * the gcno's counters).  The whole file is validated first: on any error
+ * the gcno's counters; NULL: only validate and count the non-zero ones in
+ * INFO->nonzero).  The whole file is validated first: on any error
  * CTRS is untouched.  Errors: CR_EVERSION (version differs from the
  * gcno's), CR_ESTALE (stamp or function checksums differ from the gcno),
  * CR_ECORRUPT (malformed, with offset).  SEEN (optional, one byte per gcno
@@ -388,7 +390,9 @@ struct mobj {
 	struct gcno_file g;    /* when state == 1 */
 	struct cr_error gcno_err; /* when state == 2 */
 	uint32_t nbad_inputs;  /* gcda left out for want of the gcno */
-	int64_t **ctr;         /* owned; [context] -> counters or NULL */
+	int64_t **ctr;         /* owned; [context] -> counters, NULL when
+				* none or all zero */
+	uint8_t *used;         /* owned; [context] a gcda was read */
 	uint8_t **seen;        /* owned; [context] -> functions with data */
 	struct gcda_info *info; /* owned; [context] */
 	int has_data;          /* some context has counters */

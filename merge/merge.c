@@ -187,6 +187,7 @@ static void obj_release(struct mobj *o, uint32_t nctx)
 	free(o->ctr);
 	free(o->seen);
 	free(o->info);
+	free(o->used);
 	for (uint32_t c = 0; c < nctx && o->fb; c++)
 		fb_data_release(&o->fb[c]);
 	free(o->fb);
@@ -235,9 +236,10 @@ uint32_t merge_set_nskipped(const struct merge_set *set)
 
 /* A worker's private counters of one object in one context. */
 struct tctr {
-	int64_t *ctr;
+	int64_t *ctr;          /* NULL while every counter read was 0 */
 	uint8_t *seen;
 	struct gcda_info info;
+	int used;              /* a gcda of this object and context */
 };
 
 struct worker {
@@ -268,10 +270,7 @@ static struct tctr *worker_slot(struct worker *w, uint32_t obj,
 		w->per_obj[obj] = cr_xcalloc(w->set->nctx,
 					     sizeof(struct tctr));
 	t = &w->per_obj[obj][ctx];
-	if (!t->ctr) {
-		t->ctr = cr_xcalloc(g->nctrs + 1, sizeof(int64_t));
-		t->seen = cr_xcalloc(g->nfns + 1, 1);
-	}
+	(void)g;
 	return t;
 }
 
@@ -350,8 +349,18 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 		return;
 	}
 	t = worker_slot(w, oi, in->ctx, &o->g);
-	e = gcda_apply(&o->g, map.data, map.size, gcda, t->ctr, t->seen,
-		       &info, &err);
+	/* Most gcda of a run are all zero: validate first, and keep
+	 * counter arrays only for (object, context) pairs that ran code. */
+	e = gcda_apply(&o->g, map.data, map.size, gcda, NULL, NULL, &info,
+		       &err);
+	if (!e && info.nonzero) {
+		if (!t->ctr) {
+			t->ctr = cr_xcalloc(o->g.nctrs + 1, sizeof(int64_t));
+			t->seen = cr_xcalloc(o->g.nfns + 1, 1);
+		}
+		e = gcda_apply(&o->g, map.data, map.size, gcda, t->ctr,
+			       t->seen, &info, &err);
+	}
 	w->bytes += map.size;
 	w->nfiles++;
 	cr_map_close(&map);
@@ -363,6 +372,7 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 		note_skip(set);
 		return;
 	}
+	t->used = 1;
 	t->info.runs += info.runs;
 	if (info.sum_max > t->info.sum_max)
 		t->info.sum_max = info.sum_max;
@@ -500,13 +510,14 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 		o->ctr = cr_xcalloc(set->nctx, sizeof(*o->ctr));
 		o->seen = cr_xcalloc(set->nctx, sizeof(*o->seen));
 		o->info = cr_xcalloc(set->nctx, sizeof(*o->info));
+		o->used = cr_xcalloc(set->nctx, 1);
 		for (int k = 0; k < nw; k++) {
 			struct worker *w = &ws[k];
 			if (oi >= w->nper_obj || !w->per_obj[oi])
 				continue;
 			for (uint32_t c = 0; c < set->nctx; c++) {
 				struct tctr *t = &w->per_obj[oi][c];
-				if (!t->ctr)
+				if (!t->used)
 					continue;
 				merge_obj_add(o, c, t->ctr, t->seen,
 					      &t->info);
@@ -522,14 +533,15 @@ void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
 {
 	struct gcda_info *oi = &o->info[c];
 
-	if (!o->ctr[c]) {
+	if (ctr && !o->ctr[c]) {
 		o->ctr[c] = cr_xcalloc(o->g.nctrs + 1, sizeof(int64_t));
 		o->seen[c] = cr_xcalloc(o->g.nfns + 1, 1);
 	}
-	for (uint32_t k = 0; k < o->g.nctrs; k++)
+	for (uint32_t k = 0; ctr && k < o->g.nctrs; k++)
 		o->ctr[c][k] = wadd(o->ctr[c][k], ctr[k]);
-	for (uint32_t f = 0; f < o->g.nfns; f++)
+	for (uint32_t f = 0; seen && f < o->g.nfns; f++)
 		o->seen[c][f] |= seen[f];
+	o->used[c] = 1;
 	oi->runs += info->runs;
 	if (info->sum_max > oi->sum_max)
 		oi->sum_max = info->sum_max;
