@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -42,6 +43,29 @@ static void warn_cb(void *arg, const struct cr_error *e)
 {
 	(void)arg;
 	warn_report(e);
+}
+
+/* Progress on a terminal: "merging: 1234/5000 images", at most 10 times
+ * a second, erased at the end. */
+struct progress {
+	int64_t last;
+	int shown;
+};
+
+static void progress_cb(void *arg, uint32_t done, uint32_t total)
+{
+	struct progress *p = arg;
+	int64_t now = cr_now_ns();
+
+	if (done < total && now - p->last < 100000000)
+		return;
+	p->last = now;
+	p->shown = 1;
+	fprintf(stderr, "\rcovrun: merging: %u/%u input%s", done, total,
+		total == 1 ? "" : "s");
+	if (done == total)
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
 }
 
 static int has(const char *dir, const char *name)
@@ -108,6 +132,7 @@ int cmd_merge(int argc, char **argv)
 	int quiet = 0, status = 0, ninputs = 0;
 	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
 	int64_t t0 = cr_now_ns();
+	struct progress prog = { 0, 0 };
 
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -146,6 +171,8 @@ int cmd_merge(int argc, char **argv)
 	}
 	cr_error_clear(&err);
 	set = merge_set_new(&opts);
+	if (!quiet && !cli_quiet && isatty(2))
+		merge_set_progress(set, progress_cb, &prog);
 	for (int i = 0; i < ninputs; i++)
 		if (add_input(set, inputs[i], &err))
 			goto fail;

@@ -417,6 +417,9 @@ struct merge_set {
 	size_t warnings_alloc;
 	uint32_t nskipped;     /* gcda files (or dirs) left out */
 	int force_fallback;    /* read every object through gcov */
+	void (*progress)(void *arg, uint32_t done, uint32_t total);
+	void *progress_arg;
+	uint32_t ndone;        /* inputs read */
 	uint64_t bytes_read;   /* gcda bytes read */
 	uint32_t files_read;   /* gcda files read */
 };

@@ -222,6 +222,14 @@ void merge_set_free(struct merge_set *set)
 	free(set);
 }
 
+void merge_set_progress(struct merge_set *set,
+			void (*fn)(void *arg, uint32_t done, uint32_t total),
+			void *arg)
+{
+	set->progress = fn;
+	set->progress_arg = arg;
+}
+
 void merge_set_gcov_fallback(struct merge_set *set, int all)
 {
 	set->force_fallback = all;
@@ -389,6 +397,21 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 	return n >= k && !memcmp(s + n - k, suffix, k);
 }
 
+/* Fault injection for tests (STYLE.md, cr_fault hooks): with
+ * COVRUN_MERGE_FAULT=opendir:TEXT, opening a directory whose path
+ * contains TEXT fails with EACCES, as an unreadable directory does even
+ * when the tests run as root. */
+static DIR *open_dir(const char *path)
+{
+	const char *f = getenv("COVRUN_MERGE_FAULT");
+
+	if (f && !strncmp(f, "opendir:", 8) && f[8] && strstr(path, f + 8)) {
+		errno = EACCES;
+		return NULL;
+	}
+	return opendir(path);
+}
+
 /* A covrun run directory (or merged one) inside a build tree: its gcda are
  * not in-place data. */
 static int is_run_dir(struct cr_buf *path)
@@ -412,7 +435,7 @@ static int is_run_dir(struct cr_buf *path)
 static void walk(struct worker *w, const struct merge_input *in,
 		 struct cr_buf *path, size_t root_len)
 {
-	DIR *d = opendir(path->buf);
+	DIR *d = open_dir(path->buf);
 	struct dirent *de;
 	size_t base = path->len;
 
@@ -494,6 +517,13 @@ static void *worker_main(void *arg)
 		if (i >= set->ninputs)
 			break;
 		run_input(w, &set->inputs[i]);
+		if (set->progress) {
+			pthread_mutex_lock(&set->lock);
+			set->ndone++;
+			set->progress(set->progress_arg, set->ndone,
+				      set->ninputs);
+			pthread_mutex_unlock(&set->lock);
+		}
 	}
 	return NULL;
 }

@@ -198,6 +198,13 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
  * object is read that way (for tests).  Cannot fail. */
 void merge_set_gcov_fallback(struct merge_set *set, int all);
 
+/* Call FN(ARG, DONE, TOTAL) while merge_set_read runs, after each input
+ * (image or tree) is read; FN is called from reader threads, one at a
+ * time, and must be quick.  Cannot fail. */
+void merge_set_progress(struct merge_set *set,
+			void (*fn)(void *arg, uint32_t done, uint32_t total),
+			void *arg);
+
 /* Inputs (gcda files or directories) left out for bad data so far. */
 uint32_t merge_set_nskipped(const struct merge_set *set);
 /* gcda files and bytes read by merge_set_read. */

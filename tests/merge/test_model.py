@@ -74,8 +74,9 @@ def clean_gcda(d):
                 os.unlink(os.path.join(root, f))
 
 
-def modeldump(e, args, ok=(0,)):
-    p = run([e.modeldump] + args, ok=ok)
+def modeldump(e, args, ok=(0,), env=None):
+    p = run([e.modeldump] + args, ok=ok,
+            env=dict(os.environ, **env) if env else None)
     return (json.loads(p.stdout) if p.stdout.strip() else None,
             p.stderr, p.returncode)
 
@@ -299,13 +300,13 @@ def find(rundir, img, base):
 def test_bad(e, d, full):
     ref, _, _ = modeldump(e, ["runs", full])
 
-    def expect(name, mutate, nwarn, words):
+    def expect(name, mutate, nwarn, words, env=None):
         r = os.path.join(e.work, "bad-" + name)
         corrupt_copy(full, r)
         ok = os.path.join(e.work, "bad-ref-" + name)
         corrupt_copy(full, ok)
         path = mutate(r, ok)
-        model, err, rc = modeldump(e, ["runs", r], ok=(3,))
+        model, err, rc = modeldump(e, ["runs", r], ok=(3,), env=env)
         refm, _, _ = modeldump(e, ["runs", ok])
         warns = [w for w in err.splitlines() if w.startswith("warning:")]
         check(rc == 3, "bad %s: exit status 3, got %d" % (name, rc))
@@ -378,14 +379,16 @@ def test_bad(e, d, full):
     expect("stamp", stale_stamp, 1, ["'c1'", "stamp mismatch"])
     expect("checksum", stale_checksum, 1, ["'r1'", "profile mismatch"])
     expect("nogcno", no_gcno, 1, ["gone.gcno", "1 gcda file left out"])
-    if os.geteuid() != 0:
-        def unreadable(r, ok):
-            p = os.path.join(r, "img", "c1")
-            os.chmod(p, 0)
-            shutil.rmtree(os.path.join(ok, "img", "c1"))
-            return p
-        expect("unreadable", unreadable, 1, ["cannot read directory"])
-        os.chmod(os.path.join(e.work, "bad-unreadable", "img", "c1"), 0o755)
+
+    def unreadable(r, ok):
+        # a directory below image c1 cannot be read (fault injection:
+        # chmod does not stop root)
+        shutil.rmtree(os.path.join(ok, "img", "c1"))
+        return os.path.join(r, "img", "c1")
+
+    expect("unreadable", unreadable, 1,
+           ["image 'c1'", "cannot read directory", "Permission denied"],
+           env={"COVRUN_MERGE_FAULT": "opendir:bad-unreadable/img/c1"})
 
 
 def test_two_builds(e):
