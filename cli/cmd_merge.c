@@ -22,7 +22,8 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: covrun merge [OPTIONS] INPUT...\n"
 "\n"
-"Merge run directories (written by 'covrun run' or 'covrun merge') and\n"
+"Merge run directories (written by 'covrun run' or 'covrun merge'),\n"
+"bundles of them (.tar.zst, .tar.gz, .zip; read without unpacking) and\n"
 "build trees with gcda written in place into one merged run directory:\n"
 "counters are summed per context (executable, role, label) and written\n"
 "as ordinary gcda files, OUT/ctx/<context>/<absolute gcda path>, with\n"
@@ -84,10 +85,12 @@ static enum cr_err add_input(struct merge_set *set, const char *in,
 {
 	struct stat st;
 
+	if (stat(in, &st) == 0 && S_ISREG(st.st_mode))
+		return merge_set_add_bundle(set, in, err);
 	if (stat(in, &st) || !S_ISDIR(st.st_mode))
 		return cr_error_set(err, CR_ENOENT, in, -1,
-				    "'%s' is not a run directory or build "
-				    "tree", in);
+				    "'%s' is not a run directory, bundle or "
+				    "build tree", in);
 	if (has(in, "contexts") || has(in, "proc") || has(in, "img") ||
 	    has(in, "unattributed"))
 		return merge_set_add_run(set, in, err);

@@ -64,17 +64,13 @@ static int is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Queue the aggregates of a merged directory. */
-static enum cr_err add_merged(struct merge_set *set, const char *dir,
-			      const char *file, struct cr_error *err)
+enum cr_err merge_parse_contexts(struct merge_set *set, char *text,
+				 const char *file, merge_ctx_fn each,
+				 void *arg, struct cr_error *err)
 {
-	char *text, *line, *save = NULL;
-	size_t len;
-	enum cr_err e = cr_read_file(file, &text, &len, err);
+	char *line, *save = NULL;
 	int first = 1;
 
-	if (e)
-		return e;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *f[5];
@@ -83,12 +79,9 @@ static enum cr_err add_merged(struct merge_set *set, const char *dir,
 
 		if (first) {
 			first = 0;
-			if (strcmp(line, CONTEXTS_MAGIC)) {
-				free(text);
+			if (strcmp(line, CONTEXTS_MAGIC))
 				return cr_error_set(err, CR_ECORRUPT, file, 0,
-						    "cannot read '%s': not a "
-						    "contexts file", file);
-			}
+						    "not a contexts file");
 			continue;
 		}
 		while (nf < 5) {
@@ -102,7 +95,7 @@ static enum cr_err add_merged(struct merge_set *set, const char *dir,
 		if (nf != 5) {
 			struct cr_error w;
 			cr_error_set(&w, CR_ECORRUPT, file, -1, "bad line in "
-				     "contexts file '%s' (left out)", file);
+				     "contexts file (left out)");
 			merge_set_warn(set, &w);
 			set->nskipped++;
 			continue;
@@ -115,21 +108,45 @@ static enum cr_err add_merged(struct merge_set *set, const char *dir,
 		char *exe = unescape(f[3], strlen(f[3]));
 		char *label = unescape(f[4], strlen(f[4]));
 		uint32_t c = merge_set_context(set, exe, role, label);
-		char *sub = cr_xasprintf("%s/ctx/%s", dir, id);
-		char *img = cr_xasprintf("%s:%s", dir, id);
 		long n = atol(f[2]);
 
-		merge_set_add_image(set, sub, img, c);
-		if (n > 1)
-			set->ctx[c].nimages += (uint32_t)(n - 1);
-		free(sub);
-		free(img);
+		each(set, id, c, n > 0 ? (uint32_t)n : 1, arg);
 		free(id);
 		free(exe);
 		free(label);
 	}
+	return first ? cr_error_set(err, CR_ECORRUPT, file, 0,
+				    "empty contexts file") : CR_OK;
+}
+
+static void queue_ctx_dir(struct merge_set *set, const char *id,
+			  uint32_t c, uint32_t nimages, void *arg)
+{
+	const char *dir = arg;
+	char *sub = cr_xasprintf("%s/ctx/%s", dir, id);
+	char *img = cr_xasprintf("%s:%s", dir, id);
+
+	merge_set_add_image(set, sub, img, c);
+	if (nimages > 1)
+		set->ctx[c].nimages += nimages - 1;
+	free(sub);
+	free(img);
+}
+
+/* Queue the aggregates of a merged directory. */
+static enum cr_err add_merged(struct merge_set *set, const char *dir,
+			      const char *file, struct cr_error *err)
+{
+	char *text;
+	size_t len;
+	enum cr_err e = cr_read_file(file, &text, &len, err);
+
+	if (e)
+		return e;
+	e = merge_parse_contexts(set, text, file, queue_ctx_dir,
+				 (void *)dir, err);
 	free(text);
-	return CR_OK;
+	return e;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -345,8 +362,13 @@ enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
 	enum cr_err e = CR_OK;
 
 	memset(model, 0, sizeof(*model));
-	for (size_t i = 0; i < ndirs && !e; i++)
-		e = merge_set_add_run(set, dirs[i], err);
+	for (size_t i = 0; i < ndirs && !e; i++) {
+		struct stat st;
+		if (stat(dirs[i], &st) == 0 && S_ISREG(st.st_mode))
+			e = merge_set_add_bundle(set, dirs[i], err);
+		else
+			e = merge_set_add_run(set, dirs[i], err);
+	}
 	if (!e)
 		e = merge_set_read(set, err);
 	if (!e)

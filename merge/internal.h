@@ -336,6 +336,7 @@ enum input_kind {
 	INPUT_IMAGE = 0, /* a GCOV_PREFIX directory: <dir>/<abs gcda path> */
 	INPUT_TREE = 1,  /* a build tree: gcda beside its gcno */
 	INPUT_FILE = 2,  /* one gcda beside its gcno */
+	INPUT_BUNDLE = 3, /* an archive of a run directory (bundle.c) */
 };
 
 struct merge_input {
@@ -343,7 +344,31 @@ struct merge_input {
 	char *path;            /* owned */
 	char *image;           /* owned; image id for messages */
 	uint32_t ctx;
+	struct bundle *bundle; /* owned; INPUT_BUNDLE */
 };
+
+/* A reader thread (merge.c). */
+struct worker;
+
+/* Add one gcda of IMAGE in context CTX to the worker's counters: the file
+ * GCDA, or SIZE bytes at DATA (named GCDA in messages) when DATA is not
+ * NULL.  GCNO is its notes file.  Problems are warned about. */
+void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
+		       const char *gcda, const char *gcno,
+		       const unsigned char *data, size_t size);
+/* Report ERR and count one input left out (thread-safe). */
+void merge_worker_warn(struct worker *w, const struct cr_error *err);
+/* Scratch buffer of the worker (grown by the caller). */
+unsigned char **merge_worker_scratch(struct worker *w, size_t **size);
+
+/* Queue a bundle whose contexts B has already created (merge.c). */
+void merge_set_queue_bundle(struct merge_set *set, const char *path,
+			    struct bundle *b);
+/* Bundles (bundle.c): read every gcda of IN's archive; release. */
+void merge_bundle_read(struct worker *w, const struct merge_input *in);
+void merge_bundle_free(struct bundle *b);
+/* Context I of B is now NEWIDX[I]. */
+void merge_bundle_renumber(struct bundle *b, const uint32_t *newidx);
 
 /* gcov's JSON numbers of objects read through the fallback (fallback.c):
  * appended per gcda, summed when the model is built. */
@@ -426,6 +451,14 @@ struct merge_set {
 
 /* Record a warning (thread-safe). */
 void merge_set_warn(struct merge_set *set, const struct cr_error *e);
+/* The contexts file (context.c): for each line, the context is created
+ * and EACH(set, id, context, images, ARG) called.  TEXT is modified. */
+typedef void (*merge_ctx_fn)(struct merge_set *set, const char *id,
+			     uint32_t ctx, uint32_t nimages, void *arg);
+enum cr_err merge_parse_contexts(struct merge_set *set, char *text,
+				 const char *file, merge_ctx_fn each,
+				 void *arg, struct cr_error *err) CR_WUR;
+
 /* Whether view V counts context C (build.c). */
 int merge_view_has(const struct merge_set *set, uint32_t v, uint32_t c);
 /* Add the numbers of objects read through gcov to MODEL (fbmodel.c). */

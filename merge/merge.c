@@ -138,9 +138,17 @@ static void queue(struct merge_set *set, enum input_kind kind,
 	set->inputs[set->ninputs].path = cr_xstrdup(path);
 	set->inputs[set->ninputs].image = cr_xstrdup(image ? image : "");
 	set->inputs[set->ninputs].ctx = ctx;
+	set->inputs[set->ninputs].bundle = NULL;
 	set->ninputs++;
-	if (kind != INPUT_TREE)
+	if (kind == INPUT_IMAGE || kind == INPUT_FILE)
 		set->ctx[ctx].nimages++;
+}
+
+void merge_set_queue_bundle(struct merge_set *set, const char *path,
+			    struct bundle *b)
+{
+	queue(set, INPUT_BUNDLE, path, path, 0);
+	set->inputs[set->ninputs - 1].bundle = b;
 }
 
 void merge_set_add_image(struct merge_set *set, const char *dir,
@@ -207,6 +215,7 @@ void merge_set_free(struct merge_set *set)
 	for (uint32_t i = 0; i < set->ninputs; i++) {
 		free(set->inputs[i].path);
 		free(set->inputs[i].image);
+		merge_bundle_free(set->inputs[i].bundle);
 	}
 	for (uint32_t i = 0; i < set->nctx; i++) {
 		free(set->ctx[i].id);
@@ -308,9 +317,46 @@ static void note_skip(struct merge_set *set)
 	pthread_mutex_unlock(&set->lock);
 }
 
-/* Add one gcda (GCDA, notes file GCNO) of IN to the worker's counters. */
-static void add_gcda(struct worker *w, const struct merge_input *in,
-		     const char *gcda, const char *gcno)
+/* Warn about GCDA of IMAGE: "image 'I': <ERR's message> (left out)". */
+static void left_out(struct merge_set *set, const char *image,
+		     struct cr_error *err)
+{
+	char msg[sizeof(err->msg)];
+
+	memcpy(msg, err->msg, sizeof(msg));
+	set_msg(err, "image '%s': %s (left out)", image, msg);
+	merge_set_warn(set, err);
+	note_skip(set);
+}
+
+/* Bundle data of an object read through gcov: gcov needs a file. */
+static enum cr_err fallback_data(struct mobj *o, const char *gcda,
+				 const unsigned char *data, size_t size,
+				 struct fb_data *fb, struct cr_error *err)
+{
+	char path[] = "/tmp/covrun-gcda-XXXXXX";
+	int fd = mkstemp(path);
+	enum cr_err e;
+
+	if (fd < 0)
+		return cr_error_errno(err, gcda, "cannot create a temporary "
+				      "file");
+	if (write(fd, data, size) != (ssize_t)size) {
+		e = cr_error_errno(err, gcda, "cannot write a temporary "
+				   "file");
+		close(fd);
+		unlink(path);
+		return e;
+	}
+	close(fd);
+	e = fallback_gcda(o->gcno, path, fb, err);
+	unlink(path);
+	return e;
+}
+
+void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
+		       const char *gcda, const char *gcno,
+		       const unsigned char *data, size_t size)
 {
 	struct merge_set *set = w->set;
 	struct cr_error err;
@@ -333,30 +379,27 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 		pthread_mutex_lock(&o->lock);
 		if (!o->fb)
 			o->fb = cr_xcalloc(set->nctx, sizeof(*o->fb));
-		e = fallback_gcda(o->gcno, gcda, &o->fb[in->ctx], &err);
+		e = data ? fallback_data(o, gcda, data, size, &o->fb[ctx],
+					 &err)
+			 : fallback_gcda(o->gcno, gcda, &o->fb[ctx], &err);
 		if (!e)
 			o->has_data = 1;
 		pthread_mutex_unlock(&o->lock);
 		w->nfiles++;
-		if (e) {
-			char msg[sizeof(err.msg)];
-			memcpy(msg, err.msg, sizeof(msg));
-			set_msg(&err, "image '%s': %s (left out)", in->image,
-				msg);
-			merge_set_warn(set, &err);
-			note_skip(set);
-		}
+		if (e)
+			left_out(set, image, &err);
 		return;
 	}
-	if (cr_map_read(gcda, &map, &w->scratch, &w->scratch_size, &err)) {
-		char msg[sizeof(err.msg)];
-		memcpy(msg, err.msg, sizeof(msg));
-		set_msg(&err, "image '%s': %s (left out)", in->image, msg);
-		merge_set_warn(set, &err);
-		note_skip(set);
+	if (data) {
+		map.data = data;
+		map.size = size;
+		map.mapped = 0;
+	} else if (cr_map_read(gcda, &map, &w->scratch, &w->scratch_size,
+			       &err)) {
+		left_out(set, image, &err);
 		return;
 	}
-	t = worker_slot(w, oi, in->ctx, &o->g);
+	t = worker_slot(w, oi, ctx, &o->g);
 	/* Most gcda of a run are all zero: validate first, and keep
 	 * counter arrays only for (object, context) pairs that ran code. */
 	e = gcda_apply(&o->g, map.data, map.size, gcda, NULL, NULL, &info,
@@ -373,11 +416,7 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 	w->nfiles++;
 	cr_map_close(&map);
 	if (e) {
-		char msg[sizeof(err.msg)];
-		memcpy(msg, err.msg, sizeof(msg));
-		set_msg(&err, "image '%s': %s (left out)", in->image, msg);
-		merge_set_warn(set, &err);
-		note_skip(set);
+		left_out(set, image, &err);
 		return;
 	}
 	t->used = 1;
@@ -388,6 +427,18 @@ static void add_gcda(struct worker *w, const struct merge_input *in,
 		t->info.checksum = info.checksum;
 	t->info.version = info.version;
 	t->info.stamp = info.stamp;
+}
+
+void merge_worker_warn(struct worker *w, const struct cr_error *err)
+{
+	merge_set_warn(w->set, err);
+	note_skip(w->set);
+}
+
+unsigned char **merge_worker_scratch(struct worker *w, size_t **size)
+{
+	*size = &w->scratch_size;
+	return &w->scratch;
 }
 
 static int ends_with(const char *s, size_t n, const char *suffix)
@@ -474,7 +525,8 @@ static void walk(struct worker *w, const struct merge_input *in,
 			else
 				gcno = cr_xstrdup(path->buf);
 			memcpy(gcno + strlen(gcno) - 4, "gcno", 4);
-			add_gcda(w, in, path->buf, gcno);
+			merge_worker_gcda(w, in->image, in->ctx, path->buf,
+					  gcno, NULL, 0);
 			free(gcno);
 		}
 	}
@@ -487,12 +539,17 @@ static void run_input(struct worker *w, const struct merge_input *in)
 {
 	struct cr_buf path;
 
+	if (in->kind == INPUT_BUNDLE) {
+		merge_bundle_read(w, in);
+		return;
+	}
 	if (in->kind == INPUT_FILE) {
 		char *gcno = cr_xstrdup(in->path);
 		size_t n = strlen(gcno);
 		if (n > 5)
 			memcpy(gcno + n - 4, "gcno", 4);
-		add_gcda(w, in, in->path, gcno);
+		merge_worker_gcda(w, in->image, in->ctx, in->path, gcno,
+				  NULL, 0);
 		free(gcno);
 		return;
 	}
@@ -590,6 +647,50 @@ static int cmp_err(const void *a, const void *b)
 	return c ? c : strcmp(x->msg, y->msg);
 }
 
+static int cmp_ctx(const void *a, const void *b, void *arg)
+{
+	const struct cov_context *ctx = arg;
+	const struct cov_context *x = &ctx[*(const uint32_t *)a];
+	const struct cov_context *y = &ctx[*(const uint32_t *)b];
+	int c;
+
+	if (x->role != y->role)
+		return x->role < y->role ? -1 : 1;
+	c = strcmp(x->exe, y->exe);
+	return c ? c : strcmp(x->label, y->label);
+}
+
+/* Contexts in a canonical order (role, executable, label), whatever the
+ * order of the inputs: context ids and views do not depend on it.  Done
+ * before any counter exists; inputs and bundles are renumbered. */
+static void sort_contexts(struct merge_set *set)
+{
+	uint32_t n = set->nctx, *order, *newidx;
+	struct cov_context *sorted;
+
+	if (n < 2)
+		return;
+	order = cr_xmalloc(n * sizeof(*order));
+	newidx = cr_xmalloc(n * sizeof(*newidx));
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_ctx, set->ctx);
+	sorted = cr_xmalloc(set->ctx_alloc * sizeof(*sorted));
+	for (uint32_t i = 0; i < n; i++) {
+		sorted[i] = set->ctx[order[i]];
+		newidx[order[i]] = i;
+	}
+	free(set->ctx);
+	set->ctx = sorted;
+	for (uint32_t i = 0; i < set->ninputs; i++) {
+		set->inputs[i].ctx = newidx[set->inputs[i].ctx];
+		if (set->inputs[i].bundle)
+			merge_bundle_renumber(set->inputs[i].bundle, newidx);
+	}
+	free(order);
+	free(newidx);
+}
+
 static int jobs_of(const struct merge_opts *opts)
 {
 	long n = opts->jobs;
@@ -609,6 +710,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 	struct worker *ws;
 	pthread_t *th;
 
+	sort_contexts(set);
 	if ((uint32_t)nw > set->ninputs)
 		nw = set->ninputs ? (int)set->ninputs : 1;
 	ws = cr_xcalloc((size_t)nw, sizeof(*ws));

@@ -136,7 +136,7 @@ enum cr_err merge_load_tree(const char *build_dir,
 			    struct cr_error *err) CR_WUR;
 
 /* Fill MODEL from covrun run directories (and directories written by
- * `covrun merge`).  Images are grouped into contexts (executable, role,
+ * `covrun merge`, and bundles: DIRS entries that are files).  Images are grouped into contexts (executable, role,
  * label) from their process records; counters are summed per context and
  * every view's counts are computed from that view's summed counters.
  * Errors as merge_load_tree; an unreadable run directory is an error. */
@@ -175,6 +175,13 @@ enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
  * written by merge_set_write.  Fails only when RUNDIR cannot be read. */
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err) CR_WUR;
+
+/* Queue a bundle: an archive (.tar.zst, .tar.gz, .tar, .zip) of a run
+ * directory or merged directory, read without unpacking it.  Its process
+ * records and contexts file are read now; fails when PATH is not a
+ * readable archive. */
+enum cr_err merge_set_add_bundle(struct merge_set *set, const char *path,
+				 struct cr_error *err) CR_WUR;
 
 /* Read every queued input with OPTS->jobs threads.  Problems are
  * reported through OPTS->warn; cannot fail otherwise. */

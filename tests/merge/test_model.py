@@ -485,6 +485,61 @@ def test_clang(e):
           sorted(set(tot.items()) ^ set(inplace.items()))[:6])
 
 
+def test_bundles(e, full):
+    """Bundles (.tar.gz, .zip, .tar.zst) of a run directory and of a
+    merged directory merge like the directories, without unpacking."""
+    import tarfile
+    import zipfile
+    merged = os.path.join(e.work, "merged")
+    for src in (full, merged):
+        want, _, _ = modeldump(e, ["--context-views", "runs", src])
+        base = os.path.join(e.work, "bundle-" + os.path.basename(src))
+        made = []
+        with tarfile.open(base + ".tar.gz", "w:gz") as t:
+            t.add(src, arcname=os.path.basename(src))
+        made.append(base + ".tar.gz")
+        with zipfile.ZipFile(base + ".zip", "w") as z:
+            for root, _, files in os.walk(src):
+                for f in files:
+                    p = os.path.join(root, f)
+                    z.write(p, os.path.relpath(p, src))  # no top dir
+        made.append(base + ".zip")
+        if shutil.which("zstd"):
+            run(["tar", "--zstd", "-cf", base + ".tar.zst", "-C",
+                 os.path.dirname(src), os.path.basename(src)])
+            made.append(base + ".tar.zst")
+        for b in made:
+            got, err, rc = modeldump(e, ["--context-views", "runs", b])
+            check(rc == 0 and not err, "bundle %s: clean (%s)" % (b, err))
+            check(got["contexts"] == want["contexts"],
+                  "bundle %s: same contexts" % b)
+            for v in range(want["nviews"]):
+                compare("bundle %s view %d" % (os.path.basename(b), v),
+                        model_view(want, v), model_view(got, v))
+    # a truncated bundle (cut inside an entry): what could be read is
+    # merged, the rest named
+    tgz = os.path.join(e.work, "bundle-run-full.tar.gz")
+    tar = os.path.join(e.work, "bundle-run-full.tar")
+    cut = os.path.join(e.work, "bundle-cut.tar")
+    with tarfile.open(tar, "w") as t:
+        t.add(full, arcname="run-full")
+    with open(tar, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read()[:os.path.getsize(tar) // 2 + 700])
+    _, err, rc = modeldump(e, ["runs", cut], ok=(3,))
+    check("bundle-cut.tar" in err and "left out" in err,
+          "bundle cut: named (%s)" % err)
+    junk = os.path.join(e.work, "junk.tar.gz")
+    with open(junk, "wb") as f:
+        f.write(b"not an archive at all" * 10)
+    _, err, rc = modeldump(e, ["runs", junk], ok=(125, 3))
+    check("junk.tar.gz" in err, "bundle junk: named (%s)" % err)
+    if e.covrun:
+        out = os.path.join(e.work, "cli-bundle")
+        shutil.rmtree(out, ignore_errors=True)
+        p = run([e.covrun, "merge", "-q", "-o", out, tgz])
+        check(p.returncode == 0, "cli: merge a bundle")
+
+
 def test_cli(e, full):
     """covrun merge: output equal to merge_set_write's, exit statuses."""
     if not e.covrun:
@@ -541,6 +596,7 @@ def main():
     test_write(e, d, full)
     test_bad(e, d, full)
     test_cli(e, full)
+    test_bundles(e, full)
     test_two_builds(e)
     test_clang(e)
     print("test_model (%s): %d failure(s)" % (e.cc, len(FAILS)))
