@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CONTEXTS_MAGIC "covrun-contexts 1"
 
@@ -290,6 +291,14 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 	merge_set_name_contexts(set);
 	cr_buf_init(&b);
 	cr_buf_init(&path);
+	/* replace an earlier merge there (its data was read, if it was an
+	 * input): context ids may have changed */
+	cr_buf_addf(&path, "%s/contexts", outdir);
+	if (access(path.buf, F_OK) == 0) {
+		cr_buf_reset(&path);
+		cr_buf_addf(&path, "%s/ctx", outdir);
+		e = cr_rm_rf(path.buf, err);
+	}
 	for (uint32_t oi = 0; oi < set->nobjs && !e; oi++) {
 		struct mobj *o = set->objs[oi];
 		if (o->state == 3 && o->has_data) {

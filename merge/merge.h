@@ -135,19 +135,27 @@ enum cr_err merge_load_tree(const char *build_dir,
 			    struct cov_model *model,
 			    struct cr_error *err) CR_WUR;
 
-/* Fill MODEL from covrun run directories (and directories written by
- * `covrun merge`, and bundles: DIRS entries that are files).  Images are grouped into contexts (executable, role,
- * label) from their process records; counters are summed per context and
- * every view's counts are computed from that view's summed counters.
- * Errors as merge_load_tree; an unreadable run directory is an error. */
+/* Fill MODEL from covrun run directories, directories written by `covrun
+ * merge`, and bundles (DIRS entries that are files).  Images are grouped
+ * into contexts (executable, role, label) from their process records;
+ * images without a record form the unattributed context.  Counters are
+ * summed per context and every view's counts are computed from that view's
+ * summed counters.  Contexts are in a canonical order (role, executable,
+ * label) whatever the order of DIRS; their ids are c<index>-<role>[-<exe
+ * base name>].  Errors as merge_load_tree; an unreadable run directory is
+ * an error. */
 enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
 			    const struct merge_opts *opts,
 			    struct cov_model *model,
 			    struct cr_error *err) CR_WUR;
 
 /* The lower-level interface behind both: a merge set collects contexts and
- * inputs, reads them in parallel (merge_set_read), then fills a model
- * and/or writes per-context aggregates.  A set is used by one thread. */
+ * inputs, reads them in parallel (merge_set_read, once, after every input
+ * is queued), then fills a model and/or writes per-context aggregates
+ * (both may be done).  A set is used by one thread.  To fold finished
+ * images into aggregates while a run goes on: a set with the aggregate
+ * directory (merge_set_add_run) and the new images (merge_set_add_image),
+ * read, then merge_set_write to the same directory. */
 struct merge_set;
 
 /* A new, empty set; OPTS is copied (may be NULL).  Free with
@@ -195,7 +203,8 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *model,
 /* Write OUTDIR as a merged run directory: for every context C and object
  * an ordinary gcda at OUTDIR/ctx/<C id>/<absolute gcda path>, and the
  * contexts file OUTDIR/contexts (README.md describes it).  gcov run on
- * such a gcda with the original gcno gives the context's counts. */
+ * such a gcda with the original gcno gives the context's counts.  An
+ * earlier merged directory at OUTDIR is replaced. */
 enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			    struct cr_error *err) CR_WUR;
 

@@ -285,6 +285,41 @@ def test_write(e, d, full):
         compare("write: gcov on aggregate of %s" % cid, exp, got)
 
 
+def test_fold(e, full):
+    """Folding finished images into an aggregate directory in steps, in
+    place, gives the same model as merging everything at once."""
+    parts = []
+    for k, imgs in enumerate((["r1", "c1"], ["r2", "c2"], [])):
+        r = os.path.join(e.work, "fold-part%d" % k)
+        shutil.rmtree(r, ignore_errors=True)
+        os.makedirs(os.path.join(r, "proc"))
+        for i in imgs:
+            shutil.copytree(os.path.join(full, "img", i),
+                            os.path.join(r, "img", i))
+            shutil.copy(os.path.join(full, "proc", i + ".rec"),
+                        os.path.join(r, "proc"))
+        if not imgs:
+            shutil.copytree(os.path.join(full, "unattributed"),
+                            os.path.join(r, "unattributed"))
+        parts.append(r)
+    agg = os.path.join(e.work, "fold-agg")
+    shutil.rmtree(agg, ignore_errors=True)
+    modeldump(e, ["write", agg, parts[0]])
+    for p in parts[1:]:
+        modeldump(e, ["write", agg, agg, p])
+    want, _, _ = modeldump(e, ["--context-views", "runs", full])
+    got, _, _ = modeldump(e, ["--context-views", "runs", agg])
+    check([(c["id"], c["images"]) for c in got["contexts"]] ==
+          [(c["id"], c["images"]) for c in want["contexts"]],
+          "fold: contexts and image counts")
+    for v in range(want["nviews"]):
+        compare("fold view %d" % v, model_view(want, v),
+                model_view(got, v))
+    stale = sorted(os.listdir(os.path.join(agg, "ctx")))
+    check(stale == sorted(c["id"] for c in want["contexts"]),
+          "fold: no stale context directories: %r" % stale)
+
+
 def corrupt_copy(src, dst):
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst)
@@ -594,6 +629,7 @@ def main():
     d, full, roots, childs = make_runs(e)
     test_runs(e, d, full, roots, childs)
     test_write(e, d, full)
+    test_fold(e, full)
     test_bad(e, d, full)
     test_cli(e, full)
     test_bundles(e, full)
