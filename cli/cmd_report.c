@@ -36,13 +36,7 @@ struct report_cli {
 	char *split_path; /* owned */
 };
 
-/* Cannot fail (aborts on out of memory). */
-struct report_cli *report_cli_new(void);
-void report_cli_free(struct report_cli *rc);
-int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i);
-void report_cli_help(FILE *out);
-int report_cli_write(struct report_cli *rc, struct cov_model *model,
-		     const struct collect_run *run);
+/* report_cli_new and friends are declared in cli/cli.h. */
 
 struct report_cli *report_cli_new(void)
 {
