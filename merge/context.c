@@ -109,7 +109,10 @@ enum cr_err merge_parse_contexts(struct merge_set *set, char *text,
 		char *exe = unescape(f[3], strlen(f[3]));
 		char *label = unescape(f[4], strlen(f[4]));
 		uint32_t c = merge_set_context(set, exe, role, label);
-		long n = atol(f[2]);
+		long n = 1;
+
+		if (cr_parse_long(f[2], 0, 1L << 31, &n))
+			n = 1;
 
 		each(set, id, c, n > 0 ? (uint32_t)n : 1, arg);
 		free(id);
