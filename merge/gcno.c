@@ -86,7 +86,7 @@ static void mark_exceptional(struct gcno_fn *fn)
 }
 
 /* Turn the lists read for FN into its final arrays and derived flags. */
-static void fn_finish(struct gcno_fn *fn, struct fn_build *fb)
+static void fn_finish(struct gcno_fn *fn, struct fn_build *fb, int sort)
 {
 	uint32_t nb = fn->nblocks;
 	uint32_t *cnt;
@@ -183,7 +183,9 @@ static void fn_finish(struct gcno_fn *fn, struct fn_build *fb)
 		l->src = fb->locs[i].src;
 		l->first_line = fb->locs[i].first_line;
 		l->nlines = fb->locs[i].nlines;
-		if (l->nlines)
+		/* gcov sorts a location's lines; llvm-cov keeps them as
+		 * listed (its "last line" of a block is the last listed) */
+		if (l->nlines && sort)
 			qsort(fb->lines + l->first_line, l->nlines,
 			      sizeof(uint32_t), cmp_u32);
 	}
@@ -440,7 +442,7 @@ static void close_fn(struct reader *r, struct gcno_file *g,
 		reader_fail(r, r->pos, "function '%s' has no blocks",
 			    fn->name);
 	if (!r->failed)
-		fn_finish(fn, fb);
+		fn_finish(fn, fb, g->flavor != GCOV_CLANG);
 	*cur = -1;
 }
 

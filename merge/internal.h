@@ -151,7 +151,8 @@ struct gcno_fn {
 	uint32_t *succ_file;    /* owned; arc ids, per block in file order */
 	uint32_t *pred;         /* owned; arc ids, per block, creation order */
 	struct gcno_loc *locs;  /* owned */
-	uint32_t *lines;        /* owned; each location's lines ascending */
+	uint32_t *lines;        /* owned; each location's lines, ascending
+				 * (GCC) or as listed (clang) */
 	uint32_t nctrs;         /* arcs not on the tree */
 	uint32_t ctr_base;      /* first counter in the object's array */
 	uint8_t has_catch;

@@ -332,6 +332,7 @@ static void attribute_clang(struct build *bd, uint32_t f)
 	for (uint32_t ix = 0; ix < fn->nblocks; ix++) {
 		const struct gcno_block *blk = &fn->blocks[ix];
 		int64_t last = -1;
+		uint32_t times = 0;
 
 		for (uint32_t l = 0; l < blk->nlocs; l++) {
 			const struct gcno_loc *loc = &fn->locs[blk->first_loc
@@ -348,9 +349,21 @@ static void attribute_clang(struct build *bd, uint32_t f)
 		}
 		if (last < 0 || blk->nsucc + (ix == 1) < 2)
 			continue;
-		for (uint32_t k = 0; k < blk->nsucc; k++)
-			add_pair(bd, K_BR, (uint32_t)last,
-				 ab + fn->succ_file[blk->first_succ + k]);
+		/* the block is on its last line once per listing of it,
+		 * and llvm-cov prints its branches each time */
+		for (uint32_t l = 0; l < blk->nlocs; l++) {
+			const struct gcno_loc *loc = &fn->locs[blk->first_loc
+							      + l];
+			for (uint32_t j = 0; j < loc->nlines; j++)
+				if (fn->lines[loc->first_line + j] ==
+				    lay->slots[last].line)
+					times++;
+		}
+		while (times--)
+			for (uint32_t k = 0; k < blk->nsucc; k++)
+				add_pair(bd, K_BR, (uint32_t)last,
+					 ab + fn->succ_file[blk->first_succ +
+							    k]);
 	}
 }
 

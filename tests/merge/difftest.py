@@ -113,31 +113,51 @@ def compare_gcc(tag, ref, got, diffs):
 
 
 def parse_llvm(text):
-    """{source: {line: count}} from llvm-cov gcov -t output."""
-    out = {}
-    cur = None
+    """{source: {line: count}}, {source: {line: [branch counts]}} from
+    llvm-cov gcov -t -b -c output."""
+    out, brs = {}, {}
+    cur = curb = None
+    last = None
     for line in text.splitlines():
+        if line.startswith("branch ") and curb is not None:
+            w = line.split()
+            curb.setdefault(last, []).append(
+                0 if "never" in w else int(w[3]))
+            continue
         parts = line.split(":", 2)
         if len(parts) < 3:
             continue
         count, num = parts[0].strip(), parts[1].strip()
         if num == "0" and parts[2].startswith("Source:"):
             cur = out.setdefault(parts[2][len("Source:"):], {})
+            curb = brs.setdefault(parts[2][len("Source:"):], {})
             continue
+        if num.isdigit():
+            last = int(num)
         if cur is None or count == "-" or not num.isdigit():
             continue
         if count == "#####":
             count = "0"
         cur[int(num)] = int(count.rstrip("*"))
-    return out
+    return out, brs
 
 
-def compare_clang(tag, ref, got, diffs):
-    mine = {}
+def compare_clang(tag, parsed, got, diffs):
+    ref, refb = parsed
+    mine, mineb = {}, {}
     for f in got.get("files", []):
         m = mine.setdefault(f["file"], {})
+        mb = mineb.setdefault(f["file"], {})
         for l in f["lines"]:
             m[l["line_number"]] = m.get(l["line_number"], 0) + l["count"]
+            if l["branches"]:
+                mb[l["line_number"]] = [b["count"] for b in l["branches"]]
+    for src, lines in refb.items():
+        if not ref.get(src):
+            continue  # llvm-cov prints nothing for a missing source file
+        for ln in sorted(set(lines) | set(mineb.get(src, {}))):
+            cmp_value(diffs, "%s: %s: line %d" % (tag, src, ln), "branches",
+                      lines.get(ln), mineb.get(src, {}).get(ln))
     for src, lines in ref.items():
         m = mine.get(src)
         if m is None:
@@ -164,7 +184,7 @@ def check(cfg, d, gcovjson, diffs):
         got = run([gcovjson, f], d)
         mine = json.loads(got.stdout.splitlines()[0])
         if oracle.startswith("llvm-cov"):
-            ref = run([oracle, "gcov", "-t", f], d)
+            ref = run([oracle, "gcov", "-t", "-b", "-c", f], d)
             compare_clang(tag, parse_llvm(ref.stdout), mine, diffs)
         else:
             ref = run([oracle, "-b", "--json-format", "--stdout", f], d)
