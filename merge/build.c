@@ -29,7 +29,8 @@ struct objres {
 	uint32_t nviews;
 	int64_t *slot;          /* [view][slot] line count */
 	uint8_t *unexec;        /* [view][slot] */
-	int64_t *arc;           /* [view][arc] */
+	uint32_t nbr;           /* branch references of all slots */
+	int64_t *br;            /* [view][nbr] branch counts, slot order */
 	int64_t *fn;            /* [view][fn] execution count */
 	uint32_t *bexec;        /* [view][fn] blocks executed */
 	uint32_t *slot_file;    /* model file of each slot */
@@ -62,17 +63,19 @@ static void compute(struct build_ctx *bc, struct objres *r,
 {
 	const struct gcno_file *g = &r->o->g;
 	const struct layout *lay = &r->lay;
-	uint32_t nv = bc->nviews, ns, na, nf;
+	uint32_t nv = bc->nviews, ns, nf;
 	int64_t *sum = cr_xmalloc((g->nctrs + 1) * sizeof(int64_t));
 
 	layout_build(g, LAYOUT_NAMES_ABSOLUTE, &r->lay);
 	ns = lay->nslots;
-	na = lay->narcs;
 	nf = g->nfns;
+	r->nbr = 0;
+	for (uint32_t s = 0; s < ns; s++)
+		r->nbr += lay->slots[s].nbr;
 	r->nviews = nv;
 	r->slot = cr_xcalloc((size_t)nv * ns + 1, sizeof(int64_t));
 	r->unexec = cr_xcalloc((size_t)nv * ns + 1, 1);
-	r->arc = cr_xcalloc((size_t)nv * na + 1, sizeof(int64_t));
+	r->br = cr_xcalloc((size_t)nv * r->nbr + 1, sizeof(int64_t));
 	r->fn = cr_xcalloc((size_t)nv * nf + 1, sizeof(int64_t));
 	r->bexec = cr_xcalloc((size_t)nv * nf + 1, sizeof(uint32_t));
 	for (uint32_t v = 0; v < nv; v++) {
@@ -91,8 +94,12 @@ static void compute(struct build_ctx *bc, struct objres *r,
 			r->unexec[(size_t)v * ns + s] =
 				(uint8_t)slot_unexecuted(lay, sl, ws);
 		}
-		memcpy(r->arc + (size_t)v * na, ws->arc,
-		       na * sizeof(int64_t));
+		for (uint32_t s = 0, k = 0; s < ns; s++) {
+			const struct lslot *sl = &lay->slots[s];
+			for (uint32_t q = 0; q < sl->nbr; q++)
+				r->br[(size_t)v * r->nbr + k++] =
+					ws->arc[lay->ids[sl->br + q]];
+		}
 		for (uint32_t f = 0; f < nf; f++) {
 			if (!lay->reported[f])
 				continue;
@@ -406,9 +413,10 @@ static void alloc_views(struct cov_model *m)
 static void add_counts(struct objres *r, struct cov_model *m)
 {
 	const struct layout *lay = &r->lay;
-	uint32_t ns = lay->nslots, na = lay->narcs, nf = lay->g->nfns;
+	uint32_t ns = lay->nslots, nf = lay->g->nfns;
 
 	for (uint32_t v = 0; v < m->nviews; v++) {
+		const int64_t *br = r->br + (size_t)v * r->nbr;
 		for (uint32_t s = 0; s < ns; s++) {
 			struct cov_file *f = &m->files[r->slot_file[s]];
 			struct cov_counts *c = &f->views[v];
@@ -419,12 +427,10 @@ static void add_counts(struct objres *r, struct cov_model *m)
 					   r->slot[(size_t)v * ns + s]);
 			c->line_unexecuted[li] |=
 				r->unexec[(size_t)v * ns + s];
-			for (uint32_t q = 0; q < sl->nbr; q++)
-			{
+			for (uint32_t q = 0; q < sl->nbr; q++) {
 				int64_t *b = &c->branch[f->lines[li]
 							.first_branch + q];
-				*b = wadd(*b, r->arc[(size_t)v * na +
-						     lay->ids[sl->br + q]]);
+				*b = wadd(*b, *br++);
 			}
 		}
 		for (uint32_t fn = 0; fn < nf; fn++) {
@@ -449,7 +455,7 @@ static void objres_release(struct objres *r)
 	layout_release(&r->lay);
 	free(r->slot);
 	free(r->unexec);
-	free(r->arc);
+	free(r->br);
 	free(r->fn);
 	free(r->bexec);
 	free(r->slot_file);
