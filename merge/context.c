@@ -285,6 +285,32 @@ out:
 	return e;
 }
 
+/* Creating files is what costs (SPEC.md, trap 13): an all-zero aggregate
+ * is written only for an object that no context executed, once (in the
+ * first context that loaded it), so that the object stays in the merged
+ * data.  Other all-zero (object, context) pairs add nothing to any count.
+ * Returns that context, or UINT32_MAX. */
+static uint32_t zero_home(const struct merge_set *set, const struct mobj *o)
+{
+	uint32_t first = UINT32_MAX;
+
+	for (uint32_t c = 0; c < set->nctx; c++) {
+		if (o->ctr[c])
+			return UINT32_MAX;
+		if (o->used[c] && first == UINT32_MAX)
+			first = c;
+	}
+	return first;
+}
+
+static int cmp_obj_path(const void *a, const void *b, void *arg)
+{
+	const struct merge_set *set = arg;
+
+	return strcmp(set->objs[*(const uint32_t *)a]->gcno,
+		      set->objs[*(const uint32_t *)b]->gcno);
+}
+
 enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			    struct cr_error *err)
 {
@@ -302,6 +328,13 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 		cr_buf_addf(&path, "%s/ctx", outdir);
 		e = cr_rm_rf(path.buf, err);
 	}
+	/* objects by path within each context: a directory is created
+	 * once, not once per file */
+	uint32_t *objs = cr_xmalloc((set->nobjs + 1) * sizeof(uint32_t));
+	uint32_t nobjs = 0, maxctr = 0;
+	int64_t *zero;
+	char *lastdir = NULL;
+
 	for (uint32_t oi = 0; oi < set->nobjs && !e; oi++) {
 		struct mobj *o = set->objs[oi];
 		if (o->state == 3 && o->has_data) {
@@ -316,22 +349,33 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 		}
 		if (o->state != 1 || !o->has_data)
 			continue;
-		int64_t *zero = NULL;
-		for (uint32_t c = 0; c < set->nctx && !e; c++) {
+		objs[nobjs++] = oi;
+		if (o->g.nctrs > maxctr)
+			maxctr = o->g.nctrs;
+	}
+	if (nobjs)
+		qsort_r(objs, nobjs, sizeof(*objs), cmp_obj_path, set);
+	zero = cr_xcalloc(maxctr + 1, sizeof(int64_t));
+	for (uint32_t c = 0; c < set->nctx && !e; c++) {
+		for (uint32_t i = 0; i < nobjs && !e; i++) {
+			struct mobj *o = set->objs[objs[i]];
 			char *d;
-			if (!o->used[c])
+			if (!o->used[c] || (!o->ctr[c] &&
+					    c != zero_home(set, o)))
 				continue;
-			if (!o->ctr[c] && !zero)
-				zero = cr_xcalloc(o->g.nctrs + 1,
-						  sizeof(int64_t));
 			cr_buf_reset(&path);
 			cr_buf_addf(&path, "%s/ctx/%s%s%s", outdir,
 				    set->ctx[c].id,
 				    o->gcno[0] == '/' ? "" : "/", o->gcno);
 			memcpy(path.buf + path.len - 4, "gcda", 4);
 			d = cr_path_dirname(path.buf);
-			e = cr_mkdir_p(d, err);
-			free(d);
+			if (!lastdir || strcmp(d, lastdir)) {
+				e = cr_mkdir_p(d, err);
+				free(lastdir);
+				lastdir = d;
+			} else {
+				free(d);
+			}
 			if (e)
 				break;
 			cr_buf_reset(&b);
@@ -340,8 +384,10 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 				   &o->info[c], &b);
 			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
 		}
-		free(zero);
 	}
+	free(lastdir);
+	free(zero);
+	free(objs);
 	if (!e) {
 		cr_buf_reset(&b);
 		cr_buf_adds(&b, CONTEXTS_MAGIC "\n");

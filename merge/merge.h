@@ -201,8 +201,10 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *model,
 			    struct cr_error *err) CR_WUR;
 
 /* Write OUTDIR as a merged run directory: for every context C and object
- * an ordinary gcda at OUTDIR/ctx/<C id>/<absolute gcda path>, and the
- * contexts file OUTDIR/contexts (README.md describes it).  gcov run on
+ * that C executed an ordinary gcda at OUTDIR/ctx/<C id>/<absolute gcda
+ * path> (an object no context executed is written once, all zero, so that
+ * it stays in the data), and the contexts file OUTDIR/contexts (README.md
+ * describes it).  gcov run on
  * such a gcda with the original gcno gives the context's counts.  An
  * earlier merged directory at OUTDIR is replaced. */
 enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
