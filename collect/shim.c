@@ -637,21 +637,20 @@ static void resume_image(void)
 }
 
 /* Exec: record the end of this image and write its counters first (the
- * new image replaces them); exec_failed undoes both.  Returns the
- * environment for the new image, or NULL to exec without changes. */
-static char **exec_begin(char *const envp[])
+ * new image replaces them); exec_failed undoes both.  *ENV is the
+ * environment for the new image, or NULL to keep the caller's (another
+ * covrun's run, or out of memory).  Returns whether the image was ended. */
+static int exec_begin(char *const envp[], char ***env)
 {
-	char **env;
-
 	real_calls_init();
+	*env = NULL;
 	if (!active)
-		return NULL;
+		return 0;
 	gcovsym_refresh();
 	update_env_image();
-	env = build_env(envp);
-	if (env)
-		finish_image(END_EXEC, 0);
-	return env;
+	*env = build_env(envp);
+	finish_image(END_EXEC, 0);
+	return 1;
 }
 
 static int exec_failed(char **env, int rc)
@@ -666,29 +665,29 @@ static int exec_failed(char **env, int rc)
 
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	char **env = exec_begin(envp);
+	char **env;
+	int began = exec_begin(envp, &env);
+	int rc = real.execve(path, argv, env ? env : envp);
 
-	if (!env)
-		return real.execve(path, argv, envp);
-	return exec_failed(env, real.execve(path, argv, env));
+	return began ? exec_failed(env, rc) : rc;
 }
 
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	char **env = exec_begin(envp);
+	char **env;
+	int began = exec_begin(envp, &env);
+	int rc = real.execvpe(file, argv, env ? env : envp);
 
-	if (!env)
-		return real.execvpe(file, argv, envp);
-	return exec_failed(env, real.execvpe(file, argv, env));
+	return began ? exec_failed(env, rc) : rc;
 }
 
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	char **env = exec_begin(envp);
+	char **env;
+	int began = exec_begin(envp, &env);
+	int rc = real.fexecve(fd, argv, env ? env : envp);
 
-	if (!env)
-		return real.fexecve(fd, argv, envp);
-	return exec_failed(env, real.fexecve(fd, argv, env));
+	return began ? exec_failed(env, rc) : rc;
 }
 
 SHIM_EXPORT int execv(const char *path, char *const argv[])

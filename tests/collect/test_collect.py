@@ -137,6 +137,10 @@ def test_nested_covrun(t):
     outer = t.records()
     check(all(os.path.basename(r["exe"]) == "covrun" for r in outer),
           "the outer run holds only the inner covrun")
+    # The inner covrun's fork child ends, for the outer run, by exec into
+    # the inner run: its counters are written and its end is recorded.
+    eq([r["end"] for r in outer if r["how"] == "fork"], ["exec"],
+       "end of the inner covrun's child in the outer run")
     t.data = inner
     child = one(t.records(), how="fork")
     eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "inner counts")
