@@ -434,6 +434,30 @@ static void init_paths(void)
 #endif
 }
 
+#ifndef COVRUN_RUNTIME
+/* Two covrun installations can put two copies of the shim into one process
+ * (a covrun run inside another's run): only the first one in the global
+ * search order works, the others stay inactive.  The marker is compared by
+ * its local address, which symbol interposition cannot change. */
+static int instance_marker(void)
+{
+	return 1;
+}
+SHIM_EXPORT int covrun_shim_instance(void)
+	__attribute__((alias("instance_marker")));
+
+static int another_shim_is_first(void)
+{
+	void *first = dlsym(RTLD_DEFAULT, "covrun_shim_instance");
+	return first && first != (void *)&instance_marker;
+}
+#else
+static int another_shim_is_first(void)
+{
+	return 0;
+}
+#endif
+
 __attribute__((constructor)) static void shim_init(int argc, char **argv)
 {
 	const char *dir = raw_getenv("COVRUN_DIR");
@@ -441,7 +465,8 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 	enum how how;
 	int anc;
 
-	if (!dir || dir[0] != '/' || strlen(dir) >= sizeof(run_dir) - 64)
+	if (!dir || dir[0] != '/' || strlen(dir) >= sizeof(run_dir) - 64 ||
+	    another_shim_is_first())
 		return;
 	real_calls_init();
 	copy_str(run_dir, sizeof(run_dir), dir);

@@ -146,6 +146,24 @@ def test_nested_covrun(t):
     eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "inner counts")
 
 
+def test_nested_two_installations(t):
+    """The inner covrun is another installation: two copies of the shim
+    end up in LD_PRELOAD, and only one of them may record."""
+    prefix = os.path.join(t.dir, "prefix")
+    subprocess.run(["cmake", "--install", os.environ["COVRUN_BUILD"],
+                    "--prefix", prefix], check=True,
+                   stdout=subprocess.DEVNULL)
+    build(t)
+    inner = os.path.join(t.dir, "inner")
+    t.covrun(os.path.join(prefix, "bin", "covrun"), "--data-dir", inner,
+             "--no-report", "./forks", "_exit", check_rc=0)
+    t.data = inner
+    recs = t.records()
+    eq(sorted(r["how"] for r in recs), ["fork", "root"], "inner images")
+    child = one(recs, how="fork")
+    eq(t.fn_count(child["id"], "child_work"), CHILD_CALLS, "inner counts")
+
+
 def test_stripped_warning(t):
     build(t)
     t.cc("stripped", ["forks.c"], flags=["nocov.o", "-pthread", "-s"])
