@@ -578,7 +578,7 @@ static char **build_env(char *const envp[])
 	for (; envp && envp[n]; n++)
 		if (is_var(envp[n], "COVRUN_DIR") &&
 		    strcmp(envp[n] + 11, run_dir))
-			return NULL; /* a covrun inside the run: its own run */
+			return NULL; /* another covrun's run, or opted out */
 	out = malloc((n + 9) * sizeof(char *));
 	if (!out)
 		return NULL;
@@ -627,6 +627,10 @@ static char **build_env(char *const envp[])
 static void repair_environ(void)
 {
 	const char *pre = raw_getenv("LD_PRELOAD");
+	const char *dir = raw_getenv("COVRUN_DIR");
+
+	if (dir && strcmp(dir, run_dir))
+		return; /* another covrun's run, or opted out (COVRUN_DIR=) */
 
 	if (!pre || !has_shim(pre)) {
 		/* putenv keeps the string: it lives as long as environ uses

@@ -299,6 +299,23 @@ def test_stray_gcda_warning(t):
           "warning names the stray gcda")
 
 
+def test_opt_out(t):
+    """COVRUN_DIR= (empty) before an exec: that command and its children
+    run as without covrun, gcda in place; the rest is still collected."""
+    build(t)
+    p = t.covrun("./forks", "opt-out", check_rc=0)
+    recs = t.records()
+    eq(helper_counts(t, recs), [], "helper images in the run")
+    gcda = os.path.join(t.dir, "helper.gcda")
+    check(os.path.exists(gcda), "helper wrote its gcda in place")
+    doc = __import__("covtest").gcov_json(gcda, gcda[:-5] + ".gcno")
+    n = sum(fn["execution_count"] for f in doc["files"]
+            for fn in f["functions"] if fn["name"] == "helper_work")
+    eq(n, 2 + 3, "helper_work in place")
+    root = one(recs, how="root")
+    eq(t.fn_count(root["id"], "parent_work"), 1, "root still collected")
+
+
 def test_daemon(t):
     build(t)
     start = time.monotonic()

@@ -209,6 +209,7 @@ def test_prefork_server(case):
 
     # Without covrun: the same run in place loses every worker count.
     plain = subprocess.run(server_cmd(), cwd=case.dir,
+                           env=covtest.plain_env(),
                            stdout=subprocess.PIPE, universal_newlines=True)
     eq(plain.returncode, 0, "plain run exit status")
     check_replies(plain.stdout, reqs)

@@ -163,6 +163,18 @@ class Case:
         return sorted(p for p in glob.glob(os.path.join(self.dir, "*.gcda")))
 
 
+def plain_env(extra=None):
+    """The environment for a run *without* covrun, gcda written in place,
+    even when this test itself runs under covrun: COVRUN_DIR set to the
+    empty string opts a command out (README.md, "Environment")."""
+    e = dict(os.environ)
+    e.pop("GCOV_PREFIX", None)
+    e["COVRUN_DIR"] = ""
+    if extra:
+        e.update(extra)
+    return e
+
+
 def gcov_json(gcda, gcno):
     """Run gcov on GCDA with GCNO beside it; returns the parsed JSON."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -174,8 +174,7 @@ def plain_counts(case, cmd):
     function counts of covext."""
     for p in glob.glob(os.path.join(case.dir, "*.gcda")):
         os.remove(p)
-    e = dict(os.environ)
-    e.update(env())
+    e = covtest.plain_env(env())
     for attempt in range(3):
         p = subprocess.run(cmd, cwd=case.dir, env=e, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True,
