@@ -4,8 +4,10 @@
  * The shim (collect/shim.c) writes one record per process image, as text:
  * a first line "covrun-record 1", then one "key value" line per field,
  * values escaped (\\, \n, \t, \xHH).  Keys this version does not know are
- * skipped, so later versions can add fields.  The format is documented in
- * README.md.  This file turns records back into struct collect_record and
+ * skipped, so later versions can add fields.  The shim appends the end of
+ * an image to its record: a later value of a key replaces an earlier one,
+ * and a last line without its newline (an append cut short) is ignored.
+ * The format is documented in README.md.  This file turns records back into struct collect_record and
  * loads every record of a run directory.
  */
 #define _GNU_SOURCE
@@ -102,8 +104,12 @@ static int parse_end(struct collect_record *rec, const char *v)
 	return -1;
 }
 
-static void push(char ***list, int *n, size_t *alloc, const char *val)
+static void push(char ***list, int *n, size_t *alloc, const char *val,
+		 int unique)
 {
+	for (int i = 0; unique && i < *n; i++)
+		if (!strcmp((*list)[i], val))
+			return; /* repeated by a later update of the record */
 	CR_GROW(*list, (size_t)*n + 2, *alloc);
 	(*list)[(*n)++] = cr_xstrdup(val);
 	(*list)[*n] = NULL;
@@ -147,9 +153,9 @@ static int apply_field(struct collect_record *rec, const char *key,
 			return -1;
 		*(key[0] == 's' ? &rec->start_ns : &rec->end_ns) = num;
 	} else if (!strcmp(key, "arg")) {
-		push(&rec->argv, &rec->argc, argv_alloc, val);
+		push(&rec->argv, &rec->argc, argv_alloc, val, 0);
 	} else if (!strcmp(key, "stripped")) {
-		push(&rec->stripped, nstripped, str_alloc, val);
+		push(&rec->stripped, nstripped, str_alloc, val, 1);
 	} else if (!strcmp(key, "argv-truncated")) {
 		rec->argv_truncated = 1;
 	} else if (!strcmp(key, "end")) {
@@ -176,8 +182,10 @@ enum cr_err collect_record_parse(const char *text, size_t len,
 	p += magic + 1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *sp = memchr(p, ' ', (size_t)((nl ? nl : end) - p));
-		if (!nl || !sp) {
+		if (!nl)
+			break; /* an update cut short: the record stands */
+		const char *sp = memchr(p, ' ', (size_t)(nl - p));
+		if (!sp) {
 			collect_record_release(rec);
 			return cr_error_set(err, CR_ECORRUPT, path, p - text,
 					    "malformed record line");

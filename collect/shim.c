@@ -137,11 +137,34 @@ static void record_path(char *buf, size_t size, const char *lead,
 	out_end(&o);
 }
 
-/* Write this image's record (atomically).  Async-signal-safe. */
-static void write_record(void)
+/* The fields that can change while the image runs. */
+static void out_changing(struct outbuf *o)
 {
 	static const char *const end_names[] = { "", "exit", "_exit",
 						 "signal", "exec" };
+
+	out_str(o, gcovsym_instrumented() ? "instrumented 1\n"
+					  : "instrumented 0\n");
+	for (size_t i = 0; gcovsym_stripped(i); i++)
+		out_field(o, "stripped",
+			  gcovsym_stripped(i)[0] ? gcovsym_stripped(i) : exe);
+	if (me.end == END_NONE)
+		return;
+	out_str(o, "end ");
+	out_str(o, end_names[me.end]);
+	if (me.end != END_EXEC) {
+		out_str(o, " ");
+		out_i64(o, me.status);
+	}
+	out_str(o, "\nfinish ");
+	out_i64(o, me.end_ns);
+	out_str(o, "\n");
+}
+
+/* Write this image's whole record, atomically (a temporary file, then
+ * rename): at start, and when an exec failed.  Async-signal-safe. */
+static void write_record(void)
+{
 	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
 	char path[PATH_MAX + 80], tmp[PATH_MAX + 80];
 
@@ -155,8 +178,6 @@ static void write_record(void)
 	out_field(&o, "parent", me.parent);
 	out_field(&o, "how", how_names[me.how]);
 	out_field(&o, "role", me.anc_instr ? "child" : "root");
-	out_str(&o, gcovsym_instrumented() ? "instrumented 1\n"
-					   : "instrumented 0\n");
 	out_field(&o, "exe", exe);
 	out_field(&o, "cwd", cwd);
 	out_field(&o, "label", label);
@@ -164,25 +185,35 @@ static void write_record(void)
 	out_i64(&o, me.start_ns);
 	out_str(&o, "\n");
 	out_argv(&o);
-	for (size_t i = 0; gcovsym_stripped(i); i++)
-		out_field(&o, "stripped",
-			  gcovsym_stripped(i)[0] ? gcovsym_stripped(i) : exe);
-	if (me.end != END_NONE) {
-		out_str(&o, "end ");
-		out_str(&o, end_names[me.end]);
-		if (me.end != END_EXEC) {
-			out_str(&o, " ");
-			out_i64(&o, me.status);
-		}
-		out_str(&o, "\nfinish ");
-		out_i64(&o, me.end_ns);
-		out_str(&o, "\n");
-	}
+	out_changing(&o);
 	if (o.overflow)
 		return;
 	record_path(path, sizeof(path), "", ".rec");
 	record_path(tmp, sizeof(tmp), ".", ".tmp");
 	write_atomic(path, tmp, o.p, o.len);
+}
+
+/* Add how the image ended to its record: one write() appending lines that
+ * override the record's earlier values.  Creating and deleting a file per
+ * record update is what costs on a real file system (SPEC.md trap 13); a
+ * record is complete after its first write, and a reader ignores a last
+ * line cut short.  Async-signal-safe. */
+static void append_record_end(void)
+{
+	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
+	char path[PATH_MAX + 80];
+	int fd;
+
+	out_changing(&o);
+	if (o.overflow)
+		return;
+	record_path(path, sizeof(path), "", ".rec");
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, o.p, o.len) < 0)
+		(void)0; /* nothing to do: the record stays without its end */
+	close(fd);
 }
 
 /* ======================= image life cycle ============================== */
@@ -285,7 +316,7 @@ static void finish_image(enum end end, int status)
 	me.end = end;
 	me.status = status;
 	me.end_ns = clock_ns(CLOCK_REALTIME);
-	write_record();
+	append_record_end();
 	if (end != END_EXIT) /* on exit() libgcov's destructors write */
 		gcovsym_dump_all();
 	if (end != END_EXEC && image_counter)

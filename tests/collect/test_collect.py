@@ -354,6 +354,18 @@ def test_corrupt_record(t):
     check("'%s': bad value for 'pid'" % bad in p.stderr,
           "warning names the record: " + p.stderr)
     eq(p.stdout.count(" pid "), 2, "the other records are shown")
+    # An end appended by a process killed while writing it: the record
+    # stands, without its end.
+    cut = os.path.join(t.data, "proc", "cut.rec")
+    with open(cut, "w") as f:
+        f.write("covrun-record 1\nid cut-1\npid 1\nppid 0\nparent \n"
+                "how root\nrole root\nexe /x\ncwd /\nlabel \nstart 1\n"
+                "arg a\narg a\ninstrumented 1\nend _exi")
+    p = t.covrun("tree", "--json", t.data, check_rc=0, data=False)
+    doc = __import__("json").loads(p.stdout)
+    rec = [x for x in doc["processes"] if x["id"] == "cut-1"][0]
+    eq(rec["end"], "unknown", "end of a record whose append was cut")
+    eq(rec["argv"], ["a", "a"], "repeated arguments kept")
 
 
 def test_data_dir_full(t):
