@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #define DEFAULT_MAX_PROCESSES 4096
+#define DEFAULT_FOLD_BATCH 256
 
 static void usage(FILE *out)
 {
@@ -38,18 +39,29 @@ static void usage(FILE *out)
 "                             processes run at once (default %d;\n"
 "                             0 = no limit)\n"
 "      --label TEXT           COVRUN_LABEL for the command's processes\n"
+"      --fold-batch N         while the run goes on, fold finished images\n"
+"                             into one aggregate once N of them are on\n"
+"                             disk (default %d; 0 = at the end only)\n"
 "  -j, --jobs N               DIR mode: run N tests at once (default 1)\n"
 "      --no-report            collect only: no merge, no reports\n"
 "  -q, --quiet                print warnings and errors only\n"
 "  -h, --help                 show this help\n\n"
 "After the run covrun merges the data and writes reports; these options\n"
 "are those of 'covrun report':\n\n",
-		DEFAULT_MAX_PROCESSES);
+		DEFAULT_MAX_PROCESSES, DEFAULT_FOLD_BATCH);
 	report_cli_help(out);
 }
 
+/* Folding finished images while the run goes on (merge/fold.c). */
+struct fold_ctl {
+	long batch;       /* images on disk that trigger a fold; 0 = never */
+	int64_t last_ns;  /* monotonic time of the last look */
+	int failed;       /* a fold failed: stop trying, say it once */
+};
+
 struct run_args {
 	struct collect_opts opts;
+	struct fold_ctl fold;
 	struct report_cli *report; /* owned */
 	int no_report;
 	long jobs;
@@ -93,6 +105,15 @@ static int parse_option(struct run_args *a, int argc, char **argv, int *i)
 			errorf("'%s' is not a number of seconds", argv[*i]);
 			return -1;
 		}
+	} else if (!strcmp(o, "--fold-batch")) {
+		if (need_value(*i, argc, o))
+			return -1;
+		if (cr_parse_long(argv[++*i], 0, 1L << 30, &v)) {
+			errorf("'%s' is not a valid count for '%s'", argv[*i],
+			       o);
+			return -1;
+		}
+		a->fold.batch = v;
 	} else if (!strcmp(o, "--max-processes") || !strcmp(o, "-j") ||
 		   !strcmp(o, "--jobs")) {
 		if (need_value(*i, argc, o))
@@ -126,6 +147,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 	a->opts.data_dir = ".covrun";
 	a->opts.wait_descendants = 10;
 	a->opts.max_processes = DEFAULT_MAX_PROCESSES;
+	a->fold.batch = DEFAULT_FOLD_BATCH;
 	a->jobs = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -259,6 +281,53 @@ static void merge_warn(void *arg, const struct cr_error *err)
 	warn_report(err);
 }
 
+static size_t count_images(const char *dir)
+{
+	char *img = cr_path_join(dir, "img");
+	DIR *d = opendir(img);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	free(img);
+	return n;
+}
+
+/* Called from the wait loop: at most five times a second, when enough
+ * images are on disk, fold the finished ones (SPEC.md traps 6 and 13). */
+static void fold_finished(void *arg, const char *dir)
+{
+	struct fold_ctl *f = arg;
+	struct merge_opts mo = { 1, 0, merge_warn, NULL };
+	int64_t now = cr_now_ns();
+	struct collect_run run;
+	struct cr_error err;
+	char **ids;
+	size_t n;
+
+	if (f->batch <= 0 || f->failed || now - f->last_ns < 200000000)
+		return;
+	f->last_ns = now;
+	if (count_images(dir) < (size_t)f->batch ||
+	    collect_run_load(dir, &run, NULL, &err) != CR_OK)
+		return;
+	n = collect_finished_images(&run, &ids);
+	collect_run_release(&run);
+	if (n >= (size_t)f->batch &&
+	    merge_fold(dir, (const char *const *)ids, n, &mo, &err)) {
+		warn_report(&err);
+		warnf("folding images while the run goes on is off; the data "
+		      "is merged at the end");
+		f->failed = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
 /* Merge the run and write the reports; returns 0, CLI_EXIT_THRESHOLD or
  * CLI_EXIT_FAILURE. */
 static int merge_and_report(struct run_args *a, const char *dir)
@@ -303,6 +372,10 @@ int cmd_run(int argc, char **argv)
 		error_report(&err);
 		report_cli_free(a.report);
 		return CLI_EXIT_FAILURE;
+	}
+	if (!a.no_report) {
+		a.opts.fold = fold_finished;
+		a.opts.fold_arg = &a.fold;
 	}
 	dir_mode = !a.command[1] && is_dir(a.command[0]);
 	if (dir_mode && (njobs = list_tests(a.command[0], &tests)) == 0) {

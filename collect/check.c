@@ -90,6 +90,43 @@ static void check_images(const struct collect_run *run,
 	}
 }
 
+/* Has an image with how=exec and parent ID started? */
+static int has_exec_successor(const struct collect_run *run, const char *id)
+{
+	for (size_t i = 0; i < run->nrecords; i++)
+		if (run->records[i].how == COLLECT_HOW_EXEC &&
+		    !strcmp(run->records[i].parent, id))
+			return 1;
+	return 0;
+}
+
+size_t collect_finished_images(const struct collect_run *run, char ***ids)
+{
+	size_t n = 0, alloc = 0;
+	struct stat st;
+
+	*ids = NULL;
+	for (size_t i = 0; i < run->nrecords; i++) {
+		const struct collect_record *r = &run->records[i];
+		int done;
+		if (r->end == COLLECT_END_NONE)
+			continue;
+		/* the end is recorded before the counters are written: the
+		 * data is complete once the process is gone or the exec'd
+		 * image has started */
+		done = r->end == COLLECT_END_EXEC
+			       ? has_exec_successor(run, r->id)
+			       : !alive(r->pid);
+		char *img = cr_xasprintf("%s/img/%s", run->dir, r->id);
+		if (done && stat(img, &st) == 0 && S_ISDIR(st.st_mode)) {
+			CR_GROW(*ids, n + 1, alloc);
+			(*ids)[n++] = cr_xstrdup(r->id);
+		}
+		free(img);
+	}
+	return n;
+}
+
 static size_t count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -144,16 +181,34 @@ static int collect_dir(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+/* Remember the gcda directories seen under ROOT/<one component>/... */
+static void walk_tree(struct dirset *set, const char *root)
+{
+	set->img_root = root;
+	walk_set = set;
+	nftw(root, collect_dir, 32, FTW_PHYS);
+	walk_set = NULL;
+}
+
 static void check_outside(const char *dir, int64_t start_ns,
 			  const struct collect_ui *ui)
 {
 	struct dirset set = { 0 };
-	char *img = cr_path_join(dir, "img");
+	char *img = cr_path_join(dir, "img"), *cur, *gen;
+	struct cr_error e;
 
-	set.img_root = img;
-	walk_set = &set;
-	nftw(img, collect_dir, 32, FTW_PHYS);
-	walk_set = NULL;
+	walk_tree(&set, img);
+	/* images folded during the run: their aggregate's tree,
+	 * fold/<N>/ctx/<context>/<gcda path> (merge/fold.c) */
+	cur = cr_path_join(dir, "fold/current");
+	if (cr_read_file(cur, &gen, NULL, &e) == CR_OK) {
+		gen[strcspn(gen, "\n")] = '\0';
+		char *ctx = cr_xasprintf("%s/fold/%s/ctx", dir, gen);
+		walk_tree(&set, ctx);
+		free(ctx);
+		free(gen);
+	}
+	free(cur);
 	for (size_t i = 0; i < set.n; i++) {
 		DIR *d = opendir(set.dirs[i]);
 		struct dirent *de;

@@ -96,6 +96,10 @@ struct collect_opts {
 	const char *label;        /* COVRUN_LABEL for the root, or NULL */
 	const char *shim;         /* path of libcovrun-shim.so */
 	int quiet;
+	/* Called about every 100 ms while the run goes on, to fold finished
+	 * images (may be NULL); DIR is the absolute run directory. */
+	void (*fold)(void *arg, const char *dir);
+	void *fold_arg;
 };
 
 /* One command of a run: the single COMMAND, or each test of DIR mode. */
@@ -140,6 +144,12 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
 			     const struct collect_ui *ui,
 			     struct collect_result *result,
 			     struct cr_error *err) CR_WUR;
+
+/* Ids of the images of RUN whose data is complete and still in img/:
+ * ended by exit, _exit or a signal with their process gone, or replaced
+ * by exec (the new image has started).  Returns how many; *IDS is owned
+ * by the caller (free each string and the array). */
+size_t collect_finished_images(const struct collect_run *run, char ***ids);
 
 /* Path of the shim next to the running covrun binary (caller frees), or
  * NULL with ERR filled when it is not there. */

@@ -434,6 +434,8 @@ struct loop {
 	long max_images;
 	struct collect_result *res;
 	const struct collect_ui *ui;
+	const struct collect_opts *opts;
+	const char *dir;              /* absolute run directory */
 };
 
 static void reap(struct loop *l)
@@ -510,6 +512,8 @@ static int step(struct loop *l, const sigset_t *waitset)
 	reap(l);
 	check_limit(l);
 	start_more(l);
+	if (l->opts->fold)
+		l->opts->fold(l->opts->fold_arg, l->dir);
 	if (l->next < l->njobs || l->running)
 		return 1;
 	siginfo_t any;
@@ -553,7 +557,8 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
 			     struct cr_error *err)
 {
 	struct loop l = { jobs, njobs, 0, 0, parallel > 0 ? parallel : 1,
-			  NULL, { { 0 } }, NULL, opts->max_processes, res, ui };
+			  NULL, { { 0 } }, NULL, opts->max_processes, res, ui,
+			  opts, abs_dir };
 	sigset_t waitset;
 	enum cr_err rc;
 

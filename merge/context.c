@@ -242,11 +242,24 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			     run.nbad == 1 ? "" : "s");
 		merge_set_warn(set, &w);
 	}
-	names = list_dir(imgdir, &n);
+	/* images folded while the run went on: the aggregate stands for
+	 * them (merge/fold.c) */
+	struct merge_fold_state fold;
+	if (merge_fold_current(dir, &fold)) {
+		char *fc = cr_path_join(fold.dir, "contexts");
+		e = add_merged(set, fold.dir, fc, err);
+		free(fc);
+	}
+	names = e ? NULL : list_dir(imgdir, &n);
 	for (size_t i = 0; names && i < n; i++) {
 		long r = collect_run_find(&run, names[i]);
 		char *sub = cr_path_join(imgdir, names[i]);
 		uint32_t c;
+
+		if (merge_fold_has(&fold, names[i])) {
+			free(sub);
+			continue;
+		}
 
 		if (r >= 0) {
 			const struct collect_record *rec = &run.records[r];
@@ -263,6 +276,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 	}
 	if (names)
 		free_list(names, n);
+	merge_fold_release(&fold);
 	names = list_dir(unattr, &n);
 	for (size_t i = 0; names && i < n; i++) {
 		char *sub = cr_path_join(unattr, names[i]);

@@ -184,6 +184,34 @@ enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err) CR_WUR;
 
+/* ---- folding while a run goes on (merge/fold.c) ------------------------ */
+
+/* The current fold generation of a run directory: its directory and the
+ * sorted ids of the images folded into it. */
+struct merge_fold_state {
+	long generation;  /* 0 when nothing was folded */
+	char *dir;        /* owned; <run>/fold/<generation>, or NULL */
+	char **images;    /* owned; sorted image ids */
+	size_t nimages;
+};
+
+/* Fill ST from RUNDIR/fold/current; returns 1 when there is a generation,
+ * 0 when not (ST is then empty).  Release with merge_fold_release. */
+int merge_fold_current(const char *rundir, struct merge_fold_state *st);
+void merge_fold_release(struct merge_fold_state *st);
+/* Is image ID folded into ST's generation? */
+int merge_fold_has(const struct merge_fold_state *st, const char *id);
+
+/* Fold the finished images IDS of RUNDIR (img/<id>) into a new generation
+ * of its aggregate, switch fold/current to it, then delete the images and
+ * the previous generation.  Problems with single gcda files are reported
+ * through OPTS->warn (and that file is left out); an error means nothing
+ * was switched and every image is still in place.  merge_set_add_run reads
+ * the current generation and skips the images it lists. */
+enum cr_err merge_fold(const char *rundir, const char *const *ids,
+		       size_t nids, const struct merge_opts *opts,
+		       struct cr_error *err) CR_WUR;
+
 /* Queue a bundle: an archive (.tar.zst, .tar.gz, .tar, .zip) of a run
  * directory or merged directory, read without unpacking it.  Its process
  * records and contexts file are read now; fails when PATH is not a

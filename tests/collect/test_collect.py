@@ -316,6 +316,81 @@ def test_opt_out(t):
     eq(t.fn_count(root["id"], "parent_work"), 1, "root still collected")
 
 
+def json_counts(path):
+    """{file: {line: (count, root, child, [branch counts])}} of a covrun
+    JSON report."""
+    import json
+    with open(path) as f:
+        doc = json.load(f)
+    return {f["path"]: {ln["line"]: (ln["count"], ln["root"], ln["child"],
+                                     [b["count"] for b in ln["branches"]])
+                        for ln in f["lines"]} for f in doc["files"]}
+
+
+def test_fold_during_run(t):
+    """Finished images are folded into one aggregate while the run goes
+    on; the result equals merging everything at the end."""
+    build(t)
+    n = 150
+    t.covrun("--fold-batch", "10", "--json", "fold.json", "./forks",
+             "many", str(n), check_rc=0)
+    current = os.path.join(t.data, "fold", "current")
+    check(os.path.exists(current), "a fold happened")
+    with open(current) as f:
+        gen = os.path.join(t.data, "fold", f.read().strip())
+    with open(os.path.join(gen, "images")) as f:
+        folded = f.read().split()
+    left = os.listdir(os.path.join(t.data, "img"))
+    check(len(folded) >= 10, "images folded: %d" % len(folded))
+    eq(set(folded) & set(left), set(), "folded images deleted")
+    with_images = [r for r in t.records() if r.get("instrumented") == "1"]
+    eq(len(folded) + len(left), len(with_images), "every image accounted")
+    folded_counts = json_counts(os.path.join(t.dir, "fold.json"))
+    t.data = os.path.join(t.dir, "nofold")
+    t.covrun("run", "--data-dir", t.data, "--fold-batch", "0", "--json",
+             "nofold.json", "./forks", "many", str(n), check_rc=0,
+             data=False)
+    check(not os.path.exists(os.path.join(t.data, "fold")), "no fold")
+    plain = json_counts(os.path.join(t.dir, "nofold.json"))
+    eq(folded_counts, plain, "folded result against merging at the end")
+    fns = {}
+    import json
+    with open(os.path.join(t.dir, "fold.json")) as f:
+        for fl in json.load(f)["files"]:
+            for fn in fl["functions"]:
+                fns[fn["name"]] = (fn["count"], fn["root"], fn["child"])
+    eq(fns["child_work"], (3 * n, 0, 3 * n), "child_work all/root/child")
+    eq(fns["helper_work"], (2 * ((n + 2) // 3), 0, 2 * ((n + 2) // 3)),
+       "helper_work (every third child execs helper 2)")
+
+
+def test_fold_interrupted(t):
+    """A fold interrupted after switching generations but before deleting
+    its images: the images it lists are not counted twice."""
+    build(t)
+    t.covrun("--fold-batch", "0", "--json", "whole.json", "./forks", "many",
+             "30", check_rc=0)
+    want = json_counts(os.path.join(t.dir, "whole.json"))
+    part = os.path.join(t.dir, "part")
+    imgs = sorted(os.listdir(os.path.join(t.data, "img")))[:12]
+    os.makedirs(os.path.join(part, "img"))
+    subprocess.run(["cp", "-a", os.path.join(t.data, "proc"), part],
+                   check=True)
+    for i in imgs:
+        subprocess.run(["cp", "-a", os.path.join(t.data, "img", i),
+                        os.path.join(part, "img")], check=True)
+    gen = os.path.join(t.data, "fold", "1")
+    t.covrun("merge", "-o", gen, part, check_rc=0, data=False)
+    with open(os.path.join(gen, "images"), "w") as f:
+        f.write("".join(i + "\n" for i in imgs))
+    with open(os.path.join(t.data, "fold", "current"), "w") as f:
+        f.write("1\n")
+    t.covrun("report", "--json", "again.json", t.data, check_rc=0,
+             data=False)
+    eq(json_counts(os.path.join(t.dir, "again.json")), want,
+       "aggregate plus the listed images still on disk")
+
+
 def test_daemon(t):
     build(t)
     start = time.monotonic()
