@@ -55,7 +55,7 @@ static void usage(FILE *out)
 /* Folding finished images while the run goes on (merge/fold.c). */
 struct fold_ctl {
 	long batch;       /* images on disk that trigger a fold; 0 = never */
-	int64_t last_ns;  /* monotonic time of the last look */
+	int64_t next_ns;  /* monotonic time of the next look */
 	int failed;       /* a fold failed: stop trying, say it once */
 };
 
@@ -206,29 +206,7 @@ static size_t list_tests(const char *dir, char ***names)
 	return n;
 }
 
-static void ui_warn(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[4096];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	warnf("%s", buf);
-}
-
-static void ui_note(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[4096];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	notef("%s", buf);
-}
-
-static const struct collect_ui ui = { ui_warn, ui_note };
+static const struct collect_ui ui = { warnf, notef };
 
 /* The exit status of the run, with a message for each failure. */
 static int outcome(struct collect_job *jobs, size_t njobs, int dir_mode,
@@ -281,23 +259,9 @@ static void merge_warn(void *arg, const struct cr_error *err)
 	warn_report(err);
 }
 
-static size_t count_images(const char *dir)
-{
-	char *img = cr_path_join(dir, "img");
-	DIR *d = opendir(img);
-	struct dirent *de;
-	size_t n = 0;
-
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	free(img);
-	return n;
-}
-
-/* Called from the wait loop: at most five times a second, when enough
- * images are on disk, fold the finished ones (SPEC.md traps 6 and 13). */
+/* Called from the wait loop: at most five times a second (every two
+ * seconds while the images on disk are still running), when enough images
+ * are on disk, fold the finished ones (SPEC.md traps 6 and 13). */
 static void fold_finished(void *arg, const char *dir)
 {
 	struct fold_ctl *f = arg;
@@ -308,14 +272,22 @@ static void fold_finished(void *arg, const char *dir)
 	char **ids;
 	size_t n;
 
-	if (f->batch <= 0 || f->failed || now - f->last_ns < 200000000)
+	char *img;
+	size_t on_disk;
+
+	if (f->batch <= 0 || f->failed || now < f->next_ns)
 		return;
-	f->last_ns = now;
-	if (count_images(dir) < (size_t)f->batch ||
+	f->next_ns = now + 200000000; /* look again in 200 ms */
+	img = cr_path_join(dir, "img");
+	on_disk = cr_count_entries(img);
+	free(img);
+	if (on_disk < (size_t)f->batch ||
 	    collect_run_load(dir, &run, NULL, &err) != CR_OK)
 		return;
 	n = collect_finished_images(&run, &ids);
 	collect_run_release(&run);
+	if (n < (size_t)f->batch) /* images still running: read less often */
+		f->next_ns = now + 2000000000LL;
 	if (n >= (size_t)f->batch &&
 	    merge_fold(dir, (const char *const *)ids, n, &mo, &err)) {
 		warn_report(&err);

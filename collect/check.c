@@ -90,19 +90,29 @@ static void check_images(const struct collect_run *run,
 	}
 }
 
-/* Has an image with how=exec and parent ID started? */
-static int has_exec_successor(const struct collect_run *run, const char *id)
+static int cmp_str(const void *a, const void *b)
 {
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted parent ids of the images that began by exec. */
+static const char **exec_parents(const struct collect_run *run, size_t *n)
+{
+	const char **v = cr_xcalloc(run->nrecords + 1, sizeof(char *));
+
+	*n = 0;
 	for (size_t i = 0; i < run->nrecords; i++)
-		if (run->records[i].how == COLLECT_HOW_EXEC &&
-		    !strcmp(run->records[i].parent, id))
-			return 1;
-	return 0;
+		if (run->records[i].how == COLLECT_HOW_EXEC)
+			v[(*n)++] = run->records[i].parent;
+	if (*n)
+		qsort(v, *n, sizeof(char *), cmp_str);
+	return v;
 }
 
 size_t collect_finished_images(const struct collect_run *run, char ***ids)
 {
-	size_t n = 0, alloc = 0;
+	size_t n = 0, alloc = 0, nexec;
+	const char **execd = exec_parents(run, &nexec);
 	struct stat st;
 
 	*ids = NULL;
@@ -115,7 +125,8 @@ size_t collect_finished_images(const struct collect_run *run, char ***ids)
 		 * data is complete once the process is gone or the exec'd
 		 * image has started */
 		done = r->end == COLLECT_END_EXEC
-			       ? has_exec_successor(run, r->id)
+			       ? bsearch(&r->id, execd, nexec, sizeof(char *),
+					 cmp_str) != NULL
 			       : !alive(r->pid);
 		char *img = cr_xasprintf("%s/img/%s", run->dir, r->id);
 		if (done && stat(img, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -124,20 +135,7 @@ size_t collect_finished_images(const struct collect_run *run, char ***ids)
 		}
 		free(img);
 	}
-	return n;
-}
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
+	free(execd);
 	return n;
 }
 
@@ -241,7 +239,7 @@ void collect_check_losses(const char *abs_dir, int64_t start_ns,
 	struct cr_error err;
 	struct statvfs vfs;
 	char *un = cr_path_join(abs_dir, "unattributed");
-	size_t nun = count_entries(un);
+	size_t nun = cr_count_entries(un);
 
 	if (collect_run_load(abs_dir, &run, NULL, &err) == CR_OK) {
 		check_images(&run, ui);

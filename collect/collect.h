@@ -68,6 +68,7 @@ struct collect_run {
 	size_t nrecords;
 	struct collect_record *records; /* owned */
 	size_t nbad;                  /* records that could not be read */
+	size_t *by_id;                /* owned; record indices by image id */
 };
 
 /* Load the records of RUNDIR.  A record that cannot be parsed is counted in
@@ -77,7 +78,7 @@ enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
 			     void (*warn)(const struct cr_error *),
 			     struct cr_error *err) CR_WUR;
 void collect_run_release(struct collect_run *run);
-/* Index of the record with image id ID, or -1. */
+/* Index of the record with image id ID, or -1 (binary search). */
 long collect_run_find(const struct collect_run *run, const char *id);
 
 const char *collect_how_name(enum collect_how how);

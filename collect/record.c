@@ -245,6 +245,26 @@ static int by_start(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+static const struct collect_record *sort_records; /* for by_id_cmp */
+
+static int by_id_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_records[*(const size_t *)a].id,
+		      sort_records[*(const size_t *)b].id);
+}
+
+/* Lookups by image id are per image (merge, fold): keep them O(log n). */
+static void index_by_id(struct collect_run *run)
+{
+	run->by_id = cr_xcalloc(run->nrecords + 1, sizeof(size_t));
+	for (size_t i = 0; i < run->nrecords; i++)
+		run->by_id[i] = i;
+	sort_records = run->records;
+	if (run->nrecords)
+		qsort(run->by_id, run->nrecords, sizeof(size_t), by_id_cmp);
+	sort_records = NULL;
+}
+
 static int is_record_name(const char *name)
 {
 	size_t n = strlen(name);
@@ -302,6 +322,7 @@ enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
 	if (run->nrecords)
 		qsort(run->records, run->nrecords, sizeof(*run->records),
 		      by_start);
+	index_by_id(run);
 	return CR_OK;
 }
 
@@ -310,15 +331,31 @@ void collect_run_release(struct collect_run *run)
 	for (size_t i = 0; i < run->nrecords; i++)
 		collect_record_release(&run->records[i]);
 	free(run->records);
+	free(run->by_id);
 	free(run->dir);
 	memset(run, 0, sizeof(*run));
 }
 
 long collect_run_find(const struct collect_run *run, const char *id)
 {
-	for (size_t i = 0; i < run->nrecords; i++)
-		if (!strcmp(run->records[i].id, id))
-			return (long)i;
+	size_t lo = 0, hi = run->nrecords;
+
+	if (!run->by_id) { /* a run built by hand, not loaded */
+		for (size_t i = 0; i < run->nrecords; i++)
+			if (!strcmp(run->records[i].id, id))
+				return (long)i;
+		return -1;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(run->records[run->by_id[mid]].id, id);
+		if (c == 0)
+			return (long)run->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 

@@ -105,6 +105,8 @@ char *cr_path_join(const char *dir, const char *name);
 char *cr_path_absolute(const char *path);
 /* Directory part of PATH ("." when none). */
 char *cr_path_dirname(const char *path);
+/* Entries of directory DIR not starting with '.'; 0 when unreadable. */
+size_t cr_count_entries(const char *dir);
 /* Create DIR and its missing parents (mode 0777 & ~umask). */
 enum cr_err cr_mkdir_p(const char *dir, struct cr_error *err) CR_WUR;
 /* Remove PATH and everything below it; a missing PATH is not an error. */

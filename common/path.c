@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "common/common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -83,6 +84,20 @@ char *cr_path_dirname(const char *path)
 	if (slash == path)
 		return cr_xstrdup("/");
 	return cr_xstrndup(path, (size_t)(slash - path));
+}
+
+size_t cr_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
 }
 
 enum cr_err cr_mkdir_p(const char *dir, struct cr_error *err)

@@ -355,7 +355,7 @@ static struct collect_record records[] = {
 
 static int run_demo(const char *out, const char *hljs)
 {
-	struct collect_run run = {"/tmp/run", 4, records, 0};
+	struct collect_run run = {"/tmp/run", 4, records, 0, NULL};
 
 	struct cov_model m;
 	struct report_opts o;
