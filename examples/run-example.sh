@@ -71,7 +71,8 @@ rm -f "$ex"/*.gcda
 rm -f "$ex"/*.gcda
 
 echo
+echo "== reports of the covrun run"
 for f in coverage.xml coverage-html/index.html; do
-	if [ -e "$ex/$f" ]; then echo "covrun report: $ex/$f"; fi
+	if [ -e "$ex/$f" ]; then echo "  $ex/$f"; fi
 done
 exit $status
