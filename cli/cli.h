@@ -39,6 +39,10 @@ struct report_cli *report_cli_new(void);
 void report_cli_free(struct report_cli *rc);
 int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i);
 void report_cli_help(FILE *out);
+/* After the options: check what they ask for together ("-" as standard
+ * output); 0, or -1 after an error message.  Sends the summary to stderr
+ * when a report goes to standard output. */
+int report_cli_check(struct report_cli *rc);
 int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		     const struct collect_run *run);
 

@@ -93,6 +93,8 @@ void report_cli_help(FILE *out)
 "      --no-html              do not write the HTML report\n"
 "      --json FILE            JSON (format covrun-1)\n"
 "      --lcov FILE            lcov tracefile\n"
+"                             (a FILE of '-' is standard output; a link,\n"
+"                             device or FIFO is written through)\n"
 "      --summary[=MODE]       terminal summary: total (default), full\n"
 "                             (per directory too) or none\n"
 "      --title TEXT           title of the HTML report\n"
@@ -265,6 +267,32 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 		return 0;
 	}
 	return err ? -1 : 1;
+}
+
+int report_cli_check(struct report_cli *rc)
+{
+	const char *out[3] = { rc->no_cobertura ? NULL : rc->opts.cobertura,
+			       rc->opts.json, rc->opts.lcov };
+	int to_stdout = 0;
+
+	for (int i = 0; i < 3; i++)
+		to_stdout += out[i] && !strcmp(out[i], "-");
+	if (to_stdout > 1) {
+		errorf("only one report can go to standard output ('-')");
+		return -1;
+	}
+	if (out[0] && !strcmp(out[0], "-") &&
+	    (rc->opts.cobertura_split || rc->opts.cobertura_max_size)) {
+		errorf("'--cobertura -' cannot be split into several files");
+		return -1;
+	}
+	if (!rc->no_html && rc->opts.html && !strcmp(rc->opts.html, "-")) {
+		errorf("'--html' needs a directory, not '-'");
+		return -1;
+	}
+	if (to_stdout) /* the report alone on standard output */
+		rc->opts.summary_out = stderr;
+	return 0;
 }
 
 /* Write every report RC asks for from MODEL (and the process records RUN,
@@ -513,6 +541,10 @@ int cmd_report(int argc, char **argv)
 			status = CLI_EXIT_FAILURE;
 			goto out;
 		}
+	}
+	if (report_cli_check(rc)) {
+		status = CLI_EXIT_FAILURE;
+		goto out;
 	}
 	cr_error_clear(&err);
 	if (load_inputs(inputs, ninputs, &model, &run, &err)) {

@@ -165,6 +165,8 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		errorf("no command to run (see 'covrun run --help')");
 		return -1;
 	}
+	if (report_cli_check(a->report))
+		return -1;
 	a->command = argv + i;
 	return 0;
 }

@@ -114,6 +114,14 @@ enum cr_err cr_rm_rf(const char *path, struct cr_error *err) CR_WUR;
 /* Write DATA to PATH atomically: a temporary file beside it, then rename. */
 enum cr_err cr_write_file_atomic(const char *path, const void *data,
 				 size_t len, struct cr_error *err) CR_WUR;
+/* Write DATA to the output PATH a user named (a report file): "-" is
+ * standard output; a missing or regular file is written atomically as
+ * above; a symbolic link, character device or FIFO is opened and written
+ * through, never replaced (a link is followed; a path that is covrun's own
+ * standard output, as /dev/stdout, is written to it); anything else
+ * (directory, block device, socket) is refused with CR_EUSAGE. */
+enum cr_err cr_write_output(const char *path, const void *data, size_t len,
+			    struct cr_error *err) CR_WUR;
 /* Read the whole file at PATH into *OUT (NUL-terminated, caller frees). */
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,
 			 struct cr_error *err) CR_WUR;

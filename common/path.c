@@ -191,6 +191,82 @@ enum cr_err cr_write_file_atomic(const char *path, const void *data,
 	return rc;
 }
 
+/* Is the file open at FD the one at ST (same device and inode)? */
+static int same_file(int fd, const struct stat *st)
+{
+	struct stat o;
+
+	return fstat(fd, &o) == 0 && o.st_dev == st->st_dev &&
+	       o.st_ino == st->st_ino;
+}
+
+static enum cr_err write_fd(int fd, const char *path, const void *data,
+			    size_t len, struct cr_error *err)
+{
+	if (fd == 1 || fd == 2) /* after what stdio holds for that stream */
+		fflush(fd == 1 ? stdout : stderr);
+	if (write_all(fd, data, len) < 0)
+		return cr_error_errno(err, path, "cannot write");
+	return CR_OK;
+}
+
+/* Write through PATH, which is not a regular file: a link is followed,
+ * a FIFO without a reader is an error rather than a wait. */
+static enum cr_err write_through(const char *path, const void *data,
+				 size_t len, struct cr_error *err)
+{
+	struct stat st;
+	enum cr_err rc;
+	int fd;
+
+	if (stat(path, &st) == 0 && (same_file(1, &st) || same_file(2, &st)))
+		return write_fd(same_file(1, &st) ? 1 : 2, path, data, len,
+				err);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK |
+				O_CLOEXEC, 0666);
+	if (fd < 0)
+		return cr_error_errno(err, path, "cannot write");
+	if (fstat(fd, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) ||
+	      S_ISFIFO(st.st_mode))) {
+		close(fd);
+		return cr_error_set(err, CR_EUSAGE, path, -1,
+				    "not writing a report into a directory, "
+				    "block device or socket");
+	}
+	if ((S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) ||
+	    fcntl(fd, F_SETFL, 0) < 0) {
+		rc = cr_error_errno(err, path, "cannot write");
+		close(fd);
+		return rc;
+	}
+	rc = write_fd(fd, path, data, len, err);
+	if (close(fd) < 0 && rc == CR_OK)
+		rc = cr_error_errno(err, path, "cannot write");
+	return rc;
+}
+
+enum cr_err cr_write_output(const char *path, const void *data, size_t len,
+			    struct cr_error *err)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return write_fd(1, "<standard output>", data, len, err);
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return cr_error_errno(err, path, "cannot write");
+		return cr_write_file_atomic(path, data, len, err);
+	}
+	if (S_ISREG(st.st_mode))
+		return cr_write_file_atomic(path, data, len, err);
+	if (S_ISLNK(st.st_mode) || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+		return write_through(path, data, len, err);
+	return cr_error_set(err, CR_EUSAGE, path, -1,
+			    "not writing a report into a directory, block "
+			    "device or socket");
+}
+
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,
 			 struct cr_error *err)
 {

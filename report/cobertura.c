@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -404,7 +405,7 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 		return cr_error_set(err, CR_EIO, path, -1, "cannot write XML");
 	}
 	*size = (uint64_t)xmlBufferLength(buf);
-	rc = rp_write(path, (const char *)xmlBufferContent(buf),
+	rc = rp_write_output(path, (const char *)xmlBufferContent(buf),
 		      (size_t)xmlBufferLength(buf), err);
 	xmlBufferFree(buf);
 	return rc;
@@ -526,8 +527,11 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 				res->cobertura_bytes = size;
 		}
 		res->cobertura_parts = (unsigned)ncut;
-		/* a single file of an earlier run would be read twice */
-		if (unlink(path) && errno != ENOENT) {
+		/* a single file of an earlier run would be read twice; a
+		 * link or device there is the user's, not an earlier run's */
+		struct stat st;
+		if (!lstat(path, &st) && S_ISREG(st.st_mode) && unlink(path) &&
+		    errno != ENOENT) {
 			rc = cr_error_errno(err, path, "cannot remove");
 			goto out;
 		}

@@ -61,9 +61,15 @@ char *rp_dirname(const char *rel);
 /* "dir/coverage.xml" -> "dir/coverage-SUFFIX.xml" (caller frees). */
 char *rp_path_with_suffix(const char *path, const char *suffix);
 
-/* Write DATA to PATH atomically, or fill ERR. */
+/* Write DATA to PATH atomically, or fill ERR (files of the HTML
+ * directory). */
 enum cr_err rp_write(const char *path, const char *data, size_t len,
 		     struct cr_error *err) CR_WUR;
+/* Write DATA to an output file the user named (Cobertura, JSON, lcov):
+ * "-" is standard output, a link, device or FIFO is written through,
+ * never replaced (cr_write_output, common/common.h). */
+enum cr_err rp_write_output(const char *path, const char *data, size_t len,
+			    struct cr_error *err) CR_WUR;
 
 /* Template expander (report/template.c).  TEXT holds "{name}" slots;
  * "{name}" is replaced by the value HTML-escaped, "{!name}" by the value

@@ -259,7 +259,7 @@ enum cr_err report_json(const struct report_set *set, const char *path,
 		return cr_error_set(err, CR_ENOMEM, path, -1,
 				    "cannot serialise JSON");
 	}
-	rc = rp_write(path, b.buf, b.len, err);
+	rc = rp_write_output(path, b.buf, b.len, err);
 	cr_buf_release(&b);
 	return rc;
 }

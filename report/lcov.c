@@ -95,7 +95,7 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 		}
 		cr_buf_addf(&b, "LF:%u\nLH:%u\nend_of_record\n", lf, lh);
 	}
-	rc = rp_write(path, b.buf, b.len, err);
+	rc = rp_write_output(path, b.buf, b.len, err);
 	cr_buf_release(&b);
 	return rc;
 }

@@ -232,3 +232,9 @@ enum cr_err rp_write(const char *path, const char *data, size_t len,
 {
 	return cr_write_file_atomic(path, data, len, err);
 }
+
+enum cr_err rp_write_output(const char *path, const char *data, size_t len,
+			    struct cr_error *err)
+{
+	return cr_write_output(path, data, len, err);
+}
