@@ -31,7 +31,8 @@ static void usage(FILE *out)
 "\n"
 "options:\n"
 "  -o, --output DIR   merged run directory to write (required); an\n"
-"                     earlier merged directory there is replaced\n"
+"                     earlier merged directory there is replaced; one\n"
+"                     covrun at a time writes it (DIR/lock)\n"
 "  -j, --jobs N       reader threads (default: number of cores)\n"
 "  -q, --quiet        no summary line\n"
 "  -h, --help         this text\n"
@@ -101,25 +102,50 @@ static enum cr_err add_input(struct merge_set *set, const char *in,
 	return e;
 }
 
+/* Hold OUT (created when missing) for this merge: one covrun at a time
+ * writes it (DIR/lock, common/lock.c).  Only an empty directory or an
+ * earlier merge gets a lock file. */
+static enum cr_err hold_out(const char *out, int *lock_fd,
+			    struct cr_error *err)
+{
+	struct stat st;
+	enum cr_err e;
+	pid_t pid;
+
+	*lock_fd = -1;
+	if (stat(out, &st) && (e = cr_mkdir_p(out, err)) != CR_OK)
+		return e;
+	if (stat(out, &st) || !S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_EUSAGE, out, -1,
+				    "'%s' exists and is not a directory", out);
+	if (has(out, "lock") && !has(out, "contexts"))
+		return (pid = cr_lock_holder(out)) != 0
+			       ? cr_error_set(err, CR_EBUSY, out, -1,
+					      "in use by covrun (pid %ld)",
+					      (long)pid)
+			       : cr_error_set(err, CR_EUSAGE, out, -1,
+					      "'%s' is not a merged directory; "
+					      "not replacing it", out);
+	return cr_lock_dir(out, lock_fd, err);
+}
+
 /* Replace an earlier merge at OUT; refuse to write into anything else. */
-static enum cr_err prepare_out(const char *out, struct cr_error *err)
+static enum cr_err prepare_out(const char *out, int *lock_fd,
+			       struct cr_error *err)
 {
 	struct stat st;
 	char *ctx;
 	enum cr_err e;
 
-	if (stat(out, &st))
-		return CR_OK;
-	if (!S_ISDIR(st.st_mode))
+	if (!stat(out, &st) && S_ISDIR(st.st_mode) && !has(out, "contexts") &&
+	    (has(out, "proc") || has(out, "img") || has(out, "ctx")))
 		return cr_error_set(err, CR_EUSAGE, out, -1,
-				    "'%s' exists and is not a directory", out);
-	if (!has(out, "contexts")) {
-		if (has(out, "proc") || has(out, "img") || has(out, "ctx"))
-			return cr_error_set(err, CR_EUSAGE, out, -1,
-					    "'%s' is not a merged directory; "
-					    "not replacing it", out);
+				    "'%s' is not a merged directory; "
+				    "not replacing it", out);
+	if ((e = hold_out(out, lock_fd, err)) != CR_OK)
+		return e;
+	if (!has(out, "contexts"))
 		return CR_OK;
-	}
 	ctx = cr_path_join(out, "ctx");
 	e = cr_rm_rf(ctx, err);
 	free(ctx);
@@ -132,7 +158,7 @@ int cmd_merge(int argc, char **argv)
 	const char *out = NULL;
 	struct merge_set *set = NULL;
 	struct cr_error err;
-	int quiet = 0, status = 0, ninputs = 0;
+	int quiet = 0, status = 0, ninputs = 0, lock_fd = -1;
 	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
 	int64_t t0 = cr_now_ns();
 	struct progress prog = { 0, 0 };
@@ -179,7 +205,7 @@ int cmd_merge(int argc, char **argv)
 	for (int i = 0; i < ninputs; i++)
 		if (add_input(set, inputs[i], &err))
 			goto fail;
-	if (merge_set_read(set, &err) || prepare_out(out, &err) ||
+	if (merge_set_read(set, &err) || prepare_out(out, &lock_fd, &err) ||
 	    merge_set_write(set, out, &err))
 		goto fail;
 	if (!quiet && !cli_quiet) {
@@ -202,6 +228,8 @@ fail:
 	error_report(&err);
 	status = CLI_EXIT_FAILURE;
 done:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	merge_set_free(set);
 	free(inputs);
 	return status;

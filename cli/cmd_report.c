@@ -468,6 +468,12 @@ static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
 					    "not a run directory or build "
 					    "tree");
 		if (is_run_dir(inputs[i])) {
+			pid_t pid = cr_lock_holder(inputs[i]);
+			if (pid)
+				warnf("'%s' is in use by covrun (pid %ld): the "
+				      "run is not over, the reports show what "
+				      "it has written so far", inputs[i],
+				      (long)pid);
 			nruns++;
 			add_records(run, inputs[i]);
 		}

@@ -335,7 +335,7 @@ int cmd_run(int argc, char **argv)
 	struct collect_job *jobs;
 	char **tests = NULL, *dir = NULL;
 	size_t njobs = 1;
-	int rc = parse_args(&a, argc, argv), dir_mode;
+	int rc = parse_args(&a, argc, argv), dir_mode, lock_fd = -1;
 
 	if (rc) {
 		report_cli_free(a.report);
@@ -370,7 +370,7 @@ int cmd_run(int argc, char **argv)
 							     : tests[i]);
 		}
 	}
-	if (collect_prepare_dir(&a.opts, &dir, &ui, &err) != CR_OK ||
+	if (collect_prepare_dir(&a.opts, &dir, &lock_fd, &ui, &err) != CR_OK ||
 	    collect_run_jobs(&a.opts, dir, jobs, njobs,
 			     dir_mode ? (int)a.jobs : 1, &ui, &res,
 			     &err) != CR_OK) {
@@ -391,6 +391,8 @@ int cmd_run(int argc, char **argv)
 	free(tests);
 	free(jobs);
 	free(dir);
+	if (lock_fd >= 0) /* the run directory is free again */
+		close(lock_fd);
 	free((void *)a.opts.shim);
 	report_cli_free(a.report);
 	return rc;

@@ -11,6 +11,7 @@
  *
  * Run directory layout (documented in README.md):
  *   run.info                  what ran, when, and how it ended
+ *   lock                      held by the covrun that runs there
  *   proc/<image>.rec          one process record per image
  *   img/<image>/<gcda path>   gcda files of that image (GCOV_PREFIX)
  *   unattributed/<pid>/...    gcda of images that ran without the shim
@@ -128,10 +129,15 @@ struct collect_ui {
 	void (*note)(const char *fmt, ...) CR_PRINTF(1, 2);
 };
 
-/* Prepare the run directory: create it, move or remove an earlier run.
- * The absolute path is stored in *ABS_DIR (caller frees). */
+/* Prepare the run directory: hold it (DIR/lock, common/lock.c: another
+ * covrun there fails with CR_EBUSY naming its pid), then create it, or
+ * move or remove an earlier run; only a provable covrun run is ever moved
+ * or removed, and DIR.prev is replaced only when it is one.  The absolute
+ * path is stored in *ABS_DIR (caller frees); *LOCK_FD holds the directory
+ * until the caller closes it (or exits). */
 enum cr_err collect_prepare_dir(const struct collect_opts *opts,
-				char **abs_dir, const struct collect_ui *ui,
+				char **abs_dir, int *lock_fd,
+				const struct collect_ui *ui,
 				struct cr_error *err) CR_WUR;
 
 /* Run JOBS under the shim with run directory ABS_DIR, at most PARALLEL at

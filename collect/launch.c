@@ -32,16 +32,32 @@ extern char **environ;
 
 /* ======================= run directory ================================= */
 
-static int is_run_dir(const char *dir)
+/* Provably a covrun run: a real directory (not a link) owned by us, with
+ * a regular file run.info that starts with the run magic.  Nothing else
+ * is ever moved or removed (README.md, "Run directory"). */
+static int is_covrun_run(const char *dir)
 {
+	static const char magic[] = COLLECT_RUN_MAGIC "\n";
 	char *info = cr_path_join(dir, "run.info");
-	int yes = access(info, F_OK) == 0;
+	char head[sizeof(magic)] = { 0 };
+	struct stat st;
+	int fd, yes = 0;
 
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && lstat(info, &st) == 0 &&
+	    S_ISREG(st.st_mode) &&
+	    (fd = open(info, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		yes = read(fd, head, sizeof(magic) - 1) ==
+			      (ssize_t)sizeof(magic) - 1 &&
+		      !memcmp(head, magic, sizeof(magic) - 1);
+		close(fd);
+	}
 	free(info);
 	return yes;
 }
 
-static int is_empty_dir(const char *dir)
+/* Does DIR hold nothing (but the file named SPARE, when not NULL)? */
+static int is_empty_dir(const char *dir, const char *spare)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -50,42 +66,129 @@ static int is_empty_dir(const char *dir)
 	if (!d)
 		return 0;
 	while (empty && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    (!spare || strcmp(de->d_name, spare)))
 			empty = 0;
 	closedir(d);
 	return empty;
 }
 
+static enum cr_err in_use(struct cr_error *err, const char *dir, pid_t pid)
+{
+	if (pid > 0)
+		return cr_error_set(err, CR_EBUSY, dir, -1,
+				    "in use by covrun (pid %ld): one run "
+				    "directory, one run; wait for it or "
+				    "choose another --data-dir", (long)pid);
+	return cr_error_set(err, CR_EBUSY, dir, -1, "in use by covrun");
+}
+
+static enum cr_err not_a_run(const char *dir, struct cr_error *err)
+{
+	return cr_error_set(err, CR_EUSAGE, dir, -1,
+			    "exists and is not a covrun run directory; "
+			    "choose another --data-dir");
+}
+
+/* DIR.prev may be replaced only when it is an earlier run no one holds. */
+static enum cr_err clear_prev(const char *prev, struct cr_error *err)
+{
+	struct stat st;
+	pid_t pid;
+
+	if (lstat(prev, &st) < 0)
+		return errno == ENOENT ? CR_OK
+				       : cr_error_errno(err, prev, "cannot use");
+	if (!is_covrun_run(prev))
+		return cr_error_set(err, CR_EUSAGE, prev, -1,
+				    "exists and is not a covrun run: not "
+				    "replacing it; move it away, or use "
+				    "--force (the earlier run is removed "
+				    "instead) or another --data-dir");
+	if ((pid = cr_lock_holder(prev)) != 0)
+		return in_use(err, prev, pid);
+	return cr_rm_rf(prev, err);
+}
+
 /* An earlier run is never mixed with this one: it is removed (--force)
- * or moved to DIR.prev (replacing an older .prev). */
+ * or moved to DIR.prev (replacing an older .prev).  We hold DIR. */
 static enum cr_err set_aside(const struct collect_opts *opts,
 			     const char *dir, const struct collect_ui *ui,
 			     struct cr_error *err)
 {
-	struct stat st;
+	char *prev;
 	enum cr_err rc;
 
-	if (lstat(dir, &st) < 0)
-		return errno == ENOENT ? CR_OK
-				       : cr_error_errno(err, dir, "cannot use");
-	if (!S_ISDIR(st.st_mode))
-		return cr_error_set(err, CR_EUSAGE, dir, -1,
-				    "exists and is not a directory");
-	if (is_empty_dir(dir))
-		return CR_OK;
-	if (!is_run_dir(dir))
-		return cr_error_set(err, CR_EUSAGE, dir, -1,
-				    "exists and is not a covrun run "
-				    "directory; choose another --data-dir");
+	if (!is_covrun_run(dir))
+		return not_a_run(dir, err);
 	if (opts->force)
 		return cr_rm_rf(dir, err);
-	char *prev = cr_xasprintf("%s.prev", dir);
-	rc = cr_rm_rf(prev, err);
-	if (rc == CR_OK && rename(dir, prev) < 0)
+	prev = cr_xasprintf("%s.prev", dir);
+	rc = clear_prev(prev, err);
+	if (rc == CR_OK &&
+	    renameat2(AT_FDCWD, dir, AT_FDCWD, prev, RENAME_NOREPLACE) < 0)
 		rc = cr_error_errno(err, dir, "cannot move earlier run aside");
 	if (rc == CR_OK)
 		ui->note("earlier run moved to '%s'", prev);
 	free(prev);
+	return rc;
+}
+
+/* After the earlier run went: a new DIR, held through *LOCK_FD (the
+ * lock of the earlier run is released once the new one is held). */
+static enum cr_err fresh_dir(const char *dir, int *lock_fd,
+			     struct cr_error *err)
+{
+	int fd;
+	enum cr_err rc;
+
+	if (mkdir(dir, 0777) < 0)
+		return errno == EEXIST ? in_use(err, dir, cr_lock_holder(dir))
+				       : cr_error_errno(err, dir,
+							"cannot create directory");
+	rc = cr_lock_dir(dir, &fd, err);
+	if (rc != CR_OK)
+		return rc;
+	close(*lock_fd);
+	*lock_fd = fd;
+	return CR_OK;
+}
+
+/* Hold the run directory DIR for this run, empty (lock file aside). */
+static enum cr_err claim_dir(const struct collect_opts *opts,
+			     const char *dir, int *lock_fd,
+			     const struct collect_ui *ui, struct cr_error *err)
+{
+	struct stat st;
+	enum cr_err rc;
+	pid_t pid;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno != ENOENT)
+			return cr_error_errno(err, dir, "cannot use");
+		if ((rc = cr_mkdir_p(dir, err)) != CR_OK)
+			return rc;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cr_error_set(err, CR_EUSAGE, dir, -1,
+				    "exists and is not a directory");
+	/* a lock file is created only in an empty directory or a run */
+	if (!is_empty_dir(dir, NULL) && !is_covrun_run(dir))
+		return (pid = cr_lock_holder(dir)) != 0 ? in_use(err, dir, pid)
+							: not_a_run(dir, err);
+	if ((rc = cr_lock_dir(dir, lock_fd, err)) != CR_OK)
+		return rc == CR_EBUSY ? in_use(err, dir, cr_lock_holder(dir))
+				      : rc;
+	/* held: look again, another covrun may have run there meanwhile */
+	if (is_empty_dir(dir, "lock"))
+		return CR_OK;
+	rc = set_aside(opts, dir, ui, err);
+	if (rc == CR_OK)
+		rc = fresh_dir(dir, lock_fd, err);
+	if (rc != CR_OK) {
+		close(*lock_fd);
+		*lock_fd = -1;
+	}
 	return rc;
 }
 
@@ -100,14 +203,17 @@ static enum cr_err write_counter(const char *dir, struct cr_error *err)
 }
 
 enum cr_err collect_prepare_dir(const struct collect_opts *opts,
-				char **abs_dir, const struct collect_ui *ui,
+				char **abs_dir, int *lock_fd,
+				const struct collect_ui *ui,
 				struct cr_error *err)
 {
 	static const char *const subdirs[] = { "proc", "img", "unattributed" };
 	char *dir = cr_path_absolute(opts->data_dir ? opts->data_dir
 						    : ".covrun");
-	enum cr_err rc = set_aside(opts, dir, ui, err);
+	enum cr_err rc;
 
+	*lock_fd = -1;
+	rc = claim_dir(opts, dir, lock_fd, ui, err);
 	for (size_t i = 0; rc == CR_OK && i < 3; i++) {
 		char *sub = cr_path_join(dir, subdirs[i]);
 		rc = cr_mkdir_p(sub, err);
@@ -116,6 +222,9 @@ enum cr_err collect_prepare_dir(const struct collect_opts *opts,
 	if (rc == CR_OK)
 		rc = write_counter(dir, err);
 	if (rc != CR_OK) {
+		if (*lock_fd >= 0)
+			close(*lock_fd);
+		*lock_fd = -1;
 		free(dir);
 		return rc;
 	}

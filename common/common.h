@@ -27,6 +27,7 @@ enum cr_err {
 	CR_EVERSION, /* input is of a format version covrun does not read */
 	CR_EUSAGE,   /* the caller asked for something impossible */
 	CR_ENOENT,   /* a required file or directory does not exist */
+	CR_EBUSY,    /* another covrun holds the directory (common/lock.c) */
 };
 
 /* A failure as a module reports it: the code, the file it concerns, the byte
@@ -125,6 +126,18 @@ enum cr_err cr_write_output(const char *path, const void *data, size_t len,
 /* Read the whole file at PATH into *OUT (NUL-terminated, caller frees). */
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,
 			 struct cr_error *err) CR_WUR;
+
+/* Hold directory DIR (which exists) for this process: lock DIR/lock
+ * (created when missing) without waiting, and write our pid into it.
+ * *LOCK_FD stays open while we hold it; the kernel releases the lock when
+ * the process ends.  Fails with CR_EBUSY naming the holder's pid when
+ * another process holds it.  (common/lock.c) */
+enum cr_err cr_lock_dir(const char *dir, int *lock_fd,
+			struct cr_error *err) CR_WUR;
+/* Pid of the process holding DIR, 0 when none, -1 when unknown.  Never
+ * call it for a directory this process holds: closing any descriptor of
+ * the lock file drops a POSIX lock. */
+pid_t cr_lock_holder(const char *dir);
 
 /* Parse a decimal integer in [MIN, MAX]; the whole string must be used. */
 int cr_parse_long(const char *s, long min, long max, long *out);

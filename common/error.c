@@ -78,6 +78,7 @@ const char *cr_strerror(enum cr_err code)
 	case CR_EVERSION: return "unknown format version";
 	case CR_EUSAGE: return "usage error";
 	case CR_ENOENT: return "no such file";
+	case CR_EBUSY: return "in use";
 	}
 	return "unknown error";
 }
