@@ -210,6 +210,17 @@ static size_t list_tests(const char *dir, char ***names)
 
 static const struct collect_ui ui = { warnf, notef };
 
+/* "cannot run 'X': ..." for a command that could not be started, in the
+ * words of a shell; returns its exit status (126 or 127). */
+static int exec_failed(const char *cmd, int e)
+{
+	if (e == ENOENT && !strchr(cmd, '/'))
+		errorf("cannot run '%s': command not found", cmd);
+	else
+		errorf("cannot run '%s': %s", cmd, strerror(e));
+	return e == ENOENT ? CLI_EXIT_NOTFOUND : CLI_EXIT_NOEXEC;
+}
+
 /* The exit status of the run, with a message for each failure. */
 static int outcome(struct collect_job *jobs, size_t njobs, int dir_mode,
 		   const struct collect_result *res, const char *dir)
@@ -219,8 +230,7 @@ static int outcome(struct collect_job *jobs, size_t njobs, int dir_mode,
 	for (size_t i = 0; i < njobs; i++) {
 		struct collect_job *j = &jobs[i];
 		if (j->exec_errno)
-			errorf("cannot run '%s': %s", j->argv[0],
-			       strerror(j->exec_errno));
+			exec_failed(j->argv[0], j->exec_errno);
 		else if (dir_mode && j->done && j->status)
 			errorf("test '%s' failed with status %d", j->argv[0],
 			       j->status);
@@ -318,6 +328,12 @@ static int merge_and_report(struct run_args *a, const char *dir)
 		error_report(&err);
 		return CLI_EXIT_FAILURE;
 	}
+	if (!model.nfiles) { /* empty reports would replace good ones */
+		warnf("no coverage data was collected: reports not written "
+		      "(earlier ones are kept)");
+		cov_model_release(&model);
+		return 0;
+	}
 	if (collect_run_load(dir, &run, NULL, &err) != CR_OK)
 		memset(&run, 0, sizeof(run));
 	status = report_cli_write(a->report, &model, run.dir ? &run : NULL);
@@ -333,7 +349,7 @@ int cmd_run(int argc, char **argv)
 	struct collect_result res;
 	struct cr_error err;
 	struct collect_job *jobs;
-	char **tests = NULL, *dir = NULL;
+	char **tests = NULL, *dir = NULL, *path = NULL;
 	size_t njobs = 1;
 	int rc = parse_args(&a, argc, argv), dir_mode, lock_fd = -1;
 
@@ -352,6 +368,13 @@ int cmd_run(int argc, char **argv)
 		a.opts.fold_arg = &a.fold;
 	}
 	dir_mode = !a.command[1] && is_dir(a.command[0]);
+	/* before the run directory is touched: a typo destroys nothing */
+	if (!dir_mode && (rc = collect_resolve_command(a.command[0], &path))) {
+		report_cli_free(a.report);
+		free((void *)a.opts.shim);
+		return exec_failed(a.command[0], rc);
+	}
+	free(path);
 	if (dir_mode && (njobs = list_tests(a.command[0], &tests)) == 0) {
 		errorf("'%s' holds no executable file to run", a.command[0]);
 		report_cli_free(a.report);

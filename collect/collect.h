@@ -158,6 +158,12 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
  * by the caller (free each string and the array). */
 size_t collect_finished_images(const struct collect_run *run, char ***ids);
 
+/* Find CMD as execvp would (a name without '/' is searched in PATH):
+ * 0 with *PATH set (caller frees), or ENOENT (not found) or EACCES (no
+ * file we may execute).  covrun resolves a command before it touches the
+ * run directory, so a typo destroys nothing. */
+int collect_resolve_command(const char *cmd, char **path);
+
 /* Path of the shim next to the running covrun binary (caller frees), or
  * NULL with ERR filled when it is not there. */
 char *collect_find_shim(struct cr_error *err);

@@ -401,6 +401,51 @@ char *collect_find_shim(struct cr_error *err)
 
 /* ======================= starting jobs ================================= */
 
+/* 0 when PATH is a file we may execute, else the errno exec would give. */
+static int check_exec(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOTDIR ? ENOENT : errno;
+	if (!S_ISREG(st.st_mode) || eaccess(path, X_OK) < 0)
+		return EACCES;
+	return 0;
+}
+
+int collect_resolve_command(const char *cmd, char **path)
+{
+	const char *dirs = getenv("PATH"), *p, *end;
+	int e = ENOENT, r;
+
+	*path = NULL;
+	if (!*cmd)
+		return ENOENT;
+	if (strchr(cmd, '/')) {
+		r = check_exec(cmd);
+		if (!r)
+			*path = cr_xstrdup(cmd);
+		return r;
+	}
+	for (p = dirs ? dirs : "/bin:/usr/bin"; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		char *dir = end > p ? cr_xstrndup(p, (size_t)(end - p))
+				    : cr_xstrdup(".");
+		char *cand = cr_path_join(dir, cmd);
+		free(dir);
+		r = check_exec(cand);
+		if (!r) {
+			*path = cand;
+			return 0;
+		}
+		free(cand);
+		if (r == EACCES)
+			e = EACCES; /* as execvp: a later one may still run */
+		if (!*end)
+			return e;
+	}
+}
+
 /* Start JOB; a failed exec is reported back through a close-on-exec pipe
  * so that "not found" and "not executable" are told apart. */
 static void start_job(struct collect_job *job, char **env,
