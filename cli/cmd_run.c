@@ -216,6 +216,9 @@ static int exec_failed(const char *cmd, int e)
 {
 	if (e == ENOENT && !strchr(cmd, '/'))
 		errorf("cannot run '%s': command not found", cmd);
+	else if (e == ENOEXEC)
+		errorf("cannot run '%s': cannot execute binary file: %s", cmd,
+		       strerror(e));
 	else
 		errorf("cannot run '%s': %s", cmd, strerror(e));
 	return e == ENOENT ? CLI_EXIT_NOTFOUND : CLI_EXIT_NOEXEC;

@@ -446,6 +446,46 @@ int collect_resolve_command(const char *cmd, char **path)
 	}
 }
 
+/* Does the file at PATH start with the ELF magic? */
+static int is_elf(const char *path)
+{
+	char head[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int yes = fd >= 0 && read(fd, head, 4) == 4 &&
+		  !memcmp(head, "\177ELF", 4);
+
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+/* In the child: exec PATH as execvp would, except that a binary the
+ * kernel cannot run is not handed to /bin/sh (a shell says "cannot
+ * execute binary file"); a script without "#!" still is.  Returns the
+ * errno of the failure. */
+static int exec_command(const char *path, char *const *argv, char **env)
+{
+	size_t argc = 0;
+	char **sh;
+
+	execve(path, argv, env);
+	if (errno != ENOEXEC)
+		return errno;
+	if (is_elf(path))
+		return ENOEXEC;
+	while (argv[argc])
+		argc++;
+	sh = malloc((argc + 2) * sizeof(char *));
+	if (!sh)
+		return ENOEXEC;
+	sh[0] = (char *)"/bin/sh";
+	sh[1] = (char *)path;
+	for (size_t i = 1; i <= argc; i++)
+		sh[i + 1] = argv[i];
+	execve("/bin/sh", sh, env);
+	return errno;
+}
+
 /* Start JOB; a failed exec is reported back through a close-on-exec pipe
  * so that "not found" and "not executable" are told apart. */
 static void start_job(struct collect_job *job, char **env,
@@ -453,23 +493,26 @@ static void start_job(struct collect_job *job, char **env,
 {
 	int fds[2], e = 0;
 	pid_t pid;
+	char *path;
 
 	job->started = 1;
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		job->exec_errno = errno;
+	e = collect_resolve_command(job->argv[0], &path);
+	if (e || pipe2(fds, O_CLOEXEC) < 0) {
+		job->exec_errno = e ? e : errno;
 		job->done = 1;
+		free(path);
 		return;
 	}
 	pid = fork();
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, child_mask, NULL);
 		close(fds[0]);
-		execvpe(job->argv[0], job->argv, env);
-		e = errno;
+		e = exec_command(path, job->argv, env);
 		if (write(fds[1], &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(e == ENOENT ? 127 : 126);
 	}
+	free(path);
 	close(fds[1]);
 	if (pid < 0) {
 		job->exec_errno = errno;
