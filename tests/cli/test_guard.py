@@ -23,7 +23,7 @@ from covtest import Case, check, eq, main, COVRUN  # noqa: E402
 
 # A command that runs "./helper 2", then waits until the file "go" exists:
 # a run that stays live for as long as a test needs, without timing guesses.
-WAIT_FOR_GO = "./helper 2; while [ ! -e go ]; do sleep 0.05; done"
+WAIT_FOR_GO = "./helper 2; while [ ! -e go ]; do sleep 0.1; done"
 
 
 def covrun(t, *args, **kw):
@@ -165,7 +165,9 @@ def remove(path):
 def start_live_run(t, data):
     """covrun -d DATA on WAIT_FOR_GO; returns the Popen once the run's
     helper has ended (the run holds DATA from then on)."""
-    proc = subprocess.Popen([COVRUN, "-d", data, "sh", "-c", WAIT_FOR_GO],
+    # (--fold-batch 0: the waiting loop's images are never folded away)
+    proc = subprocess.Popen([COVRUN, "-d", data, "--fold-batch", "0",
+                             "sh", "-c", WAIT_FOR_GO],
                             cwd=t.dir, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, universal_newlines=True)
     info = os.path.join(data, "run.info")
