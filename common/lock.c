@@ -87,28 +87,28 @@ static enum cr_err busy(struct cr_error *err, const char *dir, pid_t pid)
 	return cr_error_set(err, CR_EBUSY, dir, -1, "in use by covrun");
 }
 
-/* Lock the file open at FD (PATH); returns 1 when taken and PATH still
- * names it, 0 when PATH was moved meanwhile (try again), -1 on error. */
-static int take(int fd, const char *path, const char *dir,
-		struct cr_error *err)
+/* Lock the file open at FD (PATH): CR_OK with *MOVED set when PATH no
+ * longer names it (the previous holder moved DIR aside before we locked:
+ * try again), CR_EBUSY when another process holds it. */
+static enum cr_err take(int fd, const char *path, const char *dir,
+			int *moved, struct cr_error *err)
 {
 	struct flock fl;
 	struct stat a, b;
 
 	if (fstat(fd, &a) < 0)
-		return cr_error_errno(err, path, "cannot lock"), -1;
+		return cr_error_errno(err, path, "cannot lock");
 	if (!S_ISREG(a.st_mode))
 		return cr_error_set(err, CR_EUSAGE, path, -1,
-				    "is not a covrun lock file"), -1;
+				    "is not a covrun lock file");
 	whole_file(&fl, F_WRLCK);
-	if (fcntl(fd, F_SETLK, &fl) < 0) {
-		if (errno != EACCES && errno != EAGAIN)
-			return cr_error_errno(err, path, "cannot lock"), -1;
-		return busy(err, dir, holder_of(fd)), -1;
-	}
-	/* the previous holder may have moved DIR aside before we locked */
-	return stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
+	if (fcntl(fd, F_SETLK, &fl) < 0)
+		return errno == EACCES || errno == EAGAIN
+			       ? busy(err, dir, holder_of(fd))
+			       : cr_error_errno(err, path, "cannot lock");
+	*moved = stat(path, &b) < 0 || a.st_dev != b.st_dev ||
+		 a.st_ino != b.st_ino;
+	return CR_OK;
 }
 
 static enum cr_err write_pid(int fd, const char *path, struct cr_error *err)
@@ -126,22 +126,19 @@ enum cr_err cr_lock_dir(const char *dir, int *lock_fd, struct cr_error *err)
 {
 	char *path = cr_path_join(dir, "lock");
 	enum cr_err rc = CR_OK;
-	int fd = -1, got = 0;
+	int fd = -1, moved = 1;
 
-	for (int tries = 0; !got && tries < 10; tries++) {
+	for (int tries = 0; rc == CR_OK && moved && tries < 10; tries++) {
 		if (fd >= 0)
 			close(fd);
 		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
 					O_NONBLOCK, 0666);
-		if (fd < 0) {
+		if (fd < 0)
 			rc = cr_error_errno(err, path, "cannot lock");
-			break;
-		}
-		got = take(fd, path, dir, err);
-		if (got < 0)
-			rc = err ? err->code : CR_EBUSY;
+		else
+			rc = take(fd, path, dir, &moved, err);
 	}
-	if (rc == CR_OK && !got)
+	if (rc == CR_OK && moved)
 		rc = busy(err, dir, 0);
 	if (rc == CR_OK)
 		rc = write_pid(fd, path, err);
