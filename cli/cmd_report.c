@@ -137,20 +137,13 @@ static long long parse_size(const char *s)
 	return (long long)v;
 }
 
-static int parse_pct(const char *opt, const char *s, double *out)
+static int parse_pct(const char *opt, const char *s, int64_t *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%")) || v < 0 ||
-	    v > 100) {
-		errorf("'%s' needs a percentage from 0 to 100, not '%s'", opt,
-		       s);
+	if (report_parse_percent(s, out)) {
+		errorf("'%s' needs a percentage from 0 to 100 (at most 6 "
+		       "decimals), not '%s'", opt, s);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -320,7 +313,9 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	if (rc->opts.html)
 		notef("HTML report: %s/index.html", rc->opts.html);
 	if (report_check_thresholds(&set, &rc->opts, msg, sizeof(msg))) {
-		errorf("%s", msg);
+		for (char *line = strtok(msg, "\n"); line;
+		     line = strtok(NULL, "\n"))
+			errorf("%s", line);
 		status = CLI_EXIT_THRESHOLD;
 	}
 	report_set_release(&set);

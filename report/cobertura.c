@@ -116,6 +116,16 @@ static void attr_u(struct w *w, const char *name, uint64_t v)
 	attr(w, name, buf);
 }
 
+/* Cobertura itself and gcovr floor condition-coverage, but some consumers
+ * read "0%" as a missed line: some coverage is at least 1% (README,
+ * "Rounding"). */
+static unsigned condition_percent(uint64_t covered, uint64_t total)
+{
+	unsigned pct = (unsigned)(100 * covered / total);
+
+	return covered && !pct ? 1 : pct;
+}
+
 static void attr_rate(struct w *w, const char *name, uint64_t c, uint64_t t)
 {
 	char buf[32];
@@ -148,7 +158,7 @@ static void write_line(struct w *w, const struct cov_model *m,
 	attr_u(w, "number", cl->line);
 	attr_u(w, "hits", (uint64_t)clamp_hits(rp_line_count(m, f, view, l)));
 	if (bt) {
-		unsigned pct = (unsigned)(100 * bc / bt);
+		unsigned pct = condition_percent(bc, bt);
 		attr(w, "branch", "true");
 		snprintf(buf, sizeof(buf), "%u%% (%llu/%llu)", pct,
 			 (unsigned long long)bc, (unsigned long long)bt);

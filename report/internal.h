@@ -35,8 +35,13 @@ void rp_html_escape(struct cr_buf *b, const char *s, size_t len);
  * "1.0".  Into BUF of at least 32 bytes; returns BUF. */
 char *rp_rate(char *buf, uint64_t covered, uint64_t total);
 
-/* Percentage text with one decimal ("61.7%"; "-" when TOTAL is 0). */
+/* Percentage text with one decimal ("61.7%"; "-" when TOTAL is 0),
+ * rounded half up, never "100.0%" unless COVERED == TOTAL and never "0.0%"
+ * unless COVERED is 0: the one rounding rule of every output. */
 char *rp_percent(char *buf, size_t size, uint64_t covered, uint64_t total);
+/* The same with DIGITS (0..9) decimals. */
+char *rp_percent_digits(char *buf, size_t size, uint64_t covered,
+			uint64_t total, int digits);
 
 /* Source text of a file, split into lines. */
 struct rp_source {

@@ -445,34 +445,101 @@ void report_split_files(const struct report_set *set,
 	}
 }
 
+int report_parse_percent(const char *s, int64_t *micro)
+{
+	int64_t whole = 0, frac = 0;
+	int ndigits = 0, nfrac = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9' && ndigits < 4; p++, ndigits++)
+		whole = whole * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && nfrac < 6; p++, nfrac++)
+			frac = frac * 10 + (*p - '0');
+	if (*p == '%')
+		p++;
+	if (*p || (!ndigits && !nfrac))
+		return -1;
+	for (int k = nfrac; k < 6; k++)
+		frac *= 10;
+	*micro = whole * 1000000 + frac;
+	return *micro > 100000000 ? -1 : 0;
+}
+
+/* Whether COVERED / VALID >= MICRO millionths of a percent, exactly. */
+static int gate_met(uint64_t covered, uint64_t valid, int64_t micro)
+{
+	return (unsigned __int128)covered * 100000000u >=
+	       (unsigned __int128)(uint64_t)micro * valid;
+}
+
+/* "83.8%" from millionths of a percent, without trailing zeros. */
+static void format_micro(char *buf, size_t size, int64_t micro)
+{
+	int len = snprintf(buf, size, "%lld.%06lld", (long long)(micro / 1000000),
+			   (long long)(micro % 1000000));
+
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = '\0';
+	snprintf(buf + len, size - (size_t)len, "%%");
+}
+
+/* The actual percentage with the fewest decimals (at least one) whose
+ * rounded value is visibly below the threshold WANT. */
+static void format_below(char *buf, size_t size, uint64_t covered,
+			 uint64_t valid, int64_t want)
+{
+	for (int d = 1; d <= 9; d++) {
+		rp_percent_digits(buf, size, covered, valid, d);
+		int64_t shown = 0, frac = 0;
+		int nfrac = 0;
+		const char *p = buf;
+		for (; *p >= '0' && *p <= '9'; p++)
+			shown = shown * 10 + (*p - '0');
+		for (p++; *p >= '0' && *p <= '9' && nfrac < 6; p++, nfrac++)
+			frac = frac * 10 + (*p - '0');
+		for (; nfrac < 6; nfrac++)
+			frac *= 10;
+		if (shown * 1000000 + frac < want)
+			return;
+	}
+}
+
 int report_check_thresholds(const struct report_set *set,
 			    const struct report_opts *opts, char *msg,
 			    size_t size)
 {
 	static const char *const what[3] = {"line", "branch", "function"};
 	struct report_split s[3];
-	double want[3] = {opts->fail_under_line, opts->fail_under_branch,
-			  opts->fail_under_function};
+	int64_t want[3] = {opts->fail_under_line, opts->fail_under_branch,
+			   opts->fail_under_function};
 	int failed = 0;
+	size_t used = 0;
 
 	if (size)
 		msg[0] = '\0';
 	report_split_files(set, NULL, 0, s);
 	for (int k = 0; k < 3; k++) {
-		double pct;
-		if (want[k] < 0 || !s[k].valid)
+		char have[48], need[32];
+		if (want[k] < 0 || !s[k].valid ||
+		    gate_met(s[k].covered, s[k].valid, want[k]))
 			continue;
-		pct = 100.0 * (double)s[k].covered / (double)s[k].valid;
-		if (pct >= want[k])
-			continue;
-		if (!failed++ && size)
-			snprintf(msg, size,
-				 "%s coverage %.1f%% (%llu of %llu) is below "
-				 "--fail-under-%s %g%%",
-				 what[k], pct,
+		format_below(have, sizeof(have), s[k].covered, s[k].valid,
+			     want[k]);
+		format_micro(need, sizeof(need), want[k]);
+		if (used < size) {
+			int n = snprintf(msg + used, size - used,
+				 "%s%s coverage %s (%llu of %llu) is below "
+				 "--fail-under-%s %s",
+				 failed ? "\n" : "", what[k], have,
 				 (unsigned long long)s[k].covered,
 				 (unsigned long long)s[k].valid, what[k],
-				 want[k]);
+				 need);
+			used += n > 0 ? (size_t)n : 0;
+		}
+		failed++;
 	}
 	return failed;
 }

@@ -96,8 +96,9 @@ struct report_opts {
 	const char *hljs_dir;	       /* highlight.js dir; NULL = Debian's;
 					  "" = no syntax highlighting */
 
-	/* thresholds, in percent; < 0 = not checked (set them to -1!) */
-	double fail_under_line, fail_under_branch, fail_under_function;
+	/* thresholds in millionths of a percent (83.8% = 83800000), exact
+	 * as the user wrote them; < 0 = not checked (set them to -1!) */
+	int64_t fail_under_line, fail_under_branch, fail_under_function;
 };
 
 /* Set OPTS to defaults: all zero except the thresholds (-1). */
@@ -197,9 +198,16 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 void report_summary(FILE *out, const struct report_set *set,
 		    enum report_summary_mode mode);
 
-/* Check the --fail-under-* thresholds.  Returns the number that failed
- * and puts a one-line message for the first into MSG (no newline), e.g.
- * "line coverage 61.7% is below --fail-under-line 80%". */
+/* Parse a percentage "0" to "100" with at most 6 decimals and an optional
+ * '%' into millionths of a percent.  Returns 0, or -1 when S is not one. */
+int report_parse_percent(const char *s, int64_t *micro);
+
+/* Check the --fail-under-* thresholds on exact ratios (covered / valid
+ * against the threshold as written, no rounding).  Returns the number that
+ * failed and puts one line per failed threshold into MSG, separated by
+ * newlines, e.g. "line coverage 83.79% (8379 of 10000) is below
+ * --fail-under-line 83.8%": the percentage has as many decimals as it
+ * takes to show that it is below. */
 int report_check_thresholds(const struct report_set *set,
 			    const struct report_opts *opts, char *msg,
 			    size_t size);

@@ -11,6 +11,7 @@
 # --cobertura-split, --lcov, --summary=full, a corrupt gcda in a build tree
 # gives exit status 3 with a warning naming it while the rest is reported.
 # Exits 77 (skipped) without gcc.
+import fractions
 import json
 import os
 import re
@@ -113,6 +114,28 @@ def cases(covrun, tmp, src, build):
              "--fail-under-line=10", "--fail-under-function", "20%"], tmp)
     check(r.returncode == 0, "thresholds met: %d %s" % (r.returncode,
                                                          r.stderr))
+    # gates compare exact ratios: at exactly the line ratio the gate holds,
+    # one millionth of a percent above it fails, and the message shows
+    # enough digits to read as below; every failing gate is reported
+    tl, tf = d["totals"]["lines"], d["totals"]["functions"]
+    exact = fractions.Fraction(100 * tl["covered"], tl["valid"])
+    at = exact.numerator * 10**6 // exact.denominator     # millionths, floor
+    micro = lambda m: "%d.%06d" % divmod(m, 10**6)
+    if at * exact.denominator == exact.numerator * 10**6:   # representable
+        r = run([covrun, "report", "--root", "src", "--no-html",
+                 "--no-cobertura", "--fail-under-line", micro(at)], tmp)
+        check(r.returncode == 0, "gate at the exact ratio holds: " + r.stderr)
+    r = run([covrun, "report", "--root", "src", "--no-html", "--no-cobertura",
+             "--fail-under-line", micro(at + 1), "--fail-under-function",
+             "100"], tmp)
+    errs = [l for l in r.stderr.splitlines() if "is below" in l]
+    want = 2 if tf["covered"] < tf["valid"] else 1
+    check(r.returncode == 4 and len(errs) == want,
+          "every failing gate reported: %d %r" % (r.returncode, r.stderr))
+    m = re.search(r"line coverage ([\d.]+)% ", errs[0] if errs else "")
+    check(m and fractions.Fraction(m.group(1)) <
+          fractions.Fraction(micro(at + 1)),
+          "shown percentage is visibly below the gate: %r" % errs)
     for bad in (["--fail-under-line", "abc"], ["--fail-under-line", "101"],
                 ["--cobertura-max-size", "12"], ["--summary=some"],
                 ["--filter", "("], ["--bogus"], ["--root"]):
