@@ -177,6 +177,16 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 	int err = 0;
 
 	if (opt_value("--root", "-r", argc, argv, i, &v, &err)) {
+		struct stat st;
+		/* a mistyped root would silently give an empty report */
+		if (v && stat(v, &st) < 0) {
+			errorf("--root '%s': %s", v, strerror(errno));
+			return -1;
+		}
+		if (v && !S_ISDIR(st.st_mode)) {
+			errorf("--root '%s' is not a directory", v);
+			return -1;
+		}
 		rc->opts.root = v;
 	} else if (opt_value("--filter", "-f", argc, argv, i, &v, &err)) {
 		if (v) {

@@ -138,7 +138,8 @@ def cases(covrun, tmp, src, build):
           "shown percentage is visibly below the gate: %r" % errs)
     for bad in (["--fail-under-line", "abc"], ["--fail-under-line", "101"],
                 ["--cobertura-max-size", "12"], ["--summary=some"],
-                ["--filter", "("], ["--bogus"], ["--root"]):
+                ["--filter", "("], ["--bogus"], ["--root"],
+                ["--root", "no-such-dir"], ["--root", "out.json"]):
         r = run([covrun, "report", "--no-html", "--no-cobertura"] + bad, tmp)
         check(r.returncode == 125 and "covrun: error: " in r.stderr,
               "%r is a usage error: %d %s" % (bad, r.returncode, r.stderr))
