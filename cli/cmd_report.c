@@ -308,6 +308,12 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		warnf("no source file under '%s' has coverage data; see "
 		      "--root and --filter",
 		      set.root);
+	if (set.noutside && rc->opts.cobertura)
+		warnf("%u file%s outside the source root '%s': Cobertura XML "
+		      "names %s by absolute path, which GitLab ignores; "
+		      "choose a --root that holds every file",
+		      set.noutside, set.noutside == 1 ? " lies" : "s lie",
+		      set.root, set.noutside == 1 ? "it" : "them");
 	if (set.nunreadable)
 		warnf("%u source file%s could not be read: the HTML report "
 		      "shows their counts without source text",

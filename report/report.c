@@ -125,21 +125,34 @@ static int is_under(const char *root, const char *path)
 	return !strncmp(path, root, n) && path[n] == '/';
 }
 
-/* Without --root or --filter, the root is the current directory; when no
+static int match_any(const regex_t *re, size_t n, const char *rel,
+		     const char *abs);
+
+/* Without --root, the root is the current directory; when no selected
  * source lies under it (tests run from an out-of-source build directory),
- * the common directory of the sources is the root instead.  Returns that
+ * the common directory of the selected sources (those FRE, the compiled
+ * --filter patterns, keep) is the root instead, so that report paths stay
+ * relative (GitLab ignores absolute Cobertura file names).  Returns that
  * directory (caller frees), or NULL to keep the current directory. */
 static char *guess_root(const struct cov_model *model,
-			const struct report_opts *opts, const char *cwd)
+			const struct report_opts *opts, const regex_t *fre,
+			const char *cwd)
 {
 	char *common = NULL;
 
-	if (opts->root || opts->nfilters)
+	if (opts->root)
 		return NULL;
 	for (uint32_t i = 0; i < model->nfiles; i++) {
 		const char *path = model->files[i].path;
 		if ((!opts->keep_system && is_system(path)) || path[0] != '/')
 			continue;
+		if (opts->nfilters) {
+			char *rel = relative_to(cwd, path);
+			int keep = match_any(fre, opts->nfilters, rel, path);
+			free(rel);
+			if (!keep)
+				continue;
+		}
 		if (is_under(cwd, path)) {
 			free(common);
 			return NULL;
@@ -302,13 +315,6 @@ enum cr_err report_select(struct cov_model *model,
 	set->root = cr_path_absolute(opts->root ? opts->root : ".");
 	if (strlen(set->root) > 1 && set->root[strlen(set->root) - 1] == '/')
 		set->root[strlen(set->root) - 1] = '\0';
-	char *guess = guess_root(model, opts, set->root);
-	if (guess) {
-		free(set->root);
-		set->root = guess;
-		set->root_guessed = 1;
-	}
-
 	fre = cr_xcalloc(opts->nfilters + 1, sizeof(*fre));
 	xre = cr_xcalloc(opts->nexcludes + 1, sizeof(*xre));
 	if (compile_all(opts->filters, opts->nfilters, fre, "--filter", err)) {
@@ -321,6 +327,12 @@ enum cr_err report_select(struct cov_model *model,
 			regfree(&fre[i]);
 		rc = CR_EUSAGE;
 		goto out;
+	}
+	char *guess = guess_root(model, opts, fre, set->root);
+	if (guess) {
+		free(set->root);
+		set->root = guess;
+		set->root_guessed = 1;
 	}
 
 	set->files = cr_xcalloc(model->nfiles + 1, sizeof(*set->files));
@@ -351,6 +363,7 @@ enum cr_err report_select(struct cov_model *model,
 			}
 			rp_source_release(&src);
 		}
+		set->noutside += rel[0] == '/';
 		set->files[set->nfiles].file = f;
 		set->files[set->nfiles].rel = rel;
 		set->nfiles++;

@@ -119,9 +119,11 @@ struct report_set {
 	struct report_file *files; /* owned; sorted by rel */
 	uint32_t nmarker_files; /* files whose sources had exclusion markers */
 	uint32_t nunreadable;	/* sources that could not be read */
-	int root_guessed;	/* no --root and no source under the current
-				   directory: root is the sources' common
-				   directory */
+	uint32_t noutside;	/* selected files outside the root (kept by
+				   --filter): their rel is absolute */
+	int root_guessed;	/* no --root and no selected source under the
+				   current directory: root is the selected
+				   sources' common directory */
 };
 
 /* Apply the selection options of OPTS to MODEL and fill SET.  Sets the
