@@ -24,9 +24,11 @@
 #include <libxml/xmlwriter.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DTD_URL "http://cobertura.sourceforge.net/xml/coverage-04.dtd"
@@ -414,6 +416,22 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 		return cr_error_set(err, CR_EIO, path, -1, "cannot write XML");
 	}
 	*size = (uint64_t)xmlBufferLength(buf);
+	if (opts->cobertura_max_size && *size > opts->cobertura_max_size) {
+		size_t big = first;
+		for (size_t i = first; i < last; i++)
+			if (ch[i].len > ch[big].len)
+				big = i;
+		rc = cr_error_set(err, CR_EUSAGE, path, -1,
+				  "would be %llu bytes, over --cobertura-max-"
+				  "size %llu: the XML of '%s' alone is %llu "
+				  "bytes (one source file is never split)",
+				  (unsigned long long)*size,
+				  (unsigned long long)opts->cobertura_max_size,
+				  ch[big].rf->rel,
+				  (unsigned long long)ch[big].len);
+		xmlBufferFree(buf);
+		return rc;
+	}
 	rc = rp_write(path, (const char *)xmlBufferContent(buf),
 		      (size_t)xmlBufferLength(buf), err);
 	xmlBufferFree(buf);
@@ -421,6 +439,46 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 }
 
 /* ---- parts -------------------------------------------------------------- */
+
+/* Whether PATH is a Cobertura part covrun wrote: a regular file (not a
+ * link) of this user whose root element names covrun as its version.
+ * Only such a file is ever removed. */
+static int is_our_part(const char *path)
+{
+	char head[1024];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (n = read(fd, head, sizeof(head) - 1)) <= 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	head[n] = '\0';
+	return strstr(head, "<coverage ") && strstr(head, " version=\"covrun");
+}
+
+/* Parts FROM, FROM+1, ... of an earlier report with more parts would be
+ * read with this one (a CI glob "coverage-*.xml"): remove those covrun
+ * wrote, up to the first that is not there. */
+static void remove_stale_parts(const char *path, size_t from)
+{
+	for (size_t k = from;; k++) {
+		char num[32];
+		snprintf(num, sizeof(num), "%zu", k);
+		char *pp = rp_path_with_suffix(path, num);
+		int ours = is_our_part(pp);
+		if (ours)
+			unlink(pp);
+		free(pp);
+		if (!ours)
+			return;
+	}
+}
 
 /* Bytes of a document around its classes, and per package (estimates on
  * the safe side). */
@@ -520,6 +578,7 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 			goto out;
 		res->cobertura_parts = 1;
 		res->cobertura_bytes = size;
+		remove_stale_parts(path, 1);
 	} else {
 		for (size_t p = 0; p < ncut; p++) {
 			char num[32];
@@ -536,8 +595,9 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 				res->cobertura_bytes = size;
 		}
 		res->cobertura_parts = (unsigned)ncut;
+		remove_stale_parts(path, ncut + 1);
 		/* a single file of an earlier run would be read twice */
-		if (unlink(path) && errno != ENOENT) {
+		if (is_our_part(path) && unlink(path) && errno != ENOENT) {
 			rc = cr_error_errno(err, path, "cannot remove");
 			goto out;
 		}
