@@ -21,28 +21,39 @@
 
 /* ---- counts and marks -------------------------------------------------- */
 
+/* The count of VIEW in array ARRAY (line, branch or function) at index I;
+ * REPORT_VIEW_CHILD_ONLY is the child view where rp_mark says child-only
+ * (root view not above 0), else 0. */
+#define VIEW_COUNT(m, f, view, array, i)                                     \
+	((view) == REPORT_VIEW_CHILD_ONLY                                     \
+		 ? child_only((m), (f)->views[COV_VIEW_ROOT].array[i],       \
+			      (f)->views[COV_VIEW_CHILD].array[i])           \
+	 : (view) >= (m)->nviews ? 0 : (f)->views[view].array[i])
+
+static int64_t child_only(const struct cov_model *m, int64_t root,
+			  int64_t child)
+{
+	if (m->nviews <= COV_VIEW_CHILD)
+		return 0;
+	return root <= 0 && child > 0 ? child : 0;
+}
+
 int64_t rp_line_count(const struct cov_model *m, const struct cov_file *f,
 		      uint32_t view, uint32_t l)
 {
-	if (view >= m->nviews)
-		return 0;
-	return f->views[view].line[l];
+	return VIEW_COUNT(m, f, view, line, l);
 }
 
 int64_t rp_branch_count(const struct cov_model *m, const struct cov_file *f,
 			uint32_t view, uint32_t b)
 {
-	if (view >= m->nviews)
-		return 0;
-	return f->views[view].branch[b];
+	return VIEW_COUNT(m, f, view, branch, b);
 }
 
 int64_t rp_function_count(const struct cov_model *m, const struct cov_file *f,
 			  uint32_t view, uint32_t fn)
 {
-	if (view >= m->nviews)
-		return 0;
-	return f->views[view].function[fn];
+	return VIEW_COUNT(m, f, view, function, fn);
 }
 
 enum report_mark rp_mark(int64_t all, int64_t root, int64_t child)
@@ -586,12 +597,14 @@ enum cr_err report_write_all(struct cov_model *model,
 				      res, err);
 		if (!rc && opts->cobertura_split) {
 			static const char *const roles[2] = {"root", "child"};
+			static const uint32_t views[2] = {
+				COV_VIEW_ROOT, REPORT_VIEW_CHILD_ONLY};
 			for (int r = 0; r < 2 && !rc; r++) {
 				struct report_result sub;
 				char *p = rp_path_with_suffix(opts->cobertura,
 							      roles[r]);
 				memset(&sub, 0, sizeof(sub));
-				rc = report_cobertura(set, (uint32_t)(1 + r),
+				rc = report_cobertura(set, views[r],
 						      p, opts, &sub, err);
 				free(p);
 				if (sub.cobertura_too_big)

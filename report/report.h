@@ -168,6 +168,11 @@ struct report_result {
 	int html_highlight;	  /* highlight.js was found and copied */
 };
 
+/* A view for report_cobertura beside merge's COV_VIEW_*: the child view's
+ * counts of the items no root process reached (the summary's and the
+ * HTML's "child-only"), 0 elsewhere. */
+#define REPORT_VIEW_CHILD_ONLY ((uint32_t)-1)
+
 #define REPORT_GITLAB_MAX_SIZE ((uint64_t)10 * 1024 * 1024)
 
 /* Write Cobertura XML (coverage-04.dtd) of VIEW to PATH.  With

@@ -63,6 +63,17 @@ def main():
     return 0
 
 
+def cobertura_hits(path):
+    """{(filename, line): hits} of a Cobertura file's class lines."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    for c in ET.parse(path).getroot().iter("class"):
+        for ln in c.findall("lines/line"):
+            out[(c.get("filename"), int(ln.get("number")))] = \
+                int(ln.get("hits"))
+    return out
+
+
 def cases(covrun, tmp, src, build):
     # the run directory: the default input
     r = run([covrun, "report", "--root", "src", "--json", "out.json",
@@ -84,6 +95,16 @@ def cases(covrun, tmp, src, build):
     check(any(p["role"] == "child" for p in d["processes"]),
           "process records in json")
     check(any(c["role"] == "child" for c in d["contexts"]), "contexts")
+    # the split files hold what the summary and HTML call root-reached
+    # and child-only: derived from the JSON's per-role counts per line
+    for name, want in (("out-root.xml", lambda l: l["root"] > 0),
+                       ("out-child.xml",
+                        lambda l: l["root"] <= 0 and l["child"] > 0)):
+        got = cobertura_hits(os.path.join(tmp, name))
+        exp = {(p, l["line"]) for p, f in files.items() for l in f["lines"]
+               if want(l)}
+        check({k for k, v in got.items() if v > 0} == exp,
+              "%s holds exactly %d lines" % (name, len(exp)))
     for f in ("out-root.xml", "out-child.xml", "out.info",
               "out-html/index.html", "out-html/processes.html"):
         check(os.path.exists(os.path.join(tmp, f)), f + " written")
