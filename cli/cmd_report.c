@@ -304,10 +304,13 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	if (set.root_guessed)
 		notef("no source file under the current directory: the source "
 		      "root is '%s' (choose it with --root)", set.root);
-	if (!set.nfiles)
-		warnf("no source file under '%s' has coverage data; see "
-		      "--root and --filter",
-		      set.root);
+	if (res.empty) {
+		warnf("nothing to report: no source file under '%s' has a "
+		      "line with coverage data (see --root and --filter); no "
+		      "report written, earlier ones are kept", set.root);
+		report_set_release(&set);
+		return CLI_EXIT_EMPTY;
+	}
 	if (set.noutside && rc->opts.cobertura)
 		warnf("%u file%s outside the source root '%s': Cobertura XML "
 		      "names %s by absolute path, which GitLab ignores; "
@@ -354,7 +357,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "\nexit status: 0 reports written; 3 some input was left out (bad or stale\n"
 "data, named in warnings); 4 a --fail-under-* threshold was not met;\n"
-"125 covrun failed (usage, I/O).\n");
+"5 nothing to report (no report written); 125 covrun failed (usage, I/O).\n");
 }
 /* clang-format on */
 

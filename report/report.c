@@ -592,6 +592,12 @@ enum cr_err report_write_all(struct cov_model *model,
 	rc = report_select(model, opts, set, err);
 	if (rc)
 		return rc;
+	struct report_split totals[3];
+	report_split_files(set, NULL, 0, totals);
+	if (!totals[0].valid) {
+		res->empty = 1;
+		return CR_OK;
+	}
 	if (opts->cobertura) {
 		rc = report_cobertura(set, COV_VIEW_ALL, opts->cobertura, opts,
 				      res, err);

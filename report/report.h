@@ -166,6 +166,9 @@ struct report_result {
 	int cobertura_too_big;	  /* a file is over GitLab's 10 MiB */
 	unsigned html_pages;	  /* pages written */
 	int html_highlight;	  /* highlight.js was found and copied */
+	int empty;		  /* no selected line has data: nothing was
+				     written (an empty report would read as
+				     100% to some consumers) */
 };
 
 /* A view for report_cobertura beside merge's COV_VIEW_*: the child view's
@@ -220,7 +223,8 @@ int report_check_thresholds(const struct report_set *set,
 			    size_t size);
 
 /* Select, then write every output OPTS names (Cobertura, its role split,
- * HTML, JSON, lcov, summary).  Stops at the first failure. */
+ * HTML, JSON, lcov, summary).  Stops at the first failure.  When the
+ * selection holds no line, writes nothing and sets res->empty. */
 enum cr_err report_write_all(struct cov_model *model,
 			     const struct report_opts *opts,
 			     struct report_set *set, struct report_result *res,

@@ -135,6 +135,19 @@ def cases(covrun, tmp, src, build):
              "--fail-under-line=10", "--fail-under-function", "20%"], tmp)
     check(r.returncode == 0, "thresholds met: %d %s" % (r.returncode,
                                                          r.stderr))
+    # nothing selected: a warning, exit 5, and earlier reports kept as
+    # they were (an empty Cobertura file reads as line-rate 1.0)
+    os.makedirs(os.path.join(tmp, "empty-root"), exist_ok=True)
+    with open(os.path.join(tmp, "out.xml"), "rb") as f:
+        before = f.read()
+    r = run([covrun, "report", "--root", "empty-root", "--cobertura",
+             "out.xml", "--html", "out-html", "--json", "e.json"], tmp)
+    check(r.returncode == 5 and "nothing to report" in r.stderr,
+          "empty report: %d %s" % (r.returncode, r.stderr))
+    with open(os.path.join(tmp, "out.xml"), "rb") as f:
+        check(f.read() == before, "earlier Cobertura kept")
+    check(not os.path.exists(os.path.join(tmp, "e.json")), "no empty JSON")
+
     # gates compare exact ratios: at exactly the line ratio the gate holds,
     # one millionth of a percent above it fails, and the message shows
     # enough digits to read as below; every failing gate is reported
