@@ -274,6 +274,26 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
  * may be NULL), print the summary and warnings.  Returns 0,
  * CLI_EXIT_THRESHOLD when a --fail-under-* was not met, or
  * CLI_EXIT_FAILURE after printing an error. */
+/* One warning per source file whose counters raced (negative counts), the
+ * first few files only. */
+static void warn_negative(const struct report_set *set)
+{
+	uint32_t nfiles = 0;
+
+	for (uint32_t i = 0; i < set->nfiles; i++) {
+		const struct report_file *rf = &set->files[i];
+		if (!rf->nnegative || ++nfiles > 10)
+			continue;
+		warnf("'%s:%u': %u line%s with a negative count: counters "
+		      "raced between threads (build with "
+		      "-fprofile-update=atomic); reported as covered, count "
+		      "unknown", rf->rel, rf->first_negative, rf->nnegative,
+		      rf->nnegative == 1 ? "" : "s");
+	}
+	if (nfiles > 10)
+		warnf("%u more files have negative counts", nfiles - 10);
+}
+
 int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		     const struct collect_run *run)
 {
@@ -317,6 +337,7 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		      "choose a --root that holds every file",
 		      set.noutside, set.noutside == 1 ? " lies" : "s lie",
 		      set.root, set.noutside == 1 ? "it" : "them");
+	warn_negative(&set);
 	if (set.nunreadable)
 		warnf("%u source file%s could not be read: the HTML report "
 		      "shows their counts without source text",

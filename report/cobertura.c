@@ -48,8 +48,7 @@ struct chunk {
 
 static int64_t clamp_hits(int64_t v)
 {
-	if (v < 0)
-		return 0;
+	v = rp_known(v);
 	if (v > 2147483647)
 		return 2147483647;
 	return v;
@@ -154,7 +153,7 @@ static void write_line(struct w *w, const struct cov_model *m,
 		if (f->branches[bi].excluded)
 			continue;
 		bt++;
-		bc += rp_branch_count(m, f, view, bi) > 0;
+		bc += rp_ran(rp_branch_count(m, f, view, bi));
 	}
 	start(w, "line");
 	attr_u(w, "number", cl->line);
@@ -193,13 +192,13 @@ static void line_totals(const struct cov_model *m, const struct cov_file *f,
 		if (cl->excluded || (fn >= 0 && cl->function != fn))
 			continue;
 		t[0]++;
-		t[1] += rp_line_count(m, f, view, l) > 0;
+		t[1] += rp_ran(rp_line_count(m, f, view, l));
 		for (uint32_t b = 0; b < cl->nbranches; b++) {
 			uint32_t bi = cl->first_branch + b;
 			if (f->branches[bi].excluded)
 				continue;
 			t[2]++;
-			t[3] += rp_branch_count(m, f, view, bi) > 0;
+			t[3] += rp_ran(rp_branch_count(m, f, view, bi));
 		}
 	}
 }

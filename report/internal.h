@@ -18,6 +18,22 @@ int64_t rp_branch_count(const struct cov_model *m, const struct cov_file *f,
 int64_t rp_function_count(const struct cov_model *m, const struct cov_file *f,
 			  uint32_t view, uint32_t fn);
 
+/* Whether count C means the item ran: not 0.  A negative count comes from
+ * counters that raced in multi-threaded code built without
+ * -fprofile-update=atomic; gcov prints it as it is, covrun calls the item
+ * covered with an unknown count (README, "Racing counters"). */
+static inline int rp_ran(int64_t c)
+{
+	return c != 0;
+}
+
+/* C for outputs that take no negative number (Cobertura hits, lcov): an
+ * unknown count is written as 1, "ran at least once". */
+static inline int64_t rp_known(int64_t c)
+{
+	return c < 0 ? 1 : c;
+}
+
 /* Mark from the three counts of one item. */
 enum report_mark rp_mark(int64_t all, int64_t root, int64_t child);
 

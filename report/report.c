@@ -35,7 +35,7 @@ static int64_t child_only(const struct cov_model *m, int64_t root,
 {
 	if (m->nviews <= COV_VIEW_CHILD)
 		return 0;
-	return root <= 0 && child > 0 ? child : 0;
+	return !rp_ran(root) && rp_ran(child) ? child : 0;
 }
 
 int64_t rp_line_count(const struct cov_model *m, const struct cov_file *f,
@@ -58,12 +58,12 @@ int64_t rp_function_count(const struct cov_model *m, const struct cov_file *f,
 
 enum report_mark rp_mark(int64_t all, int64_t root, int64_t child)
 {
-	if (root > 0)
+	if (rp_ran(root))
 		return REPORT_MARK_ROOT;
-	if (child > 0)
+	if (rp_ran(child))
 		return REPORT_MARK_CHILD;
-	/* all > 0 with neither: only when views disagree; call it root */
-	return all > 0 ? REPORT_MARK_ROOT : REPORT_MARK_NONE;
+	/* all ran with neither: only when views disagree; call it root */
+	return rp_ran(all) ? REPORT_MARK_ROOT : REPORT_MARK_NONE;
 }
 
 enum report_mark report_line_mark(const struct cov_model *m,
@@ -314,6 +314,20 @@ unsigned report_apply_markers(struct cov_file *file, const char *src,
 	return nmarkers;
 }
 
+/* Lines of RF with a negative count in the view of every process. */
+static void count_negative(const struct cov_model *m, struct report_file *rf)
+{
+	const struct cov_file *f = rf->file;
+
+	for (uint32_t l = 0; l < f->nlines; l++) {
+		if (f->lines[l].excluded ||
+		    rp_line_count(m, f, COV_VIEW_ALL, l) >= 0)
+			continue;
+		if (!rf->nnegative++)
+			rf->first_negative = f->lines[l].line;
+	}
+}
+
 enum cr_err report_select(struct cov_model *model,
 			  const struct report_opts *opts,
 			  struct report_set *set, struct cr_error *err)
@@ -377,6 +391,7 @@ enum cr_err report_select(struct cov_model *model,
 		set->noutside += rel[0] == '/';
 		set->files[set->nfiles].file = f;
 		set->files[set->nfiles].rel = rel;
+		count_negative(model, &set->files[set->nfiles]);
 		set->nfiles++;
 	}
 	qsort(set->files, set->nfiles, sizeof(*set->files), file_cmp);
@@ -414,19 +429,19 @@ void report_totals(const struct cov_model *model, uint32_t view,
 			if (f->lines[l].excluded)
 				continue;
 			out->lines_valid++;
-			out->lines_covered += c->line[l] > 0;
+			out->lines_covered += rp_ran(c->line[l]);
 		}
 		for (uint32_t b = 0; b < f->nbranches; b++) {
 			if (f->branches[b].excluded)
 				continue;
 			out->branches_valid++;
-			out->branches_covered += c->branch[b] > 0;
+			out->branches_covered += rp_ran(c->branch[b]);
 		}
 		for (uint32_t fn = 0; fn < f->nfunctions; fn++) {
 			if (f->functions[fn].excluded)
 				continue;
 			out->functions_valid++;
-			out->functions_covered += c->function[fn] > 0;
+			out->functions_covered += rp_ran(c->function[fn]);
 		}
 	}
 }
@@ -435,7 +450,7 @@ static void split_add(struct report_split *s, int64_t all,
 		      enum report_mark mark)
 {
 	s->valid++;
-	s->covered += all > 0;
+	s->covered += rp_ran(all);
 	s->root += mark == REPORT_MARK_ROOT;
 	s->child_only += mark == REPORT_MARK_CHILD;
 }

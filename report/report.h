@@ -110,6 +110,9 @@ struct report_file {
 	const struct cov_file *file; /* in the model */
 	char *rel;		     /* owned; path relative to the root ('/'-
 					separated), absolute when outside it */
+	uint32_t nnegative;	     /* lines with a negative count (racing
+					counters), and the first of them */
+	uint32_t first_negative;
 };
 
 struct report_set {
