@@ -16,6 +16,7 @@
 enum {
 	CLI_EXIT_DATA_SKIPPED = 3, /* merge/report: some input was left out */
 	CLI_EXIT_THRESHOLD = 4,    /* report: a --fail-under-* was not met */
+	CLI_EXIT_EMPTY = 5,        /* report: nothing to report, none written */
 	CLI_EXIT_STOPPED = 124,    /* run: stopped by --max-processes */
 	CLI_EXIT_FAILURE = 125,    /* covrun itself failed (usage, I/O) */
 	CLI_EXIT_NOEXEC = 126,     /* the command is not executable */

@@ -83,8 +83,8 @@ void report_cli_help(FILE *out)
 "                             COVRUN_EXCL_* markers in the sources\n"
 "      --cobertura FILE       Cobertura XML (default coverage.xml)\n"
 "      --no-cobertura         do not write Cobertura XML\n"
-"      --cobertura-split      also FILE-root.xml and FILE-child.xml,\n"
-"                             with the counts of one role each\n"
+"      --cobertura-split      also FILE-root.xml (root processes' counts)\n"
+"                             and FILE-child.xml (child-only lines)\n"
 "      --cobertura-max-size SIZE\n"
 "                             split Cobertura by directory into\n"
 "                             FILE-1.xml, FILE-2.xml, ... of at most SIZE\n"
@@ -139,20 +139,13 @@ static long long parse_size(const char *s)
 	return (long long)v;
 }
 
-static int parse_pct(const char *opt, const char *s, double *out)
+static int parse_pct(const char *opt, const char *s, int64_t *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%")) || v < 0 ||
-	    v > 100) {
-		errorf("'%s' needs a percentage from 0 to 100, not '%s'", opt,
-		       s);
+	if (report_parse_percent(s, out)) {
+		errorf("'%s' needs a percentage from 0 to 100 (at most 6 "
+		       "decimals), not '%s'", opt, s);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -186,6 +179,16 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 	int err = 0;
 
 	if (opt_value("--root", "-r", argc, argv, i, &v, &err)) {
+		struct stat st;
+		/* a mistyped root would silently give an empty report */
+		if (v && stat(v, &st) < 0) {
+			errorf("--root '%s': %s", v, strerror(errno));
+			return -1;
+		}
+		if (v && !S_ISDIR(st.st_mode)) {
+			errorf("--root '%s' is not a directory", v);
+			return -1;
+		}
 		rc->opts.root = v;
 	} else if (opt_value("--filter", "-f", argc, argv, i, &v, &err)) {
 		if (v) {
@@ -299,6 +302,26 @@ int report_cli_check(struct report_cli *rc)
  * may be NULL), print the summary and warnings.  Returns 0,
  * CLI_EXIT_THRESHOLD when a --fail-under-* was not met, or
  * CLI_EXIT_FAILURE after printing an error. */
+/* One warning per source file whose counters raced (negative counts), the
+ * first few files only. */
+static void warn_negative(const struct report_set *set)
+{
+	uint32_t nfiles = 0;
+
+	for (uint32_t i = 0; i < set->nfiles; i++) {
+		const struct report_file *rf = &set->files[i];
+		if (!rf->nnegative || ++nfiles > 10)
+			continue;
+		warnf("'%s:%u': %u line%s with a negative count: counters "
+		      "raced between threads (build with "
+		      "-fprofile-update=atomic); reported as covered, count "
+		      "unknown", rf->rel, rf->first_negative, rf->nnegative,
+		      rf->nnegative == 1 ? "" : "s");
+	}
+	if (nfiles > 10)
+		warnf("%u more files have negative counts", nfiles - 10);
+}
+
 int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		     const struct collect_run *run)
 {
@@ -329,10 +352,26 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	if (set.root_guessed)
 		notef("no source file under the current directory: the source "
 		      "root is '%s' (choose it with --root)", set.root);
-	if (!set.nfiles)
-		warnf("no source file under '%s' has coverage data; see "
-		      "--root and --filter",
-		      set.root);
+	if (res.empty && !model->nfiles) {
+		warnf("no coverage data was collected: no report written "
+		      "(earlier ones are kept)");
+		report_set_release(&set);
+		return CLI_EXIT_EMPTY;
+	}
+	if (res.empty) {
+		warnf("nothing to report: no source file under '%s' has a "
+		      "line with coverage data (see --root and --filter); no "
+		      "report written, earlier ones are kept", set.root);
+		report_set_release(&set);
+		return CLI_EXIT_EMPTY;
+	}
+	if (set.noutside && rc->opts.cobertura)
+		warnf("%u file%s outside the source root '%s': Cobertura XML "
+		      "names %s by absolute path, which GitLab ignores; "
+		      "choose a --root that holds every file",
+		      set.noutside, set.noutside == 1 ? " lies" : "s lie",
+		      set.root, set.noutside == 1 ? "it" : "them");
+	warn_negative(&set);
 	if (set.nunreadable)
 		warnf("%u source file%s could not be read: the HTML report "
 		      "shows their counts without source text",
@@ -348,7 +387,9 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	if (rc->opts.html)
 		notef("HTML report: %s/index.html", rc->opts.html);
 	if (report_check_thresholds(&set, &rc->opts, msg, sizeof(msg))) {
-		errorf("%s", msg);
+		for (char *line = strtok(msg, "\n"); line;
+		     line = strtok(NULL, "\n"))
+			errorf("%s", line);
 		status = CLI_EXIT_THRESHOLD;
 	}
 	report_set_release(&set);
@@ -371,7 +412,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "\nexit status: 0 reports written; 3 some input was left out (bad or stale\n"
 "data, named in warnings); 4 a --fail-under-* threshold was not met;\n"
-"125 covrun failed (usage, I/O).\n");
+"5 nothing to report (no report written); 125 covrun failed (usage, I/O).\n");
 }
 /* clang-format on */
 

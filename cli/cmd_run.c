@@ -315,7 +315,7 @@ static void fold_finished(void *arg, const char *dir)
 	free(ids);
 }
 
-/* Merge the run and write the reports; returns 0, CLI_EXIT_THRESHOLD or
+/* Merge the run and write the reports; returns 0, CLI_EXIT_THRESHOLD, CLI_EXIT_EMPTY or
  * CLI_EXIT_FAILURE. */
 static int merge_and_report(struct run_args *a, const char *dir)
 {
@@ -330,12 +330,6 @@ static int merge_and_report(struct run_args *a, const char *dir)
 	if (merge_load_runs(dirs, 1, &mo, &model, &err) != CR_OK) {
 		error_report(&err);
 		return CLI_EXIT_FAILURE;
-	}
-	if (!model.nfiles) { /* empty reports would replace good ones */
-		warnf("no coverage data was collected: reports not written "
-		      "(earlier ones are kept)");
-		cov_model_release(&model);
-		return 0;
 	}
 	if (collect_run_load(dir, &run, NULL, &err) != CR_OK)
 		memset(&run, 0, sizeof(run));

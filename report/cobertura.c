@@ -24,6 +24,7 @@
 #include <libxml/xmlwriter.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,8 +48,7 @@ struct chunk {
 
 static int64_t clamp_hits(int64_t v)
 {
-	if (v < 0)
-		return 0;
+	v = rp_known(v);
 	if (v > 2147483647)
 		return 2147483647;
 	return v;
@@ -117,6 +117,16 @@ static void attr_u(struct w *w, const char *name, uint64_t v)
 	attr(w, name, buf);
 }
 
+/* Cobertura itself and gcovr floor condition-coverage, but some consumers
+ * read "0%" as a missed line: some coverage is at least 1% (README,
+ * "Rounding"). */
+static unsigned condition_percent(uint64_t covered, uint64_t total)
+{
+	unsigned pct = (unsigned)(100 * covered / total);
+
+	return covered && !pct ? 1 : pct;
+}
+
 static void attr_rate(struct w *w, const char *name, uint64_t c, uint64_t t)
 {
 	char buf[32];
@@ -143,13 +153,13 @@ static void write_line(struct w *w, const struct cov_model *m,
 		if (f->branches[bi].excluded)
 			continue;
 		bt++;
-		bc += rp_branch_count(m, f, view, bi) > 0;
+		bc += rp_ran(rp_branch_count(m, f, view, bi));
 	}
 	start(w, "line");
 	attr_u(w, "number", cl->line);
 	attr_u(w, "hits", (uint64_t)clamp_hits(rp_line_count(m, f, view, l)));
 	if (bt) {
-		unsigned pct = (unsigned)(100 * bc / bt);
+		unsigned pct = condition_percent(bc, bt);
 		attr(w, "branch", "true");
 		snprintf(buf, sizeof(buf), "%u%% (%llu/%llu)", pct,
 			 (unsigned long long)bc, (unsigned long long)bt);
@@ -182,13 +192,13 @@ static void line_totals(const struct cov_model *m, const struct cov_file *f,
 		if (cl->excluded || (fn >= 0 && cl->function != fn))
 			continue;
 		t[0]++;
-		t[1] += rp_line_count(m, f, view, l) > 0;
+		t[1] += rp_ran(rp_line_count(m, f, view, l));
 		for (uint32_t b = 0; b < cl->nbranches; b++) {
 			uint32_t bi = cl->first_branch + b;
 			if (f->branches[bi].excluded)
 				continue;
 			t[2]++;
-			t[3] += rp_branch_count(m, f, view, bi) > 0;
+			t[3] += rp_ran(rp_branch_count(m, f, view, bi));
 		}
 	}
 }
@@ -405,6 +415,22 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 		return cr_error_set(err, CR_EIO, path, -1, "cannot write XML");
 	}
 	*size = (uint64_t)xmlBufferLength(buf);
+	if (opts->cobertura_max_size && *size > opts->cobertura_max_size) {
+		size_t big = first;
+		for (size_t i = first; i < last; i++)
+			if (ch[i].len > ch[big].len)
+				big = i;
+		rc = cr_error_set(err, CR_EUSAGE, path, -1,
+				  "would be %llu bytes, over --cobertura-max-"
+				  "size %llu: the XML of '%s' alone is %llu "
+				  "bytes (one source file is never split)",
+				  (unsigned long long)*size,
+				  (unsigned long long)opts->cobertura_max_size,
+				  ch[big].rf->rel,
+				  (unsigned long long)ch[big].len);
+		xmlBufferFree(buf);
+		return rc;
+	}
 	rc = rp_write_output(path, (const char *)xmlBufferContent(buf),
 		      (size_t)xmlBufferLength(buf), err);
 	xmlBufferFree(buf);
@@ -412,6 +438,46 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 }
 
 /* ---- parts -------------------------------------------------------------- */
+
+/* Whether PATH is a Cobertura part covrun wrote: a regular file (not a
+ * link) of this user whose root element names covrun as its version.
+ * Only such a file is ever removed. */
+static int is_our_part(const char *path)
+{
+	char head[1024];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (n = read(fd, head, sizeof(head) - 1)) <= 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	head[n] = '\0';
+	return strstr(head, "<coverage ") && strstr(head, " version=\"covrun");
+}
+
+/* Parts FROM, FROM+1, ... of an earlier report with more parts would be
+ * read with this one (a CI glob "coverage-*.xml"): remove those covrun
+ * wrote, up to the first that is not there. */
+static void remove_stale_parts(const char *path, size_t from)
+{
+	for (size_t k = from;; k++) {
+		char num[32];
+		snprintf(num, sizeof(num), "%zu", k);
+		char *pp = rp_path_with_suffix(path, num);
+		int ours = is_our_part(pp);
+		if (ours)
+			unlink(pp);
+		free(pp);
+		if (!ours)
+			return;
+	}
+}
 
 /* Bytes of a document around its classes, and per package (estimates on
  * the safe side). */
@@ -511,6 +577,7 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 			goto out;
 		res->cobertura_parts = 1;
 		res->cobertura_bytes = size;
+		remove_stale_parts(path, 1);
 	} else {
 		for (size_t p = 0; p < ncut; p++) {
 			char num[32];
@@ -527,11 +594,10 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 				res->cobertura_bytes = size;
 		}
 		res->cobertura_parts = (unsigned)ncut;
+		remove_stale_parts(path, ncut + 1);
 		/* a single file of an earlier run would be read twice; a
 		 * link or device there is the user's, not an earlier run's */
-		struct stat st;
-		if (!lstat(path, &st) && S_ISREG(st.st_mode) && unlink(path) &&
-		    errno != ENOENT) {
+		if (is_our_part(path) && unlink(path) && errno != ENOENT) {
 			rc = cr_error_errno(err, path, "cannot remove");
 			goto out;
 		}

@@ -73,11 +73,20 @@ static void add_esc(struct cr_buf *b, const char *s)
 		rp_html_escape(b, s, strlen(s));
 }
 
+/* A count as shown: "?" for a negative one (racing counters). */
+static void add_count(struct cr_buf *b, int64_t v)
+{
+	if (v < 0)
+		cr_buf_addc(b, '?');
+	else
+		add_u64(b, (uint64_t)v);
+}
+
 /* Short form of a count for the hits column: 999999, 1.2M, 3.4G. */
 static void add_short(struct cr_buf *b, int64_t v)
 {
-	if (v < 1000000 && v > -1000000) {
-		add_i64(b, v);
+	if (v < 1000000) {
+		add_count(b, v);
 		return;
 	}
 	double d = (double)v;
@@ -477,6 +486,10 @@ static void add_counts_title(struct cr_buf *b, const char *what, int64_t all,
 	cr_buf_adds(b, ", child ");
 	add_i64(b, child);
 	cr_buf_adds(b, ")");
+	if (all < 0 || root < 0 || child < 0)
+		cr_buf_adds(b, "; a negative count: counters raced between "
+			       "threads, the item ran an unknown number of "
+			       "times");
 }
 
 /* "; worker 10, helper 1": the contexts that ran line L, when the model
@@ -491,7 +504,7 @@ static void add_contexts_title(struct cr_buf *b, const struct cov_model *m,
 		return;
 	for (uint32_t c = 0; c < m->ncontexts; c++) {
 		int64_t v = f->views[COV_VIEW_FIRST_CONTEXT + c].line[l];
-		if (v <= 0)
+		if (!rp_ran(v))
 			continue;
 		cr_buf_adds(b, first ? "; by " : ", ");
 		add_esc(b, m->contexts[c].id);
@@ -583,7 +596,7 @@ static void file_lines(struct html *h, const struct cov_file *f,
 				    f->branches[bi].flags & COV_BRANCH_THROW
 					    ? " (throw)"
 					    : "");
-			if (all > 0)
+			if (rp_ran(all))
 				add_counts_title(
 					b, "taken ", all,
 					rp_branch_count(m, f, COV_VIEW_ROOT,
@@ -641,14 +654,14 @@ static void file_functions(struct html *h, const struct cov_file *f,
 		cr_buf_adds(b, "<td data-v=\"");
 		add_i64(b, all);
 		cr_buf_adds(b, "\">");
-		add_i64(b, all);
+		add_count(b, all);
 		cr_buf_adds(b, "</td>");
 		for (uint32_t v = COV_VIEW_ROOT; v <= COV_VIEW_CHILD; v++) {
 			int64_t c = rp_function_count(m, f, v, i);
 			cr_buf_adds(b, "<td data-v=\"");
 			add_i64(b, c);
 			cr_buf_adds(b, "\">");
-			add_i64(b, c);
+			add_count(b, c);
 			cr_buf_adds(b, "</td>");
 		}
 		cr_buf_adds(b, "</tr>\n");
@@ -886,8 +899,8 @@ static void context_rows(struct html *h, struct cr_buf *b)
 			if (f->lines[l].excluded)
 				continue;
 			for (uint32_t c = 0; c < nc; c++) {
-				if (f->views[COV_VIEW_FIRST_CONTEXT + c]
-					    .line[l] > 0) {
+				if (rp_ran(f->views[COV_VIEW_FIRST_CONTEXT + c]
+						   .line[l])) {
 					covered[c]++;
 					hits++;
 					who = c;

@@ -18,6 +18,22 @@ int64_t rp_branch_count(const struct cov_model *m, const struct cov_file *f,
 int64_t rp_function_count(const struct cov_model *m, const struct cov_file *f,
 			  uint32_t view, uint32_t fn);
 
+/* Whether count C means the item ran: not 0.  A negative count comes from
+ * counters that raced in multi-threaded code built without
+ * -fprofile-update=atomic; gcov prints it as it is, covrun calls the item
+ * covered with an unknown count (README, "Racing counters"). */
+static inline int rp_ran(int64_t c)
+{
+	return c != 0;
+}
+
+/* C for outputs that take no negative number (Cobertura hits, lcov): an
+ * unknown count is written as 1, "ran at least once". */
+static inline int64_t rp_known(int64_t c)
+{
+	return c < 0 ? 1 : c;
+}
+
 /* Mark from the three counts of one item. */
 enum report_mark rp_mark(int64_t all, int64_t root, int64_t child);
 
@@ -35,8 +51,13 @@ void rp_html_escape(struct cr_buf *b, const char *s, size_t len);
  * "1.0".  Into BUF of at least 32 bytes; returns BUF. */
 char *rp_rate(char *buf, uint64_t covered, uint64_t total);
 
-/* Percentage text with one decimal ("61.7%"; "-" when TOTAL is 0). */
+/* Percentage text with one decimal ("61.7%"; "-" when TOTAL is 0),
+ * rounded half up, never "100.0%" unless COVERED == TOTAL and never "0.0%"
+ * unless COVERED is 0: the one rounding rule of every output. */
 char *rp_percent(char *buf, size_t size, uint64_t covered, uint64_t total);
+/* The same with DIGITS (0..9) decimals. */
+char *rp_percent_digits(char *buf, size_t size, uint64_t covered,
+			uint64_t total, int digits);
 
 /* Source text of a file, split into lines. */
 struct rp_source {

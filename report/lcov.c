@@ -6,7 +6,8 @@
  * end_of_record) with the counts of view "all", as geninfo writes them:
  * SF is the absolute path (genhtml reads the source from there), function
  * names are the mangled ones (genhtml --demangle-cpp demangles them),
- * negative counts become 0, and a branch whose line never ran is "-".
+ * a negative count (racing counters) is written as 1 (README, "Racing
+ * counters"), and a branch whose line never ran is "-".
  */
 #include "report/internal.h"
 
@@ -15,7 +16,7 @@
 
 static long long nonneg(int64_t v)
 {
-	return v < 0 ? 0 : (long long)v;
+	return (long long)rp_known(v);
 }
 
 /* lcov function names end at ',' or newline: keep them out. */
@@ -58,7 +59,7 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 			add_name(&b, f->functions[k].name);
 			cr_buf_addc(&b, '\n');
 			fnf++;
-			fnh += c > 0;
+			fnh += rp_ran(c);
 		}
 		cr_buf_addf(&b, "FNF:%u\nFNH:%u\n", fnf, fnh);
 		for (uint32_t l = 0; l < f->nlines; l++) {
@@ -72,14 +73,14 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 				if (f->branches[bi].excluded)
 					continue;
 				c = rp_branch_count(m, f, COV_VIEW_ALL, bi);
-				if (lc > 0)
+				if (rp_ran(lc))
 					cr_buf_addf(&b, "BRDA:%u,0,%u,%lld\n",
 						    cl->line, k, nonneg(c));
 				else
 					cr_buf_addf(&b, "BRDA:%u,0,%u,-\n",
 						    cl->line, k);
 				brf++;
-				brh += c > 0;
+				brh += rp_ran(c);
 			}
 		}
 		cr_buf_addf(&b, "BRF:%u\nBRH:%u\n", brf, brh);
@@ -91,7 +92,7 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 			cr_buf_addf(&b, "DA:%u,%lld\n", f->lines[l].line,
 				    nonneg(c));
 			lf++;
-			lh += c > 0;
+			lh += rp_ran(c);
 		}
 		cr_buf_addf(&b, "LF:%u\nLH:%u\nend_of_record\n", lf, lh);
 	}

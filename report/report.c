@@ -21,38 +21,49 @@
 
 /* ---- counts and marks -------------------------------------------------- */
 
+/* The count of VIEW in array ARRAY (line, branch or function) at index I;
+ * REPORT_VIEW_CHILD_ONLY is the child view where rp_mark says child-only
+ * (root view not above 0), else 0. */
+#define VIEW_COUNT(m, f, view, array, i)                                     \
+	((view) == REPORT_VIEW_CHILD_ONLY                                     \
+		 ? child_only((m), (f)->views[COV_VIEW_ROOT].array[i],       \
+			      (f)->views[COV_VIEW_CHILD].array[i])           \
+	 : (view) >= (m)->nviews ? 0 : (f)->views[view].array[i])
+
+static int64_t child_only(const struct cov_model *m, int64_t root,
+			  int64_t child)
+{
+	if (m->nviews <= COV_VIEW_CHILD)
+		return 0;
+	return !rp_ran(root) && rp_ran(child) ? child : 0;
+}
+
 int64_t rp_line_count(const struct cov_model *m, const struct cov_file *f,
 		      uint32_t view, uint32_t l)
 {
-	if (view >= m->nviews)
-		return 0;
-	return f->views[view].line[l];
+	return VIEW_COUNT(m, f, view, line, l);
 }
 
 int64_t rp_branch_count(const struct cov_model *m, const struct cov_file *f,
 			uint32_t view, uint32_t b)
 {
-	if (view >= m->nviews)
-		return 0;
-	return f->views[view].branch[b];
+	return VIEW_COUNT(m, f, view, branch, b);
 }
 
 int64_t rp_function_count(const struct cov_model *m, const struct cov_file *f,
 			  uint32_t view, uint32_t fn)
 {
-	if (view >= m->nviews)
-		return 0;
-	return f->views[view].function[fn];
+	return VIEW_COUNT(m, f, view, function, fn);
 }
 
 enum report_mark rp_mark(int64_t all, int64_t root, int64_t child)
 {
-	if (root > 0)
+	if (rp_ran(root))
 		return REPORT_MARK_ROOT;
-	if (child > 0)
+	if (rp_ran(child))
 		return REPORT_MARK_CHILD;
-	/* all > 0 with neither: only when views disagree; call it root */
-	return all > 0 ? REPORT_MARK_ROOT : REPORT_MARK_NONE;
+	/* all ran with neither: only when views disagree; call it root */
+	return rp_ran(all) ? REPORT_MARK_ROOT : REPORT_MARK_NONE;
 }
 
 enum report_mark report_line_mark(const struct cov_model *m,
@@ -125,21 +136,34 @@ static int is_under(const char *root, const char *path)
 	return !strncmp(path, root, n) && path[n] == '/';
 }
 
-/* Without --root or --filter, the root is the current directory; when no
+static int match_any(const regex_t *re, size_t n, const char *rel,
+		     const char *abs);
+
+/* Without --root, the root is the current directory; when no selected
  * source lies under it (tests run from an out-of-source build directory),
- * the common directory of the sources is the root instead.  Returns that
+ * the common directory of the selected sources (those FRE, the compiled
+ * --filter patterns, keep) is the root instead, so that report paths stay
+ * relative (GitLab ignores absolute Cobertura file names).  Returns that
  * directory (caller frees), or NULL to keep the current directory. */
 static char *guess_root(const struct cov_model *model,
-			const struct report_opts *opts, const char *cwd)
+			const struct report_opts *opts, const regex_t *fre,
+			const char *cwd)
 {
 	char *common = NULL;
 
-	if (opts->root || opts->nfilters)
+	if (opts->root)
 		return NULL;
 	for (uint32_t i = 0; i < model->nfiles; i++) {
 		const char *path = model->files[i].path;
 		if ((!opts->keep_system && is_system(path)) || path[0] != '/')
 			continue;
+		if (opts->nfilters) {
+			char *rel = relative_to(cwd, path);
+			int keep = match_any(fre, opts->nfilters, rel, path);
+			free(rel);
+			if (!keep)
+				continue;
+		}
 		if (is_under(cwd, path)) {
 			free(common);
 			return NULL;
@@ -290,6 +314,20 @@ unsigned report_apply_markers(struct cov_file *file, const char *src,
 	return nmarkers;
 }
 
+/* Lines of RF with a negative count in the view of every process. */
+static void count_negative(const struct cov_model *m, struct report_file *rf)
+{
+	const struct cov_file *f = rf->file;
+
+	for (uint32_t l = 0; l < f->nlines; l++) {
+		if (f->lines[l].excluded ||
+		    rp_line_count(m, f, COV_VIEW_ALL, l) >= 0)
+			continue;
+		if (!rf->nnegative++)
+			rf->first_negative = f->lines[l].line;
+	}
+}
+
 enum cr_err report_select(struct cov_model *model,
 			  const struct report_opts *opts,
 			  struct report_set *set, struct cr_error *err)
@@ -302,13 +340,6 @@ enum cr_err report_select(struct cov_model *model,
 	set->root = cr_path_absolute(opts->root ? opts->root : ".");
 	if (strlen(set->root) > 1 && set->root[strlen(set->root) - 1] == '/')
 		set->root[strlen(set->root) - 1] = '\0';
-	char *guess = guess_root(model, opts, set->root);
-	if (guess) {
-		free(set->root);
-		set->root = guess;
-		set->root_guessed = 1;
-	}
-
 	fre = cr_xcalloc(opts->nfilters + 1, sizeof(*fre));
 	xre = cr_xcalloc(opts->nexcludes + 1, sizeof(*xre));
 	if (compile_all(opts->filters, opts->nfilters, fre, "--filter", err)) {
@@ -321,6 +352,12 @@ enum cr_err report_select(struct cov_model *model,
 			regfree(&fre[i]);
 		rc = CR_EUSAGE;
 		goto out;
+	}
+	char *guess = guess_root(model, opts, fre, set->root);
+	if (guess) {
+		free(set->root);
+		set->root = guess;
+		set->root_guessed = 1;
 	}
 
 	set->files = cr_xcalloc(model->nfiles + 1, sizeof(*set->files));
@@ -351,8 +388,10 @@ enum cr_err report_select(struct cov_model *model,
 			}
 			rp_source_release(&src);
 		}
+		set->noutside += rel[0] == '/';
 		set->files[set->nfiles].file = f;
 		set->files[set->nfiles].rel = rel;
+		count_negative(model, &set->files[set->nfiles]);
 		set->nfiles++;
 	}
 	qsort(set->files, set->nfiles, sizeof(*set->files), file_cmp);
@@ -390,19 +429,19 @@ void report_totals(const struct cov_model *model, uint32_t view,
 			if (f->lines[l].excluded)
 				continue;
 			out->lines_valid++;
-			out->lines_covered += c->line[l] > 0;
+			out->lines_covered += rp_ran(c->line[l]);
 		}
 		for (uint32_t b = 0; b < f->nbranches; b++) {
 			if (f->branches[b].excluded)
 				continue;
 			out->branches_valid++;
-			out->branches_covered += c->branch[b] > 0;
+			out->branches_covered += rp_ran(c->branch[b]);
 		}
 		for (uint32_t fn = 0; fn < f->nfunctions; fn++) {
 			if (f->functions[fn].excluded)
 				continue;
 			out->functions_valid++;
-			out->functions_covered += c->function[fn] > 0;
+			out->functions_covered += rp_ran(c->function[fn]);
 		}
 	}
 }
@@ -411,7 +450,7 @@ static void split_add(struct report_split *s, int64_t all,
 		      enum report_mark mark)
 {
 	s->valid++;
-	s->covered += all > 0;
+	s->covered += rp_ran(all);
 	s->root += mark == REPORT_MARK_ROOT;
 	s->child_only += mark == REPORT_MARK_CHILD;
 }
@@ -445,34 +484,101 @@ void report_split_files(const struct report_set *set,
 	}
 }
 
+int report_parse_percent(const char *s, int64_t *micro)
+{
+	int64_t whole = 0, frac = 0;
+	int ndigits = 0, nfrac = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9' && ndigits < 4; p++, ndigits++)
+		whole = whole * 10 + (*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && nfrac < 6; p++, nfrac++)
+			frac = frac * 10 + (*p - '0');
+	if (*p == '%')
+		p++;
+	if (*p || (!ndigits && !nfrac))
+		return -1;
+	for (int k = nfrac; k < 6; k++)
+		frac *= 10;
+	*micro = whole * 1000000 + frac;
+	return *micro > 100000000 ? -1 : 0;
+}
+
+/* Whether COVERED / VALID >= MICRO millionths of a percent, exactly. */
+static int gate_met(uint64_t covered, uint64_t valid, int64_t micro)
+{
+	return (unsigned __int128)covered * 100000000u >=
+	       (unsigned __int128)(uint64_t)micro * valid;
+}
+
+/* "83.8%" from millionths of a percent, without trailing zeros. */
+static void format_micro(char *buf, size_t size, int64_t micro)
+{
+	int len = snprintf(buf, size, "%lld.%06lld", (long long)(micro / 1000000),
+			   (long long)(micro % 1000000));
+
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = '\0';
+	snprintf(buf + len, size - (size_t)len, "%%");
+}
+
+/* The actual percentage with the fewest decimals (at least one) whose
+ * rounded value is visibly below the threshold WANT. */
+static void format_below(char *buf, size_t size, uint64_t covered,
+			 uint64_t valid, int64_t want)
+{
+	for (int d = 1; d <= 9; d++) {
+		rp_percent_digits(buf, size, covered, valid, d);
+		int64_t shown = 0, frac = 0;
+		int nfrac = 0;
+		const char *p = buf;
+		for (; *p >= '0' && *p <= '9'; p++)
+			shown = shown * 10 + (*p - '0');
+		for (p++; *p >= '0' && *p <= '9' && nfrac < 6; p++, nfrac++)
+			frac = frac * 10 + (*p - '0');
+		for (; nfrac < 6; nfrac++)
+			frac *= 10;
+		if (shown * 1000000 + frac < want)
+			return;
+	}
+}
+
 int report_check_thresholds(const struct report_set *set,
 			    const struct report_opts *opts, char *msg,
 			    size_t size)
 {
 	static const char *const what[3] = {"line", "branch", "function"};
 	struct report_split s[3];
-	double want[3] = {opts->fail_under_line, opts->fail_under_branch,
-			  opts->fail_under_function};
+	int64_t want[3] = {opts->fail_under_line, opts->fail_under_branch,
+			   opts->fail_under_function};
 	int failed = 0;
+	size_t used = 0;
 
 	if (size)
 		msg[0] = '\0';
 	report_split_files(set, NULL, 0, s);
 	for (int k = 0; k < 3; k++) {
-		double pct;
-		if (want[k] < 0 || !s[k].valid)
+		char have[48], need[32];
+		if (want[k] < 0 || !s[k].valid ||
+		    gate_met(s[k].covered, s[k].valid, want[k]))
 			continue;
-		pct = 100.0 * (double)s[k].covered / (double)s[k].valid;
-		if (pct >= want[k])
-			continue;
-		if (!failed++ && size)
-			snprintf(msg, size,
-				 "%s coverage %.1f%% (%llu of %llu) is below "
-				 "--fail-under-%s %g%%",
-				 what[k], pct,
+		format_below(have, sizeof(have), s[k].covered, s[k].valid,
+			     want[k]);
+		format_micro(need, sizeof(need), want[k]);
+		if (used < size) {
+			int n = snprintf(msg + used, size - used,
+				 "%s%s coverage %s (%llu of %llu) is below "
+				 "--fail-under-%s %s",
+				 failed ? "\n" : "", what[k], have,
 				 (unsigned long long)s[k].covered,
 				 (unsigned long long)s[k].valid, what[k],
-				 want[k]);
+				 need);
+			used += n > 0 ? (size_t)n : 0;
+		}
+		failed++;
 	}
 	return failed;
 }
@@ -501,17 +607,25 @@ enum cr_err report_write_all(struct cov_model *model,
 	rc = report_select(model, opts, set, err);
 	if (rc)
 		return rc;
+	struct report_split totals[3];
+	report_split_files(set, NULL, 0, totals);
+	if (!totals[0].valid) {
+		res->empty = 1;
+		return CR_OK;
+	}
 	if (opts->cobertura) {
 		rc = report_cobertura(set, COV_VIEW_ALL, opts->cobertura, opts,
 				      res, err);
 		if (!rc && opts->cobertura_split) {
 			static const char *const roles[2] = {"root", "child"};
+			static const uint32_t views[2] = {
+				COV_VIEW_ROOT, REPORT_VIEW_CHILD_ONLY};
 			for (int r = 0; r < 2 && !rc; r++) {
 				struct report_result sub;
 				char *p = rp_path_with_suffix(opts->cobertura,
 							      roles[r]);
 				memset(&sub, 0, sizeof(sub));
-				rc = report_cobertura(set, (uint32_t)(1 + r),
+				rc = report_cobertura(set, views[r],
 						      p, opts, &sub, err);
 				free(p);
 				if (sub.cobertura_too_big)

@@ -96,8 +96,9 @@ struct report_opts {
 	const char *hljs_dir;	       /* highlight.js dir; NULL = Debian's;
 					  "" = no syntax highlighting */
 
-	/* thresholds, in percent; < 0 = not checked (set them to -1!) */
-	double fail_under_line, fail_under_branch, fail_under_function;
+	/* thresholds in millionths of a percent (83.8% = 83800000), exact
+	 * as the user wrote them; < 0 = not checked (set them to -1!) */
+	int64_t fail_under_line, fail_under_branch, fail_under_function;
 };
 
 /* Set OPTS to defaults: all zero except the thresholds (-1). */
@@ -109,6 +110,9 @@ struct report_file {
 	const struct cov_file *file; /* in the model */
 	char *rel;		     /* owned; path relative to the root ('/'-
 					separated), absolute when outside it */
+	uint32_t nnegative;	     /* lines with a negative count (racing
+					counters), and the first of them */
+	uint32_t first_negative;
 };
 
 struct report_set {
@@ -118,9 +122,11 @@ struct report_set {
 	struct report_file *files; /* owned; sorted by rel */
 	uint32_t nmarker_files; /* files whose sources had exclusion markers */
 	uint32_t nunreadable;	/* sources that could not be read */
-	int root_guessed;	/* no --root and no source under the current
-				   directory: root is the sources' common
-				   directory */
+	uint32_t noutside;	/* selected files outside the root (kept by
+				   --filter): their rel is absolute */
+	int root_guessed;	/* no --root and no selected source under the
+				   current directory: root is the selected
+				   sources' common directory */
 };
 
 /* Apply the selection options of OPTS to MODEL and fill SET.  Sets the
@@ -163,7 +169,15 @@ struct report_result {
 	int cobertura_too_big;	  /* a file is over GitLab's 10 MiB */
 	unsigned html_pages;	  /* pages written */
 	int html_highlight;	  /* highlight.js was found and copied */
+	int empty;		  /* no selected line has data: nothing was
+				     written (an empty report would read as
+				     100% to some consumers) */
 };
+
+/* A view for report_cobertura beside merge's COV_VIEW_*: the child view's
+ * counts of the items no root process reached (the summary's and the
+ * HTML's "child-only"), 0 elsewhere. */
+#define REPORT_VIEW_CHILD_ONLY ((uint32_t)-1)
 
 #define REPORT_GITLAB_MAX_SIZE ((uint64_t)10 * 1024 * 1024)
 
@@ -197,15 +211,23 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 void report_summary(FILE *out, const struct report_set *set,
 		    enum report_summary_mode mode);
 
-/* Check the --fail-under-* thresholds.  Returns the number that failed
- * and puts a one-line message for the first into MSG (no newline), e.g.
- * "line coverage 61.7% is below --fail-under-line 80%". */
+/* Parse a percentage "0" to "100" with at most 6 decimals and an optional
+ * '%' into millionths of a percent.  Returns 0, or -1 when S is not one. */
+int report_parse_percent(const char *s, int64_t *micro);
+
+/* Check the --fail-under-* thresholds on exact ratios (covered / valid
+ * against the threshold as written, no rounding).  Returns the number that
+ * failed and puts one line per failed threshold into MSG, separated by
+ * newlines, e.g. "line coverage 83.79% (8379 of 10000) is below
+ * --fail-under-line 83.8%": the percentage has as many decimals as it
+ * takes to show that it is below. */
 int report_check_thresholds(const struct report_set *set,
 			    const struct report_opts *opts, char *msg,
 			    size_t size);
 
 /* Select, then write every output OPTS names (Cobertura, its role split,
- * HTML, JSON, lcov, summary).  Stops at the first failure. */
+ * HTML, JSON, lcov, summary).  Stops at the first failure.  When the
+ * selection holds no line, writes nothing and sets res->empty. */
 enum cr_err report_write_all(struct cov_model *model,
 			     const struct report_opts *opts,
 			     struct report_set *set, struct report_result *res,

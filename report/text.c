@@ -148,18 +148,50 @@ char *rp_rate(char *buf, uint64_t covered, uint64_t total)
 	return buf;
 }
 
-char *rp_percent(char *buf, size_t size, uint64_t covered, uint64_t total)
+/* Round 100 * COVERED / TOTAL half up to DIGITS decimals, in exact integer
+ * arithmetic, as scaled units (10^DIGITS per percent).  Partial coverage
+ * never reaches 100 and some coverage never reaches 0: the nearest
+ * displayable value inside the open interval is used instead (README,
+ * "Rounding"). */
+static uint64_t percent_units(uint64_t covered, uint64_t total, int digits)
 {
+	unsigned __int128 scale = 100, units;
+
+	for (int d = 0; d < digits; d++)
+		scale *= 10;
+	units = ((unsigned __int128)covered * scale * 2 + total) /
+		((unsigned __int128)total * 2);
+	if (covered < total && units >= scale)
+		units = scale - 1;
+	if (covered > 0 && units == 0)
+		units = 1;
+	return (uint64_t)units;
+}
+
+char *rp_percent_digits(char *buf, size_t size, uint64_t covered,
+			uint64_t total, int digits)
+{
+	uint64_t units, pow10 = 1;
+
 	if (!total) {
 		snprintf(buf, size, "-");
 		return buf;
 	}
-	/* never round a partial coverage up to 100.0% */
-	double pct = 100.0 * (double)covered / (double)total;
-	if (covered < total && pct > 99.9)
-		pct = 99.9;
-	snprintf(buf, size, "%.1f%%", floor(pct * 10.0) / 10.0);
+	for (int d = 0; d < digits; d++)
+		pow10 *= 10;
+	units = percent_units(covered, total, digits);
+	if (digits)
+		snprintf(buf, size, "%llu.%0*llu%%",
+			 (unsigned long long)(units / pow10), digits,
+			 (unsigned long long)(units % pow10));
+	else
+		snprintf(buf, size, "%llu%%", (unsigned long long)units);
 	return buf;
+}
+
+char *rp_percent(char *buf, size_t size, uint64_t covered, uint64_t total)
+{
+	return rp_percent_digits(buf, size, covered, total, 1);
 }
 
 int rp_source_read(const char *path, struct rp_source *src)

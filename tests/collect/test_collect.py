@@ -9,6 +9,7 @@ pre_work() before a fork, one parent_work() in the parent at the end,
 "helper N" calls helper_work() N times.  Counts are read with gcov.
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -132,8 +133,9 @@ def test_nested_covrun(t):
     """A covrun inside a run keeps its own run directory."""
     build(t)
     inner = os.path.join(t.dir, "inner")
+    # the outer run holds no instrumented image: nothing to report (5)
     t.covrun(COVRUN, "--data-dir", inner, "--no-report", "./forks",
-             "_exit", check_rc=0)
+             "_exit", check_rc=5)
     outer = t.records()
     check(all(os.path.basename(r["exe"]) == "covrun" for r in outer),
           "the outer run holds only the inner covrun")
@@ -155,8 +157,9 @@ def test_nested_two_installations(t):
                    stdout=subprocess.DEVNULL)
     build(t)
     inner = os.path.join(t.dir, "inner")
+    # the outer run holds no instrumented image: nothing to report (5)
     t.covrun(os.path.join(prefix, "bin", "covrun"), "--data-dir", inner,
-             "--no-report", "./forks", "_exit", check_rc=0)
+             "--no-report", "./forks", "_exit", check_rc=5)
     t.data = inner
     recs = t.records()
     eq(sorted(r["how"] for r in recs), ["fork", "root"], "inner images")
@@ -208,6 +211,24 @@ def test_report_root_guess(t):
         xml = f.read()
     check('filename="forks.c"' in xml, "file relative to the guessed root")
     check("<source>%s</source>" % src in xml, "source element")
+    # with --filter the root is guessed from the files the filter keeps
+    p = subprocess.run([COVRUN, "report", "--filter", "forks",
+                        "--cobertura", "f.xml", "--no-html"], cwd=bld,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    eq(p.returncode, 0, "report --filter status: " + p.stderr)
+    with open(os.path.join(bld, "f.xml")) as f:
+        xml = f.read()
+    check('filename="forks.c"' in xml and "<source>%s</source>" % src in xml,
+          "--filter keeps Cobertura file names relative: " + xml[:600])
+    # a --root that does not hold a kept file: covrun says so
+    p = subprocess.run([COVRUN, "report", "--root", ".", "--filter", "forks",
+                        "--cobertura", "g.xml", "--no-html"], cwd=bld,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    check(re.search(r"warning: 1 file lies outside the source root .*"
+                    r"absolute path", p.stderr),
+          "absolute Cobertura file names are named: " + p.stderr)
 
 
 def test_vfork_exec(t):

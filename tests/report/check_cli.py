@@ -11,6 +11,7 @@
 # --cobertura-split, --lcov, --summary=full, a corrupt gcda in a build tree
 # gives exit status 3 with a warning naming it while the rest is reported.
 # Exits 77 (skipped) without gcc.
+import fractions
 import json
 import os
 import re
@@ -62,6 +63,17 @@ def main():
     return 0
 
 
+def cobertura_hits(path):
+    """{(filename, line): hits} of a Cobertura file's class lines."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    for c in ET.parse(path).getroot().iter("class"):
+        for ln in c.findall("lines/line"):
+            out[(c.get("filename"), int(ln.get("number")))] = \
+                int(ln.get("hits"))
+    return out
+
+
 def cases(covrun, tmp, src, build):
     # the run directory: the default input
     r = run([covrun, "report", "--root", "src", "--json", "out.json",
@@ -83,6 +95,16 @@ def cases(covrun, tmp, src, build):
     check(any(p["role"] == "child" for p in d["processes"]),
           "process records in json")
     check(any(c["role"] == "child" for c in d["contexts"]), "contexts")
+    # the split files hold what the summary and HTML call root-reached
+    # and child-only: derived from the JSON's per-role counts per line
+    for name, want in (("out-root.xml", lambda l: l["root"] > 0),
+                       ("out-child.xml",
+                        lambda l: l["root"] <= 0 and l["child"] > 0)):
+        got = cobertura_hits(os.path.join(tmp, name))
+        exp = {(p, l["line"]) for p, f in files.items() for l in f["lines"]
+               if want(l)}
+        check({k for k, v in got.items() if v > 0} == exp,
+              "%s holds exactly %d lines" % (name, len(exp)))
     for f in ("out-root.xml", "out-child.xml", "out.info",
               "out-html/index.html", "out-html/processes.html"):
         check(os.path.exists(os.path.join(tmp, f)), f + " written")
@@ -113,9 +135,45 @@ def cases(covrun, tmp, src, build):
              "--fail-under-line=10", "--fail-under-function", "20%"], tmp)
     check(r.returncode == 0, "thresholds met: %d %s" % (r.returncode,
                                                          r.stderr))
+    # nothing selected: a warning, exit 5, and earlier reports kept as
+    # they were (an empty Cobertura file reads as line-rate 1.0)
+    os.makedirs(os.path.join(tmp, "empty-root"), exist_ok=True)
+    with open(os.path.join(tmp, "out.xml"), "rb") as f:
+        before = f.read()
+    r = run([covrun, "report", "--root", "empty-root", "--cobertura",
+             "out.xml", "--html", "out-html", "--json", "e.json"], tmp)
+    check(r.returncode == 5 and "nothing to report" in r.stderr,
+          "empty report: %d %s" % (r.returncode, r.stderr))
+    with open(os.path.join(tmp, "out.xml"), "rb") as f:
+        check(f.read() == before, "earlier Cobertura kept")
+    check(not os.path.exists(os.path.join(tmp, "e.json")), "no empty JSON")
+
+    # gates compare exact ratios: at exactly the line ratio the gate holds,
+    # one millionth of a percent above it fails, and the message shows
+    # enough digits to read as below; every failing gate is reported
+    tl, tf = d["totals"]["lines"], d["totals"]["functions"]
+    exact = fractions.Fraction(100 * tl["covered"], tl["valid"])
+    at = exact.numerator * 10**6 // exact.denominator     # millionths, floor
+    micro = lambda m: "%d.%06d" % divmod(m, 10**6)
+    if at * exact.denominator == exact.numerator * 10**6:   # representable
+        r = run([covrun, "report", "--root", "src", "--no-html",
+                 "--no-cobertura", "--fail-under-line", micro(at)], tmp)
+        check(r.returncode == 0, "gate at the exact ratio holds: " + r.stderr)
+    r = run([covrun, "report", "--root", "src", "--no-html", "--no-cobertura",
+             "--fail-under-line", micro(at + 1), "--fail-under-function",
+             "100"], tmp)
+    errs = [l for l in r.stderr.splitlines() if "is below" in l]
+    want = 2 if tf["covered"] < tf["valid"] else 1
+    check(r.returncode == 4 and len(errs) == want,
+          "every failing gate reported: %d %r" % (r.returncode, r.stderr))
+    m = re.search(r"line coverage ([\d.]+)% ", errs[0] if errs else "")
+    check(m and fractions.Fraction(m.group(1)) <
+          fractions.Fraction(micro(at + 1)),
+          "shown percentage is visibly below the gate: %r" % errs)
     for bad in (["--fail-under-line", "abc"], ["--fail-under-line", "101"],
                 ["--cobertura-max-size", "12"], ["--summary=some"],
-                ["--filter", "("], ["--bogus"], ["--root"]):
+                ["--filter", "("], ["--bogus"], ["--root"],
+                ["--root", "no-such-dir"], ["--root", "out.json"]):
         r = run([covrun, "report", "--no-html", "--no-cobertura"] + bad, tmp)
         check(r.returncode == 125 and "covrun: error: " in r.stderr,
               "%r is a usage error: %d %s" % (bad, r.returncode, r.stderr))

@@ -74,6 +74,28 @@ def main():
             c += int(doc.get("lines-covered"))
         check(len(seen) == len(set(seen)) == 130, "every file exactly once")
         check((t, c) == (total, covered), "same totals")
+
+        # fewer parts later: the earlier run's extra parts go, but only
+        # those covrun wrote (the last one is now the user's own file)
+        last = os.path.join(tmp, parts[-1])
+        with open(last, "w") as f:
+            f.write("<coverage>not covrun's</coverage>\n")
+        info = big(report_test, tmp, 130, 1000, 2 * limit)
+        n = int(info["parts"])
+        left = sorted(x for x in os.listdir(tmp)
+                      if re.fullmatch(r"coverage-\d+\.xml", x))
+        want = sorted(["coverage-%d.xml" % k for k in range(1, n + 1)] +
+                      [parts[-1]])
+        check(n < len(parts) - 1 and left == want,
+              "stale parts removed, the user's file kept: %r" % left)
+
+        # a limit below one source file's XML cannot hold: a loud failure
+        r = subprocess.run([report_test, "big", tmp, "130", "1000",
+                            str(64 * 1024)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        check(r.returncode != 0 and "over --cobertura-max-size" in r.stderr
+              and "alone is" in r.stderr,
+              "an impossible limit fails: %d %s" % (r.returncode, r.stderr))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:

@@ -57,6 +57,39 @@ static void test_rate(void)
 	CHECK_STR(rp_percent(b, sizeof(b), 0, 0), "-");
 }
 
+/* One rounding rule (README "Rounding"): half up on the exact ratio,
+ * never 100.0% unless complete, never 0.0% unless nothing covered. */
+static void test_percent(void)
+{
+	char b[32];
+	int64_t m = -7;
+
+	CHECK_STR(rp_percent(b, sizeof(b), 838, 1000), "83.8%");
+	CHECK_STR(rp_percent(b, sizeof(b), 8375, 10000), "83.8%"); /* tie */
+	CHECK_STR(rp_percent(b, sizeof(b), 8374, 10000), "83.7%");
+	CHECK_STR(rp_percent(b, sizeof(b), 8376, 10000), "83.8%");
+	CHECK_STR(rp_percent(b, sizeof(b), 2, 3), "66.7%");
+	CHECK_STR(rp_percent(b, sizeof(b), 9999, 10000), "99.9%");
+	CHECK_STR(rp_percent(b, sizeof(b), 1, 10000), "0.1%");
+	CHECK_STR(rp_percent(b, sizeof(b), 0, 7), "0.0%");
+	CHECK_STR(rp_percent(b, sizeof(b), 7, 7), "100.0%");
+	CHECK_STR(rp_percent(b, sizeof(b), UINT64_MAX - 1, UINT64_MAX),
+		  "99.9%");
+	CHECK_STR(rp_percent_digits(b, sizeof(b), 8379, 10000, 2), "83.79%");
+	CHECK_STR(rp_percent_digits(b, sizeof(b), 1, 3, 0), "33%");
+	CHECK_STR(rp_percent_digits(b, sizeof(b), 2, 3, 4), "66.6667%");
+	CHECK(report_parse_percent("83.8", &m) == 0 && m == 83800000);
+	CHECK(report_parse_percent("100%", &m) == 0 && m == 100000000);
+	CHECK(report_parse_percent("0.000001", &m) == 0 && m == 1);
+	CHECK(report_parse_percent(".5", &m) == 0 && m == 500000);
+	CHECK(report_parse_percent("100.000001", &m) < 0);
+	CHECK(report_parse_percent("1.0000001", &m) < 0);
+	CHECK(report_parse_percent("", &m) < 0);
+	CHECK(report_parse_percent("%", &m) < 0);
+	CHECK(report_parse_percent("-1", &m) < 0);
+	CHECK(report_parse_percent("12a", &m) < 0);
+}
+
 static void test_escape(void)
 {
 	struct cr_buf b;
@@ -229,13 +262,15 @@ static void test_select(void)
 	}
 
 	/* thresholds */
-	o.fail_under_line = 50;
+	o.fail_under_line = 50000000;
 	CHECK(report_check_thresholds(&s, &o, msg, sizeof(msg)) == 0);
-	o.fail_under_line = 99.5;
-	o.fail_under_function = 99;
+	o.fail_under_line = 99500000;
+	o.fail_under_function = 99000000;
 	CHECK(report_check_thresholds(&s, &o, msg, sizeof(msg)) == 2);
 	CHECK(strstr(msg, "line coverage ") == msg);
-	CHECK(strstr(msg, "--fail-under-line 99.5%") != NULL);
+	CHECK(strstr(msg, "--fail-under-line 99.5%\nfunction coverage ") !=
+	      NULL);
+	CHECK(strstr(msg, "--fail-under-function 99%") != NULL);
 	report_set_release(&s);
 
 	/* --filter / --exclude / system headers */
@@ -320,6 +355,7 @@ static void test_markers(void)
 static int run_unit(void)
 {
 	test_rate();
+	test_percent();
 	test_escape();
 	test_expand();
 	test_source();
