@@ -143,7 +143,35 @@ static void add_bar(struct cr_buf *b, const struct report_split *s)
 		    pct_of(s->valid - s->covered, s->valid));
 }
 
-static void add_cards(struct cr_buf *b, const struct report_split s[3])
+/* Card rows for what markers (MARKERS) and --root/--filter/--exclude
+ * (FILTERS) took out of the totals of kind K (0 lines, 1 branches, 2
+ * functions); nothing when both are 0 or NULL. */
+static void add_left_out_rows(struct cr_buf *b, int k,
+			      const struct report_left_out *markers,
+			      const struct report_left_out *filters)
+{
+	const struct report_left_out *n[2] = {markers, filters};
+	static const char *const what[2] = {"excluded by markers",
+					    "left out by filters"};
+
+	for (int i = 0; i < 2; i++) {
+		if (!n[i])
+			continue;
+		uint64_t v = k == 0 ? n[i]->lines
+			   : k == 1 ? n[i]->branches : n[i]->functions;
+		if (v)
+			cr_buf_addf(b, "<li class=\"lo\"><span><span "
+				       "class=\"sw x\"></span>%s</span><b>"
+				       "%llu</b></li>", what[i],
+				    (unsigned long long)v);
+	}
+}
+
+/* The totals cards; MARKERS and FILTERS (may be NULL) add rows for what
+ * exclusions took out. */
+static void add_cards(struct cr_buf *b, const struct report_split s[3],
+		      const struct report_left_out *markers,
+		      const struct report_left_out *filters)
 {
 	static const char *const kinds[3] = {"Lines", "Branches", "Functions"};
 
@@ -164,11 +192,47 @@ static void add_cards(struct cr_buf *b, const struct report_split s[3])
 			    "<li><span><span class=\"sw c\"></span>only by "
 			    "children</span><b>%llu</b></li>"
 			    "<li><span><span class=\"sw u\"></span>not "
-			    "covered</span><b>%llu</b></li></ul></div>\n",
+			    "covered</span><b>%llu</b></li>",
 			    (unsigned long long)s[k].root,
 			    (unsigned long long)s[k].child_only,
 			    (unsigned long long)(s[k].valid - s[k].covered));
+		add_left_out_rows(b, k, markers, filters);
+		cr_buf_adds(b, "</ul></div>\n");
 	}
+}
+
+/* "Excluded and left out" on the index: the files behind the cards'
+ * excluded rows, so that excluded is never mistaken for absent. */
+static void add_left_out_files(struct cr_buf *b, const struct report_set *set)
+{
+	if (!set->by_markers.files && !set->by_filters.files)
+		return;
+	cr_buf_adds(b, "<details class=\"leftout\"><summary>Excluded from "
+		       "the totals: ");
+	cr_buf_addf(b, "%u file%s by exclusion markers, %u file%s left out "
+		       "by --root/--filter/--exclude</summary><ul>",
+		    set->by_markers.files,
+		    set->by_markers.files == 1 ? "" : "s",
+		    set->by_filters.files,
+		    set->by_filters.files == 1 ? "" : "s");
+	for (uint32_t i = 0; i < set->nfiles + set->ndropped; i++) {
+		int dropped = i >= set->nfiles;
+		const struct report_left_out *n =
+			dropped ? &set->dropped[i - set->nfiles].n
+				: &set->files[i].excluded;
+		if (!n->files)
+			continue;
+		cr_buf_adds(b, "<li><code>");
+		add_esc(b, dropped ? set->dropped[i - set->nfiles].rel
+				   : set->files[i].rel);
+		cr_buf_addf(b, "</code> %s: %llu lines, %llu branches, %llu "
+			       "functions</li>",
+			    dropped ? "left out" : "markers",
+			    (unsigned long long)n->lines,
+			    (unsigned long long)n->branches,
+			    (unsigned long long)n->functions);
+	}
+	cr_buf_adds(b, "</ul></details>\n");
 }
 
 static enum cr_err write_page(struct html *h, const char *name,
@@ -404,7 +468,7 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 	const struct report_set *set = h->set;
 	struct report_split s[3];
 	struct tree t;
-	struct cr_buf cards;
+	struct cr_buf cards, leftout;
 	char nfiles[32], nctx[32], date[64];
 	time_t now =
 		h->opts->timestamp ? (time_t)h->opts->timestamp : time(NULL);
@@ -414,7 +478,9 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 
 	cr_buf_init(&cards);
 	report_split_files(set, NULL, 0, s);
-	add_cards(&cards, s);
+	add_cards(&cards, s, &set->by_markers, &set->by_filters);
+	cr_buf_init(&leftout);
+	add_left_out_files(&leftout, set);
 	tree_build(&t, set);
 	tree_sum(&t, 0);
 	cr_buf_reset(&h->body);
@@ -441,10 +507,12 @@ static enum cr_err write_index(struct html *h, struct cr_error *err)
 		{"root", set->root},	     {"nfiles", nfiles},
 		{"ncontexts", nctx},	     {"date", date},
 		{"cards", cards.buf},	     {"rows", h->body.buf},
+		{"leftout", leftout.buf},
 	};
 	rc = write_page(h, "index.html", "index.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);
 	cr_buf_release(&cards);
+	cr_buf_release(&leftout);
 	tree_release(&t);
 	return rc;
 }
@@ -685,7 +753,7 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 	cr_buf_init(&fns);
 	cr_buf_init(&note);
 	report_split_files(h->set, rf, 1, s);
-	add_cards(&cards, s);
+	add_cards(&cards, s, &rf->excluded, NULL);
 	file_functions(h, f, h->pages[idx], &fns);
 	if (!readable) {
 		cr_buf_adds(&note, "<p class=\"note\">The source file <code>");

@@ -14,7 +14,9 @@
  *               "functions": [{"name", "demangled", "line", "count",
  *                              "root", "child"}]}],
  *    "totals": {"lines"|"branches"|"functions":
- *               {"valid", "covered", "root", "child_only"}}}
+ *               {"valid", "covered", "root", "child_only"}},
+ *    "excluded": {"markers"|"filters": {"lines", "branches", "functions",
+ *                 "files": [{"path", "lines", "branches", "functions"}]}}}
  * Excluded lines, branches and functions are left out.  Each file is
  * built and serialised on its own, so memory stays at one file's size
  * plus the output text.
@@ -212,6 +214,47 @@ static json_t *totals_json(const struct report_set *set)
 	return o;
 }
 
+static json_t *left_out_json(const char *path,
+			     const struct report_left_out *n)
+{
+	json_t *o = json_object();
+
+	if (path)
+		json_object_set_new(o, "path", json_string(path));
+	json_object_set_new(o, "lines", json_integer((json_int_t)n->lines));
+	json_object_set_new(o, "branches",
+			    json_integer((json_int_t)n->branches));
+	json_object_set_new(o, "functions",
+			    json_integer((json_int_t)n->functions));
+	return o;
+}
+
+/* {"markers": {lines, branches, functions, files: [{path, ...}]},
+ *  "filters": {...}}: what exclusion markers and --root/--filter/
+ * --exclude took out of the totals. */
+static json_t *excluded_json(const struct report_set *set)
+{
+	json_t *o = json_object();
+	json_t *mk = left_out_json(NULL, &set->by_markers);
+	json_t *fl = left_out_json(NULL, &set->by_filters);
+	json_t *mfiles = json_array(), *ffiles = json_array();
+
+	for (uint32_t i = 0; i < set->nfiles; i++)
+		if (set->files[i].excluded.files)
+			json_array_append_new(
+				mfiles, left_out_json(set->files[i].rel,
+						      &set->files[i].excluded));
+	for (uint32_t i = 0; i < set->ndropped; i++)
+		json_array_append_new(ffiles,
+				      left_out_json(set->dropped[i].rel,
+						    &set->dropped[i].n));
+	json_object_set_new(mk, "files", mfiles);
+	json_object_set_new(fl, "files", ffiles);
+	json_object_set_new(o, "markers", mk);
+	json_object_set_new(o, "filters", fl);
+	return o;
+}
+
 /* Append J serialised (compact) to B and release J. */
 static int add_json(struct cr_buf *b, json_t *j)
 {
@@ -253,6 +296,8 @@ enum cr_err report_json(const struct report_set *set, const char *path,
 	cr_buf_adds(&b, "],\n\"totals\":");
 	v = totals_json(set);
 	fail |= add_json(&b, v);
+	cr_buf_adds(&b, ",\n\"excluded\":");
+	fail |= add_json(&b, excluded_json(set));
 	cr_buf_adds(&b, "}\n");
 	if (fail) {
 		cr_buf_release(&b);

@@ -328,6 +328,66 @@ static void count_negative(const struct cov_model *m, struct report_file *rf)
 	}
 }
 
+/* What file F has, or (EXCLUDED set) what of it is excluded. */
+static struct report_left_out items_of(const struct cov_file *f,
+				       int excluded)
+{
+	struct report_left_out n = {0, 0, 0, 0};
+
+	for (uint32_t l = 0; l < f->nlines; l++)
+		n.lines += !excluded || f->lines[l].excluded;
+	for (uint32_t b = 0; b < f->nbranches; b++)
+		n.branches += !excluded || f->branches[b].excluded;
+	for (uint32_t fn = 0; fn < f->nfunctions; fn++)
+		n.functions += !excluded || f->functions[fn].excluded;
+	n.files = n.lines || n.branches || n.functions;
+	return n;
+}
+
+static void add_left_out(struct report_left_out *to,
+			 const struct report_left_out *n)
+{
+	to->files += n->files;
+	to->lines += n->lines;
+	to->branches += n->branches;
+	to->functions += n->functions;
+}
+
+/* Note file F (relative path REL, owned) as left out by the selection. */
+static void drop_file(struct report_set *set, const struct cov_file *f,
+		      char *rel)
+{
+	struct report_dropped *d = &set->dropped[set->ndropped++];
+
+	d->rel = rel;
+	d->n = items_of(f, 0);
+	add_left_out(&set->by_filters, &d->n);
+}
+
+static int dropped_cmp(const void *a, const void *b)
+{
+	const struct report_dropped *x = a, *y = b;
+
+	return strcmp(x->rel, y->rel);
+}
+
+/* Read F's source for exclusion markers and note what they took out. */
+static void apply_markers(struct report_set *set, struct cov_file *f,
+			  struct report_file *rf)
+{
+	struct rp_source src;
+
+	if (rp_source_read(f->path, &src)) {
+		if (report_apply_markers(f, src.text, src.len))
+			set->nmarker_files++;
+	} else {
+		set->nunreadable++;
+	}
+	rp_source_release(&src);
+	rf->excluded = items_of(f, 1);
+	add_left_out(&set->by_markers, &rf->excluded);
+}
+
 enum cr_err report_select(struct cov_model *model,
 			  const struct report_opts *opts,
 			  struct report_set *set, struct cr_error *err)
@@ -361,6 +421,7 @@ enum cr_err report_select(struct cov_model *model,
 	}
 
 	set->files = cr_xcalloc(model->nfiles + 1, sizeof(*set->files));
+	set->dropped = cr_xcalloc(model->nfiles + 1, sizeof(*set->dropped));
 	for (uint32_t i = 0; i < model->nfiles; i++) {
 		struct cov_file *f = &model->files[i];
 		char *rel;
@@ -368,33 +429,24 @@ enum cr_err report_select(struct cov_model *model,
 		if (!opts->keep_system && is_system(f->path))
 			continue;
 		rel = relative_to(set->root, f->path);
-		if (opts->nfilters
-			    ? !match_any(fre, opts->nfilters, rel, f->path)
-			    : !is_under(set->root, f->path)) {
-			free(rel);
+		if ((opts->nfilters
+			     ? !match_any(fre, opts->nfilters, rel, f->path)
+			     : !is_under(set->root, f->path)) ||
+		    match_any(xre, opts->nexcludes, rel, f->path)) {
+			drop_file(set, f, rel);
 			continue;
 		}
-		if (match_any(xre, opts->nexcludes, rel, f->path)) {
-			free(rel);
-			continue;
-		}
-		if (!opts->no_markers) {
-			struct rp_source src;
-			if (rp_source_read(f->path, &src)) {
-				if (report_apply_markers(f, src.text, src.len))
-					set->nmarker_files++;
-			} else {
-				set->nunreadable++;
-			}
-			rp_source_release(&src);
-		}
+		struct report_file *rf = &set->files[set->nfiles++];
+		rf->file = f;
+		rf->rel = rel;
+		if (!opts->no_markers)
+			apply_markers(set, f, rf);
 		set->noutside += rel[0] == '/';
-		set->files[set->nfiles].file = f;
-		set->files[set->nfiles].rel = rel;
-		count_negative(model, &set->files[set->nfiles]);
-		set->nfiles++;
+		count_negative(model, rf);
 	}
 	qsort(set->files, set->nfiles, sizeof(*set->files), file_cmp);
+	qsort(set->dropped, set->ndropped, sizeof(*set->dropped),
+	      dropped_cmp);
 	for (size_t i = 0; i < opts->nfilters; i++)
 		regfree(&fre[i]);
 	for (size_t i = 0; i < opts->nexcludes; i++)
@@ -412,6 +464,9 @@ void report_set_release(struct report_set *set)
 	for (uint32_t i = 0; i < set->nfiles; i++)
 		free(set->files[i].rel);
 	free(set->files);
+	for (uint32_t i = 0; i < set->ndropped; i++)
+		free(set->dropped[i].rel);
+	free(set->dropped);
 	free(set->root);
 	memset(set, 0, sizeof(*set));
 }

@@ -106,6 +106,12 @@ void report_opts_init(struct report_opts *opts);
 
 /* ---- selection --------------------------------------------------------- */
 
+/* Items an exclusion took out of the totals. */
+struct report_left_out {
+	uint32_t files; /* files it touched (in a total) */
+	uint64_t lines, branches, functions;
+};
+
 struct report_file {
 	const struct cov_file *file; /* in the model */
 	char *rel;		     /* owned; path relative to the root ('/'-
@@ -113,6 +119,13 @@ struct report_file {
 	uint32_t nnegative;	     /* lines with a negative count (racing
 					counters), and the first of them */
 	uint32_t first_negative;
+	struct report_left_out excluded; /* by exclusion markers */
+};
+
+/* A file of the model left out by --root, --filter or --exclude. */
+struct report_dropped {
+	char *rel;			/* owned; as report_file.rel */
+	struct report_left_out n;	/* its lines, branches, functions */
 };
 
 struct report_set {
@@ -121,6 +134,10 @@ struct report_set {
 	uint32_t nfiles;
 	struct report_file *files; /* owned; sorted by rel */
 	uint32_t nmarker_files; /* files whose sources had exclusion markers */
+	struct report_left_out by_markers; /* summed over files */
+	uint32_t ndropped;
+	struct report_dropped *dropped; /* owned; sorted by rel */
+	struct report_left_out by_filters; /* summed over dropped */
 	uint32_t nunreadable;	/* sources that could not be read */
 	uint32_t noutside;	/* selected files outside the root (kept by
 				   --filter): their rel is absolute */

@@ -87,6 +87,46 @@ static void by_directory(FILE *out, const struct report_set *set)
 	free(df);
 }
 
+/* "WHAT: 12 lines, 3 branches, 2 functions[ in 4 files]" */
+static void left_out_line(FILE *out, const char *what,
+			  const struct report_left_out *n, int in_files)
+{
+	fprintf(out, "%s: %llu lines, %llu branches, %llu functions", what,
+		(unsigned long long)n->lines, (unsigned long long)n->branches,
+		(unsigned long long)n->functions);
+	if (in_files)
+		fprintf(out, " in %u file%s", n->files,
+			n->files == 1 ? "" : "s");
+	fputc('\n', out);
+}
+
+/* What exclusion markers and the selection options took out of the
+ * totals, so that "excluded" is never mistaken for "absent"; with FULL,
+ * file by file. */
+static void left_out(FILE *out, const struct report_set *set, int full)
+{
+	char name[4200];
+
+	if (set->by_markers.files) {
+		left_out_line(out, "\nexcluded by markers", &set->by_markers,
+			      1);
+		for (uint32_t i = 0; full && i < set->nfiles; i++) {
+			if (!set->files[i].excluded.files)
+				continue;
+			snprintf(name, sizeof(name), "  %s", set->files[i].rel);
+			left_out_line(out, name, &set->files[i].excluded, 0);
+		}
+	}
+	if (set->by_filters.files) {
+		left_out_line(out, "\nleft out by --root/--filter/--exclude",
+			      &set->by_filters, 1);
+		for (uint32_t i = 0; full && i < set->ndropped; i++) {
+			snprintf(name, sizeof(name), "  %s", set->dropped[i].rel);
+			left_out_line(out, name, &set->dropped[i].n, 0);
+		}
+	}
+}
+
 void report_summary(FILE *out, const struct report_set *set,
 		    enum report_summary_mode mode)
 {
@@ -102,6 +142,7 @@ void report_summary(FILE *out, const struct report_set *set,
 	header(out, "");
 	for (int k = 0; k < 3; k++)
 		row(out, kinds[k], &s[k]);
+	left_out(out, set, mode == REPORT_SUMMARY_FULL);
 	if (mode == REPORT_SUMMARY_FULL)
 		by_directory(out, set);
 	fprintf(out, "\n");
