@@ -40,6 +40,11 @@ struct report_cli *report_cli_new(void);
 void report_cli_free(struct report_cli *rc);
 int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i);
 void report_cli_help(FILE *out);
+struct merge_opts;
+/* Set the merge options the report options decide: objects no process ran
+ * count (unless --executed-only), looked for below the source root. */
+void report_cli_merge_opts(const struct report_cli *rc,
+			   struct merge_opts *mo);
 /* After the options: check what they ask for together ("-" as standard
  * output); 0, or -1 after an error message.  Sends the summary to stderr
  * when a report goes to standard output. */

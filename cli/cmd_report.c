@@ -33,6 +33,7 @@ struct report_cli {
 	const char **filters, **excludes; /* owned arrays, borrowed strings */
 	size_t nfilters, afilters, nexcludes, aexcludes;
 	int no_cobertura, no_html;
+	int executed_only; /* --executed-only */
 	char *split_path; /* owned */
 };
 
@@ -79,6 +80,9 @@ void report_cli_help(FILE *out)
 "                             absolute path; repeatable)\n"
 "  -e, --exclude REGEX        leave out files whose path matches\n"
 "      --include-system       keep system headers (/usr/include, ...)\n"
+"      --executed-only        leave out objects no process ran (by default\n"
+"                             every .gcno below the source root and the\n"
+"                             build tree counts, at 0%% where nothing ran)\n"
 "      --no-markers           ignore LCOV_EXCL_*, GCOVR_EXCL_* and\n"
 "                             COVRUN_EXCL_* markers in the sources\n"
 "      --cobertura FILE       Cobertura XML (default coverage.xml)\n"
@@ -203,6 +207,8 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 		}
 	} else if (!strcmp(o, "--include-system")) {
 		rc->opts.keep_system = 1;
+	} else if (!strcmp(o, "--executed-only")) {
+		rc->executed_only = 1;
 	} else if (!strcmp(o, "--no-markers")) {
 		rc->opts.no_markers = 1;
 	} else if (opt_value("--cobertura", "--xml", argc, argv, i, &v,
@@ -483,7 +489,15 @@ static void add_records(struct collect_run *run, const char *dir)
 
 /* Load INPUTS (run directories and build trees) into MODEL, and the
  * process records of the run directories into RUN. */
-static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
+void report_cli_merge_opts(const struct report_cli *rc,
+			   struct merge_opts *mo)
+{
+	mo->unexecuted = !rc->executed_only;
+	mo->source_root = rc->opts.root ? rc->opts.root : ".";
+}
+
+static enum cr_err load_inputs(const struct report_cli *cli, char **inputs,
+			       int n, struct cov_model *model,
 			       struct collect_run *run, struct cr_error *err)
 {
 	struct merge_opts mo;
@@ -494,6 +508,7 @@ static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
 	memset(&mo, 0, sizeof(mo));
 	mo.context_views = 1;
 	mo.warn = merge_warn_cb;
+	report_cli_merge_opts(cli, &mo);
 	if (!n) {
 		if (stat(dflt[0], &st) || !S_ISDIR(st.st_mode))
 			return cr_error_set(err, CR_ENOENT, NULL, -1,
@@ -594,7 +609,7 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	cr_error_clear(&err);
-	if (load_inputs(inputs, ninputs, &model, &run, &err)) {
+	if (load_inputs(rc, inputs, ninputs, &model, &run, &err)) {
 		error_report(&err);
 		status = CLI_EXIT_FAILURE;
 		goto out;

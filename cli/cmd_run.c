@@ -280,7 +280,7 @@ static void merge_warn(void *arg, const struct cr_error *err)
 static void fold_finished(void *arg, const char *dir)
 {
 	struct fold_ctl *f = arg;
-	struct merge_opts mo = { 1, 0, merge_warn, NULL };
+	struct merge_opts mo = { 1, 0, merge_warn, NULL, 0, NULL };
 	int64_t now = cr_now_ns();
 	struct collect_run run;
 	struct cr_error err;
@@ -319,7 +319,7 @@ static void fold_finished(void *arg, const char *dir)
  * CLI_EXIT_FAILURE. */
 static int merge_and_report(struct run_args *a, const char *dir)
 {
-	struct merge_opts mo = { 0, 1, merge_warn, NULL };
+	struct merge_opts mo = { 0, 1, merge_warn, NULL, 0, NULL };
 	struct cov_model model;
 	struct collect_run run;
 	struct cr_error err;
@@ -327,6 +327,7 @@ static int merge_and_report(struct run_args *a, const char *dir)
 	int status;
 
 	memset(&model, 0, sizeof(model));
+	report_cli_merge_opts(a->report, &mo);
 	if (merge_load_runs(dirs, 1, &mo, &model, &err) != CR_OK) {
 		error_report(&err);
 		return CLI_EXIT_FAILURE;

@@ -501,6 +501,8 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *m,
 	(void)err;
 	memset(m, 0, sizeof(*m));
 	memset(&bc, 0, sizeof(bc));
+	if (set->opts.unexecuted)
+		merge_add_unexecuted(set);
 	merge_set_name_contexts(set);
 	m->ncontexts = set->nctx;
 	m->contexts = cr_xcalloc(set->nctx + 1, sizeof(*m->contexts));
@@ -518,7 +520,8 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *m,
 	pthread_mutex_init(&bc.lock, NULL);
 	bc.res = cr_xcalloc(set->nobjs + 1, sizeof(*bc.res));
 	for (uint32_t i = 0; i < set->nobjs; i++)
-		if (set->objs[i]->state == 1 && set->objs[i]->has_data)
+		if (set->objs[i]->state == 1 &&
+		    (set->objs[i]->has_data || set->objs[i]->unexecuted))
 			bc.res[bc.nres++].o = set->objs[i];
 	compute_all(&bc);
 	for (uint32_t i = 0; i < bc.nres; i++) {

@@ -422,6 +422,8 @@ struct mobj {
 	uint8_t **seen;        /* owned; [context] -> functions with data */
 	struct gcda_info *info; /* owned; [context] */
 	int has_data;          /* some context has counters */
+	int unexecuted;        /* known from its notes file alone: no
+				* process ran it (merge/notes.c) */
 };
 
 struct merge_set {
@@ -449,6 +451,13 @@ struct merge_set {
 	uint64_t bytes_read;   /* gcda bytes read */
 	uint32_t files_read;   /* gcda files read */
 };
+
+/* Add the objects no process ran (merge/notes.c): after reading, when
+ * opts.unexecuted is set. */
+void merge_add_unexecuted(struct merge_set *set);
+/* Known from its notes file GCNO alone: load it now; it is in the model
+ * at zero unless it is already known (merge.c). */
+void merge_set_note_object(struct merge_set *set, const char *gcno);
 
 /* Record a warning (thread-safe). */
 void merge_set_warn(struct merge_set *set, const struct cr_error *e);

@@ -585,6 +585,33 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+void merge_set_note_object(struct merge_set *set, const char *gcno)
+{
+	struct mobj *o = set->objs[obj_get(set, gcno)];
+
+	if (o->state)
+		return; /* a gcda of it was read, or it was noted already */
+	if (obj_load(o, set->force_fallback) || o->state != 1) {
+		struct cr_error e = o->gcno_err;
+		if (o->state == 3)
+			cr_error_set(&e, CR_EVERSION, gcno, -1, "no process "
+				     "ran this object and its notes file is "
+				     "of a version only gcov reads (left out)");
+		else
+			set_msg(&e, "notes file of an object no process ran: "
+				"%s (left out)", o->gcno_err.msg);
+		if (set->opts.warn)
+			set->opts.warn(set->opts.warn_arg, &e);
+		set->nskipped++;
+		return;
+	}
+	o->ctr = cr_xcalloc(set->nctx + 1, sizeof(*o->ctr));
+	o->seen = cr_xcalloc(set->nctx + 1, sizeof(*o->seen));
+	o->info = cr_xcalloc(set->nctx + 1, sizeof(*o->info));
+	o->used = cr_xcalloc(set->nctx + 1, 1);
+	o->unexecuted = 1;
+}
+
 /* ---- reduction --------------------------------------------------------- */
 
 static void reduce(struct merge_set *set, struct worker *ws, int nw)

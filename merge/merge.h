@@ -118,6 +118,12 @@ struct merge_opts {
 	int context_views;      /* add views 3.. (one per context) */
 	merge_warn_fn warn;     /* may be NULL */
 	void *warn_arg;
+	/* Objects no process ran count, at zero (gcovr's default, lcov's
+	 * --initial): the model also holds every notes file (.gcno) found
+	 * below SOURCE_ROOT (may be NULL) and below the common directory of
+	 * the notes files of the objects that ran (merge/notes.c). */
+	int unexecuted;
+	const char *source_root;
 };
 
 /* Fill MODEL from a plain build tree: every .gcda under BUILD_DIR (written

@@ -314,6 +314,15 @@ unsigned report_apply_markers(struct cov_file *file, const char *src,
 	return nmarkers;
 }
 
+/* Whether some line of F ran (a file with no line never "ran"). */
+static int file_ran(const struct cov_model *m, const struct cov_file *f)
+{
+	for (uint32_t l = 0; l < f->nlines; l++)
+		if (rp_ran(rp_line_count(m, f, COV_VIEW_ALL, l)))
+			return 1;
+	return !f->nlines;
+}
+
 /* Lines of RF with a negative count in the view of every process. */
 static void count_negative(const struct cov_model *m, struct report_file *rf)
 {
@@ -443,6 +452,7 @@ enum cr_err report_select(struct cov_model *model,
 			apply_markers(set, f, rf);
 		set->noutside += rel[0] == '/';
 		count_negative(model, rf);
+		set->nnot_run += !file_ran(model, f);
 	}
 	qsort(set->files, set->nfiles, sizeof(*set->files), file_cmp);
 	qsort(set->dropped, set->ndropped, sizeof(*set->dropped),

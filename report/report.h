@@ -138,6 +138,7 @@ struct report_set {
 	uint32_t ndropped;
 	struct report_dropped *dropped; /* owned; sorted by rel */
 	struct report_left_out by_filters; /* summed over dropped */
+	uint32_t nnot_run;	/* selected files of which no line ran */
 	uint32_t nunreadable;	/* sources that could not be read */
 	uint32_t noutside;	/* selected files outside the root (kept by
 				   --filter): their rel is absolute */

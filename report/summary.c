@@ -142,6 +142,10 @@ void report_summary(FILE *out, const struct report_set *set,
 	header(out, "");
 	for (int k = 0; k < 3; k++)
 		row(out, kinds[k], &s[k]);
+	if (set->nnot_run)
+		fprintf(out, "\n%u of %u files have no line any process ran (counted at "
+			"0%%; --executed-only leaves out objects no process "
+			"ran)\n", set->nnot_run, set->nfiles);
 	left_out(out, set, mode == REPORT_SUMMARY_FULL);
 	if (mode == REPORT_SUMMARY_FULL)
 		by_directory(out, set);
