@@ -349,6 +349,11 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	if (cli_quiet && rc->opts.summary == REPORT_SUMMARY_TOTAL)
 		rc->opts.summary = REPORT_SUMMARY_NONE;
 	cr_error_clear(&err);
+	if (!model->nran) { /* 0% reports would replace good ones */
+		warnf("no coverage data was collected: no report written "
+		      "(earlier ones are kept)");
+		return CLI_EXIT_EMPTY;
+	}
 	if (report_write_all(model, &rc->opts, &set, &res, &err)) {
 		error_report(&err);
 		if (set.root)
@@ -358,12 +363,6 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 	if (set.root_guessed)
 		notef("no source file under the current directory: the source "
 		      "root is '%s' (choose it with --root)", set.root);
-	if (res.empty && !model->nfiles) {
-		warnf("no coverage data was collected: no report written "
-		      "(earlier ones are kept)");
-		report_set_release(&set);
-		return CLI_EXIT_EMPTY;
-	}
 	if (res.empty) {
 		warnf("nothing to report: no source file under '%s' has a "
 		      "line with coverage data (see --root and --filter); no "

@@ -520,6 +520,8 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *m,
 	pthread_mutex_init(&bc.lock, NULL);
 	bc.res = cr_xcalloc(set->nobjs + 1, sizeof(*bc.res));
 	for (uint32_t i = 0; i < set->nobjs; i++)
+		m->nran += set->objs[i]->has_data;
+	for (uint32_t i = 0; i < set->nobjs; i++)
 		if (set->objs[i]->state == 1 &&
 		    (set->objs[i]->has_data || set->objs[i]->unexecuted))
 			bc.res[bc.nres++].o = set->objs[i];

@@ -587,7 +587,8 @@ static void *worker_main(void *arg)
 
 void merge_set_note_object(struct merge_set *set, const char *gcno)
 {
-	struct mobj *o = set->objs[obj_get(set, gcno)];
+	uint32_t oi = obj_get(set, gcno); /* may move set->objs */
+	struct mobj *o = set->objs[oi];
 
 	if (o->state)
 		return; /* a gcda of it was read, or it was noted already */

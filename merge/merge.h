@@ -104,6 +104,7 @@ struct cov_model {
 	uint32_t nfiles;
 	struct cov_file *files;       /* owned */
 	uint32_t nskipped;            /* objects left out for bad data */
+	uint32_t nran;                /* objects with data (some gcda read) */
 };
 
 /* ---- loading: the merge API ------------------------------------------- */
