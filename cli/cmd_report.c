@@ -269,7 +269,9 @@ int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
 
 /* Write every report RC asks for from MODEL (and the process records RUN,
  * may be NULL), print the summary and warnings.  Returns 0,
- * CLI_EXIT_THRESHOLD when a --fail-under-* was not met, or
+ * CLI_EXIT_DATA_SKIPPED when a source was refused unread (a FIFO, a
+ * device, too large), CLI_EXIT_THRESHOLD when a --fail-under-* was not
+ * met, or
  * CLI_EXIT_FAILURE after printing an error. */
 int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		     const struct collect_run *run)
@@ -305,6 +307,10 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		warnf("no source file under '%s' has coverage data; see "
 		      "--root and --filter",
 		      set.root);
+	for (uint32_t i = 0; i < set.nrefused; i++)
+		warn_report(&set.refused[i]);
+	if (set.nrefused)
+		status = CLI_EXIT_DATA_SKIPPED;
 	if (set.nunreadable)
 		warnf("%u source file%s could not be read: the HTML report "
 		      "shows their counts without source text",

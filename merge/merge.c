@@ -354,6 +354,18 @@ static enum cr_err fallback_data(struct mobj *o, const char *gcda,
 	return e;
 }
 
+/* Is PATH a regular file covrun may read?  ERR says why not. */
+static int regular_file(const char *path, struct cr_error *err)
+{
+	size_t size;
+	int fd;
+
+	if (cr_open_regular(path, GCOV_MAX_FILE, &fd, &size, err))
+		return 0;
+	close(fd);
+	return 1;
+}
+
 void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		       const char *gcda, const char *gcno,
 		       const unsigned char *data, size_t size)
@@ -374,6 +386,10 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 	if (obj_load(o, set->force_fallback)) {
 		note_skip(set);
 		return; /* reported once per object after reading */
+	}
+	if (o->state == 3 && !data && !regular_file(gcda, &err)) {
+		left_out(set, image, &err);
+		return; /* gcov would wait on a FIFO */
 	}
 	if (o->state == 3) {
 		pthread_mutex_lock(&o->lock);
@@ -514,7 +530,13 @@ static void walk(struct worker *w, const struct merge_input *in,
 			if (lstat(path->buf, &st) == 0)
 				is_dir = S_ISDIR(st.st_mode);
 		}
-		if (is_dir) {
+		if (is_dir && ends_with(n, nl, ".gcda")) {
+			struct cr_error err;
+			cr_error_set(&err, CR_EIO, path->buf, -1, "image '%s': "
+				     "a directory named like a gcda file "
+				     "(left out)", in->image);
+			merge_worker_warn(w, &err);
+		} else if (is_dir) {
 			if (in->kind == INPUT_TREE && is_run_dir(path))
 				continue; /* a covrun run inside the tree */
 			walk(w, in, path, root_len);

@@ -290,6 +290,31 @@ unsigned report_apply_markers(struct cov_file *file, const char *src,
 	return nmarkers;
 }
 
+/* Read F's source for its exclusion markers (unless NO_MARKERS).  A
+ * source that exists but is refused unread (a FIFO, a device, too large)
+ * is kept in SET->refused: the caller names it and the report is
+ * incomplete (README.md, "Exit status"). */
+static void read_source(struct report_set *set, struct cov_file *f,
+			int no_markers)
+{
+	struct rp_source src;
+	struct cr_error e;
+
+	if (rp_source_load(f->path, &src, &e)) {
+		if (!no_markers &&
+		    report_apply_markers(f, src.text, src.len))
+			set->nmarker_files++;
+	} else {
+		set->nunreadable++;
+		if (e.code != CR_ENOENT) {
+			set->refused = cr_xrealloc(set->refused,
+				(set->nrefused + 1) * sizeof(*set->refused));
+			set->refused[set->nrefused++] = e;
+		}
+	}
+	rp_source_release(&src);
+}
+
 enum cr_err report_select(struct cov_model *model,
 			  const struct report_opts *opts,
 			  struct report_set *set, struct cr_error *err)
@@ -341,16 +366,7 @@ enum cr_err report_select(struct cov_model *model,
 			free(rel);
 			continue;
 		}
-		if (!opts->no_markers) {
-			struct rp_source src;
-			if (rp_source_read(f->path, &src)) {
-				if (report_apply_markers(f, src.text, src.len))
-					set->nmarker_files++;
-			} else {
-				set->nunreadable++;
-			}
-			rp_source_release(&src);
-		}
+		read_source(set, f, opts->no_markers);
 		set->files[set->nfiles].file = f;
 		set->files[set->nfiles].rel = rel;
 		set->nfiles++;
@@ -374,6 +390,7 @@ void report_set_release(struct report_set *set)
 		free(set->files[i].rel);
 	free(set->files);
 	free(set->root);
+	free(set->refused);
 	memset(set, 0, sizeof(*set));
 }
 

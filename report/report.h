@@ -118,6 +118,9 @@ struct report_set {
 	struct report_file *files; /* owned; sorted by rel */
 	uint32_t nmarker_files; /* files whose sources had exclusion markers */
 	uint32_t nunreadable;	/* sources that could not be read */
+	uint32_t nrefused;	/* of them, sources that exist but are no
+				   regular file or too large: */
+	struct cr_error *refused; /* owned; why, one per source */
 	int root_guessed;	/* no --root and no source under the current
 				   directory: root is the sources' common
 				   directory */
