@@ -2,8 +2,8 @@
  * cli/cmd_report.c: "covrun report [OPTIONS] [INPUT...]", and the report
  * options that "covrun run" shares.
  *
- * An INPUT is a run directory (default .covrun) or a plain build tree whose
- * gcda were written in place by an ordinary run.  The data is merged by
+ * An INPUT is a run directory (default .covrun), a bundle, or a plain build
+ * tree whose gcda were written in place by an ordinary run.  The data is merged by
  * merge/merge.h, then report/report.h writes Cobertura, HTML, JSON and lcov
  * and prints the summary; --fail-under-* turn a low coverage into exit
  * status 4 (CLI_EXIT_THRESHOLD).
@@ -341,8 +341,9 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: covrun report [OPTIONS] [INPUT...]\n\n"
 "Write coverage reports from stored data.  An INPUT is a run directory\n"
-"(default .covrun) or a build tree holding gcno and gcda files written in\n"
-"place by an ordinary run (all of its counts then form one root context).\n\n"
+"(default .covrun), a bundle of one (.tar.zst, .tar.gz, .zip), or a build\n"
+"tree holding gcno and gcda files written in place by an ordinary run\n"
+"(all of its counts then form one root context).\n\n"
 "  -q, --quiet                print warnings and errors only\n"
 "  -h, --help                 show this help\n\n");
 	report_cli_help(out);
@@ -441,10 +442,14 @@ static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
 		n = 1;
 	}
 	for (int i = 0; i < n; i++) {
+		if (stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			nruns++; /* a bundle (a damaged one is left out) */
+			continue;
+		}
 		if (stat(inputs[i], &st) || !S_ISDIR(st.st_mode))
 			return cr_error_set(err, CR_ENOENT, inputs[i], -1,
-					    "not a run directory or build "
-					    "tree");
+					    "not a run directory, bundle or "
+					    "build tree");
 		if (is_run_dir(inputs[i])) {
 			nruns++;
 			add_records(run, inputs[i]);
@@ -460,7 +465,11 @@ static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
 	struct merge_set *set = merge_set_new(&mo);
 	enum cr_err rc = CR_OK;
 	for (int i = 0; i < n && !rc; i++) {
-		if (is_run_dir(inputs[i])) {
+		struct cr_error bad;
+		if (stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			if (merge_set_add_bundle(set, inputs[i], &bad))
+				merge_set_left_out(set, &bad);
+		} else if (is_run_dir(inputs[i])) {
 			rc = merge_set_add_run(set, inputs[i], err);
 		} else {
 			uint32_t ctx = merge_set_context(set, inputs[i],

@@ -195,6 +195,35 @@ static enum cov_role role_of(enum collect_role r)
 					 : COV_ROLE_UNATTRIBUTED;
 }
 
+/* A directory itself, not a symbolic link to one: an image directory
+ * linked to another image (or to /) is never followed. */
+static int is_dir_here(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Whether SUB, the directory of image ID, is to be read: a directory (a
+ * symbolic link is warned about and left out) of an image not read
+ * before (image ids are unique: a second copy is counted once). */
+static int image_dir(struct merge_set *set, const char *sub, const char *id)
+{
+	struct stat st;
+	struct cr_error w;
+
+	if (lstat(sub, &st) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		cr_error_set(&w, CR_EUSAGE, sub, -1, "image '%s': the image "
+			     "directory is a symbolic link, not followed "
+			     "(left out)", id);
+		merge_set_left_out(set, &w);
+		return 0;
+	}
+	return S_ISDIR(st.st_mode) && merge_set_claim_image(set, id, sub);
+}
+
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err)
 {
@@ -213,6 +242,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 				 "directory", rundir);
 		goto out;
 	}
+	if (!merge_set_claim_source(set, dir))
+		goto out;
 	if (stat(cfile, &st) == 0) {
 		e = add_merged(set, dir, cfile, err);
 		goto out;
@@ -256,7 +287,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		char *sub = cr_path_join(imgdir, names[i]);
 		uint32_t c;
 
-		if (merge_fold_has(&fold, names[i])) {
+		if (merge_fold_has(&fold, names[i]) ||
+		    !image_dir(set, sub, names[i])) {
 			free(sub);
 			continue;
 		}
@@ -270,8 +302,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
 					      "");
 		}
-		if (is_dir(sub))
-			merge_set_add_image(set, sub, names[i], c);
+		merge_set_add_image(set, sub, names[i], c);
 		free(sub);
 	}
 	if (names)
@@ -283,7 +314,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		char *img = cr_xasprintf("unattributed/%s", names[i]);
 		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
 					       "");
-		if (is_dir(sub))
+		if (is_dir_here(sub))
 			merge_set_add_image(set, sub, img, c);
 		free(sub);
 		free(img);
@@ -436,10 +467,15 @@ enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
 	memset(model, 0, sizeof(*model));
 	for (size_t i = 0; i < ndirs && !e; i++) {
 		struct stat st;
-		if (stat(dirs[i], &st) == 0 && S_ISREG(st.st_mode))
-			e = merge_set_add_bundle(set, dirs[i], err);
-		else
+		struct cr_error bad;
+		if (stat(dirs[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			/* one damaged bundle among others: the rest is
+			 * merged (README.md, "Exit status") */
+			if (merge_set_add_bundle(set, dirs[i], &bad))
+				merge_set_left_out(set, &bad);
+		} else {
 			e = merge_set_add_run(set, dirs[i], err);
+		}
 	}
 	if (!e)
 		e = merge_set_read(set, err);
