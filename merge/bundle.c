@@ -407,13 +407,18 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 		size_t n = name ? strlen(name) : 0;
 		long ctx;
 
-		if (!p || archive_entry_filetype(ent) != AE_IFREG ||
-		    n < 5 || strcmp(name + n - 5, ".gcda"))
+		while (n > 1 && name[n - 1] == '/')
+			n--; /* a directory entry */
+		if (!p || n < 5 || strncmp(name + n - 5, ".gcda", 5))
 			continue;
 		id = strchr(p, '/') + 1;
 		rest = strchr(id, '/');
 		if (!rest || (ctx = entry_context(b, p, id, rest)) < 0)
 			continue;
+		if (archive_entry_filetype(ent) != AE_IFREG) {
+			entry_warn(w, b, name, p, "not a regular file");
+			continue;
+		}
 		if (!strmap_put(&done, p, strlen(p), 1)) {
 			entry_warn(w, b, name, p, "the same gcda is in the "
 				   "bundle twice (counted once)");

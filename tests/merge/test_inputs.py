@@ -140,6 +140,18 @@ def test_special_gcda(e):
               (kind, gcda))
         eq(counts, {"work": ROOT_CALLS, "helper": 0},
            "%s gcda: counts of the other images" % kind)
+        # the same in a bundle: an entry that is no regular file
+        bundle = os.path.join(e.dir, "run-%s.tar" % kind)
+        entries = run_files(e.data)
+        if kind == "dir":
+            entries.append(os.path.relpath(gcda, e.data))
+        tar_of(bundle, e.data, entries)
+        counts, err = merge(e, "out-bundle-" + kind, bundle)
+        check(warned(err, bundle, os.path.relpath(gcda, e.data),
+                     "not a regular file"),
+              "%s gcda entry: named" % kind)
+        eq(counts, {"work": ROOT_CALLS, "helper": 0},
+           "%s gcda entry: counts of the other images" % kind)
 
 
 def test_special_gcno(e):
