@@ -129,10 +129,19 @@ static void queue_ctx_dir(struct merge_set *set, const char *id,
 	const char *dir = arg;
 	char *sub = cr_xasprintf("%s/ctx/%s", dir, id);
 	char *img = cr_xasprintf("%s:%s", dir, id);
+	struct stat st;
 
-	merge_set_add_image(set, sub, img, c);
-	if (nimages > 1)
-		set->ctx[c].nimages += nimages - 1;
+	if (lstat(sub, &st) == 0 && S_ISLNK(st.st_mode)) {
+		struct cr_error w;
+		cr_error_set(&w, CR_EUSAGE, sub, -1, "context '%s': the "
+			     "directory is a symbolic link, not followed "
+			     "(left out)", id);
+		merge_set_left_out(set, &w);
+	} else {
+		merge_set_add_image(set, sub, img, c);
+		if (nimages > 1)
+			set->ctx[c].nimages += nimages - 1;
+	}
 	free(sub);
 	free(img);
 }
@@ -195,19 +204,12 @@ static enum cov_role role_of(enum collect_role r)
 					 : COV_ROLE_UNATTRIBUTED;
 }
 
-/* A directory itself, not a symbolic link to one: an image directory
- * linked to another image (or to /) is never followed. */
-static int is_dir_here(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Whether SUB, the directory of image ID, is to be read: a directory (a
- * symbolic link is warned about and left out) of an image not read
- * before (image ids are unique: a second copy is counted once). */
-static int image_dir(struct merge_set *set, const char *sub, const char *id)
+/* Whether SUB, the directory of image ID, is to be read: a directory,
+ * not a symbolic link (an image linked to another image, or to /, is
+ * warned about and never followed), of an image not read before when
+ * CLAIM is set (image ids are unique: a second copy is counted once). */
+static int image_dir(struct merge_set *set, const char *sub, const char *id,
+		     int claim)
 {
 	struct stat st;
 	struct cr_error w;
@@ -221,7 +223,8 @@ static int image_dir(struct merge_set *set, const char *sub, const char *id)
 		merge_set_left_out(set, &w);
 		return 0;
 	}
-	return S_ISDIR(st.st_mode) && merge_set_claim_image(set, id, sub);
+	return S_ISDIR(st.st_mode) &&
+	       (!claim || merge_set_claim_image(set, id, sub));
 }
 
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
@@ -288,7 +291,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		uint32_t c;
 
 		if (merge_fold_has(&fold, names[i]) ||
-		    !image_dir(set, sub, names[i])) {
+		    !image_dir(set, sub, names[i], 1)) {
 			free(sub);
 			continue;
 		}
@@ -314,7 +317,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		char *img = cr_xasprintf("unattributed/%s", names[i]);
 		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
 					       "");
-		if (is_dir_here(sub))
+		/* pids repeat across runs: not claimed */
+		if (image_dir(set, sub, img, 0))
 			merge_set_add_image(set, sub, img, c);
 		free(sub);
 		free(img);

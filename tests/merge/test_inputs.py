@@ -223,10 +223,25 @@ def test_image_symlink(e):
     os.symlink(os.path.join(img, child),
                os.path.join(img, "00000000ffffffff-1"))
     os.symlink("/", os.path.join(img, "00000000fffffffe-2"))
+    unattr = os.path.join(e.data, "unattributed")
+    os.makedirs(unattr, exist_ok=True)
+    os.symlink("/", os.path.join(unattr, "99999"))
     counts, err = merge(e, "out", e.data)
     eq(counts, FULL, "an image linked to another: counted once")
-    for fake in ("00000000ffffffff-1", "00000000fffffffe-2"):
+    for fake in ("00000000ffffffff-1", "00000000fffffffe-2",
+                 "unattributed/99999"):
         check(warned(err, fake, "symbolic link"), "link %s named" % fake)
+    # a merged directory whose child context is a link: not followed
+    merged = os.path.join(e.dir, "out")
+    child_ctx = glob.glob(os.path.join(merged, "ctx", "*-child*"))
+    eq(len(child_ctx), 1, "one child context")
+    moved = os.path.join(e.dir, "moved-ctx")
+    os.rename(child_ctx[0], moved)
+    os.symlink(moved, child_ctx[0])
+    counts, err = merge(e, "out2", merged)
+    eq(counts, {"work": ROOT_CALLS, "helper": 0},
+       "a linked context directory is left out")
+    check(warned(err, child_ctx[0], "symbolic link"), "linked context named")
 
 
 def tar_of(path, arcroot, entries, mode="w"):
