@@ -419,6 +419,21 @@ static void add_records(struct collect_run *run, const char *dir)
 	collect_run_release(&one);
 }
 
+/* Is INPUTS[I] the same directory as an earlier input (say, through a
+ * symbolic link)?  Its records are then shown once; the merge warns. */
+static int given_before(char **inputs, int i)
+{
+	struct stat a, b;
+
+	if (stat(inputs[i], &a))
+		return 0;
+	for (int k = 0; k < i; k++)
+		if (!stat(inputs[k], &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return 1;
+	return 0;
+}
+
 /* Load INPUTS (run directories and build trees) into MODEL, and the
  * process records of the run directories into RUN. */
 static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
@@ -452,7 +467,8 @@ static enum cr_err load_inputs(char **inputs, int n, struct cov_model *model,
 					    "build tree");
 		if (is_run_dir(inputs[i])) {
 			nruns++;
-			add_records(run, inputs[i]);
+			if (!given_before(inputs, i))
+				add_records(run, inputs[i]);
 		}
 	}
 	if (nruns == n)

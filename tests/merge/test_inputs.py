@@ -12,6 +12,7 @@ usage: test_inputs.py CASE (environment as tests/collect/CMakeLists.txt)
 """
 import glob
 import io
+import json
 import os
 import random
 import resource
@@ -213,6 +214,13 @@ def test_rundir_twice(e):
         counts, err = merge(e, "out-" + name, *inputs)
         eq(counts, FULL, "%s: counted once" % name)
         check(warned(err, "twice"), "%s: warned" % name)
+        js = os.path.join(e.dir, "report-%s.json" % name)
+        p = e.covrun("report", "-q", "--no-html", "--no-cobertura",
+                     "--json", js, *inputs, timeout=TIMEOUT, data=False)
+        eq(p.returncode, 3, "%s: exit status of report" % name)
+        with open(js) as f:
+            eq(len(json.load(f)["processes"]), 2,
+               "%s: the fixture's two processes, each shown once" % name)
 
 
 def test_image_symlink(e):
