@@ -37,8 +37,9 @@ static void usage(FILE *out)
 "  -q, --quiet        no summary line\n"
 "  -h, --help         this text\n"
 "\n"
-"exit status: 0 merged; 3 some data was left out (each problem is\n"
-"reported once, naming image and file); 125 covrun failed.\n");
+"exit status: 0 merged; 3 some data or input was left out (each\n"
+"problem is reported once, naming image and file); 125 covrun failed\n"
+"(or no input could be read).\n");
 }
 
 static void warn_cb(void *arg, const struct cr_error *e)
@@ -158,7 +159,7 @@ int cmd_merge(int argc, char **argv)
 	const char *out = NULL;
 	struct merge_set *set = NULL;
 	struct cr_error err;
-	int quiet = 0, status = 0, ninputs = 0, lock_fd = -1;
+	int quiet = 0, status = 0, ninputs = 0, nbad = 0, lock_fd = -1;
 	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
 	int64_t t0 = cr_now_ns();
 	struct progress prog = { 0, 0 };
@@ -202,9 +203,25 @@ int cmd_merge(int argc, char **argv)
 	set = merge_set_new(&opts);
 	if (!quiet && !cli_quiet && isatty(2))
 		merge_set_progress(set, progress_cb, &prog);
-	for (int i = 0; i < ninputs; i++)
-		if (add_input(set, inputs[i], &err))
-			goto fail;
+	for (int i = 0; i < ninputs; i++) {
+		struct stat st;
+		if (!add_input(set, inputs[i], &err))
+			continue;
+		if (stat(inputs[i], &st))
+			goto fail; /* no such input: a usage error */
+		/* a damaged bundle or unreadable run among others: named,
+		 * and the rest is merged (exit status 3) */
+		merge_set_left_out(set, &err);
+		nbad++;
+	}
+	if (nbad == ninputs) {
+		/* the reasons why every input was left out, then the error */
+		if (merge_set_read(set, &err))
+			error_report(&err);
+		errorf("no input could be read");
+		status = CLI_EXIT_FAILURE;
+		goto done;
+	}
 	if (merge_set_read(set, &err) || prepare_out(out, &lock_fd, &err) ||
 	    merge_set_write(set, out, &err))
 		goto fail;

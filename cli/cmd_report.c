@@ -2,8 +2,8 @@
  * cli/cmd_report.c: "covrun report [OPTIONS] [INPUT...]", and the report
  * options that "covrun run" shares.
  *
- * An INPUT is a run directory (default .covrun) or a plain build tree whose
- * gcda were written in place by an ordinary run.  The data is merged by
+ * An INPUT is a run directory (default .covrun), a bundle, or a plain build
+ * tree whose gcda were written in place by an ordinary run.  The data is merged by
  * merge/merge.h, then report/report.h writes Cobertura, HTML, JSON and lcov
  * and prints the summary; --fail-under-* turn a low coverage into exit
  * status 4 (CLI_EXIT_THRESHOLD).
@@ -306,7 +306,9 @@ int report_cli_check(struct report_cli *rc)
 
 /* Write every report RC asks for from MODEL (and the process records RUN,
  * may be NULL), print the summary and warnings.  Returns 0,
- * CLI_EXIT_THRESHOLD when a --fail-under-* was not met, or
+ * CLI_EXIT_DATA_SKIPPED when a source was refused unread (a FIFO, a
+ * device, too large), CLI_EXIT_THRESHOLD when a --fail-under-* was not
+ * met, or
  * CLI_EXIT_FAILURE after printing an error. */
 /* One warning per source file whose counters raced (negative counts), the
  * first few files only. */
@@ -377,6 +379,10 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 		      set.noutside, set.noutside == 1 ? " lies" : "s lie",
 		      set.root, set.noutside == 1 ? "it" : "them");
 	warn_negative(&set);
+	for (uint32_t i = 0; i < set.nrefused; i++)
+		warn_report(&set.refused[i]);
+	if (set.nrefused)
+		status = CLI_EXIT_DATA_SKIPPED;
 	if (set.nunreadable)
 		warnf("%u source file%s could not be read: the HTML report "
 		      "shows their counts without source text",
@@ -409,8 +415,9 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: covrun report [OPTIONS] [INPUT...]\n\n"
 "Write coverage reports from stored data.  An INPUT is a run directory\n"
-"(default .covrun) or a build tree holding gcno and gcda files written in\n"
-"place by an ordinary run (all of its counts then form one root context).\n\n"
+"(default .covrun), a bundle of one (.tar.zst, .tar.gz, .zip), or a build\n"
+"tree holding gcno and gcda files written in place by an ordinary run\n"
+"(all of its counts then form one root context).\n\n"
 "  -q, --quiet                print warnings and errors only\n"
 "  -h, --help                 show this help\n\n");
 	report_cli_help(out);
@@ -486,6 +493,21 @@ static void add_records(struct collect_run *run, const char *dir)
 	collect_run_release(&one);
 }
 
+/* Is INPUTS[I] the same directory as an earlier input (say, through a
+ * symbolic link)?  Its records are then shown once; the merge warns. */
+static int given_before(char **inputs, int i)
+{
+	struct stat a, b;
+
+	if (stat(inputs[i], &a))
+		return 0;
+	for (int k = 0; k < i; k++)
+		if (!stat(inputs[k], &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return 1;
+	return 0;
+}
+
 /* Load INPUTS (run directories and build trees) into MODEL, and the
  * process records of the run directories into RUN. */
 void report_cli_merge_opts(const struct report_cli *rc,
@@ -518,10 +540,14 @@ static enum cr_err load_inputs(const struct report_cli *cli, char **inputs,
 		n = 1;
 	}
 	for (int i = 0; i < n; i++) {
+		if (stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			nruns++; /* a bundle (a damaged one is left out) */
+			continue;
+		}
 		if (stat(inputs[i], &st) || !S_ISDIR(st.st_mode))
 			return cr_error_set(err, CR_ENOENT, inputs[i], -1,
-					    "not a run directory or build "
-					    "tree");
+					    "not a run directory, bundle or "
+					    "build tree");
 		if (is_run_dir(inputs[i])) {
 			pid_t pid = cr_lock_holder(inputs[i]);
 			if (pid)
@@ -530,7 +556,8 @@ static enum cr_err load_inputs(const struct report_cli *cli, char **inputs,
 				      "it has written so far", inputs[i],
 				      (long)pid);
 			nruns++;
-			add_records(run, inputs[i]);
+			if (!given_before(inputs, i))
+				add_records(run, inputs[i]);
 		}
 	}
 	if (nruns == n)
@@ -543,7 +570,11 @@ static enum cr_err load_inputs(const struct report_cli *cli, char **inputs,
 	struct merge_set *set = merge_set_new(&mo);
 	enum cr_err rc = CR_OK;
 	for (int i = 0; i < n && !rc; i++) {
-		if (is_run_dir(inputs[i])) {
+		struct cr_error bad;
+		if (stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			if (merge_set_add_bundle(set, inputs[i], &bad))
+				merge_set_left_out(set, &bad);
+		} else if (is_run_dir(inputs[i])) {
 			rc = merge_set_add_run(set, inputs[i], err);
 		} else {
 			uint32_t ctx = merge_set_context(set, inputs[i],

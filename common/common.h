@@ -123,9 +123,23 @@ enum cr_err cr_write_file_atomic(const char *path, const void *data,
  * (directory, block device, socket) is refused with CR_EUSAGE. */
 enum cr_err cr_write_output(const char *path, const void *data, size_t len,
 			    struct cr_error *err) CR_WUR;
-/* Read the whole file at PATH into *OUT (NUL-terminated, caller frees). */
+/* The largest file cr_read_file reads (process records, contexts files,
+ * sources): README.md, "Known limits". */
+#define CR_READ_MAX ((size_t)64 << 20)
+/* Open PATH for reading without waiting: a FIFO, device or terminal is
+ * never read from, and nothing but a regular file of at most MAX bytes is
+ * accepted (CR_EIO "not a regular file (a FIFO)", CR_ECORRUPT "too
+ * large"; a missing file is CR_ENOENT).  On success *FD is open
+ * (close-on-exec, blocking reads) and *SIZE is its size. */
+enum cr_err cr_open_regular(const char *path, size_t max, int *fd,
+			    size_t *size, struct cr_error *err) CR_WUR;
+/* Read the whole regular file at PATH, at most CR_READ_MAX bytes (see
+ * cr_open_regular), into *OUT (NUL-terminated, caller frees). */
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,
 			 struct cr_error *err) CR_WUR;
+/* The same with the limit MAX. */
+enum cr_err cr_read_file_max(const char *path, size_t max, char **out,
+			     size_t *len, struct cr_error *err) CR_WUR;
 
 /* Hold directory DIR (which exists) for this process: lock DIR/lock
  * (created when missing) without waiting, and write our pid into it.

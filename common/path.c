@@ -267,36 +267,94 @@ enum cr_err cr_write_output(const char *path, const void *data, size_t len,
 			    "device or socket");
 }
 
-enum cr_err cr_read_file(const char *path, char **out, size_t *len,
-			 struct cr_error *err)
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISCHR(m) ? "a character device"
+	       : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket"
+	       : "not a plain file";
+}
+
+enum cr_err cr_open_regular(const char *path, size_t max, int *fd,
+			    size_t *size, struct cr_error *err)
+{
+	struct stat st;
+	enum cr_err rc;
+	/* O_NONBLOCK: opening a FIFO without a writer would wait forever */
+	int f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	*fd = -1;
+	if (f < 0)
+		return errno == ENOENT
+			       ? cr_error_set(err, CR_ENOENT, path, -1,
+					      "cannot read: %s",
+					      strerror(errno))
+			       : cr_error_errno(err, path, "cannot read");
+	if (fstat(f, &st) < 0) {
+		rc = cr_error_errno(err, path, "cannot read");
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = cr_error_set(err, CR_EIO, path, -1, "not a regular file "
+				  "(%s)", file_kind(st.st_mode));
+	} else if ((uint64_t)st.st_size > max) {
+		rc = cr_error_set(err, CR_ECORRUPT, path, -1, "too large "
+				  "(%lld bytes; at most %zu are read)",
+				  (long long)st.st_size, max);
+	} else {
+		/* back to blocking reads: a regular file never waits */
+		fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK);
+		*fd = f;
+		*size = (size_t)st.st_size;
+		return CR_OK;
+	}
+	close(f);
+	return rc;
+}
+
+enum cr_err cr_read_file_max(const char *path, size_t max, char **out,
+			     size_t *len, struct cr_error *err)
 {
 	struct cr_buf b;
 	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t size;
+	int fd;
+	enum cr_err rc = cr_open_regular(path, max, &fd, &size, err);
 
-	if (fd < 0)
-		return cr_error_errno(err, path, "cannot read");
+	if (rc)
+		return rc;
 	cr_buf_init(&b);
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			enum cr_err rc = cr_error_errno(err, path,
-							"cannot read");
-			close(fd);
-			cr_buf_release(&b);
-			return rc;
+			rc = cr_error_errno(err, path, "cannot read");
+			break;
 		}
 		if (n == 0)
 			break;
+		if ((size_t)n > max - b.len) { /* grew while read */
+			rc = cr_error_set(err, CR_ECORRUPT, path, -1,
+					  "too large (more than %zu bytes)",
+					  max);
+			break;
+		}
 		cr_buf_add(&b, chunk, (size_t)n);
 	}
 	close(fd);
+	if (rc) {
+		cr_buf_release(&b);
+		return rc;
+	}
 	if (len)
 		*len = b.len;
 	*out = cr_buf_take(&b);
 	return CR_OK;
+}
+
+enum cr_err cr_read_file(const char *path, char **out, size_t *len,
+			 struct cr_error *err)
+{
+	return cr_read_file_max(path, CR_READ_MAX, out, len, err);
 }
 
 int cr_parse_long(const char *s, long min, long max, long *out)

@@ -34,42 +34,45 @@
 #pragma weak archive_entry_pathname
 #pragma weak archive_entry_filetype
 #pragma weak archive_read_data
-
-struct idctx {
-	char *id;              /* owned */
-	uint32_t ctx;
-};
+#pragma weak archive_entry_size
+#pragma weak archive_entry_size_is_set
 
 struct bundle {
 	char *path;            /* owned; the archive */
-	size_t nimg, img_alloc;
-	struct idctx *img;     /* owned; image id -> context (records) */
-	size_t nmerged, merged_alloc;
-	struct idctx *merged;  /* owned; ctx/<id> -> context */
+	struct strmap img;     /* image id -> context (process records) */
+	struct strmap merged;  /* ctx/<id> -> context (contexts file) */
+	struct strmap images;  /* "img/<id>", "unattributed/<pid>" -> 1 to
+				* read, 0 when another input had it */
 	uint32_t unattr;       /* context of images without a record */
 	int have_unattr;
 };
+
+/* The largest process record read from a bundle (README.md, "Known
+ * limits"): a record is a few hundred bytes, its arguments at most 4 KiB. */
+#define RECORD_MAX ((size_t)1 << 20)
 
 void merge_bundle_free(struct bundle *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->nimg; i++)
-		free(b->img[i].id);
-	for (size_t i = 0; i < b->nmerged; i++)
-		free(b->merged[i].id);
-	free(b->img);
-	free(b->merged);
+	strmap_release(&b->img);
+	strmap_release(&b->merged);
+	strmap_release(&b->images);
 	free(b->path);
 	free(b);
 }
 
+static void renumber(struct strmap *m, const uint32_t *newidx)
+{
+	for (size_t i = 0; i < m->size; i++)
+		if (m->key[i])
+			m->val[i] = newidx[m->val[i]];
+}
+
 void merge_bundle_renumber(struct bundle *b, const uint32_t *newidx)
 {
-	for (size_t i = 0; i < b->nimg; i++)
-		b->img[i].ctx = newidx[b->img[i].ctx];
-	for (size_t i = 0; i < b->nmerged; i++)
-		b->merged[i].ctx = newidx[b->merged[i].ctx];
+	renumber(&b->img, newidx);
+	renumber(&b->merged, newidx);
 	if (b->have_unattr)
 		b->unattr = newidx[b->unattr];
 }
@@ -119,19 +122,24 @@ static const char *run_part(const char *name)
 	return NULL;
 }
 
-/* The whole data of the current entry, at most GCOV_MAX_FILE bytes, into
- * *BUF; -1 on error or when larger. */
+#define ENTRY_TOO_LARGE (-2)
+
+/* The whole data of the current entry, at most MAX bytes, into *BUF: its
+ * size, -1 on a read error, or ENTRY_TOO_LARGE as soon as more than MAX
+ * bytes came (a hostile entry is never held in memory). */
 static long read_entry(struct archive *a, unsigned char **buf,
-		       size_t *alloc)
+		       size_t *alloc, size_t max)
 {
 	size_t n = 0;
 
 	for (;;) {
 		la_ssize_t r;
 		if (!*buf || n == *alloc) {
+			if (n > max)
+				return ENTRY_TOO_LARGE;
 			size_t want = *alloc ? 2 * *alloc : 65536;
-			if (want > GCOV_MAX_FILE)
-				return -1;
+			if (want > max + 1)
+				want = max + 1;
 			*buf = cr_xrealloc(*buf, want);
 			*alloc = want;
 		}
@@ -141,38 +149,19 @@ static long read_entry(struct archive *a, unsigned char **buf,
 		if (r == 0)
 			return (long)n;
 		n += (size_t)r;
+		if (n > max)
+			return ENTRY_TOO_LARGE;
 	}
 }
-
-static void add_id(struct idctx **v, size_t *n, size_t *alloc,
-		   const char *id, size_t len, uint32_t ctx)
-{
-	CR_GROW(*v, *n + 1, *alloc);
-	(*v)[*n].id = cr_xstrndup(id, len);
-	(*v)[*n].ctx = ctx;
-	(*n)++;
-}
-
-static long find_id(const struct idctx *v, size_t n, const char *id,
-		    size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(v[i].id) == len && !memcmp(v[i].id, id, len))
-			return (long)i;
-	return -1;
-}
-
-struct merged_arg {
-	struct bundle *b;
-};
 
 static void note_merged(struct merge_set *set, const char *id, uint32_t c,
 			uint32_t nimages, void *arg)
 {
-	struct bundle *b = ((struct merged_arg *)arg)->b;
+	struct bundle *b = arg;
 
-	add_id(&b->merged, &b->nmerged, &b->merged_alloc, id, strlen(id), c);
-	set->ctx[c].nimages += nimages;
+	/* the same merged directory twice in one bundle: counted once */
+	if (strmap_put(&b->merged, id, strlen(id), c))
+		set->ctx[c].nimages += nimages;
 }
 
 static uint32_t unattr_ctx(struct merge_set *set, struct bundle *b)
@@ -185,6 +174,76 @@ static uint32_t unattr_ctx(struct merge_set *set, struct bundle *b)
 	return b->unattr;
 }
 
+static enum cov_role role_of(enum collect_role r)
+{
+	return r == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
+	       : r == COLLECT_ROLE_CHILD ? COV_ROLE_CHILD
+					 : COV_ROLE_UNATTRIBUTED;
+}
+
+/* A process record entry: its image's context.  A bad record is left
+ * alone: its image is unattributed. */
+static void scan_record(struct merge_set *set, struct bundle *b,
+			struct archive *a, const char *name,
+			unsigned char **buf, size_t *alloc)
+{
+	struct collect_record rec;
+	struct cr_error w;
+	long n = read_entry(a, buf, alloc, RECORD_MAX);
+
+	if (n < 0 || collect_record_parse((char *)*buf, (size_t)n, name, &rec,
+					  &w) != CR_OK)
+		return;
+	strmap_put(&b->img, rec.id, strlen(rec.id),
+		   merge_set_context(set, rec.exe, role_of(rec.role),
+				     rec.label));
+	collect_record_release(&rec);
+}
+
+/* Count the images met in the first pass, now that every record is
+ * known; an image another input had is marked not to be read. */
+static void count_images(struct merge_set *set, struct bundle *b)
+{
+	struct strmap *m = &b->images;
+
+	for (size_t i = 0; i < m->size; i++) {
+		const char *key = m->key[i];
+		uint32_t *k = NULL, c;
+		if (!key)
+			continue;
+		if (!strncmp(key, "img/", 4)) {
+			if (!merge_set_claim_image(set, key + 4, b->path)) {
+				m->val[i] = 0;
+				continue;
+			}
+			k = strmap_find(&b->img, key + 4, strlen(key + 4));
+		}
+		/* unattr_ctx may grow set->ctx: index after the call */
+		c = k ? *k : unattr_ctx(set, b);
+		set->ctx[c].nimages++;
+	}
+}
+
+/* The contexts file of a merged directory in the bundle. */
+static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
+				 struct archive *a, const char *name,
+				 unsigned char **buf, size_t *alloc,
+				 struct cr_error *err)
+{
+	long n = read_entry(a, buf, alloc, CR_READ_MAX);
+
+	if (n < 0)
+		return cr_error_set(err, CR_ECORRUPT, b->path, -1, "cannot "
+				    "read '%s' in the bundle%s", name,
+				    n == ENTRY_TOO_LARGE ? " (too large)"
+							 : "");
+	*buf = cr_xrealloc(*buf, (size_t)n + 1);
+	*alloc = (size_t)n + 1;
+	(*buf)[n] = '\0';
+	return merge_parse_contexts(set, (char *)*buf, b->path, note_merged,
+				    b, err);
+}
+
 /* First pass: records and contexts; images counted per context. */
 static enum cr_err scan(struct merge_set *set, struct bundle *b,
 			struct cr_error *err)
@@ -192,10 +251,8 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 	struct archive *a = open_archive(b->path, err);
 	struct archive_entry *ent;
 	unsigned char *buf = NULL;
-	size_t alloc = 0, nseen = 0, seen_alloc = 0;
-	struct idctx *seen = NULL; /* image dirs met, to count images */
+	size_t alloc = 0, nentries = 0;
 	enum cr_err e = CR_OK;
-	size_t nentries = 0;
 	int r;
 
 	if (!a)
@@ -203,50 +260,22 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(ent);
 		const char *p = name ? run_part(name) : NULL;
-		long n;
 
 		nentries++;
 		if (!p || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
 		if (!strncmp(p, "proc/", 5) && strlen(p) > 9 &&
 		    !strcmp(p + strlen(p) - 4, ".rec")) {
-			struct collect_record rec;
-			struct cr_error w;
-			n = read_entry(a, &buf, &alloc);
-			if (n < 0 || collect_record_parse((char *)buf,
-				(size_t)n, name, &rec, &w) != CR_OK)
-				continue; /* its image is unattributed */
-			add_id(&b->img, &b->nimg, &b->img_alloc, rec.id,
-			       strlen(rec.id), merge_set_context(set, rec.exe,
-				(enum cov_role)(rec.role == COLLECT_ROLE_ROOT
-				? COV_ROLE_ROOT : rec.role == COLLECT_ROLE_CHILD
-				? COV_ROLE_CHILD : COV_ROLE_UNATTRIBUTED),
-				rec.label));
-			collect_record_release(&rec);
+			scan_record(set, b, a, name, &buf, &alloc);
 		} else if (!strcmp(p, "contexts")) {
-			struct merged_arg ma = { b };
-			n = read_entry(a, &buf, &alloc);
-			if (n < 0) {
-				e = cr_error_set(err, CR_ECORRUPT, b->path, -1,
-						 "cannot read '%s' in the "
-						 "bundle", name);
-				break;
-			}
-			buf = cr_xrealloc(buf, (size_t)n + 1);
-			alloc = (size_t)n + 1;
-			buf[n] = '\0';
-			e = merge_parse_contexts(set, (char *)buf, b->path,
-						 note_merged, &ma, err);
+			e = scan_contexts(set, b, a, name, &buf, &alloc, err);
 			if (e)
 				break;
 		} else if (!strncmp(p, "img/", 4) ||
 			   !strncmp(p, "unattributed/", 13)) {
-			const char *id = strchr(p, '/') + 1;
-			const char *end = strchr(id, '/');
-			if (end && find_id(seen, nseen, p,
-					   (size_t)(end - p)) < 0)
-				add_id(&seen, &nseen, &seen_alloc, p,
-				       (size_t)(end - p), 0);
+			const char *end = strchr(strchr(p, '/') + 1, '/');
+			if (end)
+				strmap_put(&b->images, p, (size_t)(end - p), 1);
 		}
 	}
 	if (!e && r != ARCHIVE_EOF && !nentries)
@@ -254,20 +283,8 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 				 "the bundle: %s", archive_error_string(a));
 	/* a damaged archive: what precedes the damage is still merged (the
 	 * second pass reports the damage) */
-	/* count images now that every record is known */
-	for (size_t i = 0; !e && i < nseen; i++) {
-		const char *id = seen[i].id;
-		long k = -1;
-		uint32_t c;
-		if (!strncmp(id, "img/", 4))
-			k = find_id(b->img, b->nimg, id + 4, strlen(id + 4));
-		/* unattr_ctx may grow set->ctx: index after the call */
-		c = k >= 0 ? b->img[k].ctx : unattr_ctx(set, b);
-		set->ctx[c].nimages++;
-	}
-	for (size_t i = 0; i < nseen; i++)
-		free(seen[i].id);
-	free(seen);
+	if (!e)
+		count_images(set, b);
 	free(buf);
 	archive_read_free(a);
 	return e;
@@ -276,9 +293,12 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 enum cr_err merge_set_add_bundle(struct merge_set *set, const char *path,
 				 struct cr_error *err)
 {
-	struct bundle *b = cr_xcalloc(1, sizeof(*b));
+	struct bundle *b;
 	enum cr_err e;
 
+	if (!merge_set_claim_source(set, path))
+		return CR_OK;
+	b = cr_xcalloc(1, sizeof(*b));
 	b->path = cr_xstrdup(path);
 	e = scan(set, b, err);
 	if (e) {
@@ -291,6 +311,81 @@ enum cr_err merge_set_add_bundle(struct merge_set *set, const char *path,
 	return CR_OK;
 }
 
+/* Warn about entry NAME of bundle B: "image 'I': <what> (left out)". */
+static void entry_warn(struct worker *w, const struct bundle *b,
+		       const char *name, const char *image, const char *what)
+{
+	struct cr_error err;
+
+	cr_error_set(&err, CR_ECORRUPT, b->path, -1, "entry '%s', image "
+		     "'%s': %s (left out)", name, image, what);
+	merge_worker_warn(w, &err);
+}
+
+/* The context of the gcda entry whose run part is P (ID its image or
+ * context id, REST the absolute gcda path), or -1 when it is not read. */
+static long entry_context(const struct bundle *b, const char *p,
+			  const char *id, const char *rest)
+{
+	const uint32_t *k;
+
+	if (!strncmp(p, "ctx/", 4)) {
+		k = strmap_find(&b->merged, id, (size_t)(rest - id));
+		return k ? (long)*k : -1;
+	}
+	k = strmap_find(&b->images, p, (size_t)(rest - p));
+	if (!k || !*k)
+		return -1; /* another input had this image */
+	if (!strncmp(p, "img/", 4))
+		k = strmap_find(&b->img, id, (size_t)(rest - id));
+	else
+		k = NULL;
+	return k ? (long)*k : (long)b->unattr;
+}
+
+/* Read the current entry (NAME, run part P, gcda path REST) of B. */
+static void read_gcda(struct worker *w, const struct bundle *b,
+		      struct archive *a, struct archive_entry *ent,
+		      const char *name, const char *p, const char *rest,
+		      uint32_t ctx)
+{
+	struct cr_buf gcno, label, image;
+	size_t *alloc, max;
+	unsigned char **buf = merge_worker_scratch(w, &alloc);
+	long len;
+
+	cr_buf_init(&gcno);
+	cr_buf_init(&label);
+	cr_buf_init(&image);
+	cr_buf_add(&gcno, rest, strlen(rest) - 4);
+	cr_buf_adds(&gcno, "gcno");
+	cr_buf_addf(&label, "%s!%s", b->path, name);
+	cr_buf_addf(&image, "%s:%.*s", b->path, (int)(rest - p), p);
+	/* bounded by what its object can need: reading stops at once */
+	max = merge_worker_gcda_max(w, gcno.buf);
+	if (!max)
+		len = -3; /* no usable notes file: counted already */
+	else if (archive_entry_size_is_set(ent) &&
+		 archive_entry_size(ent) > (la_int64_t)max)
+		len = ENTRY_TOO_LARGE;
+	else
+		len = read_entry(a, buf, alloc, max);
+	if (len == ENTRY_TOO_LARGE) {
+		char what[128];
+		snprintf(what, sizeof(what), "larger than its notes file "
+			 "allows (%zu bytes)", max);
+		entry_warn(w, b, name, image.buf, what);
+	} else if (len == -1) {
+		entry_warn(w, b, name, image.buf, "cannot read the entry");
+	} else if (len >= 0) {
+		merge_worker_gcda(w, image.buf, ctx, label.buf, gcno.buf,
+				  *buf, (size_t)len);
+	}
+	cr_buf_release(&gcno);
+	cr_buf_release(&label);
+	cr_buf_release(&image);
+}
+
 /* Second pass, in a reader thread. */
 void merge_bundle_read(struct worker *w, const struct merge_input *in)
 {
@@ -298,61 +393,38 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 	struct cr_error err;
 	struct archive *a = open_archive(b->path, &err);
 	struct archive_entry *ent;
-	struct cr_buf gcno, label, image;
-	size_t *alloc;
-	unsigned char **buf = merge_worker_scratch(w, &alloc);
+	struct strmap done = { 0 }; /* run parts read: each once */
 	int r;
 
 	if (!a) {
 		merge_worker_warn(w, &err);
 		return;
 	}
-	cr_buf_init(&gcno);
-	cr_buf_init(&label);
-	cr_buf_init(&image);
 	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(ent);
 		const char *p = name ? run_part(name) : NULL;
 		const char *id, *rest;
 		size_t n = name ? strlen(name) : 0;
-		uint32_t ctx;
-		long k = -1, len;
+		long ctx;
 
-		if (!p || archive_entry_filetype(ent) != AE_IFREG ||
-		    n < 5 || strcmp(name + n - 5, ".gcda"))
+		while (n > 1 && name[n - 1] == '/')
+			n--; /* a directory entry */
+		if (!p || n < 5 || strncmp(name + n - 5, ".gcda", 5))
 			continue;
 		id = strchr(p, '/') + 1;
 		rest = strchr(id, '/');
-		if (!rest)
+		if (!rest || (ctx = entry_context(b, p, id, rest)) < 0)
 			continue;
-		if (!strncmp(p, "img/", 4))
-			k = find_id(b->img, b->nimg, id, (size_t)(rest - id));
-		if (!strncmp(p, "ctx/", 4)) {
-			k = find_id(b->merged, b->nmerged, id,
-				    (size_t)(rest - id));
-			if (k < 0)
-				continue;
-			ctx = b->merged[k].ctx;
-		} else {
-			ctx = k >= 0 ? b->img[k].ctx : b->unattr;
-		}
-		cr_buf_reset(&gcno);
-		cr_buf_add(&gcno, rest, strlen(rest) - 4);
-		cr_buf_adds(&gcno, "gcno");
-		cr_buf_reset(&label);
-		cr_buf_addf(&label, "%s!%s", b->path, name);
-		cr_buf_reset(&image);
-		cr_buf_addf(&image, "%s:%.*s", b->path, (int)(rest - p), p);
-		len = read_entry(a, buf, alloc);
-		if (len < 0) {
-			cr_error_set(&err, CR_ECORRUPT, label.buf, -1,
-				     "image '%s': cannot read the entry "
-				     "(left out)", image.buf);
-			merge_worker_warn(w, &err);
+		if (archive_entry_filetype(ent) != AE_IFREG) {
+			entry_warn(w, b, name, p, "not a regular file");
 			continue;
 		}
-		merge_worker_gcda(w, image.buf, ctx, label.buf, gcno.buf,
-				  *buf, (size_t)len);
+		if (!strmap_put(&done, p, strlen(p), 1)) {
+			entry_warn(w, b, name, p, "the same gcda is in the "
+				   "bundle twice (counted once)");
+			continue;
+		}
+		read_gcda(w, b, a, ent, name, p, rest, (uint32_t)ctx);
 	}
 	if (r != ARCHIVE_EOF) {
 		cr_error_set(&err, CR_ECORRUPT, b->path, -1, "cannot read the "
@@ -360,8 +432,6 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 			     archive_error_string(a));
 		merge_worker_warn(w, &err);
 	}
-	cr_buf_release(&gcno);
-	cr_buf_release(&label);
-	cr_buf_release(&image);
+	strmap_release(&done);
 	archive_read_free(a);
 }

@@ -129,10 +129,19 @@ static void queue_ctx_dir(struct merge_set *set, const char *id,
 	const char *dir = arg;
 	char *sub = cr_xasprintf("%s/ctx/%s", dir, id);
 	char *img = cr_xasprintf("%s:%s", dir, id);
+	struct stat st;
 
-	merge_set_add_image(set, sub, img, c);
-	if (nimages > 1)
-		set->ctx[c].nimages += nimages - 1;
+	if (lstat(sub, &st) == 0 && S_ISLNK(st.st_mode)) {
+		struct cr_error w;
+		cr_error_set(&w, CR_EUSAGE, sub, -1, "context '%s': the "
+			     "directory is a symbolic link, not followed "
+			     "(left out)", id);
+		merge_set_left_out(set, &w);
+	} else {
+		merge_set_add_image(set, sub, img, c);
+		if (nimages > 1)
+			set->ctx[c].nimages += nimages - 1;
+	}
 	free(sub);
 	free(img);
 }
@@ -195,6 +204,29 @@ static enum cov_role role_of(enum collect_role r)
 					 : COV_ROLE_UNATTRIBUTED;
 }
 
+/* Whether SUB, the directory of image ID, is to be read: a directory,
+ * not a symbolic link (an image linked to another image, or to /, is
+ * warned about and never followed), of an image not read before when
+ * CLAIM is set (image ids are unique: a second copy is counted once). */
+static int image_dir(struct merge_set *set, const char *sub, const char *id,
+		     int claim)
+{
+	struct stat st;
+	struct cr_error w;
+
+	if (lstat(sub, &st) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		cr_error_set(&w, CR_EUSAGE, sub, -1, "image '%s': the image "
+			     "directory is a symbolic link, not followed "
+			     "(left out)", id);
+		merge_set_left_out(set, &w);
+		return 0;
+	}
+	return S_ISDIR(st.st_mode) &&
+	       (!claim || merge_set_claim_image(set, id, sub));
+}
+
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err)
 {
@@ -213,6 +245,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 				 "directory", rundir);
 		goto out;
 	}
+	if (!merge_set_claim_source(set, dir))
+		goto out;
 	if (stat(cfile, &st) == 0) {
 		e = add_merged(set, dir, cfile, err);
 		goto out;
@@ -256,7 +290,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		char *sub = cr_path_join(imgdir, names[i]);
 		uint32_t c;
 
-		if (merge_fold_has(&fold, names[i])) {
+		if (merge_fold_has(&fold, names[i]) ||
+		    !image_dir(set, sub, names[i], 1)) {
 			free(sub);
 			continue;
 		}
@@ -270,8 +305,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
 					      "");
 		}
-		if (is_dir(sub))
-			merge_set_add_image(set, sub, names[i], c);
+		merge_set_add_image(set, sub, names[i], c);
 		free(sub);
 	}
 	if (names)
@@ -283,7 +317,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		char *img = cr_xasprintf("unattributed/%s", names[i]);
 		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
 					       "");
-		if (is_dir(sub))
+		/* pids repeat across runs: not claimed */
+		if (image_dir(set, sub, img, 0))
 			merge_set_add_image(set, sub, img, c);
 		free(sub);
 		free(img);
@@ -436,10 +471,15 @@ enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
 	memset(model, 0, sizeof(*model));
 	for (size_t i = 0; i < ndirs && !e; i++) {
 		struct stat st;
-		if (stat(dirs[i], &st) == 0 && S_ISREG(st.st_mode))
-			e = merge_set_add_bundle(set, dirs[i], err);
-		else
+		struct cr_error bad;
+		if (stat(dirs[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			/* one damaged bundle among others: the rest is
+			 * merged (README.md, "Exit status") */
+			if (merge_set_add_bundle(set, dirs[i], &bad))
+				merge_set_left_out(set, &bad);
+		} else {
 			e = merge_set_add_run(set, dirs[i], err);
+		}
 	}
 	if (!e)
 		e = merge_set_read(set, err);

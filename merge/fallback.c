@@ -34,7 +34,7 @@ extern char **environ;
 static int major_of(const char *gcno)
 {
 	unsigned char h[8];
-	int fd = open(gcno, O_RDONLY | O_CLOEXEC);
+	int fd = open(gcno, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n;
 	uint32_t v;
 

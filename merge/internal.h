@@ -329,6 +329,22 @@ void gcov_sort_fns(const struct gcno_file *g, uint32_t *v, size_t n);
 void json_object_write(const struct layout *lay, struct solve_ws *ws,
 		       const char *data_file, struct cr_buf *out);
 
+/* ---- string map (strmap.c) --------------------------------------------- */
+
+/* Keys are byte strings without NUL, copied; each maps to a uint32_t.
+ * Zero-initialized is empty.  Walk it over key[0..size) (NULL: free). */
+struct strmap {
+	char **key;            /* owned; [size] */
+	uint32_t *val;         /* owned; [size] */
+	size_t size, n;        /* slots (a power of 2), keys */
+};
+
+/* The value of KEY (LEN bytes), or NULL. */
+uint32_t *strmap_find(const struct strmap *m, const char *key, size_t len);
+/* Map KEY to VAL; returns 1, or 0 when KEY was there (its value kept). */
+int strmap_put(struct strmap *m, const char *key, size_t len, uint32_t val);
+void strmap_release(struct strmap *m);
+
 /* ---- merge sets (merge.c, build.c, context.c) ------------------------- */
 
 #include <pthread.h>
@@ -357,6 +373,15 @@ struct worker;
 void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		       const char *gcda, const char *gcno,
 		       const unsigned char *data, size_t size);
+/* The largest gcda of notes file GCNO read from a bundle: GCDA_MAX_SLACK
+ * + 256 bytes per function + 16 per counter (README.md, "Known limits";
+ * libgcov writes 28 per function + 8 per counter, plus a few records), or
+ * GCDA_MAX_FALLBACK for an object read through gcov.  0 when GCNO is
+ * unusable: that gcda is then counted as left out (reported once per
+ * object). */
+#define GCDA_MAX_SLACK ((size_t)1 << 20)
+#define GCDA_MAX_FALLBACK CR_READ_MAX
+size_t merge_worker_gcda_max(struct worker *w, const char *gcno);
 /* Report ERR and count one input left out (thread-safe). */
 void merge_worker_warn(struct worker *w, const struct cr_error *err);
 /* Scratch buffer of the worker (grown by the caller). */
@@ -444,6 +469,9 @@ struct merge_set {
 	struct cr_error *warnings; /* owned; reported after reading */
 	size_t warnings_alloc;
 	uint32_t nskipped;     /* gcda files (or dirs) left out */
+	struct strmap images;  /* ids of the images queued, each once */
+	struct strmap sources; /* run directories and bundles queued, by
+				* "device:inode", each once */
 	int force_fallback;    /* read every object through gcov */
 	void (*progress)(void *arg, uint32_t done, uint32_t total);
 	void *progress_arg;
@@ -461,6 +489,14 @@ void merge_set_note_object(struct merge_set *set, const char *gcno);
 
 /* Record a warning (thread-safe). */
 void merge_set_warn(struct merge_set *set, const struct cr_error *e);
+/* Image ids are unique: claim ID for the input WHERE (before reading).
+ * Returns 1 when ID is new; 0 when another input had it, which is
+ * warned about and counted as left out.  Single-threaded. */
+int merge_set_claim_image(struct merge_set *set, const char *id,
+			  const char *where);
+/* The same for the run directory or bundle PATH (by device and inode, so
+ * a path through a symbolic link is the same input). */
+int merge_set_claim_source(struct merge_set *set, const char *path);
 /* The contexts file (context.c): for each line, the context is created
  * and EACH(set, id, context, images, ARG) called.  TEXT is modified. */
 typedef void (*merge_ctx_fn)(struct merge_set *set, const char *id,

@@ -186,6 +186,43 @@ void merge_set_warn(struct merge_set *set, const struct cr_error *e)
 	pthread_mutex_unlock(&set->lock);
 }
 
+void merge_set_left_out(struct merge_set *set, const struct cr_error *e)
+{
+	merge_set_warn(set, e);
+	set->nskipped++;
+}
+
+int merge_set_claim_image(struct merge_set *set, const char *id,
+			  const char *where)
+{
+	struct cr_error w;
+
+	if (strmap_put(&set->images, id, strlen(id), 1))
+		return 1;
+	cr_error_set(&w, CR_ECORRUPT, where, -1, "image '%s' was already "
+		     "read from another input (counted once)", id);
+	merge_set_left_out(set, &w);
+	return 0;
+}
+
+int merge_set_claim_source(struct merge_set *set, const char *path)
+{
+	struct cr_error w;
+	struct stat st;
+	char key[48];
+
+	if (stat(path, &st) < 0)
+		return 1; /* reading it will say why */
+	snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	if (strmap_put(&set->sources, key, strlen(key), 1))
+		return 1;
+	cr_error_set(&w, CR_EUSAGE, path, -1, "the same run directory or "
+		     "bundle was given twice (counted once)");
+	merge_set_left_out(set, &w);
+	return 0;
+}
+
 static void obj_release(struct mobj *o, uint32_t nctx)
 {
 	for (uint32_t c = 0; c < nctx && o->ctr; c++) {
@@ -227,6 +264,8 @@ void merge_set_free(struct merge_set *set)
 	free(set->objs);
 	free(set->obj_hash);
 	free(set->warnings);
+	strmap_release(&set->images);
+	strmap_release(&set->sources);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
 }
@@ -354,6 +393,18 @@ static enum cr_err fallback_data(struct mobj *o, const char *gcda,
 	return e;
 }
 
+/* Is PATH a regular file covrun may read?  ERR says why not. */
+static int regular_file(const char *path, struct cr_error *err)
+{
+	size_t size;
+	int fd;
+
+	if (cr_open_regular(path, GCOV_MAX_FILE, &fd, &size, err))
+		return 0;
+	close(fd);
+	return 1;
+}
+
 void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		       const char *gcda, const char *gcno,
 		       const unsigned char *data, size_t size)
@@ -374,6 +425,10 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 	if (obj_load(o, set->force_fallback)) {
 		note_skip(set);
 		return; /* reported once per object after reading */
+	}
+	if (o->state == 3 && !data && !regular_file(gcda, &err)) {
+		left_out(set, image, &err);
+		return; /* gcov would wait on a FIFO */
 	}
 	if (o->state == 3) {
 		pthread_mutex_lock(&o->lock);
@@ -427,6 +482,29 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		t->info.checksum = info.checksum;
 	t->info.version = info.version;
 	t->info.stamp = info.stamp;
+}
+
+size_t merge_worker_gcda_max(struct worker *w, const char *gcno)
+{
+	struct merge_set *set = w->set;
+	struct mobj *o;
+	uint32_t oi;
+
+	pthread_mutex_lock(&set->lock);
+	oi = obj_get(set, gcno); /* may move set->objs */
+	o = set->objs[oi];
+	pthread_mutex_unlock(&set->lock);
+	if (obj_load(o, set->force_fallback)) {
+		note_skip(set);
+		return 0; /* reported once per object after reading */
+	}
+	if (o->state == 3)
+		return GCDA_MAX_FALLBACK;
+	/* what libgcov writes: header and summaries, per function its
+	 * record and one arc counter record; other counter kinds get as
+	 * much again, and a fixed slack covers the rest */
+	return GCDA_MAX_SLACK + (size_t)o->g.nfns * 256 +
+	       (size_t)o->g.nctrs * 16;
 }
 
 void merge_worker_warn(struct worker *w, const struct cr_error *err)
@@ -514,7 +592,13 @@ static void walk(struct worker *w, const struct merge_input *in,
 			if (lstat(path->buf, &st) == 0)
 				is_dir = S_ISDIR(st.st_mode);
 		}
-		if (is_dir) {
+		if (is_dir && ends_with(n, nl, ".gcda")) {
+			struct cr_error err;
+			cr_error_set(&err, CR_EIO, path->buf, -1, "image '%s': "
+				     "a directory named like a gcda file "
+				     "(left out)", in->image);
+			merge_worker_warn(w, &err);
+		} else if (is_dir) {
 			if (in->kind == INPUT_TREE && is_run_dir(path))
 				continue; /* a covrun run inside the tree */
 			walk(w, in, path, root_len);

@@ -258,6 +258,11 @@ void merge_set_progress(struct merge_set *set,
 			void (*fn)(void *arg, uint32_t done, uint32_t total),
 			void *arg);
 
+/* Report E through OPTS->warn (after reading, in order) and count one
+ * input left out: for a caller that could not queue an input (a
+ * damaged bundle, an unreadable run directory) and goes on without it. */
+void merge_set_left_out(struct merge_set *set, const struct cr_error *e);
+
 /* Inputs (gcda files or directories) left out for bad data so far. */
 uint32_t merge_set_nskipped(const struct merge_set *set);
 /* gcda files and bytes read by merge_set_read. */

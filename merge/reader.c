@@ -19,40 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum cr_err cr_map_open(const char *path, struct cr_map *map,
-			struct cr_error *err)
+/* Map the SIZE bytes of the open file FD (closed here) into MAP. */
+static enum cr_err map_fd(const char *path, int fd, size_t size,
+			  struct cr_map *map, struct cr_error *err)
 {
-	struct stat st;
 	void *p;
-	int fd;
 
-	map->data = NULL;
-	map->size = 0;
-	map->mapped = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cr_error_errno(err, path, "cannot open");
-	if (fstat(fd, &st) < 0) {
-		enum cr_err e = cr_error_errno(err, path, "cannot stat");
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return cr_error_set(err, CR_EIO, path, -1,
-				    "not a regular file");
-	}
-	if ((size_t)st.st_size > GCOV_MAX_FILE) {
-		close(fd);
-		return cr_error_set(err, CR_ECORRUPT, path, -1,
-				    "too large (%lld bytes)",
-				    (long long)st.st_size);
-	}
-	if (st.st_size == 0) {
+	if (size == 0) {
 		close(fd);
 		return CR_OK;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED) {
 		enum cr_err e = cr_error_errno(err, path, "cannot map");
 		close(fd);
@@ -60,9 +37,26 @@ enum cr_err cr_map_open(const char *path, struct cr_map *map,
 	}
 	close(fd);
 	map->data = p;
-	map->size = (size_t)st.st_size;
+	map->size = size;
 	map->mapped = 1;
 	return CR_OK;
+}
+
+enum cr_err cr_map_open(const char *path, struct cr_map *map,
+			struct cr_error *err)
+{
+	size_t size;
+	int fd;
+	enum cr_err e;
+
+	map->data = NULL;
+	map->size = 0;
+	map->mapped = 0;
+	/* a FIFO or device named like a gcda is refused, never waited on */
+	e = cr_open_regular(path, GCOV_MAX_FILE, &fd, &size, err);
+	if (e)
+		return e;
+	return map_fd(path, fd, size, map, err);
 }
 
 #define SMALL_FILE ((size_t)1 << 20)
@@ -71,36 +65,30 @@ enum cr_err cr_map_read(const char *path, struct cr_map *map,
 			unsigned char **scratch, size_t *scratch_size,
 			struct cr_error *err)
 {
-	size_t n = 0;
+	size_t n = 0, size;
 	int fd;
+	enum cr_err e;
 
 	map->data = NULL;
 	map->size = 0;
 	map->mapped = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cr_error_errno(err, path, "cannot open");
-	if (!*scratch) {
-		*scratch_size = 64 * 1024;
-		*scratch = cr_xmalloc(*scratch_size);
+	e = cr_open_regular(path, GCOV_MAX_FILE, &fd, &size, err);
+	if (e)
+		return e;
+	if (size > SMALL_FILE)
+		return map_fd(path, fd, size, map, err);
+	if (!*scratch || *scratch_size < SMALL_FILE + 1) {
+		/* one size for every small file: a file that grows while
+		 * read is cut at SMALL_FILE + 1 bytes, then found corrupt */
+		*scratch_size = SMALL_FILE + 1;
+		*scratch = cr_xrealloc(*scratch, *scratch_size);
 	}
-	for (;;) {
-		ssize_t r;
-		if (n == *scratch_size) {
-			if (n >= SMALL_FILE) {
-				/* a large file: map it instead */
-				close(fd);
-				return cr_map_open(path, map, err);
-			}
-			*scratch_size *= 2;
-			*scratch = cr_xrealloc(*scratch, *scratch_size);
-		}
-		r = read(fd, *scratch + n, *scratch_size - n);
+	while (n < *scratch_size) {
+		ssize_t r = read(fd, *scratch + n, *scratch_size - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			enum cr_err e = cr_error_errno(err, path,
-						       "cannot read");
+			e = cr_error_errno(err, path, "cannot read");
 			close(fd);
 			return e;
 		}

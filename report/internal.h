@@ -71,6 +71,10 @@ struct rp_source {
 /* Read PATH into SRC.  Returns 0 when the file cannot be read (SRC is
  * then empty), 1 otherwise. */
 int rp_source_read(const char *path, struct rp_source *src);
+/* The same, saying in ERR why not (CR_ENOENT: the file is missing; a FIFO,
+ * device or directory, or a file over CR_READ_MAX, is refused unread). */
+int rp_source_load(const char *path, struct rp_source *src,
+		   struct cr_error *err);
 void rp_source_release(struct rp_source *src);
 /* Line N (1-based) of SRC, without its newline, and its length. */
 const char *rp_source_line(const struct rp_source *src, uint32_t n,

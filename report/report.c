@@ -380,17 +380,28 @@ static int dropped_cmp(const void *a, const void *b)
 	return strcmp(x->rel, y->rel);
 }
 
-/* Read F's source for exclusion markers and note what they took out. */
-static void apply_markers(struct report_set *set, struct cov_file *f,
-			  struct report_file *rf)
+/* Read F's source for its exclusion markers (unless NO_MARKERS).  A
+ * source that exists but is refused unread (a FIFO, a device, too large)
+ * is kept in SET->refused: the caller names it and the report is
+ * incomplete (README.md, "Exit status").  What the markers took out of
+ * the totals is noted in RF and SET. */
+static void read_source(struct report_set *set, struct cov_file *f,
+			struct report_file *rf, int no_markers)
 {
 	struct rp_source src;
+	struct cr_error e;
 
-	if (rp_source_read(f->path, &src)) {
-		if (report_apply_markers(f, src.text, src.len))
+	if (rp_source_load(f->path, &src, &e)) {
+		if (!no_markers &&
+		    report_apply_markers(f, src.text, src.len))
 			set->nmarker_files++;
 	} else {
 		set->nunreadable++;
+		if (e.code != CR_ENOENT) {
+			set->refused = cr_xrealloc(set->refused,
+				(set->nrefused + 1) * sizeof(*set->refused));
+			set->refused[set->nrefused++] = e;
+		}
 	}
 	rp_source_release(&src);
 	rf->excluded = items_of(f, 1);
@@ -448,8 +459,7 @@ enum cr_err report_select(struct cov_model *model,
 		struct report_file *rf = &set->files[set->nfiles++];
 		rf->file = f;
 		rf->rel = rel;
-		if (!opts->no_markers)
-			apply_markers(set, f, rf);
+		read_source(set, f, rf, opts->no_markers);
 		set->noutside += rel[0] == '/';
 		count_negative(model, rf);
 		set->nnot_run += !file_ran(model, f);
@@ -478,6 +488,7 @@ void report_set_release(struct report_set *set)
 		free(set->dropped[i].rel);
 	free(set->dropped);
 	free(set->root);
+	free(set->refused);
 	memset(set, 0, sizeof(*set));
 }
 

@@ -140,6 +140,9 @@ struct report_set {
 	struct report_left_out by_filters; /* summed over dropped */
 	uint32_t nnot_run;	/* selected files of which no line ran */
 	uint32_t nunreadable;	/* sources that could not be read */
+	uint32_t nrefused;	/* of them, sources that exist but are no
+				   regular file or too large: */
+	struct cr_error *refused; /* owned; why, one per source */
 	uint32_t noutside;	/* selected files outside the root (kept by
 				   --filter): their rel is absolute */
 	int root_guessed;	/* no --root and no selected source under the

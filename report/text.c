@@ -197,10 +197,17 @@ char *rp_percent(char *buf, size_t size, uint64_t covered, uint64_t total)
 int rp_source_read(const char *path, struct rp_source *src)
 {
 	struct cr_error err;
+
+	return rp_source_load(path, src, &err);
+}
+
+int rp_source_load(const char *path, struct rp_source *src,
+		   struct cr_error *err)
+{
 	uint32_t n = 0, alloc = 0;
 
 	memset(src, 0, sizeof(*src));
-	if (cr_read_file(path, &src->text, &src->len, &err))
+	if (cr_read_file(path, &src->text, &src->len, err))
 		return 0;
 	for (size_t i = 0; i <= src->len;) {
 		char *nl;
