@@ -16,7 +16,7 @@
  *   4. keeps itself, the run directory and an "unattributed" GCOV_PREFIX
  *      in the environment of every exec and spawn, even a scrubbed one.
  * Parts: state and records; image life cycle; environment; wrappers
- * (exec family, spawn, vfork, _exit, signals).
+ * (exec family, spawn, vfork, _exit, signals, clone).
  *
  * Nothing here may print (unless COVRUN_DEBUG), allocate on paths that can
  * run in a signal handler, or abort its host.
@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -976,6 +977,59 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	if (sigaction(sig, &sa, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* glibc's clone() without CLONE_VM makes a new process, as fork does, but
+ * runs no pthread_atfork handler: the child would keep its parent's image
+ * and counters and write them into the parent's image.  Its function runs
+ * through clone_child instead, which first does what fork_child does, and
+ * writes the counters when the function returns (glibc then ends the child
+ * with the exit system call, past every exit handler).  A child that
+ * shares memory (CLONE_VM: threads, vfork-like children) shares the image
+ * and is left alone.  clone3 and syscall(SYS_clone) cannot be wrapped
+ * (README.md, Known limits). */
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_child(void *p)
+{
+	const struct clone_start *start = p; /* the parent's, copied */
+	int rc;
+
+	fork_child();
+	rc = start->fn(start->arg);
+	gcovsym_refresh();
+	finish_image(END__EXIT, rc);
+	return rc;
+}
+
+SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg,
+		      ...)
+{
+	static int (*next)(int (*)(void *), void *, int, void *, ...);
+	struct clone_start start = { fn, arg };
+	pid_t *ptid, *ctid;
+	void *tls;
+	va_list ap;
+
+	/* glibc reads these three whether or not FLAGS uses them. */
+	va_start(ap, arg);
+	ptid = va_arg(ap, pid_t *);
+	tls = va_arg(ap, void *);
+	ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if (!next)
+		*(void **)&next = dlsym(RTLD_NEXT, "clone");
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!active || !fn || (flags & CLONE_VM))
+		return next(fn, stack, flags, arg, ptid, tls, ctid);
+	fork_prepare();
+	return next(clone_child, stack, flags, &start, ptid, tls, ctid);
 }
 
 #else /* COVRUN_RUNTIME: link with -Wl,--wrap=_exit */

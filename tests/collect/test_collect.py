@@ -716,6 +716,52 @@ def test_dir_mode(t):
         eq(helpers, {"a-ok": 1, "b-fails": 2, "c-ok": 4}, "helper counts")
 
 
+CLONES = 10   # children of "clones fork" (fixtures/clones.c)
+VM_CALLS = 4  # clone_work() calls of the first "clones vm" child
+
+
+def test_clone_children(t):
+    """glibc clone() without CLONE_VM runs no pthread_atfork handler: each
+    child is still an image of its own, its copy of the parent's counters
+    reset, however it ends (fixtures/clones.c)."""
+    t.cc("clones", ["clones.c"])
+    t.covrun("./clones", "fork", str(CLONES), check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1 + CLONES, "images")
+    root = one(recs, how="root")
+    eq(root["end"], "exit 0", "root end")
+    for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
+                     ("clone_work", 0)):
+        eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+    kids = [r for r in recs if r is not root]  # by start: child 0, 1, ...
+    for i, kid in enumerate(kids):
+        what = "clone child %d" % i
+        eq((kid["how"], kid["role"], kid["parent"]),
+           ("fork", "child", root["id"]), what + ": how, role, parent")
+        # Child I returns I, or calls exit(I) or _exit(I), by I % 3.
+        eq(kid["end"], ("exit %d" if i % 3 == 1 else "_exit %d") % i,
+           what + " end")
+        eq(t.fn_count(kid["id"], "clone_work"), i + 1,
+           what + ": clone_work")
+        for fn in ("root_work", "main", "parent_work"):
+            eq(t.fn_count(kid["id"], fn), 0, what + ": " + fn)
+
+
+def test_clone_shared_memory(t):
+    """A clone() child that shares its parent's memory (CLONE_VM, with and
+    without CLONE_VFORK) shares its image, as a thread does: one image,
+    nothing reset, nothing lost."""
+    t.cc("clones", ["clones.c"])
+    t.covrun("./clones", "vm", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1, "images")
+    root = recs[0]
+    eq((root["how"], root["end"]), ("root", "exit 0"), "root how, end")
+    for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
+                     ("clone_work", VM_CALLS + 2 * VM_CALLS)):
+        eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+
+
 TESTS = {name[5:]: fn for name, fn in list(globals().items())
          if name.startswith("test_")}
 
