@@ -762,6 +762,108 @@ def test_clone_shared_memory(t):
         eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
 
 
+def inert(raw):
+    r"""README.md, "Exit status": how covrun shows bytes RAW (bytes) on a
+    terminal.  Valid UTF-8 stays, except controls; C0 controls, DEL, C1
+    controls (U+0080 to U+009F) and bytes that start no valid UTF-8
+    sequence become \n, \r, \t or \xHH."""
+    out, i = [], 0
+    while i < len(raw):
+        for n in (1, 2, 3, 4):
+            try:
+                ch = raw[i:i + n].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                ch = None
+        if ch is None:
+            n, ch = 1, None
+        if ch is not None and (ord(ch) >= 0xa0 or 0x20 <= ord(ch) < 0x7f):
+            out.append(ch)
+        else:
+            for b in raw[i:i + n]:
+                out.append({10: "\\n", 13: "\\r", 9: "\\t"}.get(
+                    b, "\\x%02x" % b))
+        i += n
+    return "".join(out)
+
+
+def check_inert(what, data):
+    """Nothing in DATA (bytes a covrun verb printed) can drive a terminal:
+    UTF-8 text, no control character but the newline ending each line."""
+    text = data.decode("utf-8", "replace")
+    check("\ufffd" not in text, what + ": not UTF-8: %r" % data)
+    bad = sorted({"%04x" % ord(c) for c in text
+                  if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0})
+    eq(bad, [], what + ": control characters printed raw")
+
+
+def test_inert_messages(t):
+    """Arguments, paths and names with terminal escapes, newlines, C1
+    controls and bytes that are not UTF-8: every warning, note, error, the
+    summary and the text tree print them escaped, one line each."""
+    title, colour = b"\x1b]0;TITLE\x07", b"\x1b[31mred\x1b[0m"
+    # Not UTF-8: stray bytes, an overlong ESC, a surrogate.
+    broken = [b"\xff\xfe", b"\xc0\x9b", b"\xed\xa0\x80"]
+    args = [title, colour, b"line1\nline2\r", b"\xc2\x9b2J",
+            b"it's a\\b\x7f"] + broken + ["caf\u00e9".encode()]
+    weird = os.path.join(t.dir.encode(), b"dir\x1b[7m\nx\xc2\x9b")
+    os.makedirs(weird)
+    for f in ("forks.c", "nocov.c"):
+        subprocess.run(["cp", t.fixture(f), weird], check=True)
+    subprocess.run(["gcc", "-c", "nocov.c"], cwd=weird, check=True)
+    subprocess.run(["gcc", "--coverage", "-o", "forks", "forks.c",
+                    "nocov.o", "-pthread"], cwd=weird, check=True)
+    data = os.path.join(weird, b"run\x1b[2J")
+
+    def covrun(*argv, rc=0):
+        p = subprocess.run([COVRUN.encode()] + list(argv), cwd=weird,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120)
+        sys.stdout.write(p.stdout.decode("utf-8", "replace"))
+        sys.stdout.write(p.stderr.decode("utf-8", "replace"))
+        eq(p.returncode, rc, "status of covrun %r" % (argv,))
+        check_inert("stdout of covrun %r" % (argv,), p.stdout)
+        check_inert("stderr of covrun %r" % (argv,), p.stderr)
+        return p.stdout.decode(), p.stderr.decode()
+
+    out, err = covrun(b"--data-dir", data, b"--force", b"./forks",
+                      b"sigkill", *args)
+    t.data = data.decode("utf-8", "surrogateescape")
+    child = one(t.records(), how="fork")
+    warning = [ln for ln in err.split("\n") if "without a trace" in ln]
+    eq(len(warning), 1, "lines of the warning on the killed child")
+    shown = inert(b" ".join([b"./forks", b"sigkill"] + args))
+    check("(pid %s: %s) ended" % (child["pid"], shown) in warning[0],
+          "warning shows the arguments escaped: %r" % warning[0])
+    check("under %s\n" % inert(weird) in out, "summary names the root")
+    check(inert(data) in err, "note names the run directory escaped")
+
+    out, _ = covrun(b"tree", data)
+    lines = out.split("\n")
+    eq(len(lines), 2 + 1, "lines of the tree (two images)")
+    # bash's $'...' quoting, where \ and ' take a backslash
+    quoted = " ".join(["./forks", "sigkill"] + [
+        "$'%s'" % inert(a.replace(b"\\", b"\\\\").replace(b"'", b"\\'"))
+        for a in args[:-1]] + [args[-1].decode()])
+    for ln in lines[:2]:
+        check(ln.endswith(": %s %s" % (inert(os.path.join(weird,
+                                                          b"forks")),
+                                        quoted)),
+              "tree line ends with exe and arguments: %r" % ln)
+
+    out, _ = covrun(b"tree", b"--json", data)
+    check(out.isascii(), "tree --json is ASCII")
+    for p in __import__("json").loads(out)["processes"]:
+        want = ["./forks", "sigkill"] + [
+            inert(a) if a in broken else a.decode() for a in args]
+        eq(p["argv"], want, "argv in tree --json")
+
+    _, err = covrun(b"--data-dir", data, b"--force", b"--no-report",
+                    b"./no-such" + title, rc=127)
+    check("cannot run './no-such%s'" % inert(title) in err,
+          "error names the command escaped: %r" % err)
+
+
 TESTS = {name[5:]: fn for name, fn in list(globals().items())
          if name.startswith("test_")}
 
