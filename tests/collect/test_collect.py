@@ -802,10 +802,13 @@ def test_inert_messages(t):
     controls and bytes that are not UTF-8: every warning, note, error, the
     summary and the text tree print them escaped, one line each."""
     title, colour = b"\x1b]0;TITLE\x07", b"\x1b[31mred\x1b[0m"
-    # Not UTF-8: stray bytes, an overlong ESC, a surrogate.
-    broken = [b"\xff\xfe", b"\xc0\x9b", b"\xed\xa0\x80"]
+    # Not UTF-8: stray bytes, an overlong ESC, a surrogate, a code point
+    # past U+10FFFF, a sequence cut short.
+    broken = [b"\xff\xfe", b"\xc0\x9b", b"\xed\xa0\x80",
+              b"\xf4\x90\x80\x80", b"end\xe2\x82"]
     args = [title, colour, b"line1\nline2\r", b"\xc2\x9b2J",
-            b"it's a\\b\x7f"] + broken + ["caf\u00e9".encode()]
+            b"it's a\\b\x7f"] + broken + ["caf\u00e9".encode(),
+                                          "\U0001f600".encode()]
     weird = os.path.join(t.dir.encode(), b"dir\x1b[7m\nx\xc2\x9b")
     os.makedirs(weird)
     for f in ("forks.c", "nocov.c"):
@@ -841,10 +844,12 @@ def test_inert_messages(t):
     out, _ = covrun(b"tree", data)
     lines = out.split("\n")
     eq(len(lines), 2 + 1, "lines of the tree (two images)")
-    # bash's $'...' quoting, where \ and ' take a backslash
+    # Clean UTF-8 is shown as it is, anything else in bash's $'...'
+    # quoting, where \ and ' take a backslash.
     quoted = " ".join(["./forks", "sigkill"] + [
+        a.decode() if inert(a) == a.decode("utf-8", "replace") else
         "$'%s'" % inert(a.replace(b"\\", b"\\\\").replace(b"'", b"\\'"))
-        for a in args[:-1]] + [args[-1].decode()])
+        for a in args])
     for ln in lines[:2]:
         check(ln.endswith(": %s %s" % (inert(os.path.join(weird,
                                                           b"forks")),
