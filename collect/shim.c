@@ -991,14 +991,18 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 struct clone_start {
 	int (*fn)(void *);
 	void *arg;
+	sigset_t mask; /* the caller's signal mask */
 };
 
+/* Signals stay blocked until the child is an image of its own: a fatal
+ * one in between would end the parent's image from the child. */
 static int clone_child(void *p)
 {
 	const struct clone_start *start = p; /* the parent's, copied */
 	int rc;
 
 	fork_child();
+	pthread_sigmask(SIG_SETMASK, &start->mask, NULL);
 	rc = start->fn(start->arg);
 	gcovsym_refresh();
 	finish_image(END__EXIT, rc);
@@ -1009,10 +1013,12 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg,
 		      ...)
 {
 	static int (*next)(int (*)(void *), void *, int, void *, ...);
-	struct clone_start start = { fn, arg };
+	struct clone_start start = { fn, arg, { { 0 } } };
 	pid_t *ptid, *ctid;
+	sigset_t all;
 	void *tls;
 	va_list ap;
+	int rc, err;
 
 	/* glibc reads these three whether or not FLAGS uses them. */
 	va_start(ap, arg);
@@ -1028,8 +1034,14 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg,
 	}
 	if (!active || !fn || (flags & CLONE_VM))
 		return next(fn, stack, flags, arg, ptid, tls, ctid);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &start.mask);
 	fork_prepare();
-	return next(clone_child, stack, flags, &start, ptid, tls, ctid);
+	rc = next(clone_child, stack, flags, &start, ptid, tls, ctid);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
+	errno = err;
+	return rc;
 }
 
 #else /* COVRUN_RUNTIME: link with -Wl,--wrap=_exit */
