@@ -308,10 +308,20 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	write_record();
 }
 
+/* Is this a process whose start the shim never saw: a child of clone3,
+ * syscall(SYS_clone) or a clone(CLONE_VM) that is not a thread?  It
+ * copied or shares its parent's image, which it must neither end nor
+ * reset; its own counts, if libgcov writes them at exit(), go under
+ * unattributed/ (getenv below), where covrun names them in a warning. */
+static int foreign_process(void)
+{
+	return active && getpid() != me.pid;
+}
+
 /* Record how this image ends, then write its counters.  Runs once. */
 static void finish_image(enum end end, int status)
 {
-	if (!active || ending)
+	if (!active || ending || foreign_process())
 		return;
 	ending = 1;
 	me.end = end;
@@ -534,7 +544,8 @@ SHIM_EXPORT char *getenv(const char *name)
 	 * directory without exporting it to children that lack the shim. */
 	if (active && name[0] == 'G' && !strncmp(name, "GCOV_PREFIX", 11)) {
 		if (!name[11])
-			return prefix;
+			return foreign_process() ? env_unattributed + 12
+						 : prefix;
 		if (!strcmp(name + 11, "_STRIP"))
 			return NULL;
 	}
@@ -705,7 +716,7 @@ static int exec_begin(char *const envp[], char ***env)
 {
 	real_calls_init();
 	*env = NULL;
-	if (!active)
+	if (!active || foreign_process())
 		return 0;
 	gcovsym_refresh();
 	update_env_image();

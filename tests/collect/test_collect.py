@@ -718,13 +718,19 @@ def test_dir_mode(t):
 
 CLONES = 10   # children of "clones fork" (fixtures/clones.c)
 VM_CALLS = 4  # clone_work() calls of the first "clones vm" child
+RAW_CALLS = 2  # clone_work() calls of the "clones raw" child
+
+
+def build_clones(t):
+    t.cc("vmspawn.o", ["vmspawn.c"], flags=["-c"], coverage=False)
+    t.cc("clones", ["clones.c"], flags=["vmspawn.o"])
 
 
 def test_clone_children(t):
     """glibc clone() without CLONE_VM runs no pthread_atfork handler: each
     child is still an image of its own, its copy of the parent's counters
     reset, however it ends (fixtures/clones.c)."""
-    t.cc("clones", ["clones.c"])
+    build_clones(t)
     t.covrun("./clones", "fork", str(CLONES), check_rc=0)
     recs = t.records()
     eq(len(recs), 1 + CLONES, "images")
@@ -751,7 +757,7 @@ def test_clone_shared_memory(t):
     """A clone() child that shares its parent's memory (CLONE_VM, with and
     without CLONE_VFORK) shares its image, as a thread does: one image,
     nothing reset, nothing lost."""
-    t.cc("clones", ["clones.c"])
+    build_clones(t)
     t.covrun("./clones", "vm", check_rc=0)
     recs = t.records()
     eq(len(recs), 1, "images")
@@ -760,6 +766,53 @@ def test_clone_shared_memory(t):
     for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
                      ("clone_work", VM_CALLS + 2 * VM_CALLS)):
         eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+
+
+def test_clone_vm_exec(t):
+    """clone(CLONE_VM | CLONE_VFORK) children that exec, as a runtime's
+    spawn function makes them, share the parent's memory: their exec,
+    failed or not, and their _exit neither end nor reset the parent's
+    image."""
+    t.cc("helper", ["helper.c"])
+    build_clones(t)
+    t.covrun("./clones", "vm-exec", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 2, "images: the root and the helper it started")
+    root = one(recs, how="root")
+    helper = one(recs, how="spawn")
+    eq(root["end"], "exit 0", "root end")
+    for fn in ("root_work", "main", "parent_work"):
+        eq(t.fn_count(root["id"], fn), 1, fn + " in the root image")
+    eq((helper["parent"], helper["role"], helper["end"]),
+       (root["id"], "child", "exit 0"), "helper parent, role, end")
+    eq(t.fn_count(helper["id"], "helper_work"), 3, "helper_work")
+
+
+def test_clone_raw_syscall(t):
+    """A child of the clone system call itself runs no wrapper: its copy
+    of the parent's counters stays out of the parent's image, its data
+    goes under unattributed/ with a warning, and the parent's record keeps
+    its own end."""
+    build_clones(t)
+    p = t.covrun("./clones", "raw", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1, "images")
+    root = recs[0]
+    eq(root["end"], "exit 0", "root end")
+    for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
+                     ("clone_work", 0)):
+        eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+    # unattributed/<pid>/<absolute gcda path>: the child's own counts
+    un = os.path.join(t.data, "unattributed")
+    gcda = [os.path.join(d, f) for d, _, fs in os.walk(un) for f in fs]
+    eq(len(gcda), 1, "unattributed gcda files")
+    pid_dir = os.path.join(un, os.path.relpath(gcda[0], un).split("/")[0])
+    orig = "/" + os.path.relpath(gcda[0], pid_dir)
+    doc = __import__("covtest").gcov_json(gcda[0], orig[:-5] + ".gcno")
+    n = sum(fn["execution_count"] for f in doc["files"]
+            for fn in f["functions"] if fn["name"] == "clone_work")
+    eq(n, RAW_CALLS, "clone_work in the unattributed data")
+    check("without the covrun shim" in p.stderr, "warning: " + p.stderr)
 
 
 def inert(raw):
