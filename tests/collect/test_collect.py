@@ -894,6 +894,12 @@ def test_inert_messages(t):
     check("under %s\n" % inert(weird) in out, "summary names the root")
     check(inert(data) in err, "note names the run directory escaped")
 
+    # Rooted one level up, the summary has a row for the directory.
+    out, _ = covrun(b"report", b"--summary=full", b"--root",
+                    t.dir.encode(), b"--no-html", b"--no-cobertura", data)
+    check("\n%s\n" % inert(os.path.basename(weird)) in out,
+          "directory row of the summary")
+
     out, _ = covrun(b"tree", data)
     lines = out.split("\n")
     eq(len(lines), 2 + 1, "lines of the tree (two images)")
