@@ -739,12 +739,15 @@ def test_clone_children(t):
     for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
                      ("clone_work", 0)):
         eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
-    kids = [r for r in recs if r is not root]  # by start: child 0, 1, ...
-    for i, kid in enumerate(kids):
+    # Child I returns I, or calls exit(I) or _exit(I), by I % 3: its end
+    # status tells which child an image is.
+    kids = {int(r.get("end", "? -1").split()[-1]): r
+            for r in recs if r is not root}
+    eq(sorted(kids), list(range(CLONES)), "end statuses of the children")
+    for i, kid in sorted(kids.items()):
         what = "clone child %d" % i
         eq((kid["how"], kid["role"], kid["parent"]),
            ("fork", "child", root["id"]), what + ": how, role, parent")
-        # Child I returns I, or calls exit(I) or _exit(I), by I % 3.
         eq(kid["end"], ("exit %d" if i % 3 == 1 else "_exit %d") % i,
            what + " end")
         eq(t.fn_count(kid["id"], "clone_work"), i + 1,
