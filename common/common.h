@@ -106,6 +106,9 @@ char *cr_buf_take(struct cr_buf *b);
  * gets a backslash before it.  cr_inert returns the result of S (caller
  * frees); cr_is_inert says whether S is its own result (ALSO NULL). */
 void cr_buf_add_inert(struct cr_buf *b, const char *s, const char *also);
+/* Length of the valid UTF-8 sequence at S (N > 0 bytes left): 1 to 4, or
+ * 0 when S starts none (RFC 3629: no overlong forms or surrogates). */
+size_t cr_utf8_len(const unsigned char *s, size_t n);
 char *cr_inert(const char *s);
 int cr_is_inert(const char *s);
 

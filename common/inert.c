@@ -12,17 +12,15 @@
  * Valid UTF-8 other than controls stays readable.  Decoding is strict
  * (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF),
  * so that a byte sequence no terminal would decode the same way is escaped
- * rather than guessed at; libxml2's xmlGetUTF8Char, the one decoder
- * covrun links, accepts overlong forms and stray continuation bytes.
+ * rather than guessed at; libxml2's xmlGetUTF8Char accepts overlong forms
+ * and stray continuation bytes.  The report writers use the same decoder.
  */
 #include "common/common.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at S (N bytes left): 1 to 4, or 0
- * when S does not start one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t cr_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len;
@@ -66,7 +64,7 @@ void cr_buf_add_inert(struct cr_buf *b, const char *s, const char *also)
 	size_t n = strlen(s);
 
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(p + i, n - i);
+		size_t len = cr_utf8_len(p + i, n - i);
 		int c1 = len == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
 
 		if (len == 1 && p[i] >= 0x20 && p[i] != 0x7f) {
