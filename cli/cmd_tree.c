@@ -10,45 +10,68 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_args(const struct collect_record *r)
+/* One argument as a shell reads it back: plain, '...', or, when the
+ * terminal would act on some of its bytes, bash's $'...' with them
+ * escaped (common/inert.c). */
+static void add_arg(struct cr_buf *line, const char *a)
 {
-	for (int i = 0; i < r->argc; i++) {
-		const char *a = r->argv[i];
-		int plain = *a && !strpbrk(a, " \t\n'\"\\$`");
-		if (plain)
-			printf(" %s", a);
-		else {
-			putchar(' ');
-			putchar('\'');
-			for (; *a; a++)
-				if (*a == '\'')
-					fputs("'\\''", stdout);
-				else if (*a == '\n')
-					fputs("\\n", stdout);
-				else
-					putchar(*a);
-			putchar('\'');
-		}
+	cr_buf_addc(line, ' ');
+	if (!cr_is_inert(a)) {
+		cr_buf_adds(line, "$'");
+		cr_buf_add_inert(line, a, "\\'");
+		cr_buf_addc(line, '\'');
+	} else if (*a && !strpbrk(a, " '\"\\$`")) {
+		cr_buf_adds(line, a);
+	} else {
+		cr_buf_addc(line, '\'');
+		for (; *a; a++)
+			if (*a == '\'')
+				cr_buf_adds(line, "'\\''");
+			else
+				cr_buf_addc(line, *a);
+		cr_buf_addc(line, '\'');
 	}
+}
+
+/* One line of the tree; every name in it is inert (common/inert.c). */
+static void print_line(const struct collect_record *r, const char *lead)
+{
+	struct cr_buf line;
+	char end[64];
+
+	collect_end_describe(r, end, sizeof(end));
+	cr_buf_init(&line);
+	cr_buf_adds(&line, lead);
+	cr_buf_add_inert(&line, r->id, NULL);
+	cr_buf_addf(&line, " pid %d %s %s, ", (int)r->pid,
+		    collect_role_name(r->role), collect_how_name(r->how));
+	cr_buf_add_inert(&line, end, NULL);
+	cr_buf_adds(&line, ": ");
+	cr_buf_add_inert(&line, r->exe, NULL);
+	for (int i = 0; i < r->argc; i++)
+		add_arg(&line, r->argv[i]);
 	if (r->argv_truncated)
-		fputs(" ...", stdout);
+		cr_buf_adds(&line, " ...");
+	if (r->label[0]) {
+		cr_buf_adds(&line, "  [");
+		cr_buf_add_inert(&line, r->label, NULL);
+		cr_buf_addc(&line, ']');
+	}
+	cr_buf_addc(&line, '\n');
+	fwrite(line.buf, 1, line.len, stdout);
+	cr_buf_release(&line);
 }
 
 static void print_node(const struct collect_run *run, size_t i,
 		       const char *indent, int last, int top)
 {
 	const struct collect_record *r = &run->records[i];
-	char end[64], *next_indent;
+	char *lead, *next_indent;
 
-	collect_end_describe(r, end, sizeof(end));
-	printf("%s%s%s pid %d %s %s, %s: %s", indent,
-	       top ? "" : (last ? "`-- " : "|-- "), r->id, (int)r->pid,
-	       collect_role_name(r->role), collect_how_name(r->how), end,
-	       r->exe);
-	print_args(r);
-	if (r->label[0])
-		printf("  [%s]", r->label);
-	putchar('\n');
+	lead = cr_xasprintf("%s%s", indent,
+			    top ? "" : (last ? "`-- " : "|-- "));
+	print_line(r, lead);
+	free(lead);
 	next_indent = cr_xasprintf("%s%s", indent,
 				   top ? "" : (last ? "    " : "|   "));
 	size_t nkids = 0, seen = 0;
@@ -60,21 +83,38 @@ static void print_node(const struct collect_run *run, size_t i,
 	free(next_indent);
 }
 
+/* A JSON string of S.  JSON holds only UTF-8: a name that is not valid
+ * UTF-8 (argv can be any bytes) is given in its inert form, with \xHH
+ * escapes, rather than lost. */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+
+	if (!j) {
+		char *t = cr_inert(s);
+		j = json_string(t);
+		free(t);
+	}
+	return j;
+}
+
 static json_t *record_json(const struct collect_record *r)
 {
 	json_t *argv = json_array();
 	char end[64];
 
 	for (int i = 0; i < r->argc; i++)
-		json_array_append_new(argv, json_string(r->argv[i]));
+		json_array_append_new(argv, json_text(r->argv[i]));
 	collect_end_describe(r, end, sizeof(end));
-	return json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:b, s:s, s:s, s:s,"
+	return json_pack("{s:o, s:o, s:i, s:i, s:s, s:s, s:b, s:o, s:o, s:o,"
 			 " s:o, s:b, s:I, s:I, s:s}",
-			 "id", r->id, "parent", r->parent, "pid", (int)r->pid,
-			 "ppid", (int)r->ppid, "how", collect_how_name(r->how),
+			 "id", json_text(r->id), "parent", json_text(r->parent),
+			 "pid", (int)r->pid, "ppid", (int)r->ppid,
+			 "how", collect_how_name(r->how),
 			 "role", collect_role_name(r->role), "instrumented",
-			 r->instrumented, "exe", r->exe, "cwd", r->cwd,
-			 "label", r->label, "argv", argv, "argv_truncated",
+			 r->instrumented, "exe", json_text(r->exe),
+			 "cwd", json_text(r->cwd), "label", json_text(r->label),
+			 "argv", argv, "argv_truncated",
 			 r->argv_truncated, "start_ns",
 			 (json_int_t)r->start_ns, "end_ns",
 			 (json_int_t)r->end_ns, "end", end);
@@ -88,9 +128,22 @@ static int print_json(const struct collect_run *run)
 		json_array_append_new(list, record_json(&run->records[i]));
 	json_t *doc = json_pack("{s:s, s:o}", "format", "covrun-tree-1",
 				"processes", list);
-	json_dumpf(doc, stdout, JSON_INDENT(1));
-	putchar('\n');
+	/* Inert like the text tree: ASCII only, or a C1 control (U+009B)
+	 * would reach the terminal raw, and DEL, which jansson leaves raw,
+	 * escaped too (a byte 0x7f can only be inside a string). */
+	char *text = json_dumps(doc, JSON_INDENT(1) | JSON_ENSURE_ASCII);
 	json_decref(doc);
+	if (!text) {
+		errorf("out of memory writing the tree as JSON");
+		return CLI_EXIT_FAILURE;
+	}
+	for (const char *p = text; *p; p++)
+		if (*p == 0x7f)
+			fputs("\\u007f", stdout);
+		else
+			putchar(*p);
+	putchar('\n');
+	free(text);
 	return 0;
 }
 
@@ -121,13 +174,14 @@ int cmd_tree(int argc, char **argv)
 		error_report(&err);
 		return CLI_EXIT_FAILURE;
 	}
+	int status = 0;
 	if (json) {
-		print_json(&run);
+		status = print_json(&run);
 	} else {
 		for (size_t i = 0; i < run.nrecords; i++)
 			if (collect_run_find(&run, run.records[i].parent) < 0)
 				print_node(&run, i, "", 1, 1);
 	}
 	collect_run_release(&run);
-	return 0;
+	return status;
 }

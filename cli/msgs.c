@@ -2,7 +2,8 @@
  * cli/msgs.c: the only place where covrun prints diagnostics.
  *
  * Errors, warnings and notes go to stderr, one line each, prefixed with
- * "covrun: "; reports go to stdout from the verbs themselves.
+ * "covrun: ", control characters escaped; reports go to stdout from the
+ * verbs themselves.
  */
 #include "cli/cli.h"
 
@@ -10,11 +11,23 @@
 
 int cli_quiet;
 
+/* Names in a message come from the user's processes and files: control
+ * characters in them are escaped (common/inert.c), so the message stays
+ * one line and the terminal only shows it.  One write per line. */
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "covrun: %s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	struct cr_buf text, line;
+
+	cr_buf_init(&text);
+	cr_buf_vaddf(&text, fmt, ap);
+	cr_buf_init(&line);
+	cr_buf_adds(&line, "covrun: ");
+	cr_buf_adds(&line, kind);
+	cr_buf_add_inert(&line, text.buf, NULL);
+	cr_buf_addc(&line, '\n');
+	fwrite(line.buf, 1, line.len, stderr);
+	cr_buf_release(&line);
+	cr_buf_release(&text);
 }
 
 void errorf(const char *fmt, ...)

@@ -16,7 +16,7 @@
  *   4. keeps itself, the run directory and an "unattributed" GCOV_PREFIX
  *      in the environment of every exec and spawn, even a scrubbed one.
  * Parts: state and records; image life cycle; environment; wrappers
- * (exec family, spawn, vfork, _exit, signals).
+ * (exec family, spawn, vfork, _exit, signals, clone).
  *
  * Nothing here may print (unless COVRUN_DEBUG), allocate on paths that can
  * run in a signal handler, or abort its host.
@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,10 +308,20 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	write_record();
 }
 
+/* Is this a process whose start the shim never saw: a child of clone3,
+ * syscall(SYS_clone) or a clone(CLONE_VM) that is not a thread?  It
+ * copied or shares its parent's image, which it must neither end nor
+ * reset; its own counts, if libgcov writes them at exit(), go under
+ * unattributed/ (getenv below), where covrun names them in a warning. */
+static int foreign_process(void)
+{
+	return active && getpid() != me.pid;
+}
+
 /* Record how this image ends, then write its counters.  Runs once. */
 static void finish_image(enum end end, int status)
 {
-	if (!active || ending)
+	if (!active || ending || foreign_process())
 		return;
 	ending = 1;
 	me.end = end;
@@ -533,7 +544,8 @@ SHIM_EXPORT char *getenv(const char *name)
 	 * directory without exporting it to children that lack the shim. */
 	if (active && name[0] == 'G' && !strncmp(name, "GCOV_PREFIX", 11)) {
 		if (!name[11])
-			return prefix;
+			return foreign_process() ? env_unattributed + 12
+						 : prefix;
 		if (!strcmp(name + 11, "_STRIP"))
 			return NULL;
 	}
@@ -704,7 +716,7 @@ static int exec_begin(char *const envp[], char ***env)
 {
 	real_calls_init();
 	*env = NULL;
-	if (!active)
+	if (!active || foreign_process())
 		return 0;
 	gcovsym_refresh();
 	update_env_image();
@@ -976,6 +988,71 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	if (sigaction(sig, &sa, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* glibc's clone() without CLONE_VM makes a new process, as fork does, but
+ * runs no pthread_atfork handler: the child would keep its parent's image
+ * and counters and write them into the parent's image.  Its function runs
+ * through clone_child instead, which first does what fork_child does, and
+ * writes the counters when the function returns (glibc then ends the child
+ * with the exit system call, past every exit handler).  A child that
+ * shares memory (CLONE_VM: threads, vfork-like children) shares the image
+ * and is left alone.  clone3 and syscall(SYS_clone) cannot be wrapped
+ * (README.md, Known limits). */
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+	sigset_t mask; /* the caller's signal mask */
+};
+
+/* Signals stay blocked until the child is an image of its own: a fatal
+ * one in between would end the parent's image from the child. */
+static int clone_child(void *p)
+{
+	const struct clone_start *start = p; /* the parent's, copied */
+	int rc;
+
+	fork_child();
+	pthread_sigmask(SIG_SETMASK, &start->mask, NULL);
+	rc = start->fn(start->arg);
+	gcovsym_refresh();
+	finish_image(END__EXIT, rc);
+	return rc;
+}
+
+SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg,
+		      ...)
+{
+	static int (*next)(int (*)(void *), void *, int, void *, ...);
+	struct clone_start start = { fn, arg, { { 0 } } };
+	pid_t *ptid, *ctid;
+	sigset_t all;
+	void *tls;
+	va_list ap;
+	int rc, err;
+
+	/* glibc reads these three whether or not FLAGS uses them. */
+	va_start(ap, arg);
+	ptid = va_arg(ap, pid_t *);
+	tls = va_arg(ap, void *);
+	ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if (!next)
+		*(void **)&next = dlsym(RTLD_NEXT, "clone");
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!active || !fn || (flags & CLONE_VM))
+		return next(fn, stack, flags, arg, ptid, tls, ctid);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &start.mask);
+	fork_prepare();
+	rc = next(clone_child, stack, flags, &start, ptid, tls, ctid);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
+	errno = err;
+	return rc;
 }
 
 #else /* COVRUN_RUNTIME: link with -Wl,--wrap=_exit */

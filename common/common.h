@@ -2,10 +2,11 @@
  * common/common.h: the stand-alone helpers every covrun module shares.
  *
  * Error reporting (enum cr_err, struct cr_error), allocation that aborts on
- * out-of-memory (tool side only), a growable string buffer, path helpers and
- * integer parsing.  Nothing here prints except cr_xmalloc's out-of-memory
- * message and CR_BUG; modules fill a struct cr_error and the CLI prints it.
- * The preload shim uses none of the allocating helpers.
+ * out-of-memory (tool side only), a growable string buffer, inert text for
+ * the terminal, path helpers and integer parsing.  Nothing here prints
+ * except cr_xmalloc's out-of-memory message and CR_BUG; modules fill a
+ * struct cr_error and the CLI prints it.  The preload shim uses none of
+ * the allocating helpers.
  */
 #ifndef COVRUN_COMMON_H
 #define COVRUN_COMMON_H
@@ -98,6 +99,19 @@ void cr_buf_addf(struct cr_buf *b, const char *fmt, ...) CR_PRINTF(2, 3);
 void cr_buf_vaddf(struct cr_buf *b, const char *fmt, va_list ap);
 /* Hand the string to the caller, who frees it; B is left empty. */
 char *cr_buf_take(struct cr_buf *b);
+
+/* Text a terminal shows and never acts on (common/inert.c), for every
+ * name covrun prints: valid UTF-8 other than controls is kept; C0
+ * controls, DEL, C1 controls and bytes that start no valid UTF-8 sequence
+ * become \n, \r, \t or \xHH; each ASCII character in ALSO (may be NULL)
+ * gets a backslash before it.  cr_inert returns the result of S (caller
+ * frees); cr_is_inert says whether S is its own result (ALSO NULL). */
+void cr_buf_add_inert(struct cr_buf *b, const char *s, const char *also);
+/* Length of the valid UTF-8 sequence at S (N > 0 bytes left): 1 to 4, or
+ * 0 when S starts none (RFC 3629: no overlong forms or surrogates). */
+size_t cr_utf8_len(const unsigned char *s, size_t n);
+char *cr_inert(const char *s);
+int cr_is_inert(const char *s);
 
 /* Paths.  All returned strings are owned by the caller. */
 char *cr_path_join(const char *dir, const char *name);

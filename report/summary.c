@@ -6,7 +6,8 @@
  * processes), covered by root, covered only by child processes; with
  * REPORT_SUMMARY_FULL one row of lines per directory as well.  It ends with
  * gcovr's "lines: 61.7% (1234 out of 2000)" lines, which the usual CI
- * coverage regexes (GitLab's `coverage:`) pick up.
+ * coverage regexes (GitLab's `coverage:`) pick up.  Paths are printed
+ * inert (common/inert.c).
  */
 #include "report/internal.h"
 
@@ -73,13 +74,14 @@ static void by_directory(FILE *out, const struct report_set *set)
 			}
 			j++;
 		}
-		const char *d = df[i].dir[0] ? df[i].dir : ".";
+		char *d = cr_inert(df[i].dir[0] ? df[i].dir : ".");
 		if (strlen(d) > 10) {
 			fprintf(out, "%s\n", d);
 			row(out, "", &acc[0]);
 		} else {
 			row(out, d, &acc[0]);
 		}
+		free(d);
 		i = j;
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -137,8 +139,10 @@ void report_summary(FILE *out, const struct report_set *set,
 	if (mode == REPORT_SUMMARY_NONE)
 		return;
 	report_split_files(set, NULL, 0, s);
+	char *root = cr_inert(set->root); /* a path: any bytes */
 	fprintf(out, "coverage of %u source file%s under %s\n", set->nfiles,
-		set->nfiles == 1 ? "" : "s", set->root);
+		set->nfiles == 1 ? "" : "s", root);
+	free(root);
 	header(out, "");
 	for (int k = 0; k < 3; k++)
 		row(out, kinds[k], &s[k]);

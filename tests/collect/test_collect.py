@@ -737,6 +737,221 @@ def test_dir_mode(t):
         eq(helpers, {"a-ok": 1, "b-fails": 2, "c-ok": 4}, "helper counts")
 
 
+CLONES = 10   # children of "clones fork" (fixtures/clones.c)
+VM_CALLS = 4  # clone_work() calls of the first "clones vm" child
+RAW_CALLS = 2  # clone_work() calls of the "clones raw" child
+
+
+def build_clones(t):
+    t.cc("vmspawn.o", ["vmspawn.c"], flags=["-c"], coverage=False)
+    t.cc("clones", ["clones.c"], flags=["vmspawn.o"])
+
+
+def test_clone_children(t):
+    """glibc clone() without CLONE_VM runs no pthread_atfork handler: each
+    child is still an image of its own, its copy of the parent's counters
+    reset, however it ends (fixtures/clones.c)."""
+    build_clones(t)
+    t.covrun("./clones", "fork", str(CLONES), check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1 + CLONES, "images")
+    root = one(recs, how="root")
+    eq(root["end"], "exit 0", "root end")
+    for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
+                     ("clone_work", 0)):
+        eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+    # Child I returns I, or calls exit(I) or _exit(I), by I % 3: its end
+    # status tells which child an image is.
+    kids = {int(r.get("end", "? -1").split()[-1]): r
+            for r in recs if r is not root}
+    eq(sorted(kids), list(range(CLONES)), "end statuses of the children")
+    for i, kid in sorted(kids.items()):
+        what = "clone child %d" % i
+        eq((kid["how"], kid["role"], kid["parent"]),
+           ("fork", "child", root["id"]), what + ": how, role, parent")
+        eq(kid["end"], ("exit %d" if i % 3 == 1 else "_exit %d") % i,
+           what + " end")
+        eq(t.fn_count(kid["id"], "clone_work"), i + 1,
+           what + ": clone_work")
+        for fn in ("root_work", "main", "parent_work"):
+            eq(t.fn_count(kid["id"], fn), 0, what + ": " + fn)
+
+
+def test_clone_shared_memory(t):
+    """A clone() child that shares its parent's memory (CLONE_VM, with and
+    without CLONE_VFORK) shares its image, as a thread does: one image,
+    nothing reset, nothing lost."""
+    build_clones(t)
+    t.covrun("./clones", "vm", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1, "images")
+    root = recs[0]
+    eq((root["how"], root["end"]), ("root", "exit 0"), "root how, end")
+    for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
+                     ("clone_work", VM_CALLS + 2 * VM_CALLS)):
+        eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+
+
+def test_clone_vm_exec(t):
+    """clone(CLONE_VM | CLONE_VFORK) children that exec, as a runtime's
+    spawn function makes them, share the parent's memory: their exec,
+    failed or not, and their _exit neither end nor reset the parent's
+    image."""
+    t.cc("helper", ["helper.c"])
+    build_clones(t)
+    t.covrun("./clones", "vm-exec", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 2, "images: the root and the helper it started")
+    root = one(recs, how="root")
+    helper = one(recs, how="spawn")
+    eq(root["end"], "exit 0", "root end")
+    for fn in ("root_work", "main", "parent_work"):
+        eq(t.fn_count(root["id"], fn), 1, fn + " in the root image")
+    eq((helper["parent"], helper["role"], helper["end"]),
+       (root["id"], "child", "exit 0"), "helper parent, role, end")
+    eq(t.fn_count(helper["id"], "helper_work"), 3, "helper_work")
+
+
+def test_clone_raw_syscall(t):
+    """A child of the clone system call itself runs no wrapper: its copy
+    of the parent's counters stays out of the parent's image, its data
+    goes under unattributed/ with a warning, and the parent's record keeps
+    its own end."""
+    build_clones(t)
+    p = t.covrun("./clones", "raw", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1, "images")
+    root = recs[0]
+    eq(root["end"], "exit 0", "root end")
+    for fn, want in (("root_work", 1), ("main", 1), ("parent_work", 1),
+                     ("clone_work", 0)):
+        eq(t.fn_count(root["id"], fn), want, fn + " in the root image")
+    # unattributed/<pid>/<absolute gcda path>: the child's own counts
+    un = os.path.join(t.data, "unattributed")
+    gcda = [os.path.join(d, f) for d, _, fs in os.walk(un) for f in fs]
+    eq(len(gcda), 1, "unattributed gcda files")
+    pid_dir = os.path.join(un, os.path.relpath(gcda[0], un).split("/")[0])
+    orig = "/" + os.path.relpath(gcda[0], pid_dir)
+    doc = __import__("covtest").gcov_json(gcda[0], orig[:-5] + ".gcno")
+    n = sum(fn["execution_count"] for f in doc["files"]
+            for fn in f["functions"] if fn["name"] == "clone_work")
+    eq(n, RAW_CALLS, "clone_work in the unattributed data")
+    check("without the covrun shim" in p.stderr, "warning: " + p.stderr)
+
+
+def inert(raw):
+    r"""README.md, "Exit status": how covrun shows bytes RAW (bytes) on a
+    terminal.  Valid UTF-8 stays, except controls; C0 controls, DEL, C1
+    controls (U+0080 to U+009F) and bytes that start no valid UTF-8
+    sequence become \n, \r, \t or \xHH."""
+    out, i = [], 0
+    while i < len(raw):
+        for n in (1, 2, 3, 4):
+            try:
+                ch = raw[i:i + n].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                ch = None
+        if ch is None:
+            n, ch = 1, None
+        if ch is not None and (ord(ch) >= 0xa0 or 0x20 <= ord(ch) < 0x7f):
+            out.append(ch)
+        else:
+            for b in raw[i:i + n]:
+                out.append({10: "\\n", 13: "\\r", 9: "\\t"}.get(
+                    b, "\\x%02x" % b))
+        i += n
+    return "".join(out)
+
+
+def check_inert(what, data):
+    """Nothing in DATA (bytes a covrun verb printed) can drive a terminal:
+    UTF-8 text, no control character but the newline ending each line."""
+    text = data.decode("utf-8", "replace")
+    check("\ufffd" not in text, what + ": not UTF-8: %r" % data)
+    bad = sorted({"%04x" % ord(c) for c in text
+                  if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0})
+    eq(bad, [], what + ": control characters printed raw")
+
+
+def test_inert_messages(t):
+    """Arguments, paths and names with terminal escapes, newlines, C1
+    controls and bytes that are not UTF-8: every warning, note, error, the
+    summary and the text tree print them escaped, one line each."""
+    title, colour = b"\x1b]0;TITLE\x07", b"\x1b[31mred\x1b[0m"
+    # Not UTF-8: stray bytes, an overlong ESC, a surrogate, a code point
+    # past U+10FFFF, a sequence cut short.
+    broken = [b"\xff\xfe", b"\xc0\x9b", b"\xed\xa0\x80",
+              b"\xf4\x90\x80\x80", b"end\xe2\x82"]
+    args = [title, colour, b"line1\nline2\r", b"\xc2\x9b2J",
+            b"it's a\\b\x7f"] + broken + ["caf\u00e9".encode(),
+                                          "\U0001f600".encode()]
+    weird = os.path.join(t.dir.encode(), b"dir\x1b[7m\nx\xc2\x9b")
+    os.makedirs(weird)
+    for f in ("forks.c", "nocov.c"):
+        subprocess.run(["cp", t.fixture(f), weird], check=True)
+    subprocess.run(["gcc", "-c", "nocov.c"], cwd=weird, check=True)
+    subprocess.run(["gcc", "--coverage", "-o", "forks", "forks.c",
+                    "nocov.o", "-pthread"], cwd=weird, check=True)
+    data = os.path.join(weird, b"run\x1b[2J")
+
+    def covrun(*argv, rc=0):
+        p = subprocess.run([COVRUN.encode()] + list(argv), cwd=weird,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120)
+        sys.stdout.write(p.stdout.decode("utf-8", "replace"))
+        sys.stdout.write(p.stderr.decode("utf-8", "replace"))
+        eq(p.returncode, rc, "status of covrun %r" % (argv,))
+        check_inert("stdout of covrun %r" % (argv,), p.stdout)
+        check_inert("stderr of covrun %r" % (argv,), p.stderr)
+        return p.stdout.decode(), p.stderr.decode()
+
+    out, err = covrun(b"--data-dir", data, b"--force", b"./forks",
+                      b"sigkill", *args)
+    t.data = data.decode("utf-8", "surrogateescape")
+    child = one(t.records(), how="fork")
+    warning = [ln for ln in err.split("\n") if "without a trace" in ln]
+    eq(len(warning), 1, "lines of the warning on the killed child")
+    shown = inert(b" ".join([b"./forks", b"sigkill"] + args))
+    check("(pid %s: %s) ended" % (child["pid"], shown) in warning[0],
+          "warning shows the arguments escaped: %r" % warning[0])
+    check("under %s\n" % inert(weird) in out, "summary names the root")
+    check(inert(data) in err, "note names the run directory escaped")
+
+    # Rooted one level up, the summary has a row for the directory.
+    out, _ = covrun(b"report", b"--summary=full", b"--root",
+                    t.dir.encode(), b"--no-html", b"--no-cobertura", data)
+    check("\n%s\n" % inert(os.path.basename(weird)) in out,
+          "directory row of the summary")
+
+    out, _ = covrun(b"tree", data)
+    lines = out.split("\n")
+    eq(len(lines), 2 + 1, "lines of the tree (two images)")
+    # Clean UTF-8 is shown as it is, anything else in bash's $'...'
+    # quoting, where \ and ' take a backslash.
+    quoted = " ".join(["./forks", "sigkill"] + [
+        a.decode() if inert(a) == a.decode("utf-8", "replace") else
+        "$'%s'" % inert(a.replace(b"\\", b"\\\\").replace(b"'", b"\\'"))
+        for a in args])
+    for ln in lines[:2]:
+        check(ln.endswith(": %s %s" % (inert(os.path.join(weird,
+                                                          b"forks")),
+                                        quoted)),
+              "tree line ends with exe and arguments: %r" % ln)
+
+    out, _ = covrun(b"tree", b"--json", data)
+    check(out.isascii(), "tree --json is ASCII")
+    for p in __import__("json").loads(out)["processes"]:
+        want = ["./forks", "sigkill"] + [
+            inert(a) if a in broken else a.decode() for a in args]
+        eq(p["argv"], want, "argv in tree --json")
+
+    _, err = covrun(b"--data-dir", data, b"--force", b"--no-report",
+                    b"./no-such" + title, rc=127)
+    check("cannot run './no-such%s'" % inert(title) in err,
+          "error names the command escaped: %r" % err)
+
+
 TESTS = {name[5:]: fn for name, fn in list(globals().items())
          if name.startswith("test_")}
 
