@@ -42,18 +42,24 @@ static enum cr_err map_fd(const char *path, int fd, size_t size,
 	return CR_OK;
 }
 
+/* Empty MAP, then open PATH: a FIFO or device named like a gcda is
+ * refused, never waited on. */
+static enum cr_err open_for_map(const char *path, struct cr_map *map,
+				int *fd, size_t *size, struct cr_error *err)
+{
+	map->data = NULL;
+	map->size = 0;
+	map->mapped = 0;
+	return cr_open_regular(path, GCOV_MAX_FILE, fd, size, err);
+}
+
 enum cr_err cr_map_open(const char *path, struct cr_map *map,
 			struct cr_error *err)
 {
 	size_t size;
 	int fd;
-	enum cr_err e;
+	enum cr_err e = open_for_map(path, map, &fd, &size, err);
 
-	map->data = NULL;
-	map->size = 0;
-	map->mapped = 0;
-	/* a FIFO or device named like a gcda is refused, never waited on */
-	e = cr_open_regular(path, GCOV_MAX_FILE, &fd, &size, err);
 	if (e)
 		return e;
 	return map_fd(path, fd, size, map, err);
@@ -67,12 +73,8 @@ enum cr_err cr_map_read(const char *path, struct cr_map *map,
 {
 	size_t n = 0, size;
 	int fd;
-	enum cr_err e;
+	enum cr_err e = open_for_map(path, map, &fd, &size, err);
 
-	map->data = NULL;
-	map->size = 0;
-	map->mapped = 0;
-	e = cr_open_regular(path, GCOV_MAX_FILE, &fd, &size, err);
 	if (e)
 		return e;
 	if (size > SMALL_FILE)
