@@ -53,6 +53,10 @@ struct collect_record {
 	int status;        /* exit status, or signal number */
 	char **stripped;   /* owned; instrumented objects without a symbol
 			      table, NULL-terminated (may be empty) */
+	int64_t dumped_ns; /* wall clock when its counters were written, or 0
+			      (not yet, or never: killed while writing) */
+	char *lost;        /* owned; why its counters could not be written,
+			      or NULL */
 };
 
 /* Parse the text of a record.  On CR_ECORRUPT the record is unusable.
