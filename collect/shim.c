@@ -359,11 +359,21 @@ static void count_image(enum how how, pid_t forker)
 	syscall(SYS_kill, getpid(), SIGKILL);
 }
 
+/* What getenv("GCOV_PREFIX") gives libgcov: the image's directory. */
+static void set_prefix(void)
+{
+	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
+
+	out_str(&p, run_dir);
+	out_str(&p, "/img/");
+	out_str(&p, me.id);
+	out_end(&p);
+}
+
 static void begin_image(enum how how, const char *parent, int anc_instr,
 			pid_t forker)
 {
 	struct outbuf o = { me.id, 0, sizeof(me.id), 0 };
-	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
 
 	me.pid = getpid();
 	me.ppid = getppid();
@@ -381,10 +391,7 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	out_end(&o);
 	strncpy(me.parent, parent, sizeof(me.parent) - 1);
 	me.parent[sizeof(me.parent) - 1] = '\0';
-	out_str(&p, run_dir);
-	out_str(&p, "/img/");
-	out_str(&p, me.id);
-	out_end(&p);
+	set_prefix();
 #ifdef COVRUN_RUNTIME
 	struct outbuf e = { env_prefix, 0, sizeof(env_prefix), 0 };
 	out_str(&e, "GCOV_PREFIX=");
@@ -481,9 +488,19 @@ static const char *dump_blocker(void)
 	return why;
 }
 
-/* Record how this image ends, before its counters are written.  When
- * they cannot reach the run directory, libgcov is pointed at a path that
- * cannot be created, so that nothing lands in a chroot. */
+/* The counters cannot be written: libgcov must not try (it would create
+ * the run directory's path inside a chroot).  Objects it cannot mark are
+ * pointed at a path whose first component is longer than NAME_MAX, which
+ * no mkdir creates. */
+static void skip_dumps(void)
+{
+	gcovsym_skip_dumps();
+	memset(prefix, 'x', NAME_MAX + 2);
+	prefix[0] = '/';
+	prefix[NAME_MAX + 2] = '\0';
+}
+
+/* Record how this image ends, before its counters are written. */
 static void record_end(enum end end, int status)
 {
 	gcovsym_refresh(); /* "instrumented" may have changed (dlopen) */
@@ -492,7 +509,7 @@ static void record_end(enum end end, int status)
 	me.end_ns = clock_ns(CLOCK_REALTIME);
 	lost_reason = dump_blocker();
 	if (lost_reason)
-		memcpy(prefix, "/dev/null/covrun", sizeof("/dev/null/covrun"));
+		skip_dumps();
 	append_record_end();
 }
 
@@ -1079,6 +1096,7 @@ static void resume_image(void)
 	me.end = END_NONE;
 	me.end_ns = 0;
 	lost_reason = NULL;
+	set_prefix();
 	write_record();
 	open_record();
 	deferred_sig = 0;

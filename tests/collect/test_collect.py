@@ -17,6 +17,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ending_cases  # noqa: E402
 
 CHILD_CALLS = 3
 PRE_CALLS = 5
@@ -714,6 +716,71 @@ def test_dir_mode(t):
         helpers = {r["label"]: t.fn_count(r["id"], "helper_work")
                    for r in recs if r["exe"].endswith("/helper")}
         eq(helpers, {"a-ok": 1, "b-fails": 2, "c-ok": 4}, "helper counts")
+
+
+def test_term_race_exit_underscore(t):
+    """300 children end with _exit(0) right after telling the parent,
+    which sends SIGTERM at once: no count lost, none doubled, and each
+    child's recorded end is the status its parent saw."""
+    ending_cases.build_race(t)
+    ending_cases.term_race(t, "_exit")
+
+
+def test_term_race_exit(t):
+    """The same race with exit(0): SIGTERM arrives while libgcov's
+    destructors write the counters."""
+    ending_cases.build_race(t)
+    ending_cases.term_race(t, "exit")
+
+
+def test_pool_terminate(t):
+    """multiprocessing.Pool (fork) as a context manager: its __exit__
+    terminates the workers with SIGTERM."""
+    ending_cases.build_pools(t)
+    ending_cases.pool_case(t, "fork")
+
+
+def need_root():
+    check(os.geteuid() == 0, "this test needs root (chroot, setuid); CI "
+          "runs as root")
+
+
+def cannot_write_case(t, args, reason):
+    """ending.c calls root_work() and then cannot reach the run directory
+    (ARGS): the record says why, the ledger names the image with that
+    reason, and nothing is written anywhere else."""
+    need_root()
+    ending_cases.build_race(t)
+    for how in ("_exit", "exit"):
+        p = t.covrun("./ending", *args, how, check_rc=0)
+        root = one(t.records(), how="root")
+        eq(root.get("end"), how + " 0", "recorded end")
+        check(reason in root.get("lost", ""), "record's 'lost': %r"
+              % root.get("lost"))
+        check("dumped" not in root, "no completed dump recorded")
+        check("image %s (pid %s: ./ending %s %s) ended (%s 0) but could "
+              "not write its counts: %s" % (root["id"], root["pid"],
+                                            " ".join(args), how, how,
+                                            root["lost"]) in p.stderr,
+              "ledger names the image with the reason: " + p.stderr)
+        check("SIGKILL" not in p.stderr, "no SIGKILL guess for an image "
+              "that exited 0")
+        eq(t.image_gcda(root["id"]), {}, "gcda of the image")
+        eq(t.stray_gcda(), [], "gcda written next to the gcno")
+        check("profiling:" not in p.stderr, "libgcov did not try to write")
+
+
+def test_chroot_lost(t):
+    jail = os.path.join(t.dir, "jail")
+    os.makedirs(jail)
+    cannot_write_case(t, ["chroot", jail], "not reachable (chroot?)")
+    eq(os.listdir(jail), [], "nothing written inside the chroot")
+
+
+def test_setuid_lost(t):
+    nobody = 65534
+    cannot_write_case(t, ["setuid", str(nobody)],
+                      "user %d may not write the run directory" % nobody)
 
 
 TESTS = {name[5:]: fn for name, fn in list(globals().items())
