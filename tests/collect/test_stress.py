@@ -18,8 +18,8 @@ from covtest import main  # noqa: E402
 
 RUNS = int(os.environ.get("COVRUN_STRESS_RUNS", "10"))
 # Children per run of the C race: 300 once in the quick suite
-# (collect.term_race_*); here 100 per run keeps ten runs within minutes.
-CHILDREN = 100
+# (collect.term_race_*); here 50 per run keeps ten runs within minutes.
+CHILDREN = 50
 
 
 def repeat(build, scenario):
@@ -34,21 +34,23 @@ def repeat(build, scenario):
     return test
 
 
+def race(how):
+    return repeat(ending_cases.build_race,
+                  lambda t: ending_cases.term_race(t, how, CHILDREN))
+
+
+def pool(mode):
+    return repeat(ending_cases.build_pools,
+                  lambda t: ending_cases.pool_case(t, mode))
+
+
 TESTS = {
-    "term_race": repeat(ending_cases.build_race,
-                        lambda t: ending_cases.term_race(t, "_exit", CHILDREN)),
-    "term_race_exit": repeat(ending_cases.build_race,
-                             lambda t: ending_cases.term_race(t, "exit",
-                                                              CHILDREN)),
-    "pool_fork": repeat(ending_cases.build_pools,
-                        lambda t: ending_cases.pool_case(t, "fork")),
-    "pool_spawn": repeat(ending_cases.build_pools,
-                         lambda t: ending_cases.pool_case(t, "spawn")),
-    "pool_forkserver": repeat(ending_cases.build_pools,
-                              lambda t: ending_cases.pool_case(t,
-                                                               "forkserver")),
-    "executor": repeat(ending_cases.build_pools,
-                       lambda t: ending_cases.pool_case(t, "executor")),
+    "term_race": race("_exit"),
+    "term_race_exit": race("exit"),
+    "pool_fork": pool("fork"),
+    "pool_spawn": pool("spawn"),
+    "pool_forkserver": pool("forkserver"),
+    "executor": pool("executor"),
 }
 
 if __name__ == "__main__":
