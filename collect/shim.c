@@ -464,6 +464,24 @@ static void defer_signal(int sig)
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+/* The run directory, opened when the program calls chroot() (its path
+ * then names nothing, or something else): the counters are written
+ * through it.  Checked by device and inode before each use. */
+static int run_fd = -1;
+/* The run directory is reached through run_fd, not its path. */
+static int through_fd;
+
+static int run_dir_fd(void)
+{
+	struct stat st;
+
+	if (run_fd >= 0 && fstat(run_fd, &st) == 0 && st.st_dev == run_dev &&
+	    st.st_ino == run_ino)
+		return run_fd;
+	run_fd = -1;
+	return -1;
+}
+
 /* Why the counters cannot reach the image's directory, or NULL. */
 static const char *dump_blocker(void)
 {
@@ -471,14 +489,20 @@ static const char *dump_blocker(void)
 	char img[PATH_MAX + 8];
 	struct outbuf o = { img, 0, sizeof(img), 0 };
 	struct stat st;
+	int dir = AT_FDCWD;
 
-	if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
-	    st.st_ino != run_ino)
-		return "the run directory is not reachable (chroot?)";
+	through_fd = 0;
 	out_str(&o, run_dir);
 	out_str(&o, "/img");
 	out_end(&o);
-	if (faccessat(AT_FDCWD, img, W_OK | X_OK, AT_EACCESS) == 0)
+	if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
+	    st.st_ino != run_ino) {
+		if ((dir = run_dir_fd()) < 0)
+			return "the run directory is not reachable (chroot?)";
+		through_fd = 1;
+		memcpy(img, "img", sizeof("img"));
+	}
+	if (faccessat(dir, img, W_OK | X_OK, AT_EACCESS) == 0)
 		return NULL;
 	o = (struct outbuf){ why, 0, sizeof(why), 0 };
 	out_str(&o, "user ");
@@ -486,6 +510,37 @@ static const char *dump_blocker(void)
 	out_str(&o, " may not write the run directory (setuid?)");
 	out_end(&o);
 	return why;
+}
+
+/* Write the counters.  After a chroot libgcov is given the image's
+ * directory relative to the run directory, made the working directory
+ * for the time of the dump (libgcov opens the prefix it is given as is). */
+static void dump_counters(void)
+{
+	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
+	int here;
+
+	if (lost_reason)
+		return;
+	if (!through_fd) {
+		gcovsym_dump_all();
+		return;
+	}
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || fchdir(run_fd) < 0) {
+		if (here >= 0)
+			close(here);
+		lost_reason = "the run directory is not reachable (chroot?)";
+		return;
+	}
+	out_str(&p, "img/");
+	out_str(&p, me.id);
+	out_end(&p);
+	gcovsym_dump_all();
+	if (fchdir(here) < 0)
+		(void)0; /* nothing better to do: the process is ending */
+	close(here);
+	set_prefix();
 }
 
 /* The counters cannot be written: libgcov must not try (it would create
@@ -569,7 +624,7 @@ static void end_at_once(int status)
 	case CLAIM_OWNER:
 	case CLAIM_MINE: /* exit() was ending: its dump will not run */
 		record_end(END__EXIT, status);
-		gcovsym_dump_all();
+		dump_counters();
 		record_dumped();
 		break;
 	case CLAIM_OTHER:
@@ -596,6 +651,12 @@ static void before_exit_dump(int status, void *arg)
 	switch (claim_end()) {
 	case CLAIM_OWNER:
 		record_end(END_EXIT, status);
+		if (through_fd) {
+			/* libgcov's own dump would write inside the chroot;
+			 * what destructors count is not collected */
+			dump_counters();
+			skip_dumps();
+		}
 		return;
 	case CLAIM_OTHER:
 		wait_for_owner();
@@ -648,7 +709,7 @@ static void exit_static(int status, void *arg)
 	if (claim_end() != CLAIM_OWNER)
 		return;
 	record_end(END_EXIT, status);
-	gcovsym_dump_all();
+	dump_counters();
 	record_dumped();
 	gcovsym_reset_all();
 }
@@ -740,7 +801,7 @@ static void on_fatal_signal(int sig)
 	case CLAIM_OWNER:
 		arm_watchdog();
 		record_end(END_SIGNAL, sig);
-		gcovsym_dump_all();
+		dump_counters();
 		record_dumped();
 		break;
 	case CLAIM_MINE: /* the program unblocked it inside an exit handler */
@@ -1117,7 +1178,7 @@ static int end_for_exec(void)
 	switch (claim_end()) {
 	case CLAIM_OWNER:
 		record_end(END_EXEC, 0);
-		gcovsym_dump_all();
+		dump_counters();
 		record_dumped();
 		apply_deferred();
 		ended = 1;
@@ -1337,6 +1398,26 @@ SHIM_EXPORT void quick_exit(int status)
 		next(status);
 	for (;;)
 		syscall(SYS_exit_group, status);
+}
+
+/* After chroot() the run directory's path names nothing: keep it open
+ * first, to write the counters through it (dump_counters). */
+SHIM_EXPORT int chroot(const char *path)
+{
+	int (*next)(const char *) =
+		(int (*)(const char *))dlsym(RTLD_NEXT, "chroot");
+
+	if (active && run_dir_fd() < 0) {
+		int fd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		run_fd = fd;
+		if (fd >= 0 && run_dir_fd() < 0)
+			close(fd); /* not the run directory of the start */
+	}
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return next(path);
 }
 
 SHIM_EXPORT int daemon(int nochdir, int noclose)

@@ -771,10 +771,32 @@ def cannot_write_case(t, args, reason):
 
 
 def test_chroot_lost(t):
+    """chroot through the raw system call: the shim cannot see it."""
     jail = os.path.join(t.dir, "jail")
     os.makedirs(jail)
-    cannot_write_case(t, ["chroot", jail], "not reachable (chroot?)")
+    cannot_write_case(t, ["chroot-raw", jail], "not reachable (chroot?)")
     eq(os.listdir(jail), [], "nothing written inside the chroot")
+
+
+def test_chroot_written(t):
+    """chroot(): the shim keeps the run directory open first and writes
+    the counts through it, with every ending."""
+    need_root()
+    ending_cases.build_race(t)
+    jail = os.path.join(t.dir, "jail")
+    os.makedirs(jail)
+    for how in ("_exit", "exit"):
+        p = t.covrun("run", "--no-report", "./ending", "chroot", jail, how,
+                     check_rc=0)
+        root = one(t.records(), how="root")
+        eq(root.get("end"), how + " 0", "recorded end")
+        check("dumped" in root and "lost" not in root,
+              "record says the dump completed: %r" % root)
+        f = t.counts(root["id"])["functions"]
+        eq((f.get("main"), f.get("root_work"), f.get("child_work")),
+           (1, 1, 0), "main, root_work, child_work")
+        eq(os.listdir(jail), [], "nothing written inside the chroot")
+        check("coverage is lost" not in p.stderr, "no loss reported")
 
 
 def test_setuid_lost(t):
