@@ -482,7 +482,20 @@ static int run_dir_fd(void)
 	return -1;
 }
 
-/* Why the counters cannot reach the image's directory, or NULL. */
+/* "img/<id>", the image's directory relative to the run directory. */
+static void image_dir(char *buf, size_t size)
+{
+	struct outbuf o = { buf, 0, size, 0 };
+
+	out_str(&o, "img/");
+	out_str(&o, me.id);
+	out_end(&o);
+}
+
+/* Why the counters cannot reach the image's directory, or NULL.  Once
+ * the run directory is open (chroot, change of user), they are written
+ * through it: its path may name nothing, and its ancestors need not be
+ * searchable by the new user. */
 static const char *dump_blocker(void)
 {
 	static char why[96];
@@ -495,12 +508,16 @@ static const char *dump_blocker(void)
 	out_str(&o, run_dir);
 	out_str(&o, "/img");
 	out_end(&o);
-	if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
-	    st.st_ino != run_ino) {
-		if ((dir = run_dir_fd()) < 0)
-			return "the run directory is not reachable (chroot?)";
+	if ((dir = run_dir_fd()) >= 0) {
 		through_fd = 1;
-		memcpy(img, "img", sizeof("img"));
+		image_dir(img, sizeof(img));
+		if (fstatat(dir, img, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			memcpy(img, "img", sizeof("img"));
+	} else if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
+		   st.st_ino != run_ino) {
+		return "the run directory is not reachable (chroot?)";
+	} else {
+		dir = AT_FDCWD;
 	}
 	if (faccessat(dir, img, W_OK | X_OK, AT_EACCESS) == 0)
 		return NULL;
@@ -517,7 +534,6 @@ static const char *dump_blocker(void)
  * for the time of the dump (libgcov opens the prefix it is given as is). */
 static void dump_counters(void)
 {
-	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
 	int here;
 
 	if (lost_reason)
@@ -533,9 +549,7 @@ static void dump_counters(void)
 		lost_reason = "the run directory is not reachable (chroot?)";
 		return;
 	}
-	out_str(&p, "img/");
-	out_str(&p, me.id);
-	out_end(&p);
+	image_dir(prefix, sizeof(prefix));
 	gcovsym_dump_all();
 	if (fchdir(here) < 0)
 		(void)0; /* nothing better to do: the process is ending */
@@ -1400,6 +1414,25 @@ SHIM_EXPORT void quick_exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
+static int no_next(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+/* Open the run directory before a chroot or a change of user. */
+static void keep_run_dir(void)
+{
+	int fd;
+
+	if (!active || run_dir_fd() >= 0)
+		return;
+	fd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	run_fd = fd;
+	if (fd >= 0 && run_dir_fd() < 0)
+		close(fd); /* not the run directory of the start */
+}
+
 /* After chroot() the run directory's path names nothing: keep it open
  * first, to write the counters through it (dump_counters). */
 SHIM_EXPORT int chroot(const char *path)
@@ -1407,17 +1440,64 @@ SHIM_EXPORT int chroot(const char *path)
 	int (*next)(const char *) =
 		(int (*)(const char *))dlsym(RTLD_NEXT, "chroot");
 
-	if (active && run_dir_fd() < 0) {
-		int fd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		run_fd = fd;
-		if (fd >= 0 && run_dir_fd() < 0)
-			close(fd); /* not the run directory of the start */
-	}
-	if (!next) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return next(path);
+	keep_run_dir();
+	return next ? next(path) : no_next();
+}
+
+/* Root giving up its user id: make the image's directory now and give it
+ * to the new user, who may then write the counters into it through the
+ * run directory kept open.  Images forked after the change cannot make
+ * their own (named in the loss ledger). */
+static void before_user_change(uid_t to)
+{
+	char img[PATH_MAX + 8];
+
+	if (!active || geteuid() != 0 || to == 0 || to == (uid_t)-1)
+		return;
+	keep_run_dir();
+	if (run_dir_fd() < 0)
+		return;
+	image_dir(img, sizeof(img));
+	if (mkdirat(run_fd, img, 0755) == 0 || errno == EEXIST)
+		if (fchownat(run_fd, img, to, (gid_t)-1,
+			     AT_SYMLINK_NOFOLLOW) < 0)
+			(void)0; /* then its counts are named as lost */
+}
+
+SHIM_EXPORT int setuid(uid_t uid)
+{
+	int (*next)(uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "setuid");
+	before_user_change(uid);
+	return next ? next(uid) : no_next();
+}
+
+SHIM_EXPORT int seteuid(uid_t euid)
+{
+	int (*next)(uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "seteuid");
+	before_user_change(euid);
+	return next ? next(euid) : no_next();
+}
+
+SHIM_EXPORT int setreuid(uid_t ruid, uid_t euid)
+{
+	int (*next)(uid_t, uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "setreuid");
+	before_user_change(euid);
+	return next ? next(ruid, euid) : no_next();
+}
+
+SHIM_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	int (*next)(uid_t, uid_t, uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "setresuid");
+	before_user_change(euid);
+	return next ? next(ruid, euid, suid) : no_next();
 }
 
 SHIM_EXPORT int daemon(int nochdir, int noclose)

@@ -778,15 +778,12 @@ def test_chroot_lost(t):
     eq(os.listdir(jail), [], "nothing written inside the chroot")
 
 
-def test_chroot_written(t):
-    """chroot(): the shim keeps the run directory open first and writes
-    the counts through it, with every ending."""
+def written_case(t, args):
+    """ending.c ARGS: the counts are written all the same."""
     need_root()
     ending_cases.build_race(t)
-    jail = os.path.join(t.dir, "jail")
-    os.makedirs(jail)
     for how in ("_exit", "exit"):
-        p = t.covrun("run", "--no-report", "./ending", "chroot", jail, how,
+        p = t.covrun("run", "--no-report", "./ending", *args, how,
                      check_rc=0)
         root = one(t.records(), how="root")
         eq(root.get("end"), how + " 0", "recorded end")
@@ -795,13 +792,28 @@ def test_chroot_written(t):
         f = t.counts(root["id"])["functions"]
         eq((f.get("main"), f.get("root_work"), f.get("child_work")),
            (1, 1, 0), "main, root_work, child_work")
-        eq(os.listdir(jail), [], "nothing written inside the chroot")
         check("coverage is lost" not in p.stderr, "no loss reported")
 
 
+def test_chroot_written(t):
+    """chroot(): the shim keeps the run directory open first and writes
+    the counts through it."""
+    jail = os.path.join(t.dir, "jail")
+    os.makedirs(jail)
+    written_case(t, ["chroot", jail])
+    eq(os.listdir(jail), [], "nothing written inside the chroot")
+
+
+def test_setuid_written(t):
+    """setuid() from root: the shim gives the image's directory to the
+    new user first."""
+    written_case(t, ["setuid", "65534"])
+
+
 def test_setuid_lost(t):
+    """setuid through the raw system call: the shim cannot see it."""
     nobody = 65534
-    cannot_write_case(t, ["setuid", str(nobody)],
+    cannot_write_case(t, ["setuid-raw", str(nobody)],
                       "user %d may not write the run directory" % nobody)
 
 
