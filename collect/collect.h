@@ -160,8 +160,10 @@ size_t collect_finished_images(const struct collect_run *run, char ***ids);
  * NULL with ERR filled when it is not there. */
 char *collect_find_shim(struct cr_error *err);
 
-/* Warnings after a run: images that ended without a trace, gcda written
- * outside the run directory since START_NS (wall clock). */
+/* Warnings after a run: every image whose record does not say its
+ * counters were written (with the reason: lost, killed while writing,
+ * ended without a trace, still running), gcda written outside the run
+ * directory since START_NS (wall clock). */
 void collect_check_losses(const char *abs_dir, int64_t start_ns,
 			  const struct collect_ui *ui);
 

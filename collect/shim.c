@@ -464,9 +464,10 @@ static void defer_signal(int sig)
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
-/* The run directory, opened when the program calls chroot() (its path
- * then names nothing, or something else): the counters are written
- * through it.  Checked by device and inode before each use. */
+/* The run directory, opened before the program calls chroot() (the path
+ * then names nothing, or something else) or root gives up its user id:
+ * the counters are written through it.  Checked by device and inode
+ * before each use. */
 static int run_fd = -1;
 /* The run directory is reached through run_fd, not its path. */
 static int through_fd;
@@ -502,14 +503,13 @@ static const char *dump_blocker(void)
 	char img[PATH_MAX + 8];
 	struct outbuf o = { img, 0, sizeof(img), 0 };
 	struct stat st;
-	int dir = AT_FDCWD;
+	int dir = run_dir_fd();
 
-	through_fd = 0;
 	out_str(&o, run_dir);
 	out_str(&o, "/img");
 	out_end(&o);
-	if ((dir = run_dir_fd()) >= 0) {
-		through_fd = 1;
+	through_fd = dir >= 0;
+	if (through_fd) {
 		image_dir(img, sizeof(img));
 		if (fstatat(dir, img, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			memcpy(img, "img", sizeof("img"));
@@ -529,9 +529,10 @@ static const char *dump_blocker(void)
 	return why;
 }
 
-/* Write the counters.  After a chroot libgcov is given the image's
- * directory relative to the run directory, made the working directory
- * for the time of the dump (libgcov opens the prefix it is given as is). */
+/* Write the counters.  Through the open run directory (chroot, change of
+ * user), libgcov is given the image's directory relative to it, made the
+ * working directory for the time of the dump (libgcov opens the prefix it
+ * is given as is). */
 static void dump_counters(void)
 {
 	int here;

@@ -114,6 +114,7 @@ def parent_statuses(stdout):
     for line in stdout.splitlines():
         word, pid, kind, n = line.split()
         eq(word, "child", "fixture output line")
+        check(pid not in out, "child %s reported twice" % pid)
         out[pid] = "%s %s" % (kind, n)
     return out
 
