@@ -9,7 +9,9 @@ one gcov run reads the gcda of every image of a run (gcov_batch).
 
   term_race(t, how)  ending.c "term-race N HOW": N children each call
                      child_work() once, tell the parent and end with HOW
-                     (_exit or exit) at once; the parent sends SIGTERM as
+                     (_exit, exit, or _exit from a second thread while
+                     the signal reaches the first) at once; the parent
+                     sends SIGTERM as
                      soon as it is told.  Every child image must hold
                      exactly child_work = 1, its record must say its dump
                      completed, and its recorded end must match the status
@@ -105,7 +107,7 @@ def busy_cores():
 
 
 def build_race(t):
-    return t.cc("ending", ["ending.c"])
+    return t.cc("ending", ["ending.c"], flags=["-pthread"])
 
 
 def parent_statuses(stdout):
@@ -128,7 +130,7 @@ def term_race(t, how, n=RACE_CHILDREN):
     kids = [r for r in recs if r["how"] == "fork"]
     eq(len(kids), n, "child images")
     counts = gcov_batch(t, "ending.gcda")
-    ended = "_exit 0" if how == "_exit" else "exit 0"
+    ended = "exit 0" if how == "exit" else "_exit 0"
     for r in kids:
         status = seen.get(r["pid"])
         want = {"exit 0": ended, "signal 15": "signal 15"}.get(status)

@@ -733,11 +733,31 @@ def test_term_race_exit(t):
     ending_cases.term_race(t, "exit")
 
 
+def test_term_race_thread(t):
+    """The same race where a second thread ends the process with _exit
+    and SIGTERM reaches the first thread, which must wait for the dump."""
+    ending_cases.build_race(t)
+    ending_cases.term_race(t, "thread")
+
+
 def test_pool_terminate(t):
     """multiprocessing.Pool (fork) as a context manager: its __exit__
     terminates the workers with SIGTERM."""
     ending_cases.build_pools(t)
     ending_cases.pool_case(t, "fork")
+
+
+def test_exec_failed(t):
+    """An exec that fails: the image goes on, and what it counted before
+    is written once (the counters written for the exec were zeroed)."""
+    ending_cases.build_race(t)
+    t.covrun("run", "--no-report", "./ending", "exec-fail", check_rc=0)
+    root = one(t.records(), how="root")
+    eq(root.get("end"), "exit 0", "recorded end")
+    check("dumped" in root, "record says the dump completed")
+    f = t.counts(root["id"])["functions"]
+    eq((f["main"], f["child_work"], f["parent_work"]), (1, 1, 1),
+       "main, child_work (before the exec), parent_work (after it)")
 
 
 def need_root():
