@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -77,6 +79,12 @@ static volatile pid_t end_owner;
 /* A fatal signal that arrived while another part of the image wrote its
  * end: it takes effect once the counters are written. */
 static volatile sig_atomic_t deferred_sig;
+/* An asynchronous fatal signal put off because it interrupted the
+ * allocator (put_off): it ends the image in any case. */
+static volatile sig_atomic_t put_off_sig;
+static int put_off_tries;
+static timer_t put_off_timer;
+static int put_off_timer_sig; /* the signal put_off_timer sends, or 0 */
 /* Why this image's counters cannot be written (NULL when they can). */
 static const char *lost_reason;
 /* The run directory as it was at start: a chroot or another mount
@@ -384,6 +392,9 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	me.end_ns = 0;
 	end_state = END_IDLE;
 	deferred_sig = 0;
+	put_off_sig = 0;
+	put_off_tries = 0;
+	put_off_timer_sig = 0; /* timers are not inherited by a fork child */
 	lost_reason = NULL;
 	out_hex(&o, (uint64_t)clock_ns(CLOCK_MONOTONIC), 16);
 	out_str(&o, "-");
@@ -615,12 +626,21 @@ static void die_by(int sig)
 	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
 }
 
+/* A signal put off because it interrupted the allocator arrived before
+ * the image began to end: it ends the process, as it would have. */
+static void apply_put_off(void)
+{
+	if (put_off_sig)
+		die_by(put_off_sig);
+}
+
 #ifndef COVRUN_RUNTIME
 /* A signal another thread received while this one wrote the end. */
 static void apply_deferred(void)
 {
 	if (deferred_sig)
 		die_by(deferred_sig);
+	apply_put_off();
 }
 #endif
 
@@ -641,6 +661,7 @@ static void end_at_once(int status)
 		record_end(END__EXIT, status);
 		dump_counters();
 		record_dumped();
+		apply_put_off();
 		break;
 	case CLAIM_OTHER:
 		wait_for_owner();
@@ -806,12 +827,121 @@ static void arm_watchdog(void)
 		timer_settime(t, 0, &after, NULL);
 }
 
+/* The text of the allocator's object (libc, or a sanitizer runtime) and
+ * of the dynamic linker: an asynchronous signal that interrupts them
+ * anywhere but at a system call may have interrupted malloc, which
+ * libgcov's dump calls again (in a single-threaded process glibc's malloc
+ * takes no lock, so that corrupts the heap instead of deadlocking). */
+static uintptr_t unsafe_lo[2], unsafe_hi[2];
+
+#ifndef COVRUN_RUNTIME
+static int find_text(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t *addr = data;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||
+		    *addr < lo || *addr >= lo + ph->p_memsz)
+			continue;
+		*addr = lo;
+		addr[1] = lo + ph->p_memsz;
+		return 1;
+	}
+	return 0;
+}
+
+static void find_unsafe_text(void)
+{
+	void *fns[2] = { (void *)malloc, dlsym(RTLD_DEFAULT, "__tls_get_addr") };
+
+	for (int i = 0; i < 2; i++) {
+		uintptr_t range[2] = { (uintptr_t)fns[i], 0 };
+		if (fns[i] && dl_iterate_phdr(find_text, range)) {
+			unsafe_lo[i] = range[0];
+			unsafe_hi[i] = range[1];
+		}
+	}
+}
+#endif
+
+static int at_syscall(const unsigned char *pc)
+{
+#if defined(__x86_64__)
+	/* "syscall" just before (returned) or at pc (to be restarted) */
+	return (pc[-2] == 0x0f && pc[-1] == 0x05) ||
+	       (pc[0] == 0x0f && pc[1] == 0x05);
+#elif defined(__aarch64__)
+	uint32_t before, at;
+	memcpy(&before, pc - 4, 4);
+	memcpy(&at, pc, 4);
+	return before == 0xd4000001 || at == 0xd4000001; /* svc #0 */
+#else
+	(void)pc;
+	return 1;
+#endif
+}
+
+static int interrupted_allocator(const siginfo_t *si, const void *ctx)
+{
+	const ucontext_t *uc = ctx;
+	uintptr_t pc;
+
+	if (!si || si->si_code > 0 || !uc) /* a fault: it cannot wait */
+		return 0;
+#if defined(__x86_64__)
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+#else
+	return 0;
+#endif
+	for (int i = 0; i < 2; i++)
+		if (pc >= unsafe_lo[i] + 4 && pc + 4 <= unsafe_hi[i])
+			return !at_syscall((const unsigned char *)pc);
+	return 0;
+}
+
+/* Send SIG again in a millisecond (at most 100 times): by then the
+ * interrupted code has most likely left the allocator. */
+static int put_off(int sig)
+{
+	struct sigevent ev;
+	struct itimerspec soon = { { 0, 0 }, { 0, 1000 * 1000 } };
+
+	if (put_off_tries >= 100)
+		return 0;
+	if (put_off_timer_sig != sig) {
+		if (put_off_timer_sig)
+			timer_delete(put_off_timer);
+		memset(&ev, 0, sizeof(ev));
+		ev.sigev_notify = SIGEV_SIGNAL;
+		ev.sigev_signo = sig;
+		put_off_timer_sig =
+			timer_create(CLOCK_MONOTONIC, &ev, &put_off_timer) == 0
+				? sig : 0;
+	}
+	if (!put_off_timer_sig ||
+	    timer_settime(put_off_timer, 0, &soon, NULL) < 0)
+		return 0;
+	put_off_tries++;
+	put_off_sig = sig;
+	return 1;
+}
+
 /* Installed with every catchable signal in sa_mask: the kernel blocks
  * them all before the first instruction of the handler. */
-static void on_fatal_signal(int sig)
+static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 {
 	int saved = errno;
 
+	if (active && end_state == END_IDLE &&
+	    interrupted_allocator(si, ctx) && put_off(sig)) {
+		errno = saved;
+		return;
+	}
 	switch (active ? claim_end() : CLAIM_DONE) {
 	case CLAIM_OWNER:
 		arm_watchdog();
@@ -834,12 +964,22 @@ static void on_fatal_signal(int sig)
 	errno = saved;
 }
 
+#ifndef COVRUN_RUNTIME
+/* Is SA the shim's own handler? */
+static int is_mine(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) &&
+	       sa->sa_sigaction == on_fatal_signal;
+}
+#endif
+
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
+	sa.sa_sigaction = on_fatal_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!is_dump_signal(sig))
@@ -961,6 +1101,9 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 	putenv(env_prefix);
 #else
 	putenv(env_unattributed);
+#endif
+#ifndef COVRUN_RUNTIME
+	find_unsafe_text();
 #endif
 	install_signal_handlers();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -1543,17 +1686,17 @@ SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
 	if (act && !(act->sa_flags & SA_SIGINFO) &&
 	    act->sa_handler == SIG_DFL) {
 		mine = *act;
-		mine.sa_handler = on_fatal_signal;
+		mine.sa_sigaction = on_fatal_signal;
+		mine.sa_flags |= SA_SIGINFO;
 		sigfillset(&mine.sa_mask);
 		act = &mine;
 	}
 	rc = real.sigaction(sig, act, &prev);
 	if (rc == 0 && old) {
 		*old = prev;
-		if (!(prev.sa_flags & SA_SIGINFO) &&
-		    prev.sa_handler == on_fatal_signal) {
+		if (is_mine(&prev)) {
 			old->sa_handler = SIG_DFL;
-			old->sa_flags &= ~SA_RESTART;
+			old->sa_flags &= ~(SA_RESTART | SA_SIGINFO);
 			sigemptyset(&old->sa_mask);
 		}
 	}
