@@ -1683,6 +1683,8 @@ SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
 	real_calls_init();
 	if (!active || !is_dump_signal(sig))
 		return real.sigaction(sig, act, old);
+	if (act && sig == put_off_sig) /* the program decides anew */
+		put_off_sig = 0;
 	if (act && !(act->sa_flags & SA_SIGINFO) &&
 	    act->sa_handler == SIG_DFL) {
 		mine = *act;
