@@ -2,11 +2,13 @@
  * collect/check.c: what covrun says after a run about data it could not
  * collect.
  *
- * Nothing may be lost silently (SPEC.md, "Nothing lost"): an instrumented
- * image that ended without a trace (SIGKILL), images still running when
- * covrun stopped waiting, images that ran without the shim, and gcda files
- * written outside the run directory (next to the gcno of every object seen
- * in the run) are each named in a warning.
+ * Nothing may be lost silently (SPEC.md, "Nothing lost"): every image
+ * whose record does not say its counters were written ("dumped", README.md
+ * "Process records"), with the reason: it could not write them (chroot,
+ * setuid), was killed while writing them, ended without a trace
+ * (SIGKILL), or still runs; images that ran without the shim, and gcda
+ * files written outside the run directory (next to the gcno of every
+ * object seen in the run) are each named in a warning.
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
@@ -69,25 +71,40 @@ static void check_stripped(const struct collect_run *run,
 	free(seen);
 }
 
+/* One image whose counters are not (all) in the run: say why. */
+static void check_image(const struct collect_record *r,
+			const struct collect_ui *ui)
+{
+	char args[200], end[64];
+
+	describe_argv(r, args, sizeof(args));
+	collect_end_describe(r, end, sizeof(end));
+	if (r->lost)
+		ui->warn("image %s (pid %d: %s) ended (%s) but could not write "
+			 "its counts: %s; its coverage is lost", r->id,
+			 (int)r->pid, args, end, r->lost);
+	else if (alive(r->pid))
+		ui->warn("image %s (pid %d: %s) is still running; its coverage "
+			 "is not in this run", r->id, (int)r->pid, args);
+	else if (r->end == COLLECT_END_NONE)
+		ui->warn("image %s (pid %d: %s) ended without a trace (killed "
+			 "by SIGKILL?); its coverage is lost", r->id,
+			 (int)r->pid, args);
+	else
+		ui->warn("image %s (pid %d: %s) was killed while writing its "
+			 "counts (it was ending: %s); its coverage may be "
+			 "incomplete", r->id, (int)r->pid, args, end);
+}
+
+/* The loss ledger: every image whose record does not say its counters
+ * were written, instrumented or not (an image may load instrumented code
+ * after its record was first written). */
 static void check_images(const struct collect_run *run,
 			 const struct collect_ui *ui)
 {
-	char args[200];
-
-	for (size_t i = 0; i < run->nrecords; i++) {
-		const struct collect_record *r = &run->records[i];
-		if (r->end != COLLECT_END_NONE)
-			continue;
-		describe_argv(r, args, sizeof(args));
-		if (alive(r->pid))
-			ui->warn("image %s (pid %d: %s) is still running; "
-				 "its coverage is not in this run",
-				 r->id, (int)r->pid, args);
-		else if (r->instrumented)
-			ui->warn("image %s (pid %d: %s) ended without a "
-				 "trace (killed by SIGKILL?); its coverage "
-				 "is lost", r->id, (int)r->pid, args);
-	}
+	for (size_t i = 0; i < run->nrecords; i++)
+		if (!run->records[i].dumped_ns)
+			check_image(&run->records[i], ui);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -54,6 +54,10 @@ struct collect_record {
 	int status;        /* exit status, or signal number */
 	char **stripped;   /* owned; instrumented objects without a symbol
 			      table, NULL-terminated (may be empty) */
+	int64_t dumped_ns; /* wall clock when its counters were written, or 0
+			      (not yet, or never: killed while writing) */
+	char *lost;        /* owned; why its counters could not be written,
+			      or NULL */
 };
 
 /* Parse the text of a record.  On CR_ECORRUPT the record is unusable.
@@ -168,8 +172,10 @@ int collect_resolve_command(const char *cmd, char **path);
  * NULL with ERR filled when it is not there. */
 char *collect_find_shim(struct cr_error *err);
 
-/* Warnings after a run: images that ended without a trace, gcda written
- * outside the run directory since START_NS (wall clock). */
+/* Warnings after a run: every image whose record does not say its
+ * counters were written (with the reason: lost, killed while writing,
+ * ended without a trace, still running), gcda written outside the run
+ * directory since START_NS (wall clock). */
 void collect_check_losses(const char *abs_dir, int64_t start_ns,
 			  const struct collect_ui *ui);
 

@@ -313,6 +313,12 @@ void gcovsym_dump_all(void)
 	for (size_t i = 0; i < nobjs; i++) {
 		struct gobj *g = &objs[i];
 		if (g->dump_one && g->root) {
+			/* An empty list (struct gcov_root starts with it):
+			 * __gcov_init has not run, so the object is still being
+			 * loaded (a signal inside dlopen), perhaps not yet
+			 * relocated, and has counted nothing. */
+			if (!*(void *const *)g->root)
+				continue;
 			((void (*)(void *))g->dump_one)((void *)g->root);
 		} else if (g->dump) {
 			/* clang: each object carries its own runtime copy */
@@ -339,5 +345,17 @@ void gcovsym_reset_all(void)
 		}
 		if (!g->root && g->reset)
 			((void (*)(void))g->reset)();
+	}
+}
+
+void gcovsym_skip_dumps(void)
+{
+	for (size_t i = 0; i < nobjs; i++) {
+		struct gobj *g = &objs[i];
+		/* the "dumped" bit of struct gcov_root (see above) */
+		if (g->root && g->root_size == 32) {
+			unsigned *flags = (unsigned *)(g->root + 8);
+			*flags |= 1u;
+		}
 	}
 }

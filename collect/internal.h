@@ -53,6 +53,9 @@ const char *gcovsym_stripped(size_t i);
 void gcovsym_dump_all(void);
 /* Zero every counter and clear "already dumped", as __gcov_reset does. */
 void gcovsym_reset_all(void);
+/* Mark every object "already dumped" (GCC's libgcov), so that neither
+ * gcovsym_dump_all nor libgcov's exit-time dump writes anything. */
+void gcovsym_skip_dumps(void);
 
 /* ---- recwrite.c: allocation-free text building ------------------------ */
 

@@ -148,10 +148,15 @@ static int apply_field(struct collect_record *rec, const char *key,
 			      : key[0] == 'c' ? &rec->cwd : &rec->label;
 		free(*slot);
 		*slot = cr_xstrdup(val);
-	} else if (!strcmp(key, "start") || !strcmp(key, "finish")) {
+	} else if (!strcmp(key, "start") || !strcmp(key, "finish") ||
+		   !strcmp(key, "dumped")) {
 		if (parse_i64(val, &num))
 			return -1;
-		*(key[0] == 's' ? &rec->start_ns : &rec->end_ns) = num;
+		*(key[0] == 's' ? &rec->start_ns
+		  : key[0] == 'f' ? &rec->end_ns : &rec->dumped_ns) = num;
+	} else if (!strcmp(key, "lost")) {
+		free(rec->lost);
+		rec->lost = cr_xstrdup(val);
 	} else if (!strcmp(key, "arg")) {
 		push(&rec->argv, &rec->argc, argv_alloc, val, 0);
 	} else if (!strcmp(key, "stripped")) {
@@ -227,6 +232,7 @@ void collect_record_release(struct collect_record *rec)
 	free(rec->exe);
 	free(rec->cwd);
 	free(rec->label);
+	free(rec->lost);
 	for (int i = 0; rec->argv && i < rec->argc; i++)
 		free(rec->argv[i]);
 	free(rec->argv);

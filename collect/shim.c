@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -35,8 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -69,7 +72,33 @@ static char prefix[PATH_MAX + 64]; /* what getenv("GCOV_PREFIX") gives */
 static char exe[PATH_MAX], cwd[PATH_MAX], label[512];
 static int saved_argc;
 static char **saved_argv;
-static volatile sig_atomic_t ending; /* the end is being recorded */
+/* How far the end of this image has got: its end is being recorded and
+ * its counters written (by END_OWNER, a thread id), or both are done. */
+enum end_state { END_IDLE, END_ENDING, END_DUMPED };
+static volatile int end_state;
+static volatile pid_t end_owner;
+/* A fatal signal that arrived while another part of the image wrote its
+ * end: it takes effect once the counters are written. */
+static volatile sig_atomic_t deferred_sig;
+/* An asynchronous fatal signal put off because it interrupted the
+ * allocator (put_off): it ends the image in any case. */
+static volatile sig_atomic_t put_off_sig;
+static int put_off_tries;
+static timer_t put_off_timer;
+static int put_off_timer_sig; /* the signal put_off_timer sends, or 0 */
+/* Why this image's counters cannot be written (NULL when they can). */
+static const char *lost_reason;
+/* The run directory as it was at start: a chroot or another mount
+ * namespace makes its path name something else, or nothing. */
+static dev_t run_dev;
+static ino_t run_ino;
+/* This image's record, open for appending from its start, so that its
+ * end is recorded even after a chroot or a change of user; checked by
+ * device and inode before each use (the program may close the number and
+ * reuse it). */
+static int rec_fd = -1;
+static dev_t rec_dev;
+static ino_t rec_ino;
 static volatile uint64_t *image_counter; /* shared by the whole run */
 static long max_images;
 
@@ -194,27 +223,93 @@ static void write_record(void)
 	write_atomic(path, tmp, o.p, o.len);
 }
 
-/* Add how the image ended to its record: one write() appending lines that
- * override the record's earlier values.  Creating and deleting a file per
- * record update is what costs on a real file system (SPEC.md trap 13); a
- * record is complete after its first write, and a reader ignores a last
- * line cut short.  Async-signal-safe. */
-static void append_record_end(void)
+/* This image's open record, or -1 when the program closed it or reused
+ * its number for a file of its own. */
+static int record_fd(void)
 {
-	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
+	struct stat st;
+
+	if (rec_fd >= 0 && fstat(rec_fd, &st) == 0 && st.st_dev == rec_dev &&
+	    st.st_ino == rec_ino)
+		return rec_fd;
+	rec_fd = -1;
+	return -1;
+}
+
+/* Open this image's record for appending (a fork child first closes its
+ * copy of its parent's). */
+static void open_record(void)
+{
 	char path[PATH_MAX + 80];
+	struct stat st;
 	int fd;
 
-	out_changing(&o);
-	if (o.overflow)
-		return;
+	if (record_fd() >= 0)
+		close(rec_fd);
+	rec_fd = -1;
 	record_path(path, sizeof(path), "", ".rec");
 	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (write(fd, o.p, o.len) < 0)
-		(void)0; /* nothing to do: the record stays without its end */
-	close(fd);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	rec_fd = fd;
+	rec_dev = st.st_dev;
+	rec_ino = st.st_ino;
+}
+
+/* Append lines to the record in one write(): a later value of a key
+ * overrides an earlier one.  Creating and deleting a file per record
+ * update is what costs on a real file system (SPEC.md trap 13); a record
+ * is complete after its first write, and a reader ignores a last line cut
+ * short.  Async-signal-safe. */
+static void append_record(const struct outbuf *o)
+{
+	char path[PATH_MAX + 80];
+	int fd = record_fd(), own = 0;
+
+	if (o->overflow)
+		return;
+	if (fd < 0) {
+		record_path(path, sizeof(path), "", ".rec");
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		own = 1;
+	}
+	if (fd < 0)
+		return;
+	if (write(fd, o->p, o->len) < 0)
+		(void)0; /* nothing to do: the record stays without it */
+	if (own)
+		close(fd);
+}
+
+/* Add how the image ends to its record, before its counters are written. */
+static void append_record_end(void)
+{
+	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
+
+	out_changing(&o);
+	append_record(&o);
+}
+
+/* Add "dumped <ns>" once the counters are written, or "lost <reason>"
+ * when they could not be: an image whose record has neither was killed
+ * before its counters were complete (collect/check.c names it). */
+static void append_record_dumped(void)
+{
+	char buf[256];
+	struct outbuf o = { buf, 0, sizeof(buf), 0 };
+
+	if (lost_reason) {
+		out_field(&o, "lost", lost_reason);
+	} else {
+		out_str(&o, "dumped ");
+		out_i64(&o, clock_ns(CLOCK_REALTIME));
+		out_str(&o, "\n");
+	}
+	append_record(&o);
 }
 
 /* ======================= image life cycle ============================== */
@@ -273,11 +368,21 @@ static void count_image(enum how how, pid_t forker)
 	syscall(SYS_kill, getpid(), SIGKILL);
 }
 
+/* What getenv("GCOV_PREFIX") gives libgcov: the image's directory. */
+static void set_prefix(void)
+{
+	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
+
+	out_str(&p, run_dir);
+	out_str(&p, "/img/");
+	out_str(&p, me.id);
+	out_end(&p);
+}
+
 static void begin_image(enum how how, const char *parent, int anc_instr,
 			pid_t forker)
 {
 	struct outbuf o = { me.id, 0, sizeof(me.id), 0 };
-	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
 
 	me.pid = getpid();
 	me.ppid = getppid();
@@ -286,17 +391,19 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	me.start_ns = clock_ns(CLOCK_REALTIME);
 	me.end = END_NONE;
 	me.end_ns = 0;
-	ending = 0;
+	end_state = END_IDLE;
+	deferred_sig = 0;
+	put_off_sig = 0;
+	put_off_tries = 0;
+	put_off_timer_sig = 0; /* timers are not inherited by a fork child */
+	lost_reason = NULL;
 	out_hex(&o, (uint64_t)clock_ns(CLOCK_MONOTONIC), 16);
 	out_str(&o, "-");
 	out_i64(&o, me.pid);
 	out_end(&o);
 	strncpy(me.parent, parent, sizeof(me.parent) - 1);
 	me.parent[sizeof(me.parent) - 1] = '\0';
-	out_str(&p, run_dir);
-	out_str(&p, "/img/");
-	out_str(&p, me.id);
-	out_end(&p);
+	set_prefix();
 #ifdef COVRUN_RUNTIME
 	struct outbuf e = { env_prefix, 0, sizeof(env_prefix), 0 };
 	out_str(&e, "GCOV_PREFIX=");
@@ -306,7 +413,10 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	count_image(how, forker);
 	update_env_image();
 	write_record();
+	open_record();
 }
+
+/* ======================= ending an image ============================== */
 
 /* Is this a process whose start the shim never saw: a child of clone3,
  * syscall(SYS_clone) or a clone(CLONE_VM) that is not a thread?  It
@@ -318,28 +428,368 @@ static int foreign_process(void)
 	return active && getpid() != me.pid;
 }
 
-/* Record how this image ends, then write its counters.  Runs once. */
-static void finish_image(enum end end, int status)
+/* Whether this process may end the image (it is not a foreign one). */
+static int owns_image(void)
 {
-	if (!active || ending || foreign_process())
+	return active && !foreign_process();
+}
+
+/* Every way an image ends (exit, _exit, _Exit, quick_exit, exec, a fatal
+ * signal, abort) records its end and writes its counters with every
+ * catchable signal blocked: a signal that arrives meanwhile takes effect
+ * afterwards (README.md, "Process records").  One thread owns the end;
+ * the image's end is written once. */
+
+static void block_all(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+enum claim { CLAIM_OWNER, CLAIM_MINE, CLAIM_OTHER, CLAIM_DONE };
+
+/* Take the end of this image for the calling thread.  CLAIM_MINE: this
+ * thread already owns it (an exit handler calling _exit, say). */
+static enum claim claim_end(void)
+{
+	int idle = END_IDLE;
+	pid_t self = (pid_t)syscall(SYS_gettid);
+
+	if (__atomic_compare_exchange_n(&end_state, &idle, END_ENDING, 0,
+					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		end_owner = self;
+		return CLAIM_OWNER;
+	}
+	if (idle == END_DUMPED)
+		return CLAIM_DONE;
+	return end_owner == self ? CLAIM_MINE : CLAIM_OTHER;
+}
+
+/* Another thread owns the end: wait while it writes the counters (up to
+ * a minute), then up to 10 s for it to end the process; it applies the
+ * signals deferred to it.  An exec that failed gives the image back. */
+static void wait_for_owner(void)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+	int after = 0;
+
+	for (int i = 0; i < 60000 && after < 10000; i++) {
+		int state = end_state;
+		if (state == END_IDLE)
+			return;
+		after += state == END_DUMPED;
+		nanosleep(&ms, NULL);
+	}
+}
+
+static void defer_signal(int sig)
+{
+	sig_atomic_t none = 0;
+
+	__atomic_compare_exchange_n(&deferred_sig, &none, sig, 0,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/* The run directory, opened before the program calls chroot() (the path
+ * then names nothing, or something else) or root gives up its user id:
+ * the counters are written through it.  Checked by device and inode
+ * before each use. */
+static int run_fd = -1;
+/* The run directory is reached through run_fd, not its path. */
+static int through_fd;
+
+static int run_dir_fd(void)
+{
+	struct stat st;
+
+	if (run_fd >= 0 && fstat(run_fd, &st) == 0 && st.st_dev == run_dev &&
+	    st.st_ino == run_ino)
+		return run_fd;
+	run_fd = -1;
+	return -1;
+}
+
+/* "img/<id>", the image's directory relative to the run directory. */
+static void image_dir(char *buf, size_t size)
+{
+	struct outbuf o = { buf, 0, size, 0 };
+
+	out_str(&o, "img/");
+	out_str(&o, me.id);
+	out_end(&o);
+}
+
+/* Why the counters cannot reach the image's directory, or NULL.  Once
+ * the run directory is open (chroot, change of user), they are written
+ * through it: its path may name nothing, and its ancestors need not be
+ * searchable by the new user. */
+static const char *dump_blocker(void)
+{
+	static char why[96];
+	char img[PATH_MAX + 8];
+	struct outbuf o = { img, 0, sizeof(img), 0 };
+	struct stat st;
+	int dir = run_dir_fd();
+
+	out_str(&o, run_dir);
+	out_str(&o, "/img");
+	out_end(&o);
+	through_fd = dir >= 0;
+	if (through_fd) {
+		image_dir(img, sizeof(img));
+		if (fstatat(dir, img, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			memcpy(img, "img", sizeof("img"));
+	} else if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
+		   st.st_ino != run_ino) {
+		return "the run directory is not reachable (chroot?)";
+	} else {
+		dir = AT_FDCWD;
+	}
+	if (faccessat(dir, img, W_OK | X_OK, AT_EACCESS) == 0)
+		return NULL;
+	o = (struct outbuf){ why, 0, sizeof(why), 0 };
+	out_str(&o, "user ");
+	out_i64(&o, (int64_t)geteuid());
+	out_str(&o, " may not write the run directory (setuid?)");
+	out_end(&o);
+	return why;
+}
+
+/* Write the counters.  Through the open run directory (chroot, change of
+ * user), libgcov is given the image's directory relative to it, made the
+ * working directory for the time of the dump (libgcov opens the prefix it
+ * is given as is). */
+static void dump_counters(void)
+{
+	int here;
+
+	if (lost_reason)
 		return;
-	ending = 1;
+	if (!through_fd) {
+		gcovsym_dump_all();
+		return;
+	}
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || fchdir(run_fd) < 0) {
+		if (here >= 0)
+			close(here);
+		lost_reason = "the run directory is not reachable (chroot?)";
+		return;
+	}
+	image_dir(prefix, sizeof(prefix));
+	gcovsym_dump_all();
+	if (fchdir(here) < 0)
+		(void)0; /* nothing better to do: the process is ending */
+	close(here);
+	set_prefix();
+}
+
+/* The counters cannot be written: libgcov must not try (it would create
+ * the run directory's path inside a chroot).  Objects it cannot mark are
+ * pointed at a path whose first component is longer than NAME_MAX, which
+ * no mkdir creates. */
+static void skip_dumps(void)
+{
+	gcovsym_skip_dumps();
+	memset(prefix, 'x', NAME_MAX + 2);
+	prefix[0] = '/';
+	prefix[NAME_MAX + 2] = '\0';
+}
+
+/* Record how this image ends, before its counters are written. */
+static void record_end(enum end end, int status)
+{
+	gcovsym_refresh(); /* "instrumented" may have changed (dlopen) */
 	me.end = end;
 	me.status = status;
 	me.end_ns = clock_ns(CLOCK_REALTIME);
+	lost_reason = dump_blocker();
+	if (lost_reason)
+		skip_dumps();
 	append_record_end();
-	if (end != END_EXIT) /* on exit() libgcov's destructors write */
-		gcovsym_dump_all();
-	if (end != END_EXEC && image_counter)
-		__atomic_sub_fetch(&image_counter[1], 1, __ATOMIC_RELAXED);
 }
+
+/* The counters are written (or could not be): record it. */
+static void record_dumped(void)
+{
+	append_record_dumped();
+	if (me.end != END_EXEC && image_counter)
+		__atomic_sub_fetch(&image_counter[1], 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&end_state, END_DUMPED, __ATOMIC_SEQ_CST);
+}
+
+/* End the process by SIG with its default action, after the counters
+ * are written.  SIG is blocked here; it is the only one unblocked, so it
+ * is the one that ends the process. */
+static void die_by(int sig)
+{
+	struct sigaction dfl;
+	sigset_t one;
+
+	if (owns_image() && (me.end != END_SIGNAL || me.status != sig)) {
+		me.end = END_SIGNAL;
+		me.status = sig;
+		me.end_ns = clock_ns(CLOCK_REALTIME);
+		append_record_end();
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	real.sigaction(sig, &dfl, NULL);
+	raise(sig);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+}
+
+/* A signal put off because it interrupted the allocator arrived before
+ * the image began to end: it ends the process, as it would have. */
+static void apply_put_off(void)
+{
+	if (put_off_sig)
+		die_by(put_off_sig);
+}
+
+#ifndef COVRUN_RUNTIME
+/* A signal another thread received while this one wrote the end. */
+static void apply_deferred(void)
+{
+	if (deferred_sig)
+		die_by(deferred_sig);
+	apply_put_off();
+}
+#endif
+
+/* _exit, _Exit, quick_exit: the process ends at once, as the exit system
+ * call would end it; a signal that arrives while the counters are
+ * written is discarded, as it would be once the kernel ends the process.
+ * Signals stay blocked. */
+static void end_at_once(int status)
+{
+	sigset_t old;
+
+	if (!owns_image())
+		return;
+	block_all(&old);
+	switch (claim_end()) {
+	case CLAIM_OWNER:
+	case CLAIM_MINE: /* exit() was ending: its dump will not run */
+		record_end(END__EXIT, status);
+		dump_counters();
+		record_dumped();
+		apply_put_off();
+		break;
+	case CLAIM_OTHER:
+		wait_for_owner();
+		break;
+	case CLAIM_DONE:
+		break;
+	}
+}
+
+#ifndef COVRUN_RUNTIME
+/* exit() and return from main: registered when main starts, this runs
+ * before libgcov's destructors write the counters (they run from the
+ * dynamic linker's exit handler, registered before main).  Signals stay
+ * blocked until after_exit_dump. */
+static sigset_t exit_mask;
+
+static void before_exit_dump(int status, void *arg)
+{
+	(void)arg;
+	if (!owns_image())
+		return;
+	block_all(&exit_mask);
+	switch (claim_end()) {
+	case CLAIM_OWNER:
+		record_end(END_EXIT, status);
+		if (through_fd) {
+			/* libgcov's own dump would write inside the chroot;
+			 * what destructors count is not collected */
+			dump_counters();
+			skip_dumps();
+		}
+		return;
+	case CLAIM_OTHER:
+		wait_for_owner();
+		break;
+	default:
+		break;
+	}
+	pthread_sigmask(SIG_SETMASK, &exit_mask, NULL);
+}
+
+/* Registered in the constructor, so it runs after libgcov's destructors:
+ * the counters are written.  A signal that arrived meanwhile ends the
+ * process now, as it would have during the exit of the program. */
+static void after_exit_dump(int status, void *arg)
+{
+	sigset_t old;
+
+	(void)arg;
+	if (!owns_image())
+		return;
+	if (end_state == END_ENDING && me.end == END_EXIT &&
+	    end_owner == (pid_t)syscall(SYS_gettid)) {
+		record_dumped();
+		apply_deferred();
+		pthread_sigmask(SIG_SETMASK, &exit_mask, NULL);
+		return;
+	}
+	/* exit() before main started: libgcov has written already */
+	block_all(&old);
+	if (claim_end() == CLAIM_OWNER) {
+		record_end(END_EXIT, status);
+		record_dumped();
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+#else
+/* A static program runs the exit handlers registered by its constructors
+ * before its destructors, libgcov's among them, and nothing after them:
+ * write the counters here, then zero them, so that libgcov's own dump
+ * adds only what the destructors count.  Signals stay blocked; a signal
+ * that arrives meanwhile is discarded. */
+static void exit_static(int status, void *arg)
+{
+	sigset_t old;
+
+	(void)arg;
+	if (!owns_image())
+		return;
+	block_all(&old);
+	if (claim_end() != CLAIM_OWNER)
+		return;
+	record_end(END_EXIT, status);
+	dump_counters();
+	record_dumped();
+	gcovsym_reset_all();
+}
+#endif
+
+/* Fork with every signal blocked, so that a signal cannot reach the
+ * child before it is an image of its own (it would write into its
+ * parent's). */
+static __thread sigset_t fork_mask;
+static __thread int fork_blocked;
 
 static void fork_prepare(void)
 {
 	if (!active)
 		return;
+	block_all(&fork_mask);
+	fork_blocked = 1;
 	gcovsym_refresh();
 	update_env_image();
+}
+
+static void fork_parent(void)
+{
+	if (!fork_blocked)
+		return;
+	fork_blocked = 0;
+	pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
 }
 
 static void fork_child(void)
@@ -347,22 +797,16 @@ static void fork_child(void)
 	char parent[sizeof(me.id)];
 	int anc;
 
-	if (!active)
-		return;
-	memcpy(parent, me.id, sizeof(parent));
-	anc = me.anc_instr || gcovsym_instrumented();
-	/* The child copied its parent's counters; a fork from instrumented
-	 * code resets them (__gcov_fork), any other fork does not. */
-	gcovsym_reset_all();
-	begin_image(HOW_FORK, parent, anc, me.pid);
-}
-
-static void on_exit_handler(int status, void *arg)
-{
-	(void)arg;
-	if (active)
-		gcovsym_refresh(); /* "instrumented" may have changed (dlopen) */
-	finish_image(END_EXIT, status);
+	if (active) {
+		memcpy(parent, me.id, sizeof(parent));
+		anc = me.anc_instr || gcovsym_instrumented();
+		/* The child copied its parent's counters; a fork from
+		 * instrumented code resets them (__gcov_fork), any other
+		 * fork does not. */
+		gcovsym_reset_all();
+		begin_image(HOW_FORK, parent, anc, me.pid);
+	}
+	fork_parent();
 }
 
 /* ======================= fatal signals ================================= */
@@ -385,34 +829,175 @@ static int is_dump_signal(int sig)
 	return 0;
 }
 
-static void on_fatal_signal(int sig)
+/* If libgcov deadlocks (a signal inside malloc), the process still dies:
+ * a timer sends SIGKILL, which no mask holds back. */
+static void arm_watchdog(void)
+{
+	struct sigevent ev;
+	struct itimerspec after = { { 0, 0 }, { 10, 0 } };
+	timer_t t;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGKILL;
+	if (timer_create(CLOCK_MONOTONIC, &ev, &t) == 0)
+		timer_settime(t, 0, &after, NULL);
+}
+
+/* The text of the allocator's object (libc, or a sanitizer runtime) and
+ * of the dynamic linker: an asynchronous signal that interrupts them
+ * anywhere but at a system call may have interrupted malloc, which
+ * libgcov's dump calls again (in a single-threaded process glibc's malloc
+ * takes no lock, so that corrupts the heap instead of deadlocking). */
+static uintptr_t unsafe_lo[2], unsafe_hi[2];
+
+#ifndef COVRUN_RUNTIME
+static int find_text(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t *addr = data;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||
+		    *addr < lo || *addr >= lo + ph->p_memsz)
+			continue;
+		*addr = lo;
+		addr[1] = lo + ph->p_memsz;
+		return 1;
+	}
+	return 0;
+}
+
+static void find_unsafe_text(void)
+{
+	void *fns[2] = { (void *)malloc, dlsym(RTLD_DEFAULT, "__tls_get_addr") };
+
+	for (int i = 0; i < 2; i++) {
+		uintptr_t range[2] = { (uintptr_t)fns[i], 0 };
+		if (fns[i] && dl_iterate_phdr(find_text, range)) {
+			unsafe_lo[i] = range[0];
+			unsafe_hi[i] = range[1];
+		}
+	}
+}
+#endif
+
+static int at_syscall(const unsigned char *pc)
+{
+#if defined(__x86_64__)
+	/* "syscall" just before (returned) or at pc (to be restarted) */
+	return (pc[-2] == 0x0f && pc[-1] == 0x05) ||
+	       (pc[0] == 0x0f && pc[1] == 0x05);
+#elif defined(__aarch64__)
+	uint32_t before, at;
+	memcpy(&before, pc - 4, 4);
+	memcpy(&at, pc, 4);
+	return before == 0xd4000001 || at == 0xd4000001; /* svc #0 */
+#else
+	(void)pc;
+	return 1;
+#endif
+}
+
+static int interrupted_allocator(const siginfo_t *si, const void *ctx)
+{
+	const ucontext_t *uc = ctx;
+	uintptr_t pc;
+
+	if (!si || si->si_code > 0 || !uc) /* a fault: it cannot wait */
+		return 0;
+#if defined(__x86_64__)
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+#else
+	return 0;
+#endif
+	for (int i = 0; i < 2; i++)
+		if (pc >= unsafe_lo[i] + 4 && pc + 4 <= unsafe_hi[i])
+			return !at_syscall((const unsigned char *)pc);
+	return 0;
+}
+
+/* Send SIG again in a millisecond (at most 100 times): by then the
+ * interrupted code has most likely left the allocator. */
+static int put_off(int sig)
+{
+	struct sigevent ev;
+	struct itimerspec soon = { { 0, 0 }, { 0, 1000 * 1000 } };
+
+	if (put_off_tries >= 100)
+		return 0;
+	if (put_off_timer_sig != sig) {
+		if (put_off_timer_sig)
+			timer_delete(put_off_timer);
+		memset(&ev, 0, sizeof(ev));
+		ev.sigev_notify = SIGEV_SIGNAL;
+		ev.sigev_signo = sig;
+		put_off_timer_sig =
+			timer_create(CLOCK_MONOTONIC, &ev, &put_off_timer) == 0
+				? sig : 0;
+	}
+	if (!put_off_timer_sig ||
+	    timer_settime(put_off_timer, 0, &soon, NULL) < 0)
+		return 0;
+	put_off_tries++;
+	put_off_sig = sig;
+	return 1;
+}
+
+/* Installed with every catchable signal in sa_mask: the kernel blocks
+ * them all before the first instruction of the handler. */
+static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 {
 	int saved = errno;
-	struct sigaction dfl;
 
-	if (active && !ending) {
-		/* If libgcov deadlocks (signal inside malloc), die anyway. */
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		real.sigaction(SIGALRM, &dfl, NULL);
-		alarm(10);
-		gcovsym_refresh();
-		finish_image(END_SIGNAL, sig);
+	if (owns_image() && end_state == END_IDLE &&
+	    interrupted_allocator(si, ctx) && put_off(sig)) {
+		errno = saved;
+		return;
 	}
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	real.sigaction(sig, &dfl, NULL);
-	raise(sig); /* delivered with the default action on return */
+	switch (owns_image() ? claim_end() : CLAIM_DONE) {
+	case CLAIM_OWNER:
+		arm_watchdog();
+		record_end(END_SIGNAL, sig);
+		dump_counters();
+		record_dumped();
+		break;
+	case CLAIM_MINE: /* the program unblocked it inside an exit handler */
+		defer_signal(sig);
+		errno = saved;
+		return;
+	case CLAIM_OTHER:
+		defer_signal(sig);
+		wait_for_owner();
+		break;
+	case CLAIM_DONE:
+		break;
+	}
+	die_by(sig);
 	errno = saved;
 }
+
+#ifndef COVRUN_RUNTIME
+/* Is SA the shim's own handler? */
+static int is_mine(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) &&
+	       sa->sa_sigaction == on_fatal_signal;
+}
+#endif
 
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = on_fatal_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigfillset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!is_dump_signal(sig))
 			continue;
@@ -512,6 +1097,11 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 		return;
 	real_calls_init();
 	copy_str(run_dir, sizeof(run_dir), dir);
+	struct stat st;
+	if (stat(run_dir, &st) == 0) {
+		run_dev = st.st_dev;
+		run_ino = st.st_ino;
+	}
 	saved_argc = argc;
 	saved_argv = argv;
 	max_images = strtol(raw_getenv("COVRUN_MAX_PROCESSES")
@@ -529,14 +1119,49 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 #else
 	putenv(env_unattributed);
 #endif
+#ifndef COVRUN_RUNTIME
+	find_unsafe_text();
+#endif
 	install_signal_handlers();
-	pthread_atfork(fork_prepare, NULL, fork_child);
-	on_exit(on_exit_handler, NULL);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+#ifdef COVRUN_RUNTIME
+	on_exit(exit_static, NULL);
+#else
+	on_exit(after_exit_dump, NULL);
+#endif
 }
 
 /* ======================= wrappers ===================================== */
 
 #ifndef COVRUN_RUNTIME
+
+/* exit()'s first step must run after the dynamic linker registered its
+ * own exit handler (which runs libgcov's destructors): __libc_start_main
+ * registers it, then calls main, so main is where the shim registers
+ * before_exit_dump. */
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void),
+			void (*)(void), void (*)(void), void *);
+static main_fn program_main;
+
+static int main_with_exit_hook(int argc, char **argv, char **envp)
+{
+	if (active)
+		on_exit(before_exit_dump, NULL);
+	return program_main(argc, argv, envp);
+}
+
+SHIM_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
+				  void (*init)(void), void (*fini)(void),
+				  void (*rtld_fini)(void), void *stack_end)
+{
+	start_fn next;
+
+	*(void **)&next = dlsym(RTLD_NEXT, "__libc_start_main");
+	program_main = main;
+	return next(main_with_exit_hook, argc, argv, init, fini, rtld_fini,
+		    stack_end);
+}
 
 SHIM_EXPORT char *getenv(const char *name)
 {
@@ -701,11 +1326,47 @@ static void before_spawn(void)
  * attempt must not be written again. */
 static void resume_image(void)
 {
+	sigset_t old;
+
+	block_all(&old);
 	gcovsym_reset_all();
 	me.end = END_NONE;
 	me.end_ns = 0;
+	lost_reason = NULL;
+	set_prefix();
 	write_record();
-	ending = 0;
+	open_record();
+	deferred_sig = 0;
+	__atomic_store_n(&end_state, END_IDLE, __ATOMIC_SEQ_CST);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Record the end of this image and write its counters with signals
+ * blocked; a signal that arrived meanwhile ends the process now, before
+ * the exec, as it would have a moment earlier without covrun.  Returns
+ * whether this call ended the image. */
+static int end_for_exec(void)
+{
+	sigset_t old;
+	int ended = 0;
+
+	block_all(&old);
+	switch (claim_end()) {
+	case CLAIM_OWNER:
+		record_end(END_EXEC, 0);
+		dump_counters();
+		record_dumped();
+		apply_deferred();
+		ended = 1;
+		break;
+	case CLAIM_OTHER:
+		wait_for_owner();
+		break;
+	default: /* ended already (an exec from an exit handler) */
+		break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ended;
 }
 
 /* Exec: record the end of this image and write its counters first (the
@@ -721,8 +1382,7 @@ static int exec_begin(char *const envp[], char ***env)
 	gcovsym_refresh();
 	update_env_image();
 	*env = build_env(envp);
-	finish_image(END_EXEC, 0);
-	return 1;
+	return end_for_exec();
 }
 
 static int exec_failed(char **env, int rc)
@@ -896,8 +1556,7 @@ SHIM_EXPORT pid_t vfork(void)
 SHIM_EXPORT void _exit(int status)
 {
 	real_calls_init();
-	gcovsym_refresh();
-	finish_image(END__EXIT, status);
+	end_at_once(status);
 	real.exit_(status);
 	for (;;) /* real.exit_ does not return */
 		syscall(SYS_exit_group, status);
@@ -910,12 +1569,97 @@ SHIM_EXPORT void quick_exit(int status)
 	void (*next)(int) = (void (*)(int))dlsym(RTLD_NEXT, "quick_exit");
 
 	real_calls_init();
-	gcovsym_refresh();
-	finish_image(END__EXIT, status);
+	end_at_once(status);
 	if (next)
 		next(status);
 	for (;;)
 		syscall(SYS_exit_group, status);
+}
+
+static int no_next(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+/* Open the run directory before a chroot or a change of user. */
+static void keep_run_dir(void)
+{
+	int fd;
+
+	if (!active || run_dir_fd() >= 0)
+		return;
+	fd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	run_fd = fd;
+	if (fd >= 0 && run_dir_fd() < 0)
+		close(fd); /* not the run directory of the start */
+}
+
+/* After chroot() the run directory's path names nothing: keep it open
+ * first, to write the counters through it (dump_counters). */
+SHIM_EXPORT int chroot(const char *path)
+{
+	int (*next)(const char *) =
+		(int (*)(const char *))dlsym(RTLD_NEXT, "chroot");
+
+	keep_run_dir();
+	return next ? next(path) : no_next();
+}
+
+/* Root giving up its user id: make the image's directory now and give it
+ * to the new user, who may then write the counters into it through the
+ * run directory kept open.  Images forked after the change cannot make
+ * their own (named in the loss ledger). */
+static void before_user_change(uid_t to)
+{
+	char img[PATH_MAX + 8];
+
+	if (!active || geteuid() != 0 || to == 0 || to == (uid_t)-1)
+		return;
+	keep_run_dir();
+	if (run_dir_fd() < 0)
+		return;
+	image_dir(img, sizeof(img));
+	if (mkdirat(run_fd, img, 0755) == 0 || errno == EEXIST)
+		if (fchownat(run_fd, img, to, (gid_t)-1,
+			     AT_SYMLINK_NOFOLLOW) < 0)
+			(void)0; /* then its counts are named as lost */
+}
+
+SHIM_EXPORT int setuid(uid_t uid)
+{
+	int (*next)(uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "setuid");
+	before_user_change(uid);
+	return next ? next(uid) : no_next();
+}
+
+SHIM_EXPORT int seteuid(uid_t euid)
+{
+	int (*next)(uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "seteuid");
+	before_user_change(euid);
+	return next ? next(euid) : no_next();
+}
+
+SHIM_EXPORT int setreuid(uid_t ruid, uid_t euid)
+{
+	int (*next)(uid_t, uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "setreuid");
+	before_user_change(euid);
+	return next ? next(ruid, euid) : no_next();
+}
+
+SHIM_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
+{
+	int (*next)(uid_t, uid_t, uid_t);
+
+	*(void **)&next = dlsym(RTLD_NEXT, "setresuid");
+	before_user_change(euid);
+	return next ? next(ruid, euid, suid) : no_next();
 }
 
 SHIM_EXPORT int daemon(int nochdir, int noclose)
@@ -957,19 +1701,23 @@ SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
 	real_calls_init();
 	if (!active || !is_dump_signal(sig))
 		return real.sigaction(sig, act, old);
+	if (act && sig == put_off_sig) /* the program decides anew */
+		put_off_sig = 0;
 	if (act && !(act->sa_flags & SA_SIGINFO) &&
 	    act->sa_handler == SIG_DFL) {
 		mine = *act;
-		mine.sa_handler = on_fatal_signal;
+		mine.sa_sigaction = on_fatal_signal;
+		mine.sa_flags |= SA_SIGINFO;
+		sigfillset(&mine.sa_mask);
 		act = &mine;
 	}
 	rc = real.sigaction(sig, act, &prev);
 	if (rc == 0 && old) {
 		*old = prev;
-		if (!(prev.sa_flags & SA_SIGINFO) &&
-		    prev.sa_handler == on_fatal_signal) {
+		if (is_mine(&prev)) {
 			old->sa_handler = SIG_DFL;
-			old->sa_flags &= ~SA_RESTART;
+			old->sa_flags &= ~(SA_RESTART | SA_SIGINFO);
+			sigemptyset(&old->sa_mask);
 		}
 	}
 	return rc;
@@ -1015,8 +1763,7 @@ static int clone_child(void *p)
 	fork_child();
 	pthread_sigmask(SIG_SETMASK, &start->mask, NULL);
 	rc = start->fn(start->arg);
-	gcovsym_refresh();
-	finish_image(END__EXIT, rc);
+	end_at_once(rc); /* glibc ends the child past every exit handler */
 	return rc;
 }
 
@@ -1050,6 +1797,7 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg,
 	fork_prepare();
 	rc = next(clone_child, stack, flags, &start, ptid, tls, ctid);
 	err = errno;
+	fork_parent();
 	pthread_sigmask(SIG_SETMASK, &start.mask, NULL);
 	errno = err;
 	return rc;
@@ -1069,7 +1817,7 @@ __attribute__((used)) static void *const keep_pthread[] = {
 SHIM_EXPORT void __wrap__exit(int status)
 {
 	real_calls_init();
-	finish_image(END__EXIT, status);
+	end_at_once(status);
 	real.exit_(status);
 	for (;;) /* real.exit_ does not return */
 		syscall(SYS_exit_group, status);

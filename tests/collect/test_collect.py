@@ -18,6 +18,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ending_cases  # noqa: E402
 
 CHILD_CALLS = 3
 PRE_CALLS = 5
@@ -950,6 +952,126 @@ def test_inert_messages(t):
                     b"./no-such" + title, rc=127)
     check("cannot run './no-such%s'" % inert(title) in err,
           "error names the command escaped: %r" % err)
+
+
+def test_term_race_exit_underscore(t):
+    """300 children end with _exit(0) right after telling the parent,
+    which sends SIGTERM at once: no count lost, none doubled, and each
+    child's recorded end is the status its parent saw."""
+    ending_cases.build_race(t)
+    ending_cases.term_race(t, "_exit")
+
+
+def test_term_race_exit(t):
+    """The same race with exit(0): SIGTERM arrives while libgcov's
+    destructors write the counters."""
+    ending_cases.build_race(t)
+    ending_cases.term_race(t, "exit")
+
+
+def test_term_race_thread(t):
+    """The same race where a second thread ends the process with _exit
+    and SIGTERM reaches the first thread, which must wait for the dump."""
+    ending_cases.build_race(t)
+    ending_cases.term_race(t, "thread")
+
+
+def test_pool_terminate(t):
+    """multiprocessing.Pool (fork) as a context manager: its __exit__
+    terminates the workers with SIGTERM."""
+    ending_cases.build_pools(t)
+    ending_cases.pool_case(t, "fork")
+
+
+def test_exec_failed(t):
+    """An exec that fails: the image goes on, and what it counted before
+    is written once (the counters written for the exec were zeroed)."""
+    ending_cases.build_race(t)
+    t.covrun("run", "--no-report", "./ending", "exec-fail", check_rc=0)
+    root = one(t.records(), how="root")
+    eq(root.get("end"), "exit 0", "recorded end")
+    check("dumped" in root, "record says the dump completed")
+    f = t.counts(root["id"])["functions"]
+    eq((f["main"], f["child_work"], f["parent_work"]), (1, 1, 1),
+       "main, child_work (before the exec), parent_work (after it)")
+
+
+def need_root():
+    check(os.geteuid() == 0, "this test needs root (chroot, setuid); CI "
+          "runs as root")
+
+
+def cannot_write_case(t, args, reason):
+    """ending.c calls root_work() and then cannot reach the run directory
+    (ARGS): the record says why, the ledger names the image with that
+    reason, and nothing is written anywhere else."""
+    need_root()
+    ending_cases.build_race(t)
+    for how in ("_exit", "exit"):
+        # its only image lost its counts: nothing to report (README: 5)
+        p = t.covrun("./ending", *args, how, check_rc=5)
+        root = one(t.records(), how="root")
+        eq(root.get("end"), how + " 0", "recorded end")
+        check(reason in root.get("lost", ""), "record's 'lost': %r"
+              % root.get("lost"))
+        check("dumped" not in root, "no completed dump recorded")
+        check("image %s (pid %s: ./ending %s %s) ended (%s 0) but could "
+              "not write its counts: %s" % (root["id"], root["pid"],
+                                            " ".join(args), how, how,
+                                            root["lost"]) in p.stderr,
+              "ledger names the image with the reason: " + p.stderr)
+        check("SIGKILL" not in p.stderr, "no SIGKILL guess for an image "
+              "that exited 0")
+        eq(t.image_gcda(root["id"]), {}, "gcda of the image")
+        eq(t.stray_gcda(), [], "gcda written next to the gcno")
+        check("profiling:" not in p.stderr, "libgcov did not try to write")
+
+
+def test_chroot_lost(t):
+    """chroot through the raw system call: the shim cannot see it."""
+    jail = os.path.join(t.dir, "jail")
+    os.makedirs(jail)
+    cannot_write_case(t, ["chroot-raw", jail], "not reachable (chroot?)")
+    eq(os.listdir(jail), [], "nothing written inside the chroot")
+
+
+def written_case(t, args):
+    """ending.c ARGS: the counts are written all the same."""
+    need_root()
+    ending_cases.build_race(t)
+    for how in ("_exit", "exit"):
+        p = t.covrun("run", "--no-report", "./ending", *args, how,
+                     check_rc=0)
+        root = one(t.records(), how="root")
+        eq(root.get("end"), how + " 0", "recorded end")
+        check("dumped" in root and "lost" not in root,
+              "record says the dump completed: %r" % root)
+        f = t.counts(root["id"])["functions"]
+        eq((f.get("main"), f.get("root_work"), f.get("child_work")),
+           (1, 1, 0), "main, root_work, child_work")
+        check("coverage is lost" not in p.stderr, "no loss reported")
+
+
+def test_chroot_written(t):
+    """chroot(): the shim keeps the run directory open first and writes
+    the counts through it."""
+    jail = os.path.join(t.dir, "jail")
+    os.makedirs(jail)
+    written_case(t, ["chroot", jail])
+    eq(os.listdir(jail), [], "nothing written inside the chroot")
+
+
+def test_setuid_written(t):
+    """setuid() from root: the shim gives the image's directory to the
+    new user first."""
+    written_case(t, ["setuid", "65534"])
+
+
+def test_setuid_lost(t):
+    """setuid through the raw system call: the shim cannot see it."""
+    nobody = 65534
+    cannot_write_case(t, ["setuid-raw", str(nobody)],
+                      "user %d may not write the run directory" % nobody)
 
 
 TESTS = {name[5:]: fn for name, fn in list(globals().items())
