@@ -844,12 +844,17 @@ static void arm_watchdog(void)
 		timer_settime(t, 0, &after, NULL);
 }
 
-/* The text of the allocator's object (libc, or a sanitizer runtime) and
- * of the dynamic linker: an asynchronous signal that interrupts them
- * anywhere but at a system call may have interrupted malloc, which
- * libgcov's dump calls again (in a single-threaded process glibc's malloc
- * takes no lock, so that corrupts the heap instead of deadlocking). */
-static uintptr_t unsafe_lo[2], unsafe_hi[2];
+/* The text of the allocator's object (libc, or a sanitizer runtime),
+ * of libc and of the dynamic linker: an asynchronous signal that
+ * interrupts them anywhere but in a waiting system call may have
+ * interrupted malloc, which libgcov's dump calls again (in a
+ * single-threaded process glibc's malloc takes no lock, so that corrupts
+ * the heap instead of deadlocking).  Each is found from a function it
+ * defines, looked up with dlsym: the address of malloc as a program sees
+ * it may be a stub in a non-PIE executable (found by the stress tests on
+ * Debian's python3). */
+#define NUNSAFE 3
+static uintptr_t unsafe_lo[NUNSAFE], unsafe_hi[NUNSAFE];
 
 #ifndef COVRUN_RUNTIME
 static int find_text(struct dl_phdr_info *info, size_t size, void *data)
@@ -872,9 +877,11 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 
 static void find_unsafe_text(void)
 {
-	void *fns[2] = { (void *)malloc, dlsym(RTLD_DEFAULT, "__tls_get_addr") };
+	void *fns[NUNSAFE] = { dlsym(RTLD_NEXT, "malloc"),
+			       dlsym(RTLD_DEFAULT, "gnu_get_libc_version"),
+			       dlsym(RTLD_DEFAULT, "__tls_get_addr") };
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NUNSAFE; i++) {
 		uintptr_t range[2] = { (uintptr_t)fns[i], 0 };
 		if (fns[i] && dl_iterate_phdr(find_text, range)) {
 			unsafe_lo[i] = range[0];
@@ -884,19 +891,28 @@ static void find_unsafe_text(void)
 }
 #endif
 
-static int at_syscall(const unsigned char *pc)
+/* Is the interrupted code waiting in a system call (a place where the
+ * allocator's state is whole)?  A system call to be restarted leaves pc
+ * at the instruction; one the signal interrupted returns -EINTR just
+ * after it.  A call that returned on its own (the allocator's brk or
+ * mmap, its heap half updated) does not count: sysmalloc's assertion
+ * failures under the stress tests came from there. */
+static int waiting_in_syscall(const unsigned char *pc, const ucontext_t *uc)
 {
 #if defined(__x86_64__)
-	/* "syscall" just before (returned) or at pc (to be restarted) */
-	return (pc[-2] == 0x0f && pc[-1] == 0x05) ||
-	       (pc[0] == 0x0f && pc[1] == 0x05);
+	long ret = (long)uc->uc_mcontext.gregs[REG_RAX];
+	return (pc[0] == 0x0f && pc[1] == 0x05) ||
+	       (pc[-2] == 0x0f && pc[-1] == 0x05 && ret == -EINTR);
 #elif defined(__aarch64__)
 	uint32_t before, at;
+	long ret = (long)uc->uc_mcontext.regs[0];
 	memcpy(&before, pc - 4, 4);
 	memcpy(&at, pc, 4);
-	return before == 0xd4000001 || at == 0xd4000001; /* svc #0 */
+	return at == 0xd4000001 || /* svc #0 */
+	       (before == 0xd4000001 && ret == -EINTR);
 #else
 	(void)pc;
+	(void)uc;
 	return 1;
 #endif
 }
@@ -915,9 +931,10 @@ static int interrupted_allocator(const siginfo_t *si, const void *ctx)
 #else
 	return 0;
 #endif
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NUNSAFE; i++)
 		if (pc >= unsafe_lo[i] + 4 && pc + 4 <= unsafe_hi[i])
-			return !at_syscall((const unsigned char *)pc);
+			return !waiting_in_syscall((const unsigned char *)pc,
+						   uc);
 	return 0;
 }
 
