@@ -29,8 +29,15 @@ static int optional_value(const struct cli_opt *o)
 	return o->arg && o->arg[0] == '[';
 }
 
-/* The same key or long name twice in the tables is a bug in covrun; so is
- * an alias (help NULL) that does not follow the option it names. */
+/* Do options O and P (P after O) clash: the same long name, or the same
+ * key for two options (an alias, help NULL, shares its option's key)? */
+static int clash(const struct cli_opt *o, const struct cli_opt *p)
+{
+	return !strcmp(o->name, p->name) || (o->key == p->key && p->help);
+}
+
+/* A clash in the tables is a bug in covrun; so is an alias that does not
+ * follow the option it names. */
 static void check_tables(const struct cli_opt *const *tables, size_t n)
 {
 	for (size_t t = 0; t < n; t++)
@@ -38,12 +45,13 @@ static void check_tables(const struct cli_opt *const *tables, size_t n)
 			if (!o->help && (o == tables[t] || o[-1].key != o->key))
 				CR_BUG("option '--%s': alias of nothing",
 				       o->name);
-			for (size_t u = t; u < n; u++)
-				for (const struct cli_opt *p =
-					     u == t ? o + 1 : tables[u];
+			for (const struct cli_opt *p = o + 1; p->key; p++)
+				if (clash(o, p))
+					CR_BUG("option '--%s' twice", p->name);
+			for (size_t u = t + 1; u < n; u++)
+				for (const struct cli_opt *p = tables[u];
 				     p->key; p++)
-					if (!strcmp(o->name, p->name) ||
-					    (o->key == p->key && p->help))
+					if (clash(o, p))
 						CR_BUG("option '--%s' twice",
 						       p->name);
 		}
@@ -116,12 +124,13 @@ static int whole_name(const char *word, const char *name)
 	       (word[2 + n] == '\0' || word[2 + n] == '=');
 }
 
-/* Is KEY an option of P? */
-static int known_key(const struct cli_parser *p, int key)
+/* Is KEY an option of P?  With WORD (a long option as given), is WORD
+ * its whole name (or an alias's)? */
+static int known_key(const struct cli_parser *p, int key, const char *word)
 {
 	for (size_t t = 0; t < p->ntables; t++)
 		for (const struct cli_opt *o = p->tables[t]; o->key; o++)
-			if (o->key == key)
+			if (o->key == key && (!word || whole_name(word, o->name)))
 				return 1;
 	return 0;
 }
@@ -134,11 +143,14 @@ static int usage_error(const struct cli_parser *p, char **argv, int c)
 	const char *word = argv[optind - 1];
 	int is_long = !strncmp(word, "--", 2);
 
-	if (c == ':' && is_long)
+	if (is_long && optopt && !known_key(p, optopt, word))
+		errorf("unknown option '%s' (see 'covrun %s --help'; options "
+		       "are not abbreviated)", word, p->verb);
+	else if (c == ':' && is_long)
 		errorf("option '%s' needs a value", word);
 	else if (c == ':')
 		errorf("option '-%c' needs a value", optopt);
-	else if (optopt && known_key(p, optopt)) /* "--force=1" */
+	else if (optopt && known_key(p, optopt, NULL)) /* "--force=1" */
 		errorf("option '%.*s' takes no value",
 		       (int)strcspn(word, "="), word);
 	else if (optopt) /* not one of our letters */
@@ -176,10 +188,10 @@ int cli_parser_next(struct cli_parser *p, int argc, char **argv,
 static const struct cli_opt *help_names(struct cr_buf *b,
 					const struct cli_opt *o)
 {
-	cr_buf_adds(b, "  ");
-	cr_buf_adds(b, is_letter_key(o->key) ? "-" : "    ");
 	if (is_letter_key(o->key))
-		cr_buf_addf(b, "%c, ", o->key);
+		cr_buf_addf(b, "  -%c, ", o->key);
+	else
+		cr_buf_adds(b, "      ");
 	for (;;) {
 		cr_buf_addf(b, "--%s", o->name);
 		if (o->arg)
@@ -202,13 +214,13 @@ void cli_help(FILE *out, const struct cli_opt *table)
 		cr_buf_reset(&b);
 		o = help_names(&b, o);
 		if (b.len + 1 > HELP_COLUMN) { /* the text goes below */
-			fprintf(out, "%.*s\n", (int)b.len, b.buf);
+			fprintf(out, "%s\n", b.buf);
 			cr_buf_reset(&b);
 		}
 		for (;;) {
 			int len = (int)strcspn(text, "\n");
-			fprintf(out, "%.*s%*s%.*s\n", (int)b.len, b.buf,
-				HELP_COLUMN - (int)b.len, "", len, text);
+			fprintf(out, "%-*s%.*s\n", HELP_COLUMN, b.buf, len,
+				text);
 			cr_buf_reset(&b);
 			if (!text[len])
 				break;
@@ -220,11 +232,13 @@ void cli_help(FILE *out, const struct cli_opt *table)
 
 int cli_match(const struct cli_opt *table, const char *word)
 {
-	for (const struct cli_opt *o = table; o->key; o++)
-		if ((word[0] == '-' && word[1] == '-' &&
-		     !strcmp(word + 2, o->name)) ||
-		    (is_letter_key(o->key) && word[0] == '-' &&
-		     word[1] == o->key && !word[2]))
+	for (const struct cli_opt *o = table; o->key; o++) {
+		int is_long = !strncmp(word, "--", 2) &&
+			      !strcmp(word + 2, o->name);
+		int is_letter = is_letter_key(o->key) && word[0] == '-' &&
+				word[1] == o->key && !word[2];
+		if (is_long || is_letter)
 			return o->key;
+	}
 	return 0;
 }

@@ -211,6 +211,7 @@ def test_usage_errors(t):
              (["--bogus", "./helper"], "unknown option '--bogus'"),
              (["-qx", "./helper"], "unknown option '-x'"),
              (["--data", "cov", "./helper"], "unknown option '--data'"),
+             (["--data"], "unknown option '--data'"),
              (["--summary=some", "./helper"], "'--summary'"),
              (["--jobs=many", "./helper"], "'--jobs'"),
              (["report", "--cobertura"], "'--cobertura' needs a value"),
