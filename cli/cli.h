@@ -2,7 +2,8 @@
  * cli/cli.h: what the verbs of the covrun program share.
  *
  * cli/main.c maps a verb to a cmd_<verb>() function (one file each); every
- * verb parses its own options and returns the process exit status.  Only
+ * verb parses its options from its own table (struct cli_opt, cli/opts.c)
+ * and returns the process exit status.  Only
  * the CLI prints: modules report through struct cr_error (common/common.h).
  */
 #ifndef COVRUN_CLI_H
