@@ -17,6 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* clang-format off */
+static const struct cli_opt merge_options[] = {
+	{ 'o', "output", "DIR",
+	  "merged run directory to write (required); an\n"
+	  "earlier merged directory there is replaced;\n"
+	  "one covrun at a time writes it (DIR/lock)" },
+	{ 'j', "jobs", "N", "reader threads (default: number of cores)" },
+	{ 'q', "quiet", NULL, "no summary line" },
+	{ 'h', "help", NULL, "show this help" },
+	{ 0, NULL, NULL, NULL },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -29,17 +41,57 @@ static void usage(FILE *out)
 "as ordinary gcda files, OUT/ctx/<context>/<absolute gcda path>, with\n"
 "the contexts file OUT/contexts.  'covrun report OUT' reads it.\n"
 "\n"
-"options:\n"
-"  -o, --output DIR   merged run directory to write (required); an\n"
-"                     earlier merged directory there is replaced; one\n"
-"                     covrun at a time writes it (DIR/lock)\n"
-"  -j, --jobs N       reader threads (default: number of cores)\n"
-"  -q, --quiet        no summary line\n"
-"  -h, --help         this text\n"
+"options:\n");
+	cli_help(out, merge_options);
+	fprintf(out,
 "\n"
 "exit status: 0 merged; 3 some data or input was left out (each\n"
 "problem is reported once, naming image and file); 125 covrun failed\n"
 "(or no input could be read).\n");
+}
+/* clang-format on */
+
+/* What "covrun merge" was asked to do. */
+struct merge_args {
+	const char *out;
+	char **inputs; /* owned array, borrowed strings */
+	int ninputs;
+	int quiet;
+};
+
+/* Options and inputs in any order: 0, 1 after --help, -1 after an
+ * error message. */
+static int parse_args(struct merge_args *a, struct merge_opts *opts,
+		      int argc, char **argv)
+{
+	struct cli_parser p;
+	const char *v;
+	long n;
+	int key;
+
+	cli_parser_init(&p, "merge", 0, merge_options, NULL);
+	while ((key = cli_parser_next(&p, argc, argv, &v)) > 0) {
+		if (key == CLI_OPERAND) {
+			a->inputs[a->ninputs++] = (char *)v;
+		} else if (key == 'h') {
+			usage(stdout);
+			break;
+		} else if (key == 'o') {
+			a->out = v;
+		} else if (key == 'j' && cr_parse_long(v, 1, 1024, &n)) {
+			errorf("bad value for -j: '%s'", v);
+			key = -1;
+			break;
+		} else if (key == 'j') {
+			opts->jobs = (int)n;
+		} else if (key == 'q') {
+			a->quiet = 1;
+		}
+	}
+	for (int i = p.next; key == 0 && i < argc; i++) /* after "--" */
+		a->inputs[a->ninputs++] = argv[i];
+	cli_parser_release(&p);
+	return key < 0 ? -1 : key > 0;
 }
 
 static void warn_cb(void *arg, const struct cr_error *e)
@@ -156,65 +208,42 @@ static enum cr_err prepare_out(const char *out, int *lock_fd,
 int cmd_merge(int argc, char **argv)
 {
 	struct merge_opts opts = { .warn = warn_cb };
-	const char *out = NULL;
+	struct merge_args a = { NULL, NULL, 0, 0 };
 	struct merge_set *set = NULL;
 	struct cr_error err;
-	int quiet = 0, status = 0, ninputs = 0, nbad = 0, lock_fd = -1;
-	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
+	int status = 0, nbad = 0, lock_fd = -1;
 	int64_t t0 = cr_now_ns();
 	struct progress prog = { 0, 0 };
 
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		long n;
-		if (o[0] != '-' || !o[1]) {
-			inputs[ninputs++] = argv[i];
-		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			usage(stdout);
-			goto done;
-		} else if ((!strcmp(o, "-o") || !strcmp(o, "--output")) &&
-			   i + 1 < argc) {
-			out = argv[++i];
-		} else if ((!strcmp(o, "-j") || !strcmp(o, "--jobs")) &&
-			   i + 1 < argc) {
-			if (cr_parse_long(argv[++i], 1, 1024, &n)) {
-				errorf("bad value for -j: '%s'", argv[i]);
-				status = CLI_EXIT_FAILURE;
-				goto done;
-			}
-			opts.jobs = (int)n;
-		} else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
-			quiet = 1;
-		} else {
-			errorf("unknown option '%s' (see 'covrun merge "
-			       "--help')", o);
-			status = CLI_EXIT_FAILURE;
-			goto done;
-		}
+	a.inputs = cr_xcalloc((size_t)argc + 1, sizeof(*a.inputs));
+	status = parse_args(&a, &opts, argc, argv);
+	if (status) {
+		status = status > 0 ? 0 : CLI_EXIT_FAILURE;
+		goto done;
 	}
-	if (!out || !ninputs) {
+	if (!a.out || !a.ninputs) {
 		errorf("%s (see 'covrun merge --help')",
-		       !out ? "no output directory: use -o DIR"
-			    : "no input to merge");
+		       !a.out ? "no output directory: use -o DIR"
+			      : "no input to merge");
 		status = CLI_EXIT_FAILURE;
 		goto done;
 	}
 	cr_error_clear(&err);
 	set = merge_set_new(&opts);
-	if (!quiet && !cli_quiet && isatty(2))
+	if (!a.quiet && !cli_quiet && isatty(2))
 		merge_set_progress(set, progress_cb, &prog);
-	for (int i = 0; i < ninputs; i++) {
+	for (int i = 0; i < a.ninputs; i++) {
 		struct stat st;
-		if (!add_input(set, inputs[i], &err))
+		if (!add_input(set, a.inputs[i], &err))
 			continue;
-		if (stat(inputs[i], &st))
+		if (stat(a.inputs[i], &st))
 			goto fail; /* no such input: a usage error */
 		/* a damaged bundle or unreadable run among others: named,
 		 * and the rest is merged (exit status 3) */
 		merge_set_left_out(set, &err);
 		nbad++;
 	}
-	if (nbad == ninputs) {
+	if (nbad == a.ninputs) {
 		/* the reasons why every input was left out, then the error */
 		if (merge_set_read(set, &err))
 			error_report(&err);
@@ -222,17 +251,17 @@ int cmd_merge(int argc, char **argv)
 		status = CLI_EXIT_FAILURE;
 		goto done;
 	}
-	if (merge_set_read(set, &err) || prepare_out(out, &lock_fd, &err) ||
-	    merge_set_write(set, out, &err))
+	if (merge_set_read(set, &err) || prepare_out(a.out, &lock_fd, &err) ||
+	    merge_set_write(set, a.out, &err))
 		goto fail;
-	if (!quiet && !cli_quiet) {
+	if (!a.quiet && !cli_quiet) {
 		uint32_t files;
 		uint64_t bytes;
 		merge_set_stats(set, &files, &bytes);
 		notef("merged %u gcda file%s (%.1f MB) from %d input%s into "
 		      "'%s' in %.2f s", files, files == 1 ? "" : "s",
-		      (double)bytes / 1e6, ninputs, ninputs == 1 ? "" : "s",
-		      out, (double)(cr_now_ns() - t0) / 1e9);
+		      (double)bytes / 1e6, a.ninputs, a.ninputs == 1 ? "" : "s",
+		      a.out, (double)(cr_now_ns() - t0) / 1e9);
 	}
 	if (merge_set_nskipped(set)) {
 		warnf("%u input%s left out for bad or stale data",
@@ -248,6 +277,6 @@ done:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	merge_set_free(set);
-	free(inputs);
+	free(a.inputs);
 	return status;
 }

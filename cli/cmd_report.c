@@ -9,9 +9,9 @@
  * status 4 (CLI_EXIT_THRESHOLD).
  *
  * Parts:
- *   - shared options: struct report_cli, parsed one argument at a time so
- *     that cmd_run.c can offer the same options (report_cli_option), and
- *     written out with report_cli_write
+ *   - shared options: their table report_cli_options (cli/cli.h), which
+ *     cmd_run.c parses too, taken one at a time into struct report_cli
+ *     (report_cli_option) and written out with report_cli_write
  *   - the verb: inputs, loading, cmd_report
  */
 #define _GNU_SOURCE
@@ -67,55 +67,86 @@ void report_cli_free(struct report_cli *rc)
 	free(rc);
 }
 
+/* The report options (cli/cli.h), in the order --help shows them. */
+enum {
+	OPT_INCLUDE_SYSTEM = CLI_KEY_REPORT,
+	OPT_EXECUTED_ONLY,
+	OPT_NO_MARKERS,
+	OPT_COBERTURA,
+	OPT_NO_COBERTURA,
+	OPT_COBERTURA_SPLIT,
+	OPT_COBERTURA_MAX_SIZE,
+	OPT_HTML,
+	OPT_NO_HTML,
+	OPT_JSON,
+	OPT_LCOV,
+	OPT_SUMMARY,
+	OPT_TITLE,
+	OPT_NO_HIGHLIGHT,
+	OPT_FAIL_UNDER_LINE,
+	OPT_FAIL_UNDER_BRANCH,
+	OPT_FAIL_UNDER_FUNCTION,
+};
+
 /* clang-format off */
-void report_cli_help(FILE *out)
-{
-	fprintf(out,
-"report options:\n"
-"  -r, --root DIR             source root: paths in reports are relative\n"
-"                             to it, files outside it are left out unless\n"
-"                             a --filter keeps them (default: .)\n"
-"  -f, --filter REGEX         keep only files whose path matches (ERE,\n"
-"                             searched in the root-relative and the\n"
-"                             absolute path; repeatable)\n"
-"  -e, --exclude REGEX        leave out files whose path matches\n"
-"      --include-system       keep system headers (/usr/include, ...)\n"
-"      --executed-only        leave out objects no process ran (by default\n"
-"                             every .gcno below the source root and the\n"
-"                             build tree counts, at 0%% where nothing ran)\n"
-"      --no-markers           ignore LCOV_EXCL_*, GCOVR_EXCL_* and\n"
-"                             COVRUN_EXCL_* markers in the sources\n"
-"      --cobertura FILE       Cobertura XML (default coverage.xml)\n"
-"      --no-cobertura         do not write Cobertura XML\n"
-"      --cobertura-split      also FILE-root.xml (root processes' counts)\n"
-"                             and FILE-child.xml (child-only lines)\n"
-"      --cobertura-max-size SIZE\n"
-"                             split Cobertura by directory into\n"
-"                             FILE-1.xml, FILE-2.xml, ... of at most SIZE\n"
-"                             bytes (k, M suffixes; 'gitlab' = 10M)\n"
-"      --html DIR             HTML report (default coverage-html)\n"
-"      --no-html              do not write the HTML report\n"
-"      --json FILE            JSON (format covrun-1)\n"
-"      --lcov FILE            lcov tracefile\n"
-"                             (a FILE of '-' is standard output; a link,\n"
-"                             device or FIFO is written through)\n"
-"      --summary[=MODE]       terminal summary: total (default), full\n"
-"                             (per directory too) or none\n"
-"      --title TEXT           title of the HTML report\n"
-"      --no-highlight         no syntax highlighting in the HTML report\n"
-"      --fail-under-line PCT  exit with status 4 when line coverage is\n"
-"                             below PCT percent (all processes)\n"
-"      --fail-under-branch PCT, --fail-under-function PCT\n"
-"                             the same for branches and functions\n");
-}
+const struct cli_opt report_cli_options[] = {
+	{ 'r', "root", "DIR",
+	  "source root: paths in reports are relative\n"
+	  "to it, files outside it are left out unless\n"
+	  "a --filter keeps them (default: .)" },
+	{ 'f', "filter", "REGEX",
+	  "keep only files whose path matches (ERE,\n"
+	  "searched in the root-relative and the\n"
+	  "absolute path; repeatable)" },
+	{ 'e', "exclude", "REGEX", "leave out files whose path matches" },
+	{ OPT_INCLUDE_SYSTEM, "include-system", NULL,
+	  "keep system headers (/usr/include, ...)" },
+	{ OPT_EXECUTED_ONLY, "executed-only", NULL,
+	  "leave out objects no process ran (by default\n"
+	  "every .gcno below the source root and the\n"
+	  "build tree counts, at 0% where nothing ran)" },
+	{ OPT_NO_MARKERS, "no-markers", NULL,
+	  "ignore LCOV_EXCL_*, GCOVR_EXCL_* and\n"
+	  "COVRUN_EXCL_* markers in the sources" },
+	{ OPT_COBERTURA, "cobertura", "FILE",
+	  "Cobertura XML (default coverage.xml)" },
+	{ OPT_COBERTURA, "xml", "FILE", NULL },
+	{ OPT_NO_COBERTURA, "no-cobertura", NULL, "do not write Cobertura XML" },
+	{ OPT_COBERTURA_SPLIT, "cobertura-split", NULL,
+	  "also FILE-root.xml (root processes' counts)\n"
+	  "and FILE-child.xml (child-only lines)" },
+	{ OPT_COBERTURA_MAX_SIZE, "cobertura-max-size", "SIZE",
+	  "split Cobertura by directory into\n"
+	  "FILE-1.xml, FILE-2.xml, ... of at most SIZE\n"
+	  "bytes (k, M suffixes; 'gitlab' = 10M)" },
+	{ OPT_HTML, "html", "DIR", "HTML report (default coverage-html)" },
+	{ OPT_NO_HTML, "no-html", NULL, "do not write the HTML report" },
+	{ OPT_JSON, "json", "FILE", "JSON (format covrun-1)" },
+	{ OPT_LCOV, "lcov", "FILE",
+	  "lcov tracefile\n"
+	  "(a FILE of '-' is standard output; a link,\n"
+	  "device or FIFO is written through)" },
+	{ OPT_SUMMARY, "summary", "[=MODE]",
+	  "terminal summary: total (default), full\n"
+	  "(per directory too) or none" },
+	{ OPT_TITLE, "title", "TEXT", "title of the HTML report" },
+	{ OPT_NO_HIGHLIGHT, "no-highlight", NULL,
+	  "no syntax highlighting in the HTML report" },
+	{ OPT_FAIL_UNDER_LINE, "fail-under-line", "PCT",
+	  "exit with status 4 when line coverage is\n"
+	  "below PCT percent (all processes)" },
+	{ OPT_FAIL_UNDER_BRANCH, "fail-under-branch", "PCT",
+	  "the same for branch coverage" },
+	{ OPT_FAIL_UNDER_FUNCTION, "fail-under-function", "PCT",
+	  "the same for function coverage" },
+	{ 0, NULL, NULL, NULL },
+};
 /* clang-format on */
 
-static int need_value(int i, int argc, const char *opt)
+void report_cli_help(FILE *out)
 {
-	if (i + 1 < argc)
-		return 0;
-	errorf("option '%s' needs a value", opt);
-	return -1;
+	fprintf(out, "report options:\n");
+	cli_help(out, report_cli_options);
 }
 
 /* "10M", "512k", "1048576", "gitlab": bytes, or -1. */
@@ -153,127 +184,142 @@ static int parse_pct(const char *opt, const char *s, int64_t *out)
 	return 0;
 }
 
-/* Match "--name VALUE" and "--name=VALUE"; sets *VAL. */
-static int opt_value(const char *name, const char *alt, int argc, char **argv,
-		     int *i, const char **val, int *err)
+/* --root: a mistyped root would silently give an empty report. */
+static int set_root(struct report_cli *rc, const char *v)
 {
-	const char *o = argv[*i];
-	size_t n = strlen(name);
+	struct stat st;
 
-	if (!strncmp(o, name, n) && o[n] == '=') {
-		*val = o + n + 1;
-		return 1;
+	if (stat(v, &st) < 0) {
+		errorf("--root '%s': %s", v, strerror(errno));
+		return -1;
 	}
-	if (strcmp(o, name) && (!alt || strcmp(o, alt)))
-		return 0;
-	if (need_value(*i, argc, o)) {
-		*err = 1;
-		return 1;
+	if (!S_ISDIR(st.st_mode)) {
+		errorf("--root '%s' is not a directory", v);
+		return -1;
 	}
-	*val = argv[++*i];
-	return 1;
+	rc->opts.root = v;
+	return 0;
 }
 
-/* Parse the report option at argv[*i] (advancing *i past its value).
- * Returns 1 when it was one, 0 when it is not a report option, -1 after
- * printing an error. */
-int report_cli_option(struct report_cli *rc, int argc, char **argv, int *i)
+static void add_regex(const char ***list, size_t *n, size_t *alloc,
+		      const char *v)
 {
-	const char *o = argv[*i], *v = NULL;
-	int err = 0;
+	CR_GROW(*list, *n + 1, *alloc);
+	(*list)[(*n)++] = v;
+}
 
-	if (opt_value("--root", "-r", argc, argv, i, &v, &err)) {
-		struct stat st;
-		/* a mistyped root would silently give an empty report */
-		if (v && stat(v, &st) < 0) {
-			errorf("--root '%s': %s", v, strerror(errno));
-			return -1;
-		}
-		if (v && !S_ISDIR(st.st_mode)) {
-			errorf("--root '%s' is not a directory", v);
-			return -1;
-		}
-		rc->opts.root = v;
-	} else if (opt_value("--filter", "-f", argc, argv, i, &v, &err)) {
-		if (v) {
-			CR_GROW(rc->filters, rc->nfilters + 1, rc->afilters);
-			rc->filters[rc->nfilters++] = v;
-		}
-	} else if (opt_value("--exclude", "-e", argc, argv, i, &v, &err)) {
-		if (v) {
-			CR_GROW(rc->excludes, rc->nexcludes + 1,
-				rc->aexcludes);
-			rc->excludes[rc->nexcludes++] = v;
-		}
-	} else if (!strcmp(o, "--include-system")) {
-		rc->opts.keep_system = 1;
-	} else if (!strcmp(o, "--executed-only")) {
-		rc->executed_only = 1;
-	} else if (!strcmp(o, "--no-markers")) {
-		rc->opts.no_markers = 1;
-	} else if (opt_value("--cobertura", "--xml", argc, argv, i, &v,
-			     &err)) {
+static int set_summary(struct report_cli *rc, const char *v)
+{
+	if (!v || !strcmp(v, "total"))
+		rc->opts.summary = REPORT_SUMMARY_TOTAL;
+	else if (!strcmp(v, "full"))
+		rc->opts.summary = REPORT_SUMMARY_FULL;
+	else if (!strcmp(v, "none"))
+		rc->opts.summary = REPORT_SUMMARY_NONE;
+	else {
+		errorf("'--summary' is total, full or none, not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_max_size(struct report_cli *rc, const char *v)
+{
+	long long n = parse_size(v);
+
+	if (n < 0) {
+		errorf("'--cobertura-max-size' needs a size of at least 4k "
+		       "(for example 10M or gitlab), not '%s'", v);
+		return -1;
+	}
+	rc->opts.cobertura_max_size = (uint64_t)n;
+	return 0;
+}
+
+/* The outputs: where each report goes, which are left out, and how the
+ * HTML looks.  Returns 1 when KEY is one of those options, else 0. */
+static int set_output(struct report_cli *rc, int key, const char *v)
+{
+	switch (key) {
+	case OPT_COBERTURA:
 		rc->opts.cobertura = v;
 		rc->no_cobertura = 0;
-	} else if (!strcmp(o, "--no-cobertura")) {
+		return 1;
+	case OPT_NO_COBERTURA:
 		rc->no_cobertura = 1;
-	} else if (!strcmp(o, "--cobertura-split")) {
+		return 1;
+	case OPT_COBERTURA_SPLIT:
 		rc->opts.cobertura_split = 1;
-	} else if (opt_value("--cobertura-max-size", NULL, argc, argv, i, &v,
-			     &err)) {
-		long long n = v ? parse_size(v) : 0;
-		if (v && n < 0) {
-			errorf("'--cobertura-max-size' needs a size of at "
-			       "least 4k (for example 10M or gitlab), not "
-			       "'%s'",
-			       v);
-			return -1;
-		}
-		rc->opts.cobertura_max_size = (uint64_t)n;
-	} else if (opt_value("--html", NULL, argc, argv, i, &v, &err)) {
+		return 1;
+	case OPT_HTML:
 		rc->opts.html = v;
 		rc->no_html = 0;
-	} else if (!strcmp(o, "--no-html")) {
+		return 1;
+	case OPT_NO_HTML:
 		rc->no_html = 1;
-	} else if (opt_value("--json", NULL, argc, argv, i, &v, &err)) {
+		return 1;
+	case OPT_JSON:
 		rc->opts.json = v;
-	} else if (opt_value("--lcov", NULL, argc, argv, i, &v, &err)) {
+		return 1;
+	case OPT_LCOV:
 		rc->opts.lcov = v;
-	} else if (!strcmp(o, "--summary")) {
-		rc->opts.summary = REPORT_SUMMARY_TOTAL;
-	} else if (!strncmp(o, "--summary=", 10)) {
-		if (!strcmp(o + 10, "full"))
-			rc->opts.summary = REPORT_SUMMARY_FULL;
-		else if (!strcmp(o + 10, "total"))
-			rc->opts.summary = REPORT_SUMMARY_TOTAL;
-		else if (!strcmp(o + 10, "none"))
-			rc->opts.summary = REPORT_SUMMARY_NONE;
-		else {
-			errorf("'--summary' is total, full or none, not '%s'",
-			       o + 10);
-			return -1;
-		}
-	} else if (opt_value("--title", NULL, argc, argv, i, &v, &err)) {
+		return 1;
+	case OPT_TITLE:
 		rc->opts.title = v;
-	} else if (!strcmp(o, "--no-highlight")) {
+		return 1;
+	case OPT_NO_HIGHLIGHT:
 		rc->opts.hljs_dir = "";
-	} else if (opt_value("--fail-under-line", NULL, argc, argv, i, &v,
-			     &err)) {
-		if (v && parse_pct("--fail-under-line", v,
-				   &rc->opts.fail_under_line))
-			return -1;
-	} else if (opt_value("--fail-under-branch", NULL, argc, argv, i, &v,
-			     &err)) {
-		if (v && parse_pct("--fail-under-branch", v,
-				   &rc->opts.fail_under_branch))
-			return -1;
-	} else if (opt_value("--fail-under-function", NULL, argc, argv, i, &v,
-			     &err)) {
-		if (v && parse_pct("--fail-under-function", v,
-				   &rc->opts.fail_under_function))
-			return -1;
-	} else {
-		return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Take the report option KEY (report_cli_options) with its VALUE.
+ * Returns 1 when it was one, 0 when it is not a report option, -1 after
+ * printing an error. */
+int report_cli_option(struct report_cli *rc, int key, const char *v)
+{
+	int err = 0;
+
+	switch (key) {
+	case 'r':
+		err = set_root(rc, v);
+		break;
+	case 'f':
+		add_regex(&rc->filters, &rc->nfilters, &rc->afilters, v);
+		break;
+	case 'e':
+		add_regex(&rc->excludes, &rc->nexcludes, &rc->aexcludes, v);
+		break;
+	case OPT_INCLUDE_SYSTEM:
+		rc->opts.keep_system = 1;
+		break;
+	case OPT_EXECUTED_ONLY:
+		rc->executed_only = 1;
+		break;
+	case OPT_NO_MARKERS:
+		rc->opts.no_markers = 1;
+		break;
+	case OPT_COBERTURA_MAX_SIZE:
+		err = set_max_size(rc, v);
+		break;
+	case OPT_SUMMARY:
+		err = set_summary(rc, v);
+		break;
+	case OPT_FAIL_UNDER_LINE:
+		err = parse_pct("--fail-under-line", v,
+				&rc->opts.fail_under_line);
+		break;
+	case OPT_FAIL_UNDER_BRANCH:
+		err = parse_pct("--fail-under-branch", v,
+				&rc->opts.fail_under_branch);
+		break;
+	case OPT_FAIL_UNDER_FUNCTION:
+		err = parse_pct("--fail-under-function", v,
+				&rc->opts.fail_under_function);
+		break;
+	default:
+		return set_output(rc, key, v);
 	}
 	return err ? -1 : 1;
 }
@@ -409,6 +455,13 @@ int report_cli_write(struct report_cli *rc, struct cov_model *model,
 
 /* ---- the verb ----------------------------------------------------------- */
 
+/* The options of "covrun report" besides report_cli_options. */
+static const struct cli_opt report_options[] = {
+	{ 'q', "quiet", NULL, "print warnings and errors only" },
+	{ 'h', "help", NULL, "show this help" },
+	{ 0, NULL, NULL, NULL },
+};
+
 /* clang-format off */
 static void usage(FILE *out)
 {
@@ -417,9 +470,9 @@ static void usage(FILE *out)
 "Write coverage reports from stored data.  An INPUT is a run directory\n"
 "(default .covrun), a bundle of one (.tar.zst, .tar.gz, .zip), or a build\n"
 "tree holding gcno and gcda files written in place by an ordinary run\n"
-"(all of its counts then form one root context).\n\n"
-"  -q, --quiet                print warnings and errors only\n"
-"  -h, --help                 show this help\n\n");
+"(all of its counts then form one root context).\n\n");
+	cli_help(out, report_options);
+	fprintf(out, "\n");
 	report_cli_help(out);
 	fprintf(out,
 "\nexit status: 0 reports written; 3 some input was left out (bad or stale\n"
@@ -590,49 +643,50 @@ static enum cr_err load_inputs(const struct report_cli *cli, char **inputs,
 	return rc;
 }
 
+/* Options and inputs of "covrun report", in any order: 0 and the inputs
+ * in INPUTS (*N of them), 1 after --help, -1 after an error. */
+static int parse_args(struct report_cli *rc, int argc, char **argv,
+		      char **inputs, int *n)
+{
+	struct cli_parser p;
+	const char *v;
+	int key;
+
+	cli_parser_init(&p, "report", 0, report_options, report_cli_options);
+	while ((key = cli_parser_next(&p, argc, argv, &v)) > 0) {
+		if (key == CLI_OPERAND) {
+			inputs[(*n)++] = (char *)v;
+		} else if (key == 'h') {
+			usage(stdout);
+			break;
+		} else if (key == 'q') {
+			cli_quiet = 1;
+		} else if (report_cli_option(rc, key, v) <= 0) {
+			key = -1;
+			break;
+		}
+	}
+	for (int i = p.next; key == 0 && i < argc; i++) /* after "--" */
+		inputs[(*n)++] = argv[i];
+	cli_parser_release(&p);
+	return key < 0 ? -1 : key > 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_cli *rc = report_cli_new();
 	char **inputs = cr_xcalloc((size_t)argc + 1, sizeof(*inputs));
-	int ninputs = 0, status, dashdash = 0;
+	int ninputs = 0, status;
 	struct cov_model model;
 	struct collect_run run;
 	struct cr_error err;
 
 	memset(&model, 0, sizeof(model));
 	memset(&run, 0, sizeof(run));
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		int r;
-		if (dashdash || o[0] != '-' || !o[1]) {
-			inputs[ninputs++] = argv[i];
-			continue;
-		}
-		if (!strcmp(o, "--")) {
-			dashdash = 1;
-			continue;
-		}
-		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
-			usage(stdout);
-			status = 0;
-			goto out;
-		}
-		if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
-			cli_quiet = 1;
-			continue;
-		}
-		r = report_cli_option(rc, argc, argv, &i);
-		if (r < 0) {
-			status = CLI_EXIT_FAILURE;
-			goto out;
-		}
-		if (!r) {
-			errorf("unknown option '%s' (see 'covrun report "
-			       "--help')",
-			       o);
-			status = CLI_EXIT_FAILURE;
-			goto out;
-		}
+	status = parse_args(rc, argc, argv, inputs, &ninputs);
+	if (status) {
+		status = status > 0 ? 0 : CLI_EXIT_FAILURE;
+		goto out;
 	}
 	if (report_cli_check(rc)) {
 		status = CLI_EXIT_FAILURE;

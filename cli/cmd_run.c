@@ -22,6 +22,46 @@
 #define DEFAULT_MAX_PROCESSES 4096
 #define DEFAULT_FOLD_BATCH 256
 
+#define STR(x) #x
+#define VALUE_OF(x) STR(x) /* "4096" for DEFAULT_MAX_PROCESSES */
+
+/* The options of "covrun run" besides report_cli_options (cli/cli.h). */
+enum {
+	OPT_FORCE = CLI_KEY_RUN,
+	OPT_WAIT_DESCENDANTS,
+	OPT_MAX_PROCESSES,
+	OPT_LABEL,
+	OPT_FOLD_BATCH,
+	OPT_NO_REPORT,
+};
+
+/* clang-format off */
+static const struct cli_opt run_options[] = {
+	{ 'd', "data-dir", "DIR", "run directory (default .covrun)" },
+	{ OPT_FORCE, "force", NULL,
+	  "remove an earlier run there (default: move\n"
+	  "it to DIR.prev)" },
+	{ OPT_WAIT_DESCENDANTS, "wait-descendants", "S",
+	  "wait S seconds for processes that outlive\n"
+	  "the command (default 10)" },
+	{ OPT_MAX_PROCESSES, "max-processes", "N",
+	  "stop the run when more than N of its\n"
+	  "processes run at once (default "
+	  VALUE_OF(DEFAULT_MAX_PROCESSES) ";\n"
+	  "0 = no limit)" },
+	{ OPT_LABEL, "label", "TEXT", "COVRUN_LABEL for the command's processes" },
+	{ OPT_FOLD_BATCH, "fold-batch", "N",
+	  "while the run goes on, fold finished images\n"
+	  "into one aggregate once N of them are on\n"
+	  "disk (default " VALUE_OF(DEFAULT_FOLD_BATCH)
+	  "; 0 = at the end only)" },
+	{ 'j', "jobs", "N", "DIR mode: run N tests at once (default 1)" },
+	{ OPT_NO_REPORT, "no-report", NULL, "collect only: no merge, no reports" },
+	{ 'q', "quiet", NULL, "print warnings and errors only" },
+	{ 'h', "help", NULL, "show this help" },
+	{ 0, NULL, NULL, NULL },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -29,28 +69,15 @@ static void usage(FILE *out)
 "       covrun [run] [OPTIONS] DIR\n\n"
 "Run COMMAND (or every executable file in DIR, in sorted order) so that\n"
 "every process image it starts writes its own gcov data and a process\n"
-"record into the run directory.\n\n"
-"  -d, --data-dir DIR         run directory (default .covrun)\n"
-"      --force                remove an earlier run there (default: move\n"
-"                             it to DIR.prev)\n"
-"      --wait-descendants S   wait S seconds for processes that outlive\n"
-"                             the command (default 10)\n"
-"      --max-processes N      stop the run when more than N of its\n"
-"                             processes run at once (default %d;\n"
-"                             0 = no limit)\n"
-"      --label TEXT           COVRUN_LABEL for the command's processes\n"
-"      --fold-batch N         while the run goes on, fold finished images\n"
-"                             into one aggregate once N of them are on\n"
-"                             disk (default %d; 0 = at the end only)\n"
-"  -j, --jobs N               DIR mode: run N tests at once (default 1)\n"
-"      --no-report            collect only: no merge, no reports\n"
-"  -q, --quiet                print warnings and errors only\n"
-"  -h, --help                 show this help\n\n"
-"After the run covrun merges the data and writes reports; these options\n"
-"are those of 'covrun report':\n\n",
-		DEFAULT_MAX_PROCESSES, DEFAULT_FOLD_BATCH);
+"record into the run directory.  Options end at COMMAND: what follows it\n"
+"is the command's own.\n\n");
+	cli_help(out, run_options);
+	fprintf(out,
+"\nAfter the run covrun merges the data and writes reports; these options\n"
+"are those of 'covrun report':\n\n");
 	report_cli_help(out);
 }
+/* clang-format on */
 
 /* Folding finished images while the run goes on (merge/fold.c). */
 struct fold_ctl {
@@ -68,79 +95,65 @@ struct run_args {
 	char **command; /* first non-option argument onwards */
 };
 
-static int need_value(int i, int argc, const char *opt)
+/* A count from 0 to 2^30 for option NAME, or -1 after an error. */
+static int parse_count(const char *name, const char *v, long *out)
 {
-	if (i + 1 < argc)
-		return 0;
-	errorf("option '%s' needs a value", opt);
-	return -1;
-}
-
-/* Parse one option at argv[*i]; returns 0, or -1 after an error message. */
-static int parse_option(struct run_args *a, int argc, char **argv, int *i)
-{
-	const char *o = argv[*i];
-	long v;
-
-	if (!strcmp(o, "--force")) {
-		a->opts.force = 1;
-	} else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
-		a->opts.quiet = cli_quiet = 1;
-	} else if (!strcmp(o, "--no-report")) {
-		a->no_report = 1;
-	} else if (!strcmp(o, "-d") || !strcmp(o, "--data-dir")) {
-		if (need_value(*i, argc, o))
-			return -1;
-		a->opts.data_dir = argv[++*i];
-	} else if (!strcmp(o, "--label")) {
-		if (need_value(*i, argc, o))
-			return -1;
-		a->opts.label = argv[++*i];
-	} else if (!strcmp(o, "--wait-descendants")) {
-		char *end;
-		if (need_value(*i, argc, o))
-			return -1;
-		a->opts.wait_descendants = strtod(argv[++*i], &end);
-		if (*end || a->opts.wait_descendants < 0) {
-			errorf("'%s' is not a number of seconds", argv[*i]);
-			return -1;
-		}
-	} else if (!strcmp(o, "--fold-batch")) {
-		if (need_value(*i, argc, o))
-			return -1;
-		if (cr_parse_long(argv[++*i], 0, 1L << 30, &v)) {
-			errorf("'%s' is not a valid count for '%s'", argv[*i],
-			       o);
-			return -1;
-		}
-		a->fold.batch = v;
-	} else if (!strcmp(o, "--max-processes") || !strcmp(o, "-j") ||
-		   !strcmp(o, "--jobs")) {
-		if (need_value(*i, argc, o))
-			return -1;
-		if (cr_parse_long(argv[++*i], 0, 1L << 30, &v)) {
-			errorf("'%s' is not a valid count for '%s'", argv[*i],
-			       o);
-			return -1;
-		}
-		if (o[1] == '-' && o[2] == 'm')
-			a->opts.max_processes = v;
-		else
-			a->jobs = v ? v : 1;
-	} else {
-		int r = report_cli_option(a->report, argc, argv, i);
-		if (r == 0)
-			errorf("unknown option '%s' (see 'covrun run --help')",
-			       o);
-		return r > 0 ? 0 : -1;
+	if (cr_parse_long(v, 0, 1L << 30, out)) {
+		errorf("'%s' is not a valid count for '--%s'", v, name);
+		return -1;
 	}
 	return 0;
+}
+
+/* Take option KEY (run_options or report_cli_options) with its VALUE;
+ * returns 0, or -1 after an error message. */
+static int take_option(struct run_args *a, int key, const char *v)
+{
+	char *end;
+	long n;
+
+	switch (key) {
+	case OPT_FORCE:
+		a->opts.force = 1;
+		return 0;
+	case 'q':
+		a->opts.quiet = cli_quiet = 1;
+		return 0;
+	case OPT_NO_REPORT:
+		a->no_report = 1;
+		return 0;
+	case 'd':
+		a->opts.data_dir = v;
+		return 0;
+	case OPT_LABEL:
+		a->opts.label = v;
+		return 0;
+	case OPT_WAIT_DESCENDANTS:
+		a->opts.wait_descendants = strtod(v, &end);
+		if (end == v || *end || !(a->opts.wait_descendants >= 0)) {
+			errorf("'%s' is not a number of seconds", v);
+			return -1;
+		}
+		return 0;
+	case OPT_FOLD_BATCH:
+		return parse_count("fold-batch", v, &a->fold.batch);
+	case OPT_MAX_PROCESSES:
+		return parse_count("max-processes", v, &a->opts.max_processes);
+	case 'j':
+		if (parse_count("jobs", v, &n))
+			return -1;
+		a->jobs = n ? n : 1;
+		return 0;
+	}
+	return report_cli_option(a->report, key, v) > 0 ? 0 : -1;
 }
 
 /* Returns 0 and fills A, 1 after --help, -1 after an error. */
 static int parse_args(struct run_args *a, int argc, char **argv)
 {
-	int i = 1;
+	struct cli_parser p;
+	const char *v;
+	int key;
 
 	memset(a, 0, sizeof(*a));
 	a->report = report_cli_new();
@@ -149,25 +162,27 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 	a->opts.max_processes = DEFAULT_MAX_PROCESSES;
 	a->fold.batch = DEFAULT_FOLD_BATCH;
 	a->jobs = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
+	cli_parser_init(&p, "run", 1, run_options, report_cli_options);
+	while ((key = cli_parser_next(&p, argc, argv, &v)) > 0) {
+		if (key == 'h') {
+			usage(stdout);
 			break;
 		}
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 1;
+		if (take_option(a, key, v)) {
+			key = -1;
+			break;
 		}
-		if (parse_option(a, argc, argv, &i))
-			return -1;
 	}
-	if (i >= argc) {
+	cli_parser_release(&p);
+	if (key)
+		return key < 0 ? -1 : 1;
+	if (p.next >= argc) {
 		errorf("no command to run (see 'covrun run --help')");
 		return -1;
 	}
 	if (report_cli_check(a->report))
 		return -1;
-	a->command = argv + i;
+	a->command = argv + p.next;
 	return 0;
 }
 

@@ -147,29 +147,57 @@ static int print_json(const struct collect_run *run)
 	return 0;
 }
 
+enum { OPT_JSON = CLI_KEY_TREE };
+
+static const struct cli_opt tree_options[] = {
+	{ OPT_JSON, "json", NULL, "print the records as JSON (covrun-tree-1)" },
+	{ 'h', "help", NULL, "show this help" },
+	{ 0, NULL, NULL, NULL },
+};
+
+static void usage(void)
+{
+	printf("usage: covrun tree [--json] [RUNDIR]\n\n"
+	       "Show the process tree of a run (default .covrun): image id, "
+	       "pid, role, how it\nbegan and ended, executable, argv, "
+	       "label.\n\n");
+	cli_help(stdout, tree_options);
+}
+
+/* The run directory to show (the last one named) and --json: 0, 1 after
+ * --help, -1 after an error message. */
+static int parse_args(int argc, char **argv, const char **dir, int *json)
+{
+	struct cli_parser p;
+	const char *v;
+	int key;
+
+	cli_parser_init(&p, "tree", 0, tree_options, NULL);
+	while ((key = cli_parser_next(&p, argc, argv, &v)) > 0) {
+		if (key == CLI_OPERAND) {
+			*dir = v;
+		} else if (key == OPT_JSON) {
+			*json = 1;
+		} else if (key == 'h') {
+			usage();
+			break;
+		}
+	}
+	if (key == 0 && p.next < argc) /* after "--" */
+		*dir = argv[argc - 1];
+	cli_parser_release(&p);
+	return key < 0 ? -1 : key > 0;
+}
+
 int cmd_tree(int argc, char **argv)
 {
 	const char *dir = ".covrun";
-	int json = 0;
+	int json = 0, rc = parse_args(argc, argv, &dir, &json);
 	struct collect_run run;
 	struct cr_error err;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: covrun tree [--json] [RUNDIR]\n\n"
-			       "Show the process tree of a run (default "
-			       ".covrun): image id, pid, role, how it began "
-			       "and ended, executable, argv, label.\n");
-			return 0;
-		} else if (argv[i][0] == '-') {
-			errorf("unknown option '%s'", argv[i]);
-			return CLI_EXIT_FAILURE;
-		} else {
-			dir = argv[i];
-		}
-	}
+	if (rc)
+		return rc > 0 ? 0 : CLI_EXIT_FAILURE;
 	if (collect_run_load(dir, &run, warn_report, &err) != CR_OK) {
 		error_report(&err);
 		return CLI_EXIT_FAILURE;

@@ -80,6 +80,15 @@ static const char *near_miss(const char *word)
 	return best;
 }
 
+/* Options of covrun alone, before any verb. */
+enum { OPT_VERSION = CLI_KEY_MAIN };
+
+static const struct cli_opt main_options[] = {
+	{ 'h', "help", NULL, "show this help" },
+	{ OPT_VERSION, "version", NULL, "print the version of covrun" },
+	{ 0, NULL, NULL, NULL },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -88,6 +97,8 @@ static void usage(FILE *out)
 		"       covrun VERB [OPTIONS] ...\n\nverbs:\n");
 	for (size_t i = 0; i < NVERBS; i++)
 		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(out, "\noptions:\n");
+	cli_help(out, main_options);
 	fprintf(out, "\n'covrun VERB --help' describes each verb.\n");
 }
 
@@ -97,11 +108,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_FAILURE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (cli_match(main_options, argv[1]) == 'h') {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (cli_match(main_options, argv[1]) == OPT_VERSION) {
 		printf("covrun %s\n", COVRUN_VERSION);
 		return 0;
 	}
