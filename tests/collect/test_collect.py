@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+import require  # noqa: E402
 
 CHILD_CALLS = 3
 PRE_CALLS = 5
@@ -470,8 +471,7 @@ def test_data_dir_full(t):
     os.makedirs(full)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs",
                        full], stderr=subprocess.DEVNULL).returncode:
-        print("SKIP: cannot mount a small tmpfs here (needs root)")
-        sys.exit(77)
+        require.capability(False, "cannot mount a small tmpfs (needs root)")
     try:
         with open(os.path.join(full, "filler"), "wb") as f:
             try:

@@ -146,10 +146,8 @@ class Browser:
 def shoot(html, shots):
     """Screenshots of an existing report (for the README): the index, the
     file page with the most child-only lines at its first one, processes."""
-    exe = os.environ.get("COVRUN_CHROMIUM") or shutil.which("chromium")
-    if not exe:
-        print("chromium is not installed")
-        return 77
+    exe = os.environ.get("COVRUN_CHROMIUM") or \
+        require.tool("chromium", "chromium")
     os.makedirs(shots, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="covrun-shoot-")
     b = Browser(exe, tmp)
