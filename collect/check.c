@@ -2,7 +2,7 @@
  * collect/check.c: what covrun says after a run about data it could not
  * collect.
  *
- * Nothing may be lost silently (SPEC.md, "Nothing lost"): an instrumented
+ * Nothing may be lost silently (docs/design.md): an instrumented
  * image that ended without a trace (SIGKILL), images still running when
  * covrun stopped waiting, images that ran without the shim, and gcda files
  * written outside the run directory (next to the gcno of every object seen

@@ -196,7 +196,7 @@ static void write_record(void)
 
 /* Add how the image ended to its record: one write() appending lines that
  * override the record's earlier values.  Creating and deleting a file per
- * record update is what costs on a real file system (SPEC.md trap 13); a
+ * record update is what costs on a real disk (docs/design.md, trap 13); a
  * record is complete after its first write, and a reader ignores a last
  * line cut short.  Async-signal-safe. */
 static void append_record_end(void)
@@ -887,7 +887,7 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 
 /* vfork children share their parent's memory, so a dump there files the
  * parent's counts under the child and loses the parent's later ones
- * (SPEC.md trap 3): every vfork becomes a fork. */
+ * (docs/design.md, trap 3): every vfork becomes a fork. */
 SHIM_EXPORT pid_t vfork(void)
 {
 	return fork();

@@ -512,7 +512,7 @@ def test_preload_replaced(t):
 def test_threads_race(t):
     """Racing counters: nothing crashes, and covrun's merged numbers are
     exactly what gcov reads from the same (only) image, negative branch
-    counts included (SPEC.md trap 12)."""
+    counts included (docs/design.md, trap 12)."""
     build(t)
     t.covrun("--json", "cov.json", "./forks", "threads", check_rc=0)
     root = one(t.records(), how="root")

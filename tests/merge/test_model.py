@@ -9,7 +9,7 @@ Builds two corpus programs with GCC --coverage into a work directory and:
   runs      images in a run directory (img/<id>, proc/<id>.rec,
             unattributed/<pid>): view ALL equals in-place data of the same
             runs, views ROOT and CHILD equal run dirs holding only those
-            images, including the non-linear one-line loop (gcov-format.md
+            images, including the non-linear one-line loop (docs/gcov-format.md
             section 6)
   write     per-context aggregates: gcov on each aggregate gives the
             context's view, and reading the merged directory back gives
