@@ -6,6 +6,8 @@ of tests/README.md, checked on the repository itself.
   test_suite.py SCENARIO SOURCE_ROOT WORK_DIR
 
 Scenarios:
+  names              every ctest test is named <family>.<scenario>, the
+                     family being a directory of tests/ (tests/README.md)
   self_contained     no test, CMake file or tool script reads a path outside
                      the repository (a design folder beside it, "../...")
   no_skip_in_ci      no test can skip on its own: the only way to skip is
@@ -130,6 +132,21 @@ def test_citations(root, work):
                 if not inside:
                     bad.append("%s:%d: cites %s, not a document of the "
                                "repository" % (rel(root, p), i, doc))
+    return bad
+
+
+def test_names(root, work):
+    r = subprocess.run([os.environ["CTEST"], "-N"], cwd=os.environ["BUILD"],
+                       stdout=subprocess.PIPE, text=True)
+    names = re.findall(r"^\s*Test\s+#\d+: (\S+)", r.stdout, re.M)
+    families = {d for d in os.listdir(os.path.join(root, "tests"))
+                if os.path.isfile(os.path.join(root, "tests", d,
+                                               "CMakeLists.txt"))}
+    bad = [] if names else ["ctest -N listed no test: %s" % r.stdout]
+    for n in names:
+        if not re.fullmatch(r"[a-z]+(\.[a-z0-9]+(_[a-z0-9]+)*)+", n) or \
+                n.split(".")[0] not in families:
+            bad.append("test %s is not <family>.<scenario>" % n)
     return bad
 
 
