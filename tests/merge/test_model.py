@@ -630,6 +630,8 @@ def main():
     for t in (e.cc, e.cxx):
         require.tool(t, t)
     require.tool(e.gcov, e.cc)
+    require.tool("clang-14", "clang-14")         # test_clang, before any work
+    require.tool("llvm-cov-14", "llvm-14")
     os.makedirs(e.work, exist_ok=True)
     test_tree(e)
     test_fallback(e)

@@ -18,6 +18,8 @@ Scenarios:
                      the repository, at the path given or beside the file
   missing_toolchain  merge.difftest fails, naming each program, when
                      clang-14 and llvm-cov-14 are not in PATH
+  missing_clang      merge.model_gcc12 fails, naming clang-14, when it is
+                     not in PATH (its clang part used to return silently)
   missing_xmllint    report.outputs fails, naming xmllint, when it is not
                      in PATH (it used to skip its validation silently)
 """
@@ -183,6 +185,22 @@ def test_missing_toolchain(root, work):
     for t in gcc:
         if "'%s'" % t in r.stdout:
             bad.append("difftest named %s, which is there" % t)
+    return bad
+
+
+def test_missing_clang(root, work):
+    path = cut_path(work, ["gcc-12", "g++-12", "gcov-12"])
+    r = run_cut([sys.executable, os.path.join(root, "tests", "merge",
+                                              "test_model.py"),
+                 "--modeldump", "/nonexistent/modeldump",
+                 "--corpus", os.path.join(root, "tests", "corpus"),
+                 "--work", os.path.join(work, "model"), "--cc", "gcc-12"],
+                path, work)
+    bad = []
+    if r.returncode == 0:
+        bad.append("test_model passed without clang-14: %s" % r.stdout)
+    if not re.search(r"^FAIL: .*'clang-14'", r.stdout, re.M):
+        bad.append("no line naming clang-14: %s" % r.stdout[-2000:])
     return bad
 
 
