@@ -8,7 +8,7 @@
 # Writes the demo report (tests/report/fixture.c), opens it from file:// in
 # headless Debian chromium with networking off, and drives it over the
 # DevTools protocol (--remote-debugging-pipe): the marks sit on the expected
-# lines after the scripts ran, highlight.js (when installed) coloured the
+# lines after the scripts ran, highlight.js (required) coloured the
 # code, the keys n / c jump to the next uncovered / child-only line, the
 # filters hide the other lines, the theme switch works, the tree folds and
 # sorts.  Screenshots go to SCREENSHOT_DIR.  chromium is required:
@@ -197,6 +197,8 @@ def main():
                            stdout=subprocess.PIPE, text=True)
         check(r.returncode == 0, "report_test demo")
         hl = "highlight=1" in r.stdout
+        check(hl, "highlight.js not inlined: required Debian package "
+              "'libjs-highlight.js' missing")
         html = os.path.join(tmp, "html")
         b = Browser(exe, os.path.join(tmp, "profile"))
         run_checks(b, html, shots, hl)
