@@ -291,7 +291,7 @@ static void merge_warn(void *arg, const struct cr_error *err)
 
 /* Called from the wait loop: at most five times a second (every two
  * seconds while the images on disk are still running), when enough images
- * are on disk, fold the finished ones (SPEC.md traps 6 and 13). */
+ * are on disk, fold the finished ones (docs/design.md, traps 6, 13). */
 static void fold_finished(void *arg, const char *dir)
 {
 	struct fold_ctl *f = arg;

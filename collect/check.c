@@ -2,7 +2,7 @@
  * collect/check.c: what covrun says after a run about data it could not
  * collect.
  *
- * Nothing may be lost silently (SPEC.md, "Nothing lost"): every image
+ * Nothing may be lost silently (docs/design.md, "Nothing lost"): every image
  * whose record does not say its counters were written ("dumped", README.md
  * "Process records"), with the reason: it could not write them (chroot,
  * setuid), was killed while writing them, ended without a trace

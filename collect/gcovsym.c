@@ -5,7 +5,7 @@
  * processes that end with _exit(), a fatal signal or exec from
  * uninstrumented code, and to reset counters a fork copied from the parent,
  * the shim needs each instrumented object's own libgcov entry points.  They
- * are not exported (shared/design/SPEC.md, trap 2), so this file reads the
+ * are not exported (docs/design.md, trap 2), so this file reads the
  * static symbol table (.symtab) of every object that dl_iterate_phdr
  * reports, from the file on disk, and keeps per object:
  *   - the dump entry: __gcov_dump_one(&__gcov_root) (GCC), else the global

@@ -262,9 +262,9 @@ static void open_record(void)
 
 /* Append lines to the record in one write(): a later value of a key
  * overrides an earlier one.  Creating and deleting a file per record
- * update is what costs on a real file system (SPEC.md trap 13); a record
- * is complete after its first write, and a reader ignores a last line cut
- * short.  Async-signal-safe. */
+ * update is what costs on a real file system (docs/design.md, trap 13);
+ * a record is complete after its first write, and a reader ignores a last
+ * line cut short.  Async-signal-safe. */
 static void append_record(const struct outbuf *o)
 {
 	char path[PATH_MAX + 80];
@@ -1564,7 +1564,7 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 
 /* vfork children share their parent's memory, so a dump there files the
  * parent's counts under the child and loses the parent's later ones
- * (SPEC.md trap 3): every vfork becomes a fork. */
+ * (docs/design.md, trap 3): every vfork becomes a fork. */
 SHIM_EXPORT pid_t vfork(void)
 {
 	return fork();

@@ -2,7 +2,7 @@
  * merge/clang.c: llvm-cov gcov's numbers for clang --coverage files.
  *
  * llvm-cov 14 reads the same graph differently from gcov
- * (shared/design/gcov-format.md §4.8): it adds a tree arc EXIT->ENTRY to
+ * (docs/gcov-format.md §4.8): it adds a tree arc EXIT->ENTRY to
  * every function, derives tree-arc counts by a depth-first walk over tree
  * arcs taking |excess| (propagateCounts), gives every listed line of a
  * block that block, counts a line as the entering arcs of its blocks (all

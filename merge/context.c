@@ -334,7 +334,7 @@ out:
 	return e;
 }
 
-/* Creating files is what costs (SPEC.md, trap 13): an all-zero aggregate
+/* Creating files is what costs (docs/design.md, trap 13): an all-zero aggregate
  * is written only for an object that no context executed, once (in the
  * first context that loaded it), so that the object stays in the merged
  * data.  Other all-zero (object, context) pairs add nothing to any count.

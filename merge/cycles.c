@@ -5,7 +5,7 @@
  * entirely on the line: it enumerates elementary circuits among the line's
  * blocks (Hawick-James, as gcov's circuit/unblock/get_cycles_count), and
  * each circuit found adds the minimum working count along it and subtracts
- * that minimum from its arcs (shared/design/gcov-format.md §4.4).  This is
+ * that minimum from its arcs (docs/gcov-format.md §4.4).  This is
  * what makes line counts non-linear in the counters (§6).  The search is
  * replicated step for step, including its vectors' erase order.
  * Interface: merge/internal.h.

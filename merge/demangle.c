@@ -2,7 +2,7 @@
  * merge/demangle.c: C++ names demangled exactly as gcov does.
  *
  * gcov prints libiberty's cplus_demangle(name, DMGL_PARAMS) and falls back
- * to the raw name (shared/design/gcov-format.md §4.6); __cxa_demangle
+ * to the raw name (docs/gcov-format.md §4.6); __cxa_demangle
  * differs in verbose forms, so libiberty is used and confined to this
  * file.  Interface: merge/merge.h (merge_demangle).
  */

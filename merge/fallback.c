@@ -9,7 +9,7 @@
  * and gcov's JSON (read by the small parser below: objects, arrays,
  * strings, integers, literals) is kept per context.  Such numbers are
  * summed per line across images, which is exact except for the lines
- * gcov-format.md §6 calls non-linear, and they cannot be written back as
+ * docs/gcov-format.md §6 calls non-linear, and they cannot be written back as
  * aggregate gcda.  Parts: running gcov, a JSON reader, collecting gcov's
  * numbers (fbmodel.c adds them to the model).
  * Interface: merge/internal.h.

@@ -3,7 +3,7 @@
  * the run goes on.
  *
  * Every process image writes a gcda per instrumented object it loaded
- * (SPEC.md traps 6 and 13): without folding, a long run leaves millions of
+ * (docs/design.md, traps 6, 13): without folding, a long run leaves millions of
  * files.  covrun run calls merge_fold for images that have finished; their
  * counters are summed per context into an aggregate and their directories
  * are deleted.  Layout inside the run directory:

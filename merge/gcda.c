@@ -5,7 +5,7 @@
  * only then adds its arc counters, straight from the mapping, to the
  * object's counter array: a truncated or stale file never leaves half of
  * its counts behind.  gcda_write() produces an ordinary gcda that gcov,
- * gcovr and lcov read (shared/design/gcov-format.md §3, §5).
+ * gcovr and lcov read (docs/gcov-format.md §3, §5).
  * Interface: merge/internal.h.
  */
 #include "merge/internal.h"

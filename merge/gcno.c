@@ -7,7 +7,7 @@
  * the graph are computed once: counter indices (non-tree arcs in block
  * order), call-non-return and throw arcs, unconditional arcs, successor
  * order by destination, predecessor lists and exceptional blocks
- * (shared/design/gcov-format.md §1, §2, §4.1).  Malformed input is
+ * (docs/gcov-format.md §1, §2, §4.1).  Malformed input is
  * CR_ECORRUPT with the byte offset; nothing is asserted on file content.
  */
 #include "merge/internal.h"

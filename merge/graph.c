@@ -4,7 +4,7 @@
  * Parts:
  *   solver   gcov's solve_flow_graph, replicated in its order so that
  *            inconsistent counters give gcov's numbers too
- *            (shared/design/gcov-format.md §4.1)
+ *            (docs/gcov-format.md §4.1)
  *   lines    line counts: block sums, or entering arcs plus the cycles
  *            term (§4.4; the circuit search is in cycles.c)
  *   sort     libstdc++'s std::sort step for step, because gcov's output

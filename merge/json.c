@@ -2,7 +2,7 @@
  * merge/json.c: gcov's own JSON document for one object.
  *
  * Writes what `gcov -b --json-format --stdout` prints for one gcda, with
- * gcov's file, function and line order (shared/design/gcov-format.md §4.7,
+ * gcov's file, function and line order (docs/gcov-format.md §4.7,
  * §7), from a layout and a solved workspace.  It exists for the
  * differential test against gcov and for debugging; reports use the data
  * model instead.  Interface: merge/internal.h.

@@ -3,7 +3,7 @@
  * object, computed once from its graph.
  *
  * This is gcov's process_all_functions and the structural half of
- * add_line_counts (shared/design/gcov-format.md §4.2, §4.3): artificial
+ * add_line_counts (docs/gcov-format.md §4.2, §4.3): artificial
  * functions are dropped, functions sharing a start line become group
  * functions with private lines, every block's locations are walked to
  * attribute it to lines, and the highest line of each location collects

@@ -526,7 +526,7 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 	return n >= k && !memcmp(s + n - k, suffix, k);
 }
 
-/* Fault injection for tests (STYLE.md, cr_fault hooks): with
+/* Fault injection for tests (tests/README.md, fault hooks): with
  * COVRUN_MERGE_FAULT=opendir:TEXT, opening a directory whose path
  * contains TEXT fails with EACCES, as an unreadable directory does even
  * when the tests run as root. */

@@ -12,7 +12,7 @@
  * view: view 0 is all processes together, view 1 the root contexts, view 2
  * the child contexts, and views 3.. one per context when asked for.  Every
  * view's counts are computed from that view's summed counters (line counts
- * are not additive over contexts: see shared/design/gcov-format.md §6).
+ * are not additive over contexts: see docs/gcov-format.md §6).
  */
 #ifndef COVRUN_MERGE_H
 #define COVRUN_MERGE_H

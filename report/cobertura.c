@@ -2,7 +2,7 @@
  * report/cobertura.c: the Cobertura XML writer (report_cobertura in
  * report/report.h), the only file of covrun that uses libxml2.
  *
- * Output follows shared/cobertura/CONSUMERS.md's safe profile: the
+ * Output follows the profile of docs/cobertura.md (what consumers read): the
  * coverage-04 DOCTYPE, exactly one <source> (the absolute root), class
  * filenames relative to it, one class per file named after its basename,
  * one package per directory, every attribute the DTD requires and no

@@ -18,7 +18,7 @@
  * user should hear about (a Cobertura file over GitLab's limit) come back
  * in struct report_result.
  *
- * Attribution (SPEC.md): a line, branch or function is "covered by root"
+ * Attribution (docs/design.md): a line, branch or function is "covered by root"
  * when the root view's count is > 0, "child-only" when the root view's count
  * is <= 0 and the child view's count is > 0, "not covered" otherwise.
  */

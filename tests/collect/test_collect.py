@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ending_cases  # noqa: E402
+import require  # noqa: E402
 
 CHILD_CALLS = 3
 PRE_CALLS = 5
@@ -472,8 +473,7 @@ def test_data_dir_full(t):
     os.makedirs(full)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs",
                        full], stderr=subprocess.DEVNULL).returncode:
-        print("SKIP: cannot mount a small tmpfs here (needs root)")
-        sys.exit(77)
+        require.capability(False, "cannot mount a small tmpfs (needs root)")
     try:
         with open(os.path.join(full, "filler"), "wb") as f:
             try:
@@ -514,7 +514,7 @@ def test_preload_replaced(t):
 def test_threads_race(t):
     """Racing counters: nothing crashes, and covrun's merged numbers are
     exactly what gcov reads from the same (only) image, negative branch
-    counts included (SPEC.md trap 12)."""
+    counts included (docs/design.md, trap 12)."""
     build(t)
     t.covrun("--json", "cov.json", "./forks", "threads", check_rc=0)
     root = one(t.records(), how="root")

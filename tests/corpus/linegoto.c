@@ -1,4 +1,4 @@
-/* Corpus: the non-linear case of gcov-format.md §6 (a loop on one line). */
+/* Corpus: the non-linear case of docs/gcov-format.md §6 (a one-line loop). */
 #include <stdio.h>
 
 static int hop(int from_b, int n)

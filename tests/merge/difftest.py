@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: MIT
 """Differential test: covrun's merge module against gcov and llvm-cov.
 
-Builds the corpus (tests/corpus) with every available toolchain at -O0 and
+Builds the corpus (tests/corpus) with every toolchain below at -O0 and
 -O2 with --coverage into a work directory, runs each program twice, then
 compares for every object:
   GCC 11/12: `gcov -b --json-format --stdout X.gcda` with covrun's
              `gcovjson X.gcda` (every file, function, line and branch);
   clang 14:  `llvm-cov gcov -t` line counts with covrun's line counts.
 Any difference fails, naming configuration, object, file, line, field and
-both values.  With --gtest, googletest and googlemock (from Debian's
-googletest package, when installed) replace the corpus.  Usage:
+both values.  Every toolchain is required (tools/deps.sh installs them):
+a missing compiler or oracle fails the test with a line naming it, and so
+does a missing googletest with --gtest.  With --gtest, googletest and
+googlemock (from Debian's googletest package) replace the corpus.  Usage:
   difftest.py --gcovjson BIN --corpus DIR --work DIR [--only NAME] [--gtest]
 """
 import argparse
@@ -32,6 +34,11 @@ PROGRAMS = {
 }
 RUNS = [[], ["x", "y", "z"]]
 
+# the Debian package of every program CONFIGS names
+PACKAGES = {"gcc-12": "gcc-12", "g++-12": "g++-12", "gcov-12": "gcc-12",
+            "gcc-11": "gcc-11", "g++-11": "g++-11", "gcov-11": "gcc-11",
+            "clang-14": "clang-14", "clang++-14": "clang-14",
+            "llvm-cov-14": "llvm-14"}
 # name, C compiler, C++ compiler, oracle, flags, relative source paths
 CONFIGS = [
     ("gcc12-O0", "gcc-12", "g++-12", "gcov-12", ["-O0"], True),
@@ -199,7 +206,7 @@ GTEST = "/usr/src/googletest"
 
 def gtest_programs(corpus):
     """googletest + googlemock and two of their samples (Debian package
-    googletest), when installed: 14k functions of template-heavy C++."""
+    googletest): 14k functions of template-heavy C++."""
     if not os.path.isdir(GTEST):
         return {}
     g, m = GTEST + "/googletest", GTEST + "/googlemock"
@@ -233,16 +240,20 @@ def main():
         PROGRAMS.clear()
         PROGRAMS.update(gtest_programs(a.corpus))
         if not PROGRAMS:
-            print("difftest: googletest sources not installed; skipped")
-            return 0
-    configs = [c for c in CONFIGS if shutil.which(c[1]) and
-               shutil.which(c[3])]
-    if a.only:
-        configs = [c for c in configs if a.only in c[0]]
-    missing = [c[0] for c in CONFIGS if c not in configs]
-    if missing:
-        print("difftest: skipping unavailable toolchains: %s" %
-              ", ".join(missing))
+            print("FAIL: difftest: googletest sources missing at %s "
+                  "(Debian package 'googletest')" % GTEST)
+            return 1
+    configs = [c for c in CONFIGS if not a.only or a.only in c[0]]
+    missing = sorted({t for c in configs for t in (c[1], c[2], c[3])
+                      if not shutil.which(t)})
+    if missing or not configs:
+        for t in missing:
+            print("FAIL: difftest: required toolchain program '%s' is "
+                  "missing (Debian package '%s')" % (t, PACKAGES[t]))
+        if not configs:
+            print("FAIL: difftest: no configuration matches --only %s" %
+                  a.only)
+        return 1
     jobs = [(c, p) for c in configs for p in PROGRAMS]
     diffs = []
     with concurrent.futures.ThreadPoolExecutor(a.j) as ex:

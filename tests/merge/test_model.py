@@ -9,7 +9,7 @@ Builds two corpus programs with GCC --coverage into a work directory and:
   runs      images in a run directory (img/<id>, proc/<id>.rec,
             unattributed/<pid>): view ALL equals in-place data of the same
             runs, views ROOT and CHILD equal run dirs holding only those
-            images, including the non-linear one-line loop (gcov-format.md
+            images, including the non-linear one-line loop (docs/gcov-format.md
             section 6)
   write     per-context aggregates: gcov on each aggregate gives the
             context's view, and reading the merged directory back gives
@@ -27,6 +27,10 @@ import shutil
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+import require  # noqa: E402
 
 FAILS = []
 
@@ -480,10 +484,10 @@ def llvm_lines(text):
 
 def test_clang(e):
     """clang 14 images: the aggregate read by llvm-cov equals in-place
-    data, and so do the model's line counts."""
-    if not (shutil.which("clang-14") and shutil.which("llvm-cov-14")):
-        print("test_clang: skipped (no clang-14/llvm-cov-14)")
-        return
+    data, and so do the model's line counts.  clang-14 and llvm-cov-14
+    are required: a missing one fails the test, naming it."""
+    require.tool("clang-14", "clang-14")
+    require.tool("llvm-cov-14", "llvm-14")
     d = os.path.join(e.work, "clang")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -539,10 +543,10 @@ def test_bundles(e, full):
                     p = os.path.join(root, f)
                     z.write(p, os.path.relpath(p, src))  # no top dir
         made.append(base + ".zip")
-        if shutil.which("zstd"):
-            run(["tar", "--zstd", "-cf", base + ".tar.zst", "-C",
-                 os.path.dirname(src), os.path.basename(src)])
-            made.append(base + ".tar.zst")
+        require.tool("zstd", "zstd")
+        run(["tar", "--zstd", "-cf", base + ".tar.zst", "-C",
+             os.path.dirname(src), os.path.basename(src)])
+        made.append(base + ".tar.zst")
         for b in made:
             got, err, rc = modeldump(e, ["--context-views", "runs", b])
             check(rc == 0 and not err, "bundle %s: clean (%s)" % (b, err))
@@ -623,6 +627,11 @@ def main():
     e.covrun = os.path.abspath(a.covrun) if a.covrun else None
     e.cxx = a.cc.replace("gcc", "g++")
     e.gcov = a.cc.replace("gcc", "gcov")
+    for t in (e.cc, e.cxx):
+        require.tool(t, t)
+    require.tool(e.gcov, e.cc)
+    require.tool("clang-14", "clang-14")         # test_clang, before any work
+    require.tool("llvm-cov-14", "llvm-14")
     os.makedirs(e.work, exist_ok=True)
     test_tree(e)
     test_fallback(e)

@@ -8,11 +8,11 @@
 # Writes the demo report (tests/report/fixture.c), opens it from file:// in
 # headless Debian chromium with networking off, and drives it over the
 # DevTools protocol (--remote-debugging-pipe): the marks sit on the expected
-# lines after the scripts ran, highlight.js (when installed) coloured the
+# lines after the scripts ran, highlight.js (required) coloured the
 # code, the keys n / c jump to the next uncovered / child-only line, the
 # filters hide the other lines, the theme switch works, the tree folds and
-# sorts.  Screenshots go to SCREENSHOT_DIR.  Exits 77 (skipped) when
-# chromium is not installed.
+# sorts.  Screenshots go to SCREENSHOT_DIR.  chromium is required:
+# without it the test fails, naming it.
 import base64
 import fcntl
 import json
@@ -22,6 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+import require  # noqa: E402
 
 failures = []
 
@@ -142,10 +146,8 @@ class Browser:
 def shoot(html, shots):
     """Screenshots of an existing report (for the README): the index, the
     file page with the most child-only lines at its first one, processes."""
-    exe = os.environ.get("COVRUN_CHROMIUM") or shutil.which("chromium")
-    if not exe:
-        print("chromium is not installed")
-        return 77
+    exe = os.environ.get("COVRUN_CHROMIUM") or \
+        require.tool("chromium", "chromium")
     os.makedirs(shots, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="covrun-shoot-")
     b = Browser(exe, tmp)
@@ -186,9 +188,7 @@ def main():
     exe = os.environ.get("COVRUN_CHROMIUM") or shutil.which("chromium") or \
         shutil.which("chromium-browser")
     if not exe:
-        print("SKIP: chromium is not installed (Debian package 'chromium'); "
-              "the HTML report was not checked in a browser")
-        return 77
+        exe = require.tool("chromium", "chromium")
     os.makedirs(shots, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="covrun-browser-")
     b = None
@@ -197,6 +197,8 @@ def main():
                            stdout=subprocess.PIPE, text=True)
         check(r.returncode == 0, "report_test demo")
         hl = "highlight=1" in r.stdout
+        check(hl, "highlight.js not inlined: required Debian package "
+              "'libjs-highlight.js' missing")
         html = os.path.join(tmp, "html")
         b = Browser(exe, os.path.join(tmp, "profile"))
         run_checks(b, html, shots, hl)

@@ -10,7 +10,7 @@
 # 4 and a clear message, bad option values exit 125, --filter/--exclude,
 # --cobertura-split, --lcov, --summary=full, a corrupt gcda in a build tree
 # gives exit status 3 with a warning naming it while the rest is reported.
-# Exits 77 (skipped) without gcc.
+# gcc is required: without it the test fails, naming it.
 import fractions
 import json
 import os
@@ -22,6 +22,9 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_gcovr  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+import require  # noqa: E402
 
 failures = []
 
@@ -39,10 +42,7 @@ def run(cmd, cwd, env=None):
 
 def main():
     covrun = os.path.abspath(sys.argv[1])
-    gcc = shutil.which("gcc")
-    if not gcc:
-        print("SKIP: gcc is not installed")
-        return 77
+    gcc = require.tool("gcc", "gcc")
     tmp = tempfile.mkdtemp(prefix="covrun-cli-")
     try:
         src, build = check_gcovr.build_fixture(tmp, gcc)
@@ -119,10 +119,9 @@ def cases(covrun, tmp, src, build):
              re.findall(r'<div class="ln ?(\w?)" id="L(\d+)"', html)}
     check(marks.get("5") == "c" and marks.get("2") == "",
           "helper.c line 5 marked child-only: %r" % marks)
-    if shutil.which("genhtml"):
-        g = run(["genhtml", "--quiet", "--branch-coverage", "-o", "gh",
-                 "out.info"], tmp)
-        check(g.returncode == 0, "genhtml on real data: " + g.stderr)
+    g = run([require.tool("genhtml", "lcov"), "--quiet", "--branch-coverage",
+             "-o", "gh", "out.info"], tmp)
+    check(g.returncode == 0, "genhtml on real data: " + g.stderr)
 
     # thresholds
     r = run([covrun, "report", "--root", "src", "--no-html", "--no-cobertura",

@@ -3,7 +3,7 @@
 # tests/report/check_gcovr.py: covrun's Cobertura equals gcovr's, line by
 # line, on the same in-place gcov data.
 #
-#   check_gcovr.py COVRUN COVERAGE-04.DTD
+#   check_gcovr.py COVRUN COBERTURA.RNG
 #
 # Builds a small C program with --coverage (branches, a loop, a fork, an
 # inline function in a header shared by two objects, a function never
@@ -13,8 +13,8 @@
 # with constructor clones and a const overload, a template instantiated
 # twice, exceptions).  Two gcovr 5.2 quirks are the only differences
 # allowed: it drops zero-count lines that hold only "}", "{", "else" or a
-# comment (its _is_non_code), and it counts template lines twice.  Exits
-# 77 (skipped) without gcc or gcovr.
+# comment (its _is_non_code), and it counts template lines twice.  gcc, g++,
+# gcovr and xmllint are required: a missing one fails the test, naming it.
 import os
 import re
 import shutil
@@ -22,6 +22,10 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+import require  # noqa: E402
 
 failures = []
 
@@ -205,28 +209,18 @@ def lines_by_file(path):
 
 
 def main():
-    covrun, dtd = sys.argv[1], sys.argv[2]
-    if not os.path.exists(dtd):
-        print("SKIP: no Cobertura DTD at %s (shared/cobertura/ beside the "
-              "repository)" % dtd)
-        sys.exit(77)
-    gcc = shutil.which("gcc")
-    gcovr = shutil.which("gcovr")
-    if not gcc or not gcovr:
-        print("SKIP: gcc or gcovr (Debian package 'gcovr') not installed")
-        return 77
+    covrun, rng = sys.argv[1], sys.argv[2]
+    gcc = require.tool("gcc", "gcc")
+    gxx = require.tool("g++", "g++")
+    gcovr = require.tool("gcovr", "gcovr")
+    xmllint = require.tool("xmllint", "libxml2-utils")
     tmp = tempfile.mkdtemp(prefix="covrun-gcovr-")
     try:
         src, build = build_fixture(tmp, gcc)
         run([os.path.join(build, "prog")], cwd=build)
         run([os.path.join(build, "prog"), "a", "b"], cwd=build)
-        gxx = shutil.which("g++")
-        want = ["helper.c", "prog.c", "shared.h"]
-        if gxx:
-            build_cpp(src, build, gxx)
-            want = ["cpp.cc"] + want
-        else:
-            print("note: g++ not installed, C++ not compared")
+        build_cpp(src, build, gxx)
+        want = ["cpp.cc", "helper.c", "prog.c", "shared.h"]
 
         gx = os.path.join(tmp, "gcovr.xml")
         r = run([gcovr, "-r", src, "--object-directory", build, "--xml",
@@ -240,7 +234,7 @@ def main():
                                                           r.stderr))
         if failures:
             return 1
-        r = run(["xmllint", "--noout", "--nonet", "--dtdvalid", dtd, cx])
+        r = run([xmllint, "--noout", "--nonet", "--relaxng", rng, cx])
         check(r.returncode == 0, "covrun.xml valid: " + r.stderr)
         _, g = lines_by_file(gx)
         cdoc, c = lines_by_file(cx)

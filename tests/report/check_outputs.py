@@ -3,10 +3,10 @@
 # tests/report/check_outputs.py: every writer of report/ on the hand-made
 # fixture of tests/report/fixture.c, checked line by line.
 #
-#   check_outputs.py REPORT_TEST COVERAGE-04.DTD
+#   check_outputs.py REPORT_TEST COBERTURA.RNG
 #
-# Cobertura: DTD-valid (xmllint --nonet --dtdvalid), CONSUMERS.md's safe
-# profile, hits clamped, exclusion markers, per-role split.  JSON: shape and
+# Cobertura: valid against the project's schema (tests/report/cobertura.rng,
+# xmllint --relaxng), the consumers' rules of docs/cobertura.md, hits clamped, exclusion markers, per-role split.  JSON: shape and
 # counts.  lcov: genhtml accepts it.  HTML: marks on the expected lines and
 # branches, every hostile string escaped, no script but ours, the processes
 # page's "only here" counts.  Summary: the CI regex line.
@@ -19,6 +19,10 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+import require  # noqa: E402
 
 failures = []
 
@@ -93,11 +97,8 @@ def parse_page(path):
 
 
 def main():
-    report_test, dtd = sys.argv[1], sys.argv[2]
-    if not os.path.exists(dtd):
-        print("SKIP: no Cobertura DTD at %s (shared/cobertura/ beside the "
-              "repository)" % dtd)
-        sys.exit(77)
+    report_test, rng = sys.argv[1], sys.argv[2]
+    xmllint = require.tool("xmllint", "libxml2-utils")
     tmp = tempfile.mkdtemp(prefix="covrun-report-")
     try:
         os.makedirs(os.path.join(tmp, "html"))
@@ -112,7 +113,7 @@ def main():
         for n in ("keep.html", "f1x-keep.html"):
             os.unlink(os.path.join(tmp, "html", n))
         root = os.path.join(tmp, "src")
-        check_cobertura(tmp, root, dtd)
+        check_cobertura(tmp, root, xmllint, rng)
         check_json(tmp)
         check_lcov(tmp)
         check_html(tmp)
@@ -138,14 +139,12 @@ def lines_of(cls):
     return {int(l.get("number")): l for l in cls.find("lines")}
 
 
-def check_cobertura(tmp, root, dtd):
+def check_cobertura(tmp, root, xmllint, rng):
     files = ["coverage.xml", "coverage-root.xml", "coverage-child.xml"]
     for name in files:
         path = os.path.join(tmp, name)
-        if shutil.which("xmllint"):
-            r = run(["xmllint", "--noout", "--nonet", "--dtdvalid", dtd,
-                     path])
-            check(r.returncode == 0, "xmllint %s: %s" % (name, r.stderr))
+        r = run([xmllint, "--noout", "--nonet", "--relaxng", rng, path])
+        check(r.returncode == 0, "xmllint %s: %s" % (name, r.stderr))
         with open(path, "rb") as f:
             head = f.read(200)
         check(head.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -164,6 +163,10 @@ def check_cobertura(tmp, root, dtd):
                               "src/util/strings.c", "top.c"],
           "class filenames relative to the root: %s" % sorted(classes))
     pk = {p.get("name"): p for p in doc.iter("package")}
+    for p in doc.iter("package"):
+        names = [c.get("name") for c in p.iter("class")]
+        check(len(names) == len(set(names)),
+              "class names unique in package %r" % p.get("name"))
     check(sorted(pk) == ["", "include", "src", "src.util"], "packages")
     check(classes["src/main.c"].get("name") == "main_c", "class name")
     valid = covered = bvalid = bcovered = 0
@@ -264,11 +267,9 @@ def check_lcov(tmp):
     check(text.count("end_of_record") == 4, "lcov records")
     check("DA:8,11\n" in text and "BRDA:22," not in text, "lcov DA")
     check("BRDA:21,0,0,0\n" in text, "lcov BRDA")
-    if not shutil.which("genhtml"):
-        print("genhtml not installed: lcov tracefile not fed to it")
-        return
+    genhtml = require.tool("genhtml", "lcov")
     out = os.path.join(tmp, "genhtml")
-    r = run(["genhtml", "--quiet", "--branch-coverage", "--output-directory",
+    r = run([genhtml, "--quiet", "--branch-coverage", "--output-directory",
              out, info])
     check(r.returncode == 0, "genhtml accepts the tracefile: " + r.stderr)
     check(os.path.exists(os.path.join(out, "index.html")), "genhtml index")

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT
+ * tests/common/test_common.c: unit tests of common/ (common/common.h), one
+ * ctest test per scenario: test_common SCENARIO WORKDIR.
+ *
+ * Expected values come from the contract in common/common.h and from the
+ * standards it cites (RFC 3629 for UTF-8), never from running the code:
+ * e.g. "0x7fffffffffffffff + 1 does not fit a long" or "ED A0 80 encodes a
+ * surrogate, which RFC 3629 forbids".
+ */
+#define _GNU_SOURCE
+#include "common/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                    \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			failures++;                                         \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
+			printf(__VA_ARGS__);                                \
+			printf("\n");                                       \
+		}                                                           \
+	} while (0)
+
+static void check_str(char *got, const char *want, const char *what)
+{
+	CHECK(got && !strcmp(got, want), "%s: got '%s', want '%s'", what,
+	      got ? got : "(null)", want);
+	free(got);
+}
+
+static void test_parse_long(const char *work)
+{
+	long v = 0;
+
+	(void)work;
+	CHECK(cr_parse_long("42", 0, 100, &v) == 0 && v == 42, "plain 42");
+	CHECK(cr_parse_long("-5", -10, 10, &v) == 0 && v == -5, "negative");
+	CHECK(cr_parse_long("101", 0, 100, &v) != 0, "above MAX");
+	CHECK(cr_parse_long("-1", 0, 100, &v) != 0, "below MIN");
+	CHECK(cr_parse_long("12x", 0, 100, &v) != 0, "trailing garbage");
+	CHECK(cr_parse_long("", 0, 100, &v) != 0, "empty string");
+	CHECK(cr_parse_long("9223372036854775808", 0, 0x7fffffffffffffffL,
+			    &v) != 0, "one above LONG_MAX");
+}
+
+static void test_paths(const char *work)
+{
+	(void)work;
+	check_str(cr_path_join("a", "b"), "a/b", "join");
+	check_str(cr_path_absolute("/a/./b/../c"), "/a/c", "fold . and ..");
+	check_str(cr_path_absolute("/a//b/"), "/a/b", "duplicate slashes");
+	check_str(cr_path_absolute("/.."), "/", ".. above the root");
+	check_str(cr_path_dirname("a/b/c"), "a/b", "dirname");
+	check_str(cr_path_dirname("c"), ".", "dirname without slash");
+	check_str(cr_path_dirname("/c"), "/", "dirname at the root");
+}
+
+static void test_utf8(const char *work)
+{
+	static const struct {
+		const char *bytes;
+		size_t want;
+		const char *what;
+	} cases[] = {
+		{"A", 1, "ASCII"},
+		{"\xc3\xa9", 2, "U+00E9"},
+		{"\xe2\x82\xac", 3, "U+20AC"},
+		{"\xf0\x9f\x98\x80", 4, "U+1F600"},
+		{"\xc0\xaf", 0, "overlong '/'"},
+		{"\xe0\x80\xaf", 0, "overlong 3-byte '/'"},
+		{"\xed\xa0\x80", 0, "surrogate U+D800"},
+		{"\xf4\x90\x80\x80", 0, "above U+10FFFF"},
+		{"\x80", 0, "lone continuation byte"},
+		{"\xe2\x82", 0, "truncated sequence"},
+	};
+
+	(void)work;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].bytes);
+		size_t got = cr_utf8_len((const unsigned char *)cases[i].bytes,
+					 n);
+		CHECK(got == cases[i].want, "%s: length %zu, want %zu",
+		      cases[i].what, got, cases[i].want);
+	}
+}
+
+static void test_inert(const char *work)
+{
+	(void)work;
+	check_str(cr_inert("plain caf\xc3\xa9"), "plain caf\xc3\xa9",
+		  "valid UTF-8 kept");
+	check_str(cr_inert("a\nb\tc\rd"), "a\\nb\\tc\\rd", "C0 escapes");
+	check_str(cr_inert("\x1b[31m"), "\\x1b[31m", "ESC as \\xHH");
+	check_str(cr_inert("\x7f"), "\\x7f", "DEL");
+	check_str(cr_inert("\xc2\x9b"), "\\xc2\\x9b", "C1 control CSI");
+	check_str(cr_inert("\xff"), "\\xff", "invalid byte");
+	CHECK(cr_is_inert("ok name.c"), "plain text is inert");
+	CHECK(!cr_is_inert("bad\x1b"), "ESC is not inert");
+}
+
+static void test_buf(const char *work)
+{
+	struct cr_buf b;
+
+	(void)work;
+	cr_buf_init(&b);
+	CHECK(b.buf && b.len == 0 && b.buf[0] == 0, "empty after init");
+	for (int i = 0; i < 1000; i++)
+		cr_buf_addf(&b, "%03d", i % 1000);
+	CHECK(b.len == 3000 && strlen(b.buf) == 3000, "3000 bytes");
+	CHECK(!memcmp(b.buf + 2997, "999", 3), "last item");
+	cr_buf_addc(&b, 'x');
+	char *s = cr_buf_take(&b);
+	CHECK(strlen(s) == 3001 && s[3000] == 'x', "take");
+	CHECK(b.len == 0, "empty after take");
+	free(s);
+	cr_buf_release(&b);
+}
+
+static char *in(const char *work, const char *name)
+{
+	return cr_path_join(work, name);
+}
+
+static void test_files(const char *work)
+{
+	struct cr_error err;
+	char *dir = in(work, "a/b/c"), *file = in(work, "a/b/c/f");
+	char *data = NULL, *fifo = in(work, "fifo");
+	size_t len = 0;
+
+	CHECK(cr_mkdir_p(dir, &err) == CR_OK, "mkdir -p: %s", err.msg);
+	CHECK(cr_write_file_atomic(file, "hello", 5, &err) == CR_OK,
+	      "atomic write: %s", err.msg);
+	CHECK(cr_read_file(file, &data, &len, &err) == CR_OK && len == 5 &&
+	      !strcmp(data, "hello"), "read back");
+	free(data);
+	CHECK(cr_read_file_max(file, 4, &data, &len, &err) == CR_ECORRUPT,
+	      "5 bytes over a limit of 4: too large");
+	CHECK(strstr(err.path, "a/b/c/f") != NULL, "error names the file");
+	CHECK(cr_count_entries(dir) == 1, "one entry (no temporary left)");
+	unlink(fifo);
+	CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
+	/* no writer: reading would block for ever; the call must not */
+	alarm(10);
+	CHECK(cr_read_file(fifo, &data, &len, &err) == CR_EIO,
+	      "a FIFO is refused, not read");
+	alarm(0);
+	char *top = in(work, "a");
+	CHECK(cr_rm_rf(top, &err) == CR_OK && access(top, F_OK) != 0,
+	      "rm -rf");
+	CHECK(cr_rm_rf(top, &err) == CR_OK, "rm -rf of a missing path");
+	free(top);
+	free(dir);
+	free(file);
+	free(fifo);
+}
+
+static void test_lock(const char *work)
+{
+	struct cr_error err;
+	int fd = -1, st = 0;
+	pid_t child;
+
+	CHECK(cr_lock_dir(work, &fd, &err) == CR_OK, "lock: %s", err.msg);
+	child = fork();
+	if (child == 0) {
+		int cfd = -1;
+		enum cr_err e = cr_lock_dir(work, &cfd, &err);
+
+		/* the holder is our parent, and says so */
+		_exit(e == CR_EBUSY && cr_lock_holder(work) == getppid() ? 0
+									 : 1);
+	}
+	CHECK(child > 0 && waitpid(child, &st, 0) == child &&
+	      WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a second process gets CR_EBUSY naming the holder");
+	close(fd);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(const char *work);
+} scenarios[] = {
+	{"parse_long", test_parse_long}, {"paths", test_paths},
+	{"utf8", test_utf8},             {"inert", test_inert},
+	{"buf", test_buf},               {"files", test_files},
+	{"lock", test_lock},
+};
+
+int main(int argc, char **argv)
+{
+	struct cr_error err;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_common SCENARIO WORKDIR\n");
+		return 2;
+	}
+	char *work = cr_path_join(argv[2], argv[1]);
+	if (cr_rm_rf(work, &err) || cr_mkdir_p(work, &err)) {
+		printf("FAIL: %s: %s\n", err.path, err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (strcmp(argv[1], scenarios[i].name))
+			continue;
+		scenarios[i].run(work);
+		free(work);
+		printf("common.%s: %d failure(s)\n", argv[1], failures);
+		return failures ? 1 : 0;
+	}
+	printf("FAIL: no scenario %s\n", argv[1]);
+	free(work);
+	return 2;
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT
+ * tests/record/test_record.c: unit tests of the collect pieces that need
+ * no process tree: reading process records (collect/record.c, format in
+ * README.md, "Process records") and finding a command as execvp does
+ * (collect_resolve_command).  One ctest test per scenario:
+ * test_record SCENARIO WORKDIR.  Records are written by hand from the
+ * README's format, so expected values come from the format, not from the
+ * shim's output.
+ */
+#define _GNU_SOURCE
+#include "collect/collect.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                    \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			failures++;                                         \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
+			printf(__VA_ARGS__);                                \
+			printf("\n");                                       \
+		}                                                           \
+	} while (0)
+
+static enum cr_err parse(const char *text, struct collect_record *rec,
+			 struct cr_error *err)
+{
+	return collect_record_parse(text, strlen(text), "proc/x.rec", rec,
+				    err);
+}
+
+static void test_fields(const char *work)
+{
+	static const char text[] =
+		"covrun-record 1\n"
+		"id img-2\nparent img-1\npid 200\nppid 100\nhow fork\n"
+		"role child\ninstrumented 1\nexe /bin/a\\\\b\\nc\n"
+		"cwd /tmp\\x09x\nlabel t1\nstart 1000\narg a\narg b c\n"
+		"future-key whatever\nend exit 3\nfinish 2000\n";
+	struct collect_record r;
+	struct cr_error err;
+
+	(void)work;
+	CHECK(parse(text, &r, &err) == CR_OK, "parse: %s", err.msg);
+	CHECK(!strcmp(r.id, "img-2") && !strcmp(r.parent, "img-1"), "ids");
+	CHECK(r.pid == 200 && r.ppid == 100, "pids");
+	CHECK(r.how == COLLECT_HOW_FORK && r.role == COLLECT_ROLE_CHILD,
+	      "how and role");
+	CHECK(r.instrumented == 1, "instrumented");
+	CHECK(!strcmp(r.exe, "/bin/a\\b\nc"), "\\\\ and \\n unescaped: %s",
+	      r.exe);
+	CHECK(!strcmp(r.cwd, "/tmp\tx"), "\\x09 unescaped");
+	CHECK(r.argc == 2 && !strcmp(r.argv[0], "a") &&
+	      !strcmp(r.argv[1], "b c") && !r.argv[2], "arguments in order");
+	CHECK(r.start_ns == 1000 && r.end_ns == 2000, "times");
+	CHECK(r.end == COLLECT_END_EXIT && r.status == 3, "end exit 3");
+	collect_record_release(&r);
+}
+
+static void test_updates(const char *work)
+{
+	struct collect_record r;
+	struct cr_error err;
+	char buf[64];
+
+	(void)work;
+	/* the shim appends the end; a later value replaces an earlier one */
+	CHECK(parse("covrun-record 1\nid i\ninstrumented 0\nend exit 0\n"
+		    "instrumented 1\nend signal 9\n", &r, &err) == CR_OK,
+	      "parse: %s", err.msg);
+	CHECK(r.instrumented == 1 && r.end == COLLECT_END_SIGNAL &&
+	      r.status == 9, "later values win");
+	collect_end_describe(&r, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "signal 9 (SIGKILL)"), "described as '%s'", buf);
+	collect_record_release(&r);
+	/* an append cut short: the last line has no newline and is ignored */
+	CHECK(parse("covrun-record 1\nid i\nend _exit 4\nend exi", &r,
+		    &err) == CR_OK, "cut record: %s", err.msg);
+	CHECK(r.end == COLLECT_END__EXIT && r.status == 4,
+	      "cut line ignored");
+	collect_record_release(&r);
+	CHECK(parse("covrun-record 1\nid i\nend exec\n", &r, &err) == CR_OK &&
+	      r.end == COLLECT_END_EXEC, "end exec");
+	collect_record_release(&r);
+	CHECK(parse("covrun-record 1\nid i\n", &r, &err) == CR_OK &&
+	      r.end == COLLECT_END_NONE, "no end: no trace");
+	collect_record_release(&r);
+}
+
+static void test_corrupt(const char *work)
+{
+	static const char *const bad[] = {
+		"",
+		"covrun-record 2\nid i\n",
+		"not a record\n",
+		"covrun-record 1\nno-space-here\n",
+		"covrun-record 1\nid i\npid twelve\n",
+		"covrun-record 1\nid i\nend exit\n",
+		"covrun-record 1\nid i\nrole boss\n",
+	};
+	struct collect_record r;
+	struct cr_error err;
+
+	(void)work;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(parse(bad[i], &r, &err) == CR_ECORRUPT,
+		      "case %zu is corrupt", i);
+		CHECK(!strcmp(err.path, "proc/x.rec"),
+		      "case %zu: the message names the file", i);
+	}
+}
+
+static void test_resolve(const char *work)
+{
+	char *path = NULL, *dir = cr_path_join(work, "bin");
+	char *plain = cr_path_join(dir, "plain");
+	struct cr_error err;
+	FILE *f;
+
+	CHECK(cr_mkdir_p(dir, &err) == CR_OK, "mkdir");
+	f = fopen(plain, "w");
+	CHECK(f != NULL, "create %s", plain);
+	if (f)
+		fclose(f);
+	chmod(plain, 0644); /* not executable */
+	setenv("PATH", dir, 1);
+	CHECK(collect_resolve_command("plain", &path) == EACCES,
+	      "a file we may not execute: EACCES");
+	CHECK(collect_resolve_command("nothing-here", &path) == ENOENT,
+	      "a missing command: ENOENT");
+	chmod(plain, 0755);
+	path = NULL;
+	CHECK(collect_resolve_command("plain", &path) == 0 && path &&
+	      !strcmp(path, plain), "found in PATH: %s", path ? path : "-");
+	free(path);
+	path = NULL;
+	CHECK(collect_resolve_command(plain, &path) == 0,
+	      "a name with '/' is taken as is");
+	free(path);
+	free(plain);
+	free(dir);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(const char *work);
+} scenarios[] = {
+	{"fields", test_fields},   {"updates", test_updates},
+	{"corrupt", test_corrupt}, {"resolve", test_resolve},
+};
+
+int main(int argc, char **argv)
+{
+	struct cr_error err;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_record SCENARIO WORKDIR\n");
+		return 2;
+	}
+	char *work = cr_path_join(argv[2], argv[1]);
+	if (cr_rm_rf(work, &err) || cr_mkdir_p(work, &err)) {
+		printf("FAIL: %s: %s\n", err.path, err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (strcmp(argv[1], scenarios[i].name))
+			continue;
+		scenarios[i].run(work);
+		free(work);
+		printf("record.%s: %d failure(s)\n", argv[1], failures);
+		return failures ? 1 : 0;
+	}
+	printf("FAIL: no scenario %s\n", argv[1]);
+	free(work);
+	return 2;
+}
