@@ -924,6 +924,11 @@ static int interrupted_allocator(const siginfo_t *si, const void *ctx)
 
 	if (!si || si->si_code > 0 || !uc) /* a fault: it cannot wait */
 		return 0;
+	/* raise() and abort() of the process itself: the signal arrives
+	 * where the program sent it, not inside the allocator */
+	if ((si->si_code == SI_TKILL || si->si_code == SI_USER) &&
+	    si->si_pid == getpid())
+		return 0;
 #if defined(__x86_64__)
 	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 #elif defined(__aarch64__)
