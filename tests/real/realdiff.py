@@ -314,6 +314,33 @@ def compare(tag, ref, got, diffs):
                              (w, k[1], k[0], a, b))
 
 
+def check_comparison(tag, ref, got, diffs):
+    """compare() on REF and GOT, then proof that it can fail on this
+    data: some line ran, and a change of one line, branch or function
+    count in covrun's view is reported."""
+    n = len(diffs)
+    compare(tag, ref, got, diffs)
+    if len(diffs) > n:
+        return
+    if not any(c for a in ref.values() for c in a["lines"].values()):
+        diffs.append("%s: no line ran" % tag)
+        return
+    path = next(p for p, a in sorted(got.items()) if a["lines"]
+                and a["functions"] and any(a["branches"].values()))
+    for kind in ("lines", "branches", "functions"):
+        bad = {p: dict(a) for p, a in got.items()}
+        items = dict(bad[path][kind])
+        k = next(k for k in sorted(items) if items[k] != [])
+        items[k] = ([items[k][0] + 1] + items[k][1:]
+                    if kind == "branches" else items[k] + 1)
+        bad[path][kind] = items
+        probe = []
+        compare(tag, ref, bad, probe)
+        if len(probe) != 1:
+            diffs.append("%s: a changed %s count in %s gave %d differences"
+                         % (tag, kind[:-1], path, len(probe)))
+
+
 def totals(view):
     n = [0, 0, 0]
     for a in view.values():
@@ -345,8 +372,8 @@ def phase_plain(a, proj, b, work, log, diffs):
     if not pairs:
         raise Failure("%s: the plain run wrote no gcda" % proj["name"])
     ref = gcov_view(pairs)
-    compare("%s plain" % proj["name"], ref, covrun_view(doc, "count"),
-            diffs)
+    check_comparison("%s plain" % proj["name"], ref,
+                     covrun_view(doc, "count"), diffs)
     print("%s plain: %d objects, %s" % (proj["name"], len(pairs),
                                         totals(ref)))
 
@@ -370,9 +397,12 @@ def phase_run(a, proj, b, work, log, diffs):
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
     views, ctxs = aggregate_views(agg, scratch)
-    for field, ref in views.items():
-        compare("%s run %s" % (proj["name"], field), ref,
-                covrun_view(doc, field), diffs)
+    compare("%s run root" % proj["name"], views["root"],
+            covrun_view(doc, "root"), diffs)
+    compare("%s run child" % proj["name"], views["child"],
+            covrun_view(doc, "child"), diffs)
+    check_comparison("%s run count" % proj["name"], views["count"],
+                     covrun_view(doc, "count"), diffs)
     print("%s run: %d contexts, %s" % (proj["name"], len(ctxs),
                                        totals(views["count"])))
 
