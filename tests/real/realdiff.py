@@ -125,17 +125,18 @@ def fetch(proj, cache):
 
 
 def build(proj, src, work, log):
-    """Configure and build PROJ (and its test programs) out of tree with
-    --coverage; reuses an earlier build of the same recipe."""
+    """Configure and build PROJ (and its test programs) with --coverage
+    in a copy of its source (jq's tests want an in-tree build); reuses an
+    earlier build of the same recipe."""
     b = os.path.join(work, proj["name"], "build")
-    recipe = json.dumps([proj, CC, COVERAGE, src])
+    recipe = json.dumps([proj, CC, COVERAGE, src, "in-tree copy"])
     stamp = os.path.join(b, ".realdiff-built")
     if os.path.exists(stamp) and open(stamp).read() == recipe:
         return b
     shutil.rmtree(b, ignore_errors=True)
-    os.makedirs(b)
+    shutil.copytree(src, b, symlinks=True)
     env = plain_env()
-    run([os.path.join(src, "configure"), "CC=" + CC, "CFLAGS=" + COVERAGE,
+    run(["./configure", "CC=" + CC, "CFLAGS=" + COVERAGE,
          "LDFLAGS=--coverage"] + proj["configure"], b, env=env, log=log)
     run(["make", "-j2"], b, env=env, log=log)
     # check programs too, running no test (automake's TESTS=)
