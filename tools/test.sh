@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # tools/test.sh: build covrun and run the whole test suite: the README's
 # second command, and all that .ci/run does.
-#   1. a normal build, then ctest (every module's tests);
+#   1. a normal build, then ctest (every module's quick tests);
 #   2. an ASan + UBSan build of covrun, then the suite again (quick set);
-#   3. a short libFuzzer run of every parser fuzz target (clang-14).
+#   3. a short libFuzzer run of every parser fuzz target (clang-14);
+#   4. the slow tests (tools/test-slow.sh): the differential test on real
+#      code from Debian source packages, googletest.
 # Logs: build/Testing/Temporary/LastTest.log (and build-asan/...).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +17,7 @@ status=0
 
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$top/build" -j"$jobs" >/dev/null
-(cd "$top/build" && ctest -j"$jobs" --output-on-failure) || status=1
+(cd "$top/build" && ctest -j"$jobs" --output-on-failure -LE slow) || status=1
 
 echo "== sanitizer build (ASan + UBSan)"
 cmake -S "$top" -B "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug \
@@ -30,4 +32,7 @@ if [ -x "$top/tools/fuzz.sh" ]; then
   echo "== fuzzing (short run)"
   sh "$top/tools/fuzz.sh" 30 || status=1
 fi
+
+echo "== slow tests (real code against gcov)"
+sh "$top/tools/test-slow.sh" || status=1
 exit $status
