@@ -225,15 +225,19 @@ static void write_record(void)
 
 /* This image's open record, or -1 when the program closed it or reused
  * its number for a file of its own. */
-static int record_fd(void)
+/* FD if it is still open on the file DEV/INO (a program may close the
+ * shim's descriptors or reuse their numbers), else -1. */
+static int still_open(int fd, dev_t dev, ino_t ino)
 {
 	struct stat st;
 
-	if (rec_fd >= 0 && fstat(rec_fd, &st) == 0 && st.st_dev == rec_dev &&
-	    st.st_ino == rec_ino)
-		return rec_fd;
-	rec_fd = -1;
-	return -1;
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev &&
+	       st.st_ino == ino ? fd : -1;
+}
+
+static int record_fd(void)
+{
+	return rec_fd = still_open(rec_fd, rec_dev, rec_ino);
 }
 
 /* Open this image's record for appending (a fork child first closes its
@@ -502,13 +506,7 @@ static int through_fd;
 
 static int run_dir_fd(void)
 {
-	struct stat st;
-
-	if (run_fd >= 0 && fstat(run_fd, &st) == 0 && st.st_dev == run_dev &&
-	    st.st_ino == run_ino)
-		return run_fd;
-	run_fd = -1;
-	return -1;
+	return run_fd = still_open(run_fd, run_dev, run_ino);
 }
 
 /* "img/<id>", the image's directory relative to the run directory. */

@@ -385,13 +385,31 @@ static int dropped_cmp(const void *a, const void *b)
  * is kept in SET->refused: the caller names it and the report is
  * incomplete (README.md, "Exit status").  What the markers took out of
  * the totals is noted in RF and SET. */
+/* Whether the source at PATH can be read; its text goes into SRC unless
+ * NO_MARKERS (then only its type and size are checked: the HTML writer
+ * reads it again, so reading it here too would only cost). */
+static int source_ok(const char *path, int no_markers, struct rp_source *src,
+		     struct cr_error *e)
+{
+	size_t size;
+	int fd;
+
+	memset(src, 0, sizeof(*src));
+	if (!no_markers)
+		return rp_source_load(path, src, e);
+	if (cr_open_regular(path, CR_READ_MAX, &fd, &size, e) != CR_OK)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 static void read_source(struct report_set *set, struct cov_file *f,
 			struct report_file *rf, int no_markers)
 {
 	struct rp_source src;
 	struct cr_error e;
 
-	if (rp_source_load(f->path, &src, &e)) {
+	if (source_ok(f->path, no_markers, &src, &e)) {
 		if (!no_markers &&
 		    report_apply_markers(f, src.text, src.len))
 			set->nmarker_files++;

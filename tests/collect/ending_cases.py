@@ -4,7 +4,7 @@
 Shared by test_collect.py (each scenario once) and test_stress.py (each
 scenario ten times while busy loops keep every core busy).  Expected
 counts come from the fixtures' control flow (fixtures/ending.c,
-fixtures/pools.py, tests/python/covext.c) and are read with gcov itself:
+tests/python/drive_mp.py, tests/python/covext.c) and are read with gcov itself:
 one gcov run reads the gcda of every image of a run (gcov_batch).
 
   term_race(t, how)  ending.c "term-race N HOW": N children each call
@@ -17,7 +17,7 @@ one gcov run reads the gcda of every image of a run (gcov_batch).
                      completed, and its recorded end must match the status
                      the parent saw (the shim defers the signal, it does
                      not change its meaning).
-  pool_case(t, mode) pools.py: multiprocessing.Pool as a context manager
+  pool_case(t, mode) drive_mp.py ... with: multiprocessing.Pool as a context manager
                      (its __exit__ terminates the workers with SIGTERM)
                      with start method MODE, or ProcessPoolExecutor; the
                      workers' work() calls and loop iterations summed over
@@ -160,18 +160,19 @@ def term_race(t, how, n=RACE_CHILDREN):
 def build_pools(t):
     import test_python
     test_python.build_ext(t)
-    shutil.copy(t.fixture("pools.py"), t.dir)
+    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "..", "python", "drive_mp.py"), t.dir)
 
 
 def pool_case(t, mode, tasks=POOL_TASKS, parent_calls=POOL_PARENT_CALLS):
     import test_python
-    p = t.covrun("run", "--no-report", "--", "/usr/bin/python3", "pools.py",
-                 mode, str(tasks), str(parent_calls),
+    p = t.covrun("run", "--no-report", "--", "/usr/bin/python3",
+                 "drive_mp.py", mode, str(tasks), str(parent_calls), "with",
                  env={"PYTHONDONTWRITEBYTECODE": "1"}, check_rc=0)
     tri = test_python.tri
     eq(p.stdout.strip(), "results %d %d" % (
         sum(tri(i + 1) for i in range(tasks)),
-        sum(tri(k + 1) for k in range(parent_calls))), "pools.py output")
+        sum(tri(k + 1) for k in range(parent_calls))), "drive_mp.py output")
     loop = test_python.loop_line()[1]
     recs = {r["id"]: r for r in t.records()}
     counts = gcov_batch(t, "covext.gcda")

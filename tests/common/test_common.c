@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "common/common.h"
+#include "tests/harness/unit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,17 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			failures++;                                         \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-		}                                                           \
-	} while (0)
 
 static void check_str(char *got, const char *want, const char *what)
 {
@@ -189,10 +179,7 @@ static void test_lock(const char *work)
 	close(fd);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(const char *work);
-} scenarios[] = {
+static const struct unit_scenario scenarios[] = {
 	{"parse_long", test_parse_long}, {"paths", test_paths},
 	{"utf8", test_utf8},             {"inert", test_inert},
 	{"buf", test_buf},               {"files", test_files},
@@ -201,26 +188,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	struct cr_error err;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_common SCENARIO WORKDIR\n");
-		return 2;
-	}
-	char *work = cr_path_join(argv[2], argv[1]);
-	if (cr_rm_rf(work, &err) || cr_mkdir_p(work, &err)) {
-		printf("FAIL: %s: %s\n", err.path, err.msg);
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[1], scenarios[i].name))
-			continue;
-		scenarios[i].run(work);
-		free(work);
-		printf("common.%s: %d failure(s)\n", argv[1], failures);
-		return failures ? 1 : 0;
-	}
-	printf("FAIL: no scenario %s\n", argv[1]);
-	free(work);
-	return 2;
+	return unit_main("common", scenarios,
+			 sizeof(scenarios) / sizeof(scenarios[0]), argc, argv);
 }

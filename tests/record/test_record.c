@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
+#include "tests/harness/unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,17 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			failures++;                                         \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-		}                                                           \
-	} while (0)
 
 static enum cr_err parse(const char *text, struct collect_record *rec,
 			 struct cr_error *err)
@@ -148,36 +138,13 @@ static void test_resolve(const char *work)
 	free(dir);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(const char *work);
-} scenarios[] = {
+static const struct unit_scenario scenarios[] = {
 	{"fields", test_fields},   {"updates", test_updates},
 	{"corrupt", test_corrupt}, {"resolve", test_resolve},
 };
 
 int main(int argc, char **argv)
 {
-	struct cr_error err;
-
-	if (argc != 3) {
-		fprintf(stderr, "usage: test_record SCENARIO WORKDIR\n");
-		return 2;
-	}
-	char *work = cr_path_join(argv[2], argv[1]);
-	if (cr_rm_rf(work, &err) || cr_mkdir_p(work, &err)) {
-		printf("FAIL: %s: %s\n", err.path, err.msg);
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (strcmp(argv[1], scenarios[i].name))
-			continue;
-		scenarios[i].run(work);
-		free(work);
-		printf("record.%s: %d failure(s)\n", argv[1], failures);
-		return failures ? 1 : 0;
-	}
-	printf("FAIL: no scenario %s\n", argv[1]);
-	free(work);
-	return 2;
+	return unit_main("record", scenarios,
+			 sizeof(scenarios) / sizeof(scenarios[0]), argc, argv);
 }
