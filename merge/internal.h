@@ -10,7 +10,6 @@
  *            computed once from the graph (layout.c)
  *   solve    arc and block counts from counters, gcov's or llvm-cov's
  *            algorithm (graph.c), line counts with cycles (cycles.c)
- *   json     gcov's JSON shape for one object (json.c)
  * The public interface is merge/merge.h.
  */
 #ifndef COVRUN_MERGE_INTERNAL_H
@@ -322,12 +321,6 @@ void solve_fn_clang(const struct gcno_fn *fn, const int64_t *ctrs,
 /* libstdc++'s std::sort (introsort) of N function indices by
  * (start_line, start_column), replicated step for step. */
 void gcov_sort_fns(const struct gcno_file *g, uint32_t *v, size_t n);
-
-/* ---- JSON (json.c) ----------------------------------------------------- */
-
-/* gcov -b --json-format's document for one object into OUT. */
-void json_object_write(const struct layout *lay, struct solve_ws *ws,
-		       const char *data_file, struct cr_buf *out);
 
 /* ---- string map (strmap.c) --------------------------------------------- */
 

@@ -8,6 +8,7 @@
  * differential test (tests/merge/difftest.py).
  */
 #include "merge/internal.h"
+#include "tests/merge/gcov_json_write.h"
 
 #include <stdio.h>
 #include <stdlib.h>

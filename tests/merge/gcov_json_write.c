@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT
- * merge/json.c: gcov's own JSON document for one object.
+ * tests/merge/gcov_json_write.c: gcov's own JSON document for one object.
  *
  * Writes what `gcov -b --json-format --stdout` prints for one gcda, with
  * gcov's file, function and line order (docs/gcov-format.md §4.7,
  * §7), from a layout and a solved workspace.  It exists for the
- * differential test against gcov and for debugging; reports use the data
- * model instead.  Interface: merge/internal.h.
+ * differential test against gcov (tests/merge/gcovjson.c); reports use
+ * the data model instead.  It reads merge's layout and solver directly,
+ * as a test of their internals may.
  */
-#include "merge/internal.h"
+#include "tests/merge/gcov_json_write.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
