@@ -376,7 +376,7 @@ static void warn_negative(const struct report_set *set)
 		warnf("%u more files have negative counts", nfiles - 10);
 }
 
-int report_cli_write(struct report_cli *rc, struct cov_model *model,
+int report_cli_write(struct report_cli *rc, const struct cov_model *model,
 		     const struct collect_run *run)
 {
 	struct report_set set;

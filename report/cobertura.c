@@ -141,16 +141,17 @@ static void raw(struct w *w, const char *s)
 
 /* Write one <line> of line index L. */
 static void write_line(struct w *w, const struct cov_model *m,
-		       const struct cov_file *f, uint32_t view, uint32_t l,
+		       const struct report_file *rf, uint32_t view, uint32_t l,
 		       uint64_t *bvalid, uint64_t *bcovered)
 {
+	const struct cov_file *f = rf->file;
 	const struct cov_line *cl = &f->lines[l];
 	uint64_t bt = 0, bc = 0;
 	char buf[64];
 
 	for (uint32_t b = 0; b < cl->nbranches; b++) {
 		uint32_t bi = cl->first_branch + b;
-		if (f->branches[bi].excluded)
+		if (report_branch_excluded(rf, bi))
 			continue;
 		bt++;
 		bc += rp_ran(rp_branch_count(m, f, view, bi));
@@ -183,19 +184,23 @@ static void write_line(struct w *w, const struct cov_model *m,
 }
 
 /* Totals of the lines of function FN (all functions when FN < 0). */
-static void line_totals(const struct cov_model *m, const struct cov_file *f,
-			uint32_t view, int32_t fn, uint64_t t[4])
+static void line_totals(const struct cov_model *m,
+			const struct report_file *rf, uint32_t view,
+			int32_t fn, uint64_t t[4])
 {
+	const struct cov_file *f = rf->file;
+
 	memset(t, 0, 4 * sizeof(*t));
 	for (uint32_t l = 0; l < f->nlines; l++) {
 		const struct cov_line *cl = &f->lines[l];
-		if (cl->excluded || (fn >= 0 && cl->function != fn))
+		if (report_line_excluded(rf, l) ||
+		    (fn >= 0 && cl->function != fn))
 			continue;
 		t[0]++;
 		t[1] += rp_ran(rp_line_count(m, f, view, l));
 		for (uint32_t b = 0; b < cl->nbranches; b++) {
 			uint32_t bi = cl->first_branch + b;
-			if (f->branches[bi].excluded)
+			if (report_branch_excluded(rf, bi))
 				continue;
 			t[2]++;
 			t[3] += rp_ran(rp_branch_count(m, f, view, bi));
@@ -220,14 +225,15 @@ static int method_cmp(const void *a, const void *b)
 }
 
 static void write_methods(struct w *w, const struct cov_model *m,
-			  const struct cov_file *f, uint32_t view)
+			  const struct report_file *rf, uint32_t view)
 {
+	const struct cov_file *f = rf->file;
 	struct method *ms = cr_xcalloc(f->nfunctions + 1, sizeof(*ms));
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < f->nfunctions; i++) {
 		const struct cov_function *fn = &f->functions[i];
-		if (fn->excluded)
+		if (report_function_excluded(rf, i))
 			continue;
 		name_and_signature(fn->demangled ? fn->demangled : fn->name,
 				   &ms[n].name, &ms[n].sig);
@@ -242,7 +248,7 @@ static void write_methods(struct w *w, const struct cov_model *m,
 		if (i && !strcmp(ms[i].name, ms[i - 1].name) &&
 		    !strcmp(ms[i].sig, ms[i - 1].sig))
 			continue;
-		line_totals(m, f, view, (int32_t)ms[i].fn, t);
+		line_totals(m, rf, view, (int32_t)ms[i].fn, t);
 		start(w, "method");
 		attr_clean(w, "name", ms[i].name);
 		attr_clean(w, "signature", ms[i].sig);
@@ -251,9 +257,9 @@ static void write_methods(struct w *w, const struct cov_model *m,
 		attr(w, "complexity", "0.0");
 		start(w, "lines");
 		for (uint32_t l = 0; l < f->nlines; l++)
-			if (!f->lines[l].excluded &&
+			if (!report_line_excluded(rf, l) &&
 			    f->lines[l].function == (int32_t)ms[i].fn)
-				write_line(w, m, f, view, l, NULL, NULL);
+				write_line(w, m, rf, view, l, NULL, NULL);
 		end(w);
 		end(w);
 	}
@@ -281,7 +287,7 @@ static int build_class(struct chunk *c, const struct cov_model *m,
 		xmlBufferFree(buf);
 		return -1;
 	}
-	line_totals(m, f, view, -1, t);
+	line_totals(m, c->rf, view, -1, t);
 	c->lines_valid = t[0];
 	c->lines_covered = t[1];
 	c->branches_valid = t[2];
@@ -292,11 +298,11 @@ static int build_class(struct chunk *c, const struct cov_model *m,
 	attr_rate(&w, "line-rate", t[1], t[0]);
 	attr_rate(&w, "branch-rate", t[3], t[2]);
 	attr(&w, "complexity", "0.0");
-	write_methods(&w, m, f, view);
+	write_methods(&w, m, c->rf, view);
 	start(&w, "lines");
 	for (uint32_t l = 0; l < f->nlines; l++)
-		if (!f->lines[l].excluded)
-			write_line(&w, m, f, view, l, NULL, NULL);
+		if (!report_line_excluded(c->rf, l))
+			write_line(&w, m, c->rf, view, l, NULL, NULL);
 	end(&w);
 	end(&w);
 	raw(&w, "\n");

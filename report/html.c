@@ -582,11 +582,12 @@ static void add_contexts_title(struct cr_buf *b, const struct cov_model *m,
 	}
 }
 
-static void file_lines(struct html *h, const struct cov_file *f,
+static void file_lines(struct html *h, const struct report_file *rf,
 		       const struct rp_source *src, uint64_t *nchild,
 		       uint64_t *nmiss)
 {
 	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
 	struct cr_buf *b = &h->body;
 	uint32_t last = src->nlines;
 	uint32_t li = 0;
@@ -607,7 +608,7 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		if (li < f->nlines && f->lines[li].line == n)
 			cl = &f->lines[li];
 		if (cl) {
-			if (cl->excluded) {
+			if (report_line_excluded(rf, li)) {
 				cls = "x";
 			} else {
 				enum report_mark mk =
@@ -631,7 +632,9 @@ static void file_lines(struct html *h, const struct cov_file *f,
 			int64_t all = rp_line_count(m, f, COV_VIEW_ALL, li);
 			cr_buf_adds(b, " title=\"");
 			add_counts_title(
-				b, cl->excluded ? "excluded; ran " : "ran ",
+				b,
+				report_line_excluded(rf, li) ? "excluded; ran "
+							     : "ran ",
 				all, rp_line_count(m, f, COV_VIEW_ROOT, li),
 				rp_line_count(m, f, COV_VIEW_CHILD, li));
 			add_contexts_title(b, m, f, li);
@@ -654,7 +657,7 @@ static void file_lines(struct html *h, const struct cov_file *f,
 				break;
 			}
 			all = rp_branch_count(m, f, COV_VIEW_ALL, bi);
-			bc = f->branches[bi].excluded
+			bc = report_branch_excluded(rf, bi)
 				     ? "x"
 				     : mark_class(
 					       report_branch_mark(m, f, bi));
@@ -673,7 +676,7 @@ static void file_lines(struct html *h, const struct cov_file *f,
 							bi));
 			else
 				cr_buf_adds(b, "not taken");
-			if (f->branches[bi].excluded)
+			if (report_branch_excluded(rf, bi))
 				cr_buf_adds(b, "; excluded");
 			cr_buf_adds(b, "\"></i>");
 		}
@@ -686,15 +689,16 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		cr_buf_adds(b, "</div>");
 }
 
-static void file_functions(struct html *h, const struct cov_file *f,
+static void file_functions(struct html *h, const struct report_file *rf,
 			   const char *page, struct cr_buf *b)
 {
 	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
 
 	for (uint32_t i = 0; i < f->nfunctions; i++) {
 		const struct cov_function *fn = &f->functions[i];
 		const char *cls =
-			fn->excluded
+			report_function_excluded(rf, i)
 				? "x"
 				: mark_class(report_function_mark(m, f, i));
 		int64_t all = rp_function_count(m, f, COV_VIEW_ALL, i);
@@ -741,21 +745,21 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 {
 	const struct report_file *rf = &h->set->files[idx];
 	const struct cov_file *f = rf->file;
-	struct rp_source src;
+	static const struct rp_source unread; /* no text, no lines */
+	const struct rp_source *src = rf->source ? rf->source : &unread;
 	struct report_split s[3];
 	struct cr_buf cards, fns, note;
 	char nchild_s[24], nmiss_s[24], nfn[16];
 	uint64_t nchild = 0, nmiss = 0;
 	enum cr_err rc;
-	int readable = rp_source_read(f->path, &src);
 
 	cr_buf_init(&cards);
 	cr_buf_init(&fns);
 	cr_buf_init(&note);
 	report_split_files(h->set, rf, 1, s);
 	add_cards(&cards, s, &rf->excluded, NULL);
-	file_functions(h, f, h->pages[idx], &fns);
-	if (!readable) {
+	file_functions(h, rf, h->pages[idx], &fns);
+	if (!rf->source) {
 		cr_buf_adds(&note, "<p class=\"note\">The source file <code>");
 		add_esc(&note, f->path);
 		cr_buf_adds(&note,
@@ -764,7 +768,7 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 			    "are shown.</p>");
 	}
 	cr_buf_reset(&h->body);
-	file_lines(h, f, &src, &nchild, &nmiss);
+	file_lines(h, rf, src, &nchild, &nmiss);
 	snprintf(nchild_s, sizeof(nchild_s), "%llu",
 		 (unsigned long long)nchild);
 	snprintf(nmiss_s, sizeof(nmiss_s), "%llu", (unsigned long long)nmiss);
@@ -788,7 +792,6 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 	};
 	rc = write_page(h, h->pages[idx], "file.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);
-	rp_source_release(&src);
 	cr_buf_release(&cards);
 	cr_buf_release(&fns);
 	cr_buf_release(&note);
@@ -961,10 +964,11 @@ static void context_rows(struct html *h, struct cr_buf *b)
 	int per_context = m->nviews >= COV_VIEW_FIRST_CONTEXT + nc;
 
 	for (uint32_t i = 0; per_context && i < set->nfiles; i++) {
-		const struct cov_file *f = set->files[i].file;
+		const struct report_file *rf = &set->files[i];
+		const struct cov_file *f = rf->file;
 		for (uint32_t l = 0; l < f->nlines; l++) {
 			uint32_t hits = 0, who = 0;
-			if (f->lines[l].excluded)
+			if (report_line_excluded(rf, l))
 				continue;
 			for (uint32_t c = 0; c < nc; c++) {
 				if (rp_ran(f->views[COV_VIEW_FIRST_CONTEXT + c]

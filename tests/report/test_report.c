@@ -242,19 +242,19 @@ static void test_select(void)
 	CHECK(rf != NULL);
 	if (rf) {
 		const struct cov_file *f = rf->file;
-		const struct cov_line *l10 = cov_file_find_line(f, 10);
-		const struct cov_line *l24 = cov_file_find_line(f, 24);
-		CHECK(l10->excluded);
-		CHECK(f->branches[l10->first_branch].excluded);
-		CHECK(!cov_file_find_line(f, 11)->excluded);
-		CHECK(cov_file_find_line(f, 17)->excluded);
-		CHECK(cov_file_find_line(f, 18)->excluded);
-		CHECK(!cov_file_find_line(f, 23)->excluded);
-		CHECK(!l24->excluded);
-		for (uint32_t b = 0; b < l24->nbranches; b++)
-			CHECK(f->branches[l24->first_branch + b].excluded);
-		CHECK(!f->functions[1].excluded);
-		CHECK(f->functions[2].excluded); /* str_debug */
+		uint32_t l10 = line_index(f, 10), l24 = line_index(f, 24);
+		CHECK(report_line_excluded(rf, l10));
+		CHECK(report_branch_excluded(rf, f->lines[l10].first_branch));
+		CHECK(!report_line_excluded(rf, line_index(f, 11)));
+		CHECK(report_line_excluded(rf, line_index(f, 17)));
+		CHECK(report_line_excluded(rf, line_index(f, 18)));
+		CHECK(!report_line_excluded(rf, line_index(f, 23)));
+		CHECK(!report_line_excluded(rf, l24));
+		for (uint32_t b = 0; b < f->lines[l24].nbranches; b++)
+			CHECK(report_branch_excluded(
+				rf, f->lines[l24].first_branch + b));
+		CHECK(!report_function_excluded(rf, 1));
+		CHECK(report_function_excluded(rf, 2)); /* str_debug */
 		report_split_files(&s, rf, 1, sp);
 		CHECK(sp[0].valid == 9);
 		CHECK(sp[1].valid == 0);
@@ -336,19 +336,23 @@ static void test_markers(void)
 		"u;\n";                                 /* 6: to the end */
 	const struct fx_file ff = { "m.c", NULL, 0, lines, 6, NULL, 0 };
 	struct cov_model m;
-	struct cov_file *f;
+	struct report_file rf;
 
 	fx_build(&m, "/nonexistent", &ff, 1);
-	f = &m.files[0];
-	CHECK(report_apply_markers(f, text, sizeof(text) - 1) == 5);
-	CHECK(f->branches[0].excluded && f->branches[1].excluded);
-	CHECK(!f->lines[0].excluded);
+	memset(&rf, 0, sizeof(rf));
+	rf.file = &m.files[0];
+	CHECK(report_apply_markers(&rf, text, sizeof(text) - 1) == 5);
+	CHECK(report_branch_excluded(&rf, 0) && report_branch_excluded(&rf, 1));
+	CHECK(!report_line_excluded(&rf, 0));
 	/* "MYLCOV_EXCL_LINEX" holds the marker LCOV_EXCL_LINE: lcov and
 	 * gcovr match it inside words too */
-	CHECK(f->lines[1].excluded);
-	CHECK(f->branches[4].excluded && !f->lines[2].excluded);
-	CHECK(!f->lines[3].excluded);
-	CHECK(f->lines[4].excluded && f->lines[5].excluded);
+	CHECK(report_line_excluded(&rf, 1));
+	CHECK(report_branch_excluded(&rf, 4) && !report_line_excluded(&rf, 2));
+	CHECK(!report_line_excluded(&rf, 3));
+	CHECK(report_line_excluded(&rf, 4) && report_line_excluded(&rf, 5));
+	free(rf.line_excluded);
+	free(rf.branch_excluded);
+	free(rf.function_excluded);
 	cov_model_release(&m);
 }
 
