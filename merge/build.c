@@ -522,7 +522,7 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *m,
 	for (uint32_t i = 0; i < set->nobjs; i++)
 		m->nran += set->objs[i]->has_data;
 	for (uint32_t i = 0; i < set->nobjs; i++)
-		if (set->objs[i]->state == 1 &&
+		if (set->objs[i]->state == MOBJ_READ &&
 		    (set->objs[i]->has_data || set->objs[i]->unexecuted))
 			bc.res[bc.nres++].o = set->objs[i];
 	compute_all(&bc);

@@ -249,7 +249,7 @@ void fallback_model(struct merge_set *set, struct cov_model *m)
 
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
-		if (o->state != 3 || !o->fb)
+		if (o->state != MOBJ_FALLBACK || !o->fb)
 			continue;
 		for (uint32_t c = 0; c < set->nctx; c++) {
 			const struct fb_data *fb = &o->fb[c];

@@ -424,15 +424,23 @@ enum cr_err fallback_gcda(const char *gcno, const char *gcda,
 			  struct fb_data *fb, struct cr_error *err) CR_WUR;
 void fb_data_release(struct fb_data *fb);
 
+/* What is known of an object's notes file. */
+enum mobj_state {
+	MOBJ_UNREAD = 0,   /* not read yet */
+	MOBJ_READ,         /* read by covrun: g is usable */
+	MOBJ_UNUSABLE,     /* missing or bad: gcno_err says why */
+	MOBJ_FALLBACK,     /* another gcov version: read through gcov
+			      (fallback.c) */
+};
+
 /* One object: one notes file and its per-context counters. */
 struct mobj {
 	char *gcno;            /* owned; path of the notes file */
 	pthread_mutex_t lock;  /* guards state and loading */
-	int state;             /* 0 not read, 1 usable, 2 unusable,
-				* 3 read through gcov (fallback.c) */
-	struct fb_data *fb;    /* owned; [context] when state == 3 */
-	struct gcno_file g;    /* when state == 1 */
-	struct cr_error gcno_err; /* when state == 2 */
+	enum mobj_state state;
+	struct fb_data *fb;    /* owned; [context] when MOBJ_FALLBACK */
+	struct gcno_file g;    /* when MOBJ_READ */
+	struct cr_error gcno_err; /* when MOBJ_UNUSABLE */
 	uint32_t nbad_inputs;  /* gcda left out for want of the gcno */
 	int64_t **ctr;         /* owned; [context] -> counters, NULL when
 				* none or all zero */

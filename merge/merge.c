@@ -76,25 +76,26 @@ static uint32_t obj_get(struct merge_set *set, const char *gcno)
 	return set->nobjs++;
 }
 
-/* Parse the object's gcno once.  Returns 0 when it is usable (state 1,
- * or 3: read through gcov). */
+/* Parse the object's gcno once.  Returns 0 when it is usable (read by
+ * covrun, or through gcov). */
 static int obj_load(struct mobj *o, int force_fallback)
 {
 	int ok;
 
 	pthread_mutex_lock(&o->lock);
-	if (!o->state) {
+	if (o->state == MOBJ_UNREAD) {
 		enum cr_err e = gcno_file_read(o->gcno, &o->g, &o->gcno_err);
 		if (e == CR_OK && force_fallback) {
 			gcno_file_release(&o->g);
-			o->state = 3;
+			o->state = MOBJ_FALLBACK;
 		} else if (e == CR_OK) {
-			o->state = 1;
+			o->state = MOBJ_READ;
 		} else {
-			o->state = e == CR_EVERSION ? 3 : 2;
+			o->state = e == CR_EVERSION ? MOBJ_FALLBACK
+						    : MOBJ_UNUSABLE;
 		}
 	}
-	ok = o->state == 1 || o->state == 3;
+	ok = o->state == MOBJ_READ || o->state == MOBJ_FALLBACK;
 	if (!ok)
 		o->nbad_inputs++;
 	pthread_mutex_unlock(&o->lock);
@@ -236,7 +237,7 @@ static void obj_release(struct mobj *o, uint32_t nctx)
 	for (uint32_t c = 0; c < nctx && o->fb; c++)
 		fb_data_release(&o->fb[c]);
 	free(o->fb);
-	if (o->state == 1)
+	if (o->state == MOBJ_READ)
 		gcno_file_release(&o->g);
 	pthread_mutex_destroy(&o->lock);
 	free(o->gcno);
@@ -426,11 +427,11 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		note_skip(set);
 		return; /* reported once per object after reading */
 	}
-	if (o->state == 3 && !data && !regular_file(gcda, &err)) {
+	if (o->state == MOBJ_FALLBACK && !data && !regular_file(gcda, &err)) {
 		left_out(set, image, &err);
 		return; /* gcov would wait on a FIFO */
 	}
-	if (o->state == 3) {
+	if (o->state == MOBJ_FALLBACK) {
 		pthread_mutex_lock(&o->lock);
 		if (!o->fb)
 			o->fb = cr_xcalloc(set->nctx, sizeof(*o->fb));
@@ -498,7 +499,7 @@ size_t merge_worker_gcda_max(struct worker *w, const char *gcno)
 		note_skip(set);
 		return 0; /* reported once per object after reading */
 	}
-	if (o->state == 3)
+	if (o->state == MOBJ_FALLBACK)
 		return GCDA_MAX_FALLBACK;
 	/* what libgcov writes: header and summaries, per function its
 	 * record and one arc counter record; other counter kinds get as
@@ -674,11 +675,11 @@ void merge_set_note_object(struct merge_set *set, const char *gcno)
 	uint32_t oi = obj_get(set, gcno); /* may move set->objs */
 	struct mobj *o = set->objs[oi];
 
-	if (o->state)
+	if (o->state != MOBJ_UNREAD)
 		return; /* a gcda of it was read, or it was noted already */
-	if (obj_load(o, set->force_fallback) || o->state != 1) {
+	if (obj_load(o, set->force_fallback) || o->state != MOBJ_READ) {
 		struct cr_error e = o->gcno_err;
-		if (o->state == 3)
+		if (o->state == MOBJ_FALLBACK)
 			cr_error_set(&e, CR_EVERSION, gcno, -1, "no process "
 				     "ran this object and its notes file is "
 				     "of a version only gcov reads (left out)");
@@ -704,7 +705,7 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 
-		if (o->state != 1)
+		if (o->state != MOBJ_READ)
 			continue;
 		o->ctr = cr_xcalloc(set->nctx, sizeof(*o->ctr));
 		o->seen = cr_xcalloc(set->nctx, sizeof(*o->seen));
@@ -852,7 +853,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 		struct cr_error e;
-		if (o->state == 3 && !set->force_fallback) {
+		if (o->state == MOBJ_FALLBACK && !set->force_fallback) {
 			e = o->gcno_err;
 			set_msg(&e, "%s: read through gcov's JSON instead "
 				"(counts summed per line)", o->gcno_err.msg);
@@ -860,7 +861,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 				set->warnings_alloc);
 			set->warnings[set->nwarnings++] = e;
 		}
-		if (o->state != 2)
+		if (o->state != MOBJ_UNUSABLE)
 			continue;
 		e = o->gcno_err;
 		set_msg(&e, "notes file: %s (%u gcda file%s left out)",
