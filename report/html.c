@@ -822,17 +822,6 @@ static char *page_name(uint32_t idx, const char *rel)
 
 /* ---- processes page ----------------------------------------------------- */
 
-struct id_idx {
-	const char *id;
-	size_t idx;
-};
-
-static int id_idx_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct id_idx *)a)->id,
-		      ((const struct id_idx *)b)->id);
-}
-
 static const char *how_text(enum collect_how how)
 {
 	switch (how) {
@@ -862,8 +851,7 @@ static void end_text(const struct collect_record *r, struct cr_buf *b)
 
 struct proc_tree {
 	const struct collect_run *run;
-	size_t **kids; /* owned; per record, its children */
-	size_t *nkids; /* owned */
+	struct collect_tree tree;
 	int64_t t0;    /* first start */
 };
 
@@ -906,52 +894,24 @@ static void proc_row(struct html *h, struct proc_tree *pt, size_t i,
 	cr_buf_adds(b, "<td class=\"l\">");
 	end_text(r, b);
 	cr_buf_adds(b, "</td></tr>\n");
-	for (size_t k = 0; k < pt->nkids[i]; k++)
-		proc_row(h, pt, pt->kids[i][k], depth + 1);
+	for (size_t k = 0; k < pt->tree.nkids[i]; k++)
+		proc_row(h, pt, pt->tree.kids[i][k], depth + 1);
 }
 
 static void proc_rows(struct html *h, const struct collect_run *run)
 {
 	struct proc_tree pt;
-	size_t n = run->nrecords;
-	struct id_idx *ids = cr_xcalloc(n + 1, sizeof(*ids));
-	size_t *alloc = cr_xcalloc(n + 1, sizeof(*alloc));
-	char *has_parent = cr_xcalloc(n + 1, 1);
 
 	pt.run = run;
-	pt.kids = cr_xcalloc(n + 1, sizeof(*pt.kids));
-	pt.nkids = cr_xcalloc(n + 1, sizeof(*pt.nkids));
-	pt.t0 = n ? run->records[0].start_ns : 0;
-	for (size_t i = 0; i < n; i++) {
-		ids[i].id = run->records[i].id ? run->records[i].id : "";
-		ids[i].idx = i;
+	pt.t0 = run->nrecords ? run->records[0].start_ns : 0;
+	for (size_t i = 0; i < run->nrecords; i++)
 		if (run->records[i].start_ns &&
 		    run->records[i].start_ns < pt.t0)
 			pt.t0 = run->records[i].start_ns;
-	}
-	qsort(ids, n, sizeof(*ids), id_idx_cmp);
-	for (size_t i = 0; i < n; i++) {
-		struct id_idx key = {run->records[i].parent, 0}, *hit;
-		if (!key.id || !*key.id)
-			continue;
-		hit = bsearch(&key, ids, n, sizeof(*ids), id_idx_cmp);
-		if (!hit || hit->idx == i)
-			continue;
-		CR_GROW(pt.kids[hit->idx], pt.nkids[hit->idx] + 1,
-			alloc[hit->idx]);
-		pt.kids[hit->idx][pt.nkids[hit->idx]++] = i;
-		has_parent[i] = 1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!has_parent[i])
-			proc_row(h, &pt, i, 0);
-	for (size_t i = 0; i < n; i++)
-		free(pt.kids[i]);
-	free(pt.kids);
-	free(pt.nkids);
-	free(alloc);
-	free(ids);
-	free(has_parent);
+	collect_tree_build(run, &pt.tree);
+	for (size_t k = 0; k < pt.tree.ntops; k++)
+		proc_row(h, &pt, pt.tree.tops[k], 0);
+	collect_tree_release(&pt.tree);
 }
 
 static void context_rows(struct html *h, struct cr_buf *b)
