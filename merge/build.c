@@ -133,27 +133,9 @@ static void *build_worker(void *arg)
 
 static void compute_all(struct build_ctx *bc)
 {
-	long n = bc->set->opts.jobs;
-	pthread_t th[64];
-	int nt;
-
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	if (n > 64)
-		n = 64;
-	if (n > (long)bc->nres)
-		n = bc->nres ? (long)bc->nres : 1;
-	nt = (int)n;
-	for (int k = 1; k < nt; k++)
-		if (pthread_create(&th[k], NULL, build_worker, bc)) {
-			nt = k;
-			break;
-		}
-	build_worker(bc);
-	for (int k = 1; k < nt; k++)
-		pthread_join(th[k], NULL);
+	/* every thread gets the same context (ARG_SIZE 0) */
+	cr_run_workers(cr_worker_count(bc->set->opts.jobs, bc->nres),
+		       build_worker, bc, 0);
 }
 
 /* ---- files ------------------------------------------------------------- */

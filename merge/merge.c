@@ -804,40 +804,16 @@ static void sort_contexts(struct merge_set *set)
 	free(newidx);
 }
 
-static int jobs_of(const struct merge_opts *opts)
-{
-	long n = opts->jobs;
-
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	if (n > 64)
-		n = 64;
-	return (int)n;
-}
-
 enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 {
-	int nw = jobs_of(&set->opts);
+	int nw = cr_worker_count(set->opts.jobs, set->ninputs);
 	struct worker *ws;
-	pthread_t *th;
 
 	sort_contexts(set);
-	if ((uint32_t)nw > set->ninputs)
-		nw = set->ninputs ? (int)set->ninputs : 1;
 	ws = cr_xcalloc((size_t)nw, sizeof(*ws));
-	th = cr_xcalloc((size_t)nw, sizeof(*th));
 	for (int k = 0; k < nw; k++)
 		ws[k].set = set;
-	for (int k = 1; k < nw; k++)
-		if (pthread_create(&th[k], NULL, worker_main, &ws[k])) {
-			nw = k;
-			break;
-		}
-	worker_main(&ws[0]);
-	for (int k = 1; k < nw; k++)
-		pthread_join(th[k], NULL);
+	nw = cr_run_workers(nw, worker_main, ws, sizeof(*ws));
 	reduce(set, ws, nw);
 	for (int k = 0; k < nw; k++) {
 		for (size_t i = 0; i < ws[k].nper_obj; i++)
@@ -848,7 +824,6 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 		set->files_read += ws[k].nfiles;
 	}
 	free(ws);
-	free(th);
 	/* one report per object whose notes file is unusable */
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];

@@ -15,6 +15,7 @@ mkdir -p "$out/seeds/gcno" "$out/seeds/gcda" "$out/seeds/record" "$out/obj"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top"
 lib_srcs="$top/common/error.c $top/common/alloc.c $top/common/path.c
+  $top/common/workers.c
   $top/collect/record.c"
 merge_srcs=$(ls "$top"/merge/*.c)
 
