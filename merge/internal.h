@@ -464,8 +464,7 @@ struct merge_set {
 	uint32_t nobjs;
 	struct mobj **objs;    /* owned */
 	size_t objs_alloc;
-	uint32_t *obj_hash;    /* owned; object index + 1 */
-	size_t obj_hash_size;
+	struct strmap obj_index; /* notes file path -> index in objs */
 	uint32_t nwarnings;
 	struct cr_error *warnings; /* owned; reported after reading */
 	size_t warnings_alloc;

@@ -28,51 +28,22 @@
 
 /* ---- object table ------------------------------------------------------ */
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void obj_rehash(struct merge_set *set)
-{
-	size_t n = set->obj_hash_size ? set->obj_hash_size * 2 : 256;
-
-	free(set->obj_hash);
-	set->obj_hash = cr_xcalloc(n, sizeof(uint32_t));
-	set->obj_hash_size = n;
-	for (uint32_t i = 0; i < set->nobjs; i++) {
-		size_t h = str_hash(set->objs[i]->gcno) & (n - 1);
-		while (set->obj_hash[h])
-			h = (h + 1) & (n - 1);
-		set->obj_hash[h] = i + 1;
-	}
-}
-
 /* Index of the object whose notes file is GCNO, created when new.
  * Caller holds set->lock. */
 static uint32_t obj_get(struct merge_set *set, const char *gcno)
 {
-	size_t h;
+	size_t len = strlen(gcno);
+	uint32_t *idx = strmap_find(&set->obj_index, gcno, len);
+	struct mobj *o;
 
-	if ((set->nobjs + 1) * 2 > set->obj_hash_size)
-		obj_rehash(set);
-	h = str_hash(gcno) & (set->obj_hash_size - 1);
-	while (set->obj_hash[h]) {
-		struct mobj *o = set->objs[set->obj_hash[h] - 1];
-		if (!strcmp(o->gcno, gcno))
-			return set->obj_hash[h] - 1;
-		h = (h + 1) & (set->obj_hash_size - 1);
-	}
+	if (idx)
+		return *idx;
 	CR_GROW(set->objs, set->nobjs + 1, set->objs_alloc);
-	struct mobj *o = cr_xcalloc(1, sizeof(*o));
+	o = cr_xcalloc(1, sizeof(*o));
 	o->gcno = cr_xstrdup(gcno);
 	pthread_mutex_init(&o->lock, NULL);
 	set->objs[set->nobjs] = o;
-	set->obj_hash[h] = set->nobjs + 1;
+	strmap_put(&set->obj_index, gcno, len, set->nobjs);
 	return set->nobjs++;
 }
 
@@ -263,7 +234,7 @@ void merge_set_free(struct merge_set *set)
 	free(set->ctx);
 	free(set->inputs);
 	free(set->objs);
-	free(set->obj_hash);
+	strmap_release(&set->obj_index);
 	free(set->warnings);
 	strmap_release(&set->images);
 	strmap_release(&set->sources);
