@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -356,6 +357,51 @@ static void test_markers(void)
 	cov_model_release(&m);
 }
 
+/* Class names collide when file names differ only in '.', '_' and '$':
+ * each gets a suffix, in path order ("x_c", "x_c_2", "x_c_3"). */
+static void test_class_names(void)
+{
+	static const struct fx_line lines[] = {
+		{ 1, { 1, 0, 0 }, 0, { { 0 } } },
+	};
+	const struct fx_file ff[] = {
+		{ "a/x$c", NULL, 0, lines, 1, NULL, 0 },
+		{ "a/x.c", NULL, 0, lines, 1, NULL, 0 },
+		{ "a/x_c", NULL, 0, lines, 1, NULL, 0 },
+		{ "b/x.c", NULL, 0, lines, 1, NULL, 0 },
+	};
+	char dir[] = "/tmp/covrun-rtXXXXXX";
+	struct cov_model m;
+	struct report_opts o;
+	struct report_set s;
+	struct report_result res;
+	struct cr_error err;
+	char *xml, *text = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	xml = cr_path_join(dir, "c.xml");
+	fx_build(&m, dir, ff, 4);
+	report_opts_init(&o);
+	o.root = dir;
+	CHECK(report_select(&m, &o, &s, &err) == CR_OK);
+	CHECK(report_cobertura(&s, COV_VIEW_ALL, xml, &o, &res, &err) ==
+	      CR_OK);
+	CHECK(cr_read_file(xml, &text, NULL, &err) == CR_OK);
+	if (text) {
+		const char *a = strstr(text, "name=\"x_c\" filename=\"a/x$c\"");
+		const char *b = strstr(text, "name=\"x_c_2\" filename=\"a/x.c\"");
+		const char *c = strstr(text, "name=\"x_c_3\" filename=\"a/x_c\"");
+		const char *d = strstr(text, "name=\"x_c\" filename=\"b/x.c\"");
+		CHECK(a && b && c && d);
+	}
+	free(text);
+	report_set_release(&s);
+	cov_model_release(&m);
+	unlink(xml);
+	rmdir(dir);
+	free(xml);
+}
+
 static int run_unit(void)
 {
 	test_rate();
@@ -365,6 +411,7 @@ static int run_unit(void)
 	test_source();
 	test_select();
 	test_markers();
+	test_class_names();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
 	else
