@@ -582,11 +582,90 @@ static void add_contexts_title(struct cr_buf *b, const struct cov_model *m,
 	}
 }
 
+/* The branch marks of line CL (at most MAX_MARKS, then "+N"). */
+static void line_branches(struct html *h, const struct report_file *rf,
+			  const struct cov_line *cl)
+{
+	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
+	struct cr_buf *b = &h->body;
+
+	for (uint32_t k = 0; k < cl->nbranches; k++) {
+		uint32_t bi = cl->first_branch + k;
+		int64_t all = rp_branch_count(m, f, COV_VIEW_ALL, bi);
+		if (k == MAX_MARKS) {
+			cr_buf_addf(b, "<span class=\"bmore\" title=\"%u more "
+				    "branches\">+%u</span>", cl->nbranches - k,
+				    cl->nbranches - k);
+			break;
+		}
+		cr_buf_addf(b, "<i class=\"b %s\" title=\"branch %u%s: ",
+			    report_branch_excluded(rf, bi)
+				    ? "x"
+				    : mark_class(report_branch_mark(m, f, bi)),
+			    k, f->branches[bi].flags & COV_BRANCH_THROW
+				       ? " (throw)" : "");
+		if (rp_ran(all))
+			add_counts_title(
+				b, "taken ", all,
+				rp_branch_count(m, f, COV_VIEW_ROOT, bi),
+				rp_branch_count(m, f, COV_VIEW_CHILD, bi));
+		else
+			cr_buf_adds(b, "not taken");
+		if (report_branch_excluded(rf, bi))
+			cr_buf_adds(b, "; excluded");
+		cr_buf_adds(b, "\"></i>");
+	}
+}
+
+/* The count cell of line index LI (CL; NULL: a line without code). */
+static void line_hits(struct html *h, const struct report_file *rf,
+		      const struct cov_line *cl, uint32_t li)
+{
+	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
+	struct cr_buf *b = &h->body;
+	int64_t all;
+
+	cr_buf_adds(b, "</span><span class=\"ht\"");
+	if (!cl) {
+		cr_buf_addc(b, '>');
+		return;
+	}
+	all = rp_line_count(m, f, COV_VIEW_ALL, li);
+	cr_buf_adds(b, " title=\"");
+	add_counts_title(b,
+			 report_line_excluded(rf, li) ? "excluded; ran "
+						      : "ran ",
+			 all, rp_line_count(m, f, COV_VIEW_ROOT, li),
+			 rp_line_count(m, f, COV_VIEW_CHILD, li));
+	add_contexts_title(b, m, f, li);
+	cr_buf_adds(b, "\">");
+	add_short(b, all);
+}
+
+/* The class of line index LI (CL; NULL: a line without code), counting
+ * child-only and missed lines. */
+static const char *line_class(struct html *h, const struct report_file *rf,
+			      const struct cov_line *cl, uint32_t li,
+			      uint64_t *nchild, uint64_t *nmiss)
+{
+	enum report_mark mk;
+
+	if (!cl)
+		return "";
+	if (report_line_excluded(rf, li))
+		return "x";
+	mk = report_line_mark(h->set->model, rf->file, li);
+	*nchild += mk == REPORT_MARK_CHILD;
+	*nmiss += mk == REPORT_MARK_NONE;
+	return mark_class(mk);
+}
+
 static void file_lines(struct html *h, const struct report_file *rf,
 		       const struct rp_source *src, uint64_t *nchild,
 		       uint64_t *nmiss)
 {
-	const struct cov_model *m = h->set->model;
 	const struct cov_file *f = rf->file;
 	struct cr_buf *b = &h->body;
 	uint32_t last = src->nlines;
@@ -596,9 +675,8 @@ static void file_lines(struct html *h, const struct report_file *rf,
 		last = f->lines[f->nlines - 1].line;
 	for (uint32_t n = 1; n <= last; n++) {
 		const struct cov_line *cl = NULL;
-		const char *cls = "";
+		const char *cls, *text;
 		size_t len;
-		const char *text;
 
 		if ((n - 1) % CHUNK_LINES == 0)
 			cr_buf_adds(b, n == 1 ? "<div class=\"ck\">"
@@ -607,17 +685,7 @@ static void file_lines(struct html *h, const struct report_file *rf,
 			li++;
 		if (li < f->nlines && f->lines[li].line == n)
 			cl = &f->lines[li];
-		if (cl) {
-			if (report_line_excluded(rf, li)) {
-				cls = "x";
-			} else {
-				enum report_mark mk =
-					report_line_mark(m, f, li);
-				cls = mark_class(mk);
-				*nchild += mk == REPORT_MARK_CHILD;
-				*nmiss += mk == REPORT_MARK_NONE;
-			}
-		}
+		cls = line_class(h, rf, cl, li, nchild, nmiss);
 		cr_buf_adds(b, "<div class=\"ln");
 		if (*cls) {
 			cr_buf_addc(b, ' ');
@@ -627,59 +695,10 @@ static void file_lines(struct html *h, const struct report_file *rf,
 		add_u64(b, n);
 		cr_buf_adds(b, "\"><span class=\"no\">");
 		add_u64(b, n);
-		cr_buf_adds(b, "</span><span class=\"ht\"");
-		if (cl) {
-			int64_t all = rp_line_count(m, f, COV_VIEW_ALL, li);
-			cr_buf_adds(b, " title=\"");
-			add_counts_title(
-				b,
-				report_line_excluded(rf, li) ? "excluded; ran "
-							     : "ran ",
-				all, rp_line_count(m, f, COV_VIEW_ROOT, li),
-				rp_line_count(m, f, COV_VIEW_CHILD, li));
-			add_contexts_title(b, m, f, li);
-			cr_buf_adds(b, "\">");
-			add_short(b, all);
-		} else {
-			cr_buf_addc(b, '>');
-		}
+		line_hits(h, rf, cl, li);
 		cr_buf_adds(b, "</span><span class=\"bx\">");
-		for (uint32_t k = 0; cl && k < cl->nbranches; k++) {
-			uint32_t bi = cl->first_branch + k;
-			const char *bc;
-			int64_t all;
-			if (k == MAX_MARKS) {
-				cr_buf_addf(b,
-					    "<span class=\"bmore\" title=\""
-					    "%u more branches\">+%u</span>",
-					    cl->nbranches - k,
-					    cl->nbranches - k);
-				break;
-			}
-			all = rp_branch_count(m, f, COV_VIEW_ALL, bi);
-			bc = report_branch_excluded(rf, bi)
-				     ? "x"
-				     : mark_class(
-					       report_branch_mark(m, f, bi));
-			cr_buf_addf(b,
-				    "<i class=\"b %s\" title=\"branch %u%s: ",
-				    bc, k,
-				    f->branches[bi].flags & COV_BRANCH_THROW
-					    ? " (throw)"
-					    : "");
-			if (rp_ran(all))
-				add_counts_title(
-					b, "taken ", all,
-					rp_branch_count(m, f, COV_VIEW_ROOT,
-							bi),
-					rp_branch_count(m, f, COV_VIEW_CHILD,
-							bi));
-			else
-				cr_buf_adds(b, "not taken");
-			if (report_branch_excluded(rf, bi))
-				cr_buf_adds(b, "; excluded");
-			cr_buf_adds(b, "\"></i>");
-		}
+		if (cl)
+			line_branches(h, rf, cl);
 		cr_buf_adds(b, "</span><code class=\"s\">");
 		text = rp_source_line(src, n, &len);
 		rp_html_escape(b, text, len);
