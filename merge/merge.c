@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "merge/internal.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -704,6 +705,7 @@ void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
 {
 	struct gcda_info *oi = &o->info[c];
 
+	assert(o->state == MOBJ_READ && o->ctr && o->seen && o->used);
 	if (ctr && !o->ctr[c]) {
 		o->ctr[c] = cr_xcalloc(o->g.nctrs + 1, sizeof(int64_t));
 		o->seen[c] = cr_xcalloc(o->g.nfns + 1, 1);

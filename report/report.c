@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "report/internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -562,6 +563,7 @@ void report_split_files(const struct report_set *set,
 		n = set->nfiles;
 	}
 	memset(out, 0, 3 * sizeof(*out));
+	assert(n <= set->nfiles);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct report_file *rf = &files[i];
 		const struct cov_file *f = rf->file;
