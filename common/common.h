@@ -181,6 +181,21 @@ int cr_run_workers(int nthreads, void *(*work)(void *), void *args,
  * most 64 and at most NTASKS, at least 1. */
 int cr_worker_count(long requested, size_t ntasks);
 
+/* String map (common/strmap.c): keys are byte strings without NUL, copied;
+ * each maps to a uint32_t.  Zero-initialized is empty.  Walk it over
+ * key[0..size) (NULL: free). */
+struct strmap {
+	char **key;            /* owned; [size] */
+	uint32_t *val;         /* owned; [size] */
+	size_t size, n;        /* slots (a power of 2), keys */
+};
+
+/* The value of KEY (LEN bytes), or NULL. */
+uint32_t *strmap_find(const struct strmap *m, const char *key, size_t len);
+/* Map KEY to VAL; returns 1, or 0 when KEY was there (its value kept). */
+int strmap_put(struct strmap *m, const char *key, size_t len, uint32_t val);
+void strmap_release(struct strmap *m);
+
 /* Monotonic and wall-clock time in nanoseconds. */
 int64_t cr_now_ns(void);
 int64_t cr_wall_ns(void);

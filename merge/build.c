@@ -306,7 +306,7 @@ static void file_functions(struct build_ctx *bc, struct cov_file *f,
 			j++;
 		}
 		mf->name = cr_xstrdup(fn->name);
-		mf->demangled = merge_demangle(fn->name);
+		mf->demangled = gcov_demangle(fn->name);
 		mf->start_line = fn->start_line;
 		mf->start_column = fn->start_column;
 		mf->end_line = fn->end_line;

@@ -98,6 +98,14 @@ static void plan_lines(struct line_plan *p, const struct cov_file *f,
 	}
 }
 
+/* The model's branch flags for gcov's. */
+static uint8_t model_flags(uint8_t gcov_flags)
+{
+	return (gcov_flags & GCOV_BRANCH_THROW ? COV_BRANCH_THROW : 0) |
+	       (gcov_flags & GCOV_BRANCH_FALLTHROUGH ? COV_BRANCH_FALLTHROUGH
+						      : 0);
+}
+
 /* The branches of the planned lines, with the flags of both sides. */
 static struct cov_branch *plan_branches(const struct line_plan *p,
 					const struct cov_file *f,
@@ -114,7 +122,7 @@ static struct cov_branch *plan_branches(const struct line_plan *p,
 		}
 		for (size_t q = p->from_add[l]; q < p->add_end[l]; q++)
 			for (uint32_t j = 0; j < a[q].e->nbr; j++)
-				b[j].flags |= a[q].e->brflags[j];
+				b[j].flags |= model_flags(a[q].e->brflags[j]);
 	}
 	return branches;
 }

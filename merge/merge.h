@@ -269,9 +269,6 @@ void merge_set_stats(const struct merge_set *set, uint32_t *files,
 /* Release everything MODEL owns; the struct itself is not freed. */
 void cov_model_release(struct cov_model *model);
 
-/* C++ NAME demangled as gcov prints it (libiberty, DMGL_PARAMS), or a copy
- * of NAME when it is not a mangled name.  Caller frees.  Cannot fail. */
-char *merge_demangle(const char *name);
 
 /* Line N of FILE (binary search), or NULL when the line has no code. */
 const struct cov_line *cov_file_find_line(const struct cov_file *file,

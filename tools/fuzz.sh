@@ -17,7 +17,8 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 lib_srcs="$top/common/error.c $top/common/alloc.c $top/common/path.c
   $top/common/workers.c
   $top/collect/record.c"
-merge_srcs=$(ls "$top"/merge/*.c)
+# the gcov library alone (gcov/): it knows nothing of runs
+gcov_srcs=$(ls "$top"/gcov/*.c)
 
 # ---- seeds: real files from three compilers ----
 seedsrc="$top/tests/collect/fixtures/helper.c"
@@ -37,8 +38,8 @@ build() { # name sources...
   $CC $flags -o "$out/$name" "$@" -liberty -ljansson -lpthread -lm
 }
 build fuzz_record "$top/tests/fuzz/fuzz_record.c" $lib_srcs
-build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $lib_srcs $merge_srcs
-build fuzz_gcda "$top/tests/fuzz/fuzz_gcda.c" $lib_srcs $merge_srcs
+build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $lib_srcs $gcov_srcs
+build fuzz_gcda "$top/tests/fuzz/fuzz_gcda.c" $lib_srcs $gcov_srcs
 
 # ---- run ----
 each=$((secs / 3)); [ "$each" -ge 1 ] || each=1

@@ -72,7 +72,7 @@ static void emit_functions(const struct layout *lay, struct solve_ws *ws,
 	gcov_sort_fns(g, v, src->nfns);
 	for (uint32_t i = 0; i < src->nfns; i++) {
 		const struct gcno_fn *fn = &g->fns[v[i]];
-		char *dem = merge_demangle(fn->name);
+		char *dem = gcov_demangle(fn->name);
 
 		cr_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		json_str(b, fn->name);

@@ -5,7 +5,7 @@
 #ifndef COVRUN_TESTS_GCOV_JSON_WRITE_H
 #define COVRUN_TESTS_GCOV_JSON_WRITE_H
 
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 /* gcov -b --json-format's document for one object into OUT. */
 void json_object_write(const struct layout *lay, struct solve_ws *ws,

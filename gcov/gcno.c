@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * merge/gcno.c: the .gcno reader (GCC 11, GCC 12, clang 14).
+ * gcov/gcno.c: the .gcno reader (GCC 11, GCC 12, clang 14).
  *
- * Parses a notes file into struct gcno_file (merge/internal.h): the header
+ * Parses a notes file into struct gcno_file (gcov/gcov.h): the header
  * (version, stamp, cwd), then per function its blocks, arcs and line
  * locations.  After a function is read, the attributes gcov derives from
  * the graph are computed once: counter indices (non-tree arcs in block
@@ -10,7 +10,7 @@
  * (docs/gcov-format.md §1, §2, §4.1).  Malformed input is
  * CR_ECORRUPT with the byte offset; nothing is asserted on file content.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * merge/strmap.c: a string -> uint32_t hash table (open addressing).
+ * common/strmap.c: a string -> uint32_t hash table (open addressing).
  *
  * Image ids, entry names and context ids are looked up once per gcda of a
  * merge: a linear search made merging a bundle of n images O(n^2).
- * Interface: merge/internal.h.
+ * Interface: common/common.h.
  */
-#include "merge/internal.h"
+#include "common/common.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * merge/fallback.c: objects of a gcov version covrun does not read.
+ * gcov/fallback.c: objects of a gcov version covrun does not read.
  *
  * covrun does not guess at formats it does not know.  For an object whose
  * notes file has another version (or for every object, when the caller
@@ -11,10 +11,10 @@
  * docs/gcov-format.md §6 calls non-linear, and they cannot be written back as
  * aggregate gcda.  Parts: running gcov, collecting gcov's numbers
  * (fbmodel.c adds them to the model).
- * Interface: merge/internal.h.
+ * Interface: gcov/gcov.h.
  */
 #define _GNU_SOURCE
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -148,9 +148,9 @@ static void add_line(struct fb_data *fb, uint32_t path, const json_t *ln)
 		const json_t *b = json_array_get(brs, i);
 		e->br[i] = jint(b, "count");
 		if (jtrue(b, "throw"))
-			e->brflags[i] |= COV_BRANCH_THROW;
+			e->brflags[i] |= GCOV_BRANCH_THROW;
 		if (jtrue(b, "fallthrough"))
-			e->brflags[i] |= COV_BRANCH_FALLTHROUGH;
+			e->brflags[i] |= GCOV_BRANCH_FALLTHROUGH;
 	}
 }
 
