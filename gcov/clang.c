@@ -71,68 +71,38 @@ static void renumber(struct layout *lay)
 	lay->gb_succ[lay->nblocks] = na;
 }
 
-/* Entering arcs of each line (collectSourceLine's first sum). */
-static void entering(struct layout *lay)
+/* llvm-cov's entering arcs of block GB of line SL (collectSourceLine's
+ * first sum): every arc leaving an entry block, else the arcs entering GB
+ * from outside the line; an arc from GB to another of the line's blocks
+ * makes the line internal. */
+static void clang_block_arcs(struct layout *lay, struct lslot *sl,
+			     uint32_t gb, const uint8_t *mark,
+			     struct arc_list *out)
 {
-	const struct gcno_file *g = lay->g;
-	uint8_t *mark = cr_xcalloc(lay->nblocks + 1, 1);
-	uint32_t *tmp = NULL;
-	size_t ntmp, alloc = 0;
+	uint32_t f = lay->gb_fn[gb], b = gb - lay->block_base[f];
+	const struct gcno_fn *fn = &lay->g->fns[f];
+	const struct gcno_block *bl = &fn->blocks[b];
 
-	for (uint32_t s = 0; s < lay->nslots; s++) {
-		struct lslot *sl = &lay->slots[s];
-		const uint32_t *blk = lay->ids + sl->blk;
-
-		for (uint32_t i = 0; i < sl->nblk; i++)
-			mark[blk[i]] = 1;
-		ntmp = 0;
-		for (uint32_t i = 0; i < sl->nblk; i++) {
-			uint32_t gb = blk[i], f = lay->gb_fn[gb];
-			uint32_t b = gb - lay->block_base[f];
-			const struct gcno_fn *fn = &g->fns[f];
-			const struct gcno_block *bl = &fn->blocks[b];
-
-			for (uint32_t k = lay->gb_succ[gb];
-			     k < lay->gb_succ[gb + 1]; k++) {
-				uint32_t a = lay->gsucc[k];
-				if (mark[lay->ga_dst[a]] &&
-				    lay->ga_dst[a] != gb)
-					sl->internal = 1;
-				if (b == 0) {
-					CR_GROW(tmp, ntmp + 1, alloc);
-					tmp[ntmp++] = a;
-				}
-			}
-			if (b == 0)
-				continue;
-			for (uint32_t k = 0; k < bl->npred; k++) {
-				uint32_t a = lay->arc_base[f] +
-					     fn->pred[bl->first_pred + k];
-				if (mark[lay->ga_src[a]])
-					continue;
-				CR_GROW(tmp, ntmp + 1, alloc);
-				tmp[ntmp++] = a;
-			}
-		}
-		for (uint32_t i = 0; i < sl->nblk; i++)
-			mark[blk[i]] = 0;
-		lay->ids = cr_xrealloc(lay->ids, (lay->nids + ntmp + 1) *
-				       sizeof(uint32_t));
-		sl->ext = lay->nids;
-		sl->next = (uint32_t)ntmp;
-		if (ntmp)
-			memcpy(lay->ids + lay->nids, tmp,
-			       ntmp * sizeof(uint32_t));
-		lay->nids += (uint32_t)ntmp;
+	for (uint32_t k = lay->gb_succ[gb]; k < lay->gb_succ[gb + 1]; k++) {
+		uint32_t a = lay->gsucc[k];
+		if (mark[lay->ga_dst[a]] && lay->ga_dst[a] != gb)
+			sl->internal = 1;
+		if (b == 0)
+			arc_list_add(out, a);
 	}
-	free(tmp);
-	free(mark);
+	if (b == 0)
+		return;
+	for (uint32_t k = 0; k < bl->npred; k++) {
+		uint32_t a = lay->arc_base[f] + fn->pred[bl->first_pred + k];
+		if (!mark[lay->ga_src[a]])
+			arc_list_add(out, a);
+	}
 }
 
 void layout_clang(struct layout *lay)
 {
 	renumber(lay);
-	entering(lay);
+	layout_entering(lay, clang_block_arcs);
 }
 
 /* ---- solver (propagateCounts) ----------------------------------------- */

@@ -314,6 +314,18 @@ uint32_t fn_blocks_executed(const struct layout *lay, uint32_t fn,
 /* The cycles term of slot S's count (cycles.c). */
 int64_t slot_cycles(const struct layout *lay, const struct lslot *s,
 		    struct solve_ws *ws);
+/* A growing list of arc ids. */
+struct arc_list {
+	uint32_t *arc;         /* owned */
+	size_t n, alloc;
+};
+void arc_list_add(struct arc_list *list, uint32_t a);
+/* The arcs one block GB of line SL adds to the line's entering arcs. */
+typedef void (*layout_block_arcs_fn)(struct layout *lay, struct lslot *sl,
+				     uint32_t gb, const uint8_t *mark,
+				     struct arc_list *out);
+/* Fill every line's entering arcs with BLOCK_ARCS (layout.c). */
+void layout_entering(struct layout *lay, layout_block_arcs_fn block_arcs);
 /* llvm-cov's graph for clang files (clang.c): arc numbering with the
  * added EXIT->ENTRY arc per function, and each line's entering arcs. */
 void layout_clang(struct layout *lay);

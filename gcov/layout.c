@@ -408,56 +408,68 @@ static void collect_pairs(struct build *bd, int kind)
 	free(cnt);
 }
 
-/* Arcs entering each line's blocks from outside it (gcov's first sum in
- * accumulate_line_info), and whether any arc stays inside the line. */
-static void entering_arcs(struct layout *lay)
+/* Append arc A to LIST. */
+void arc_list_add(struct arc_list *list, uint32_t a)
 {
-	const struct gcno_file *g = lay->g;
+	CR_GROW(list->arc, list->n + 1, list->alloc);
+	list->arc[list->n++] = a;
+}
+
+/* Each line's entering arcs (lslot.ext, .next) and whether an arc joins
+ * two of its blocks (lslot.internal): BLOCK_ARCS adds what one block of
+ * the line contributes, given MARK, the line's blocks flagged.  gcc and
+ * llvm-cov choose the arcs differently (gcc_block_arcs below, clang.c);
+ * the marking and the storing are the same. */
+void layout_entering(struct layout *lay, layout_block_arcs_fn block_arcs)
+{
 	uint8_t *mark = cr_xcalloc(lay->nblocks + 1, 1);
-	uint32_t *tmp = NULL;
-	size_t ntmp = 0, alloc = 0;
+	struct arc_list tmp = { 0 };
 
 	for (uint32_t s = 0; s < lay->nslots; s++) {
 		struct lslot *sl = &lay->slots[s];
-		const uint32_t *blk;
+		const uint32_t *blk = lay->ids + sl->blk;
 
 		sl->ext = sl->next = 0;
 		if (!sl->nblk)
 			continue;
-		blk = lay->ids + sl->blk;
 		for (uint32_t i = 0; i < sl->nblk; i++)
 			mark[blk[i]] = 1;
-		ntmp = 0;
-		for (uint32_t i = 0; i < sl->nblk; i++) {
-			uint32_t gb = blk[i], f = lay->gb_fn[gb];
-			const struct gcno_fn *fn = &g->fns[f];
-			const struct gcno_block *b =
-				&fn->blocks[gb - lay->block_base[f]];
-			for (uint32_t k = 0; k < b->npred; k++) {
-				uint32_t a = lay->arc_base[f] +
-					     fn->pred[b->first_pred + k];
-				if (mark[lay->ga_src[a]]) {
-					sl->internal = 1;
-					continue;
-				}
-				CR_GROW(tmp, ntmp + 1, alloc);
-				tmp[ntmp++] = a;
-			}
-		}
+		tmp.n = 0;
+		for (uint32_t i = 0; i < sl->nblk; i++)
+			block_arcs(lay, sl, blk[i], mark, &tmp);
 		for (uint32_t i = 0; i < sl->nblk; i++)
 			mark[blk[i]] = 0;
-		lay->ids = cr_xrealloc(lay->ids, (lay->nids + ntmp + 1) *
+		/* blk is not read past here: the realloc may move ids */
+		lay->ids = cr_xrealloc(lay->ids, (lay->nids + tmp.n + 1) *
 				       sizeof(uint32_t));
-		blk = NULL;
 		sl->ext = lay->nids;
-		sl->next = (uint32_t)ntmp;
-		if (ntmp)
-			memcpy(lay->ids + lay->nids, tmp,
-			       ntmp * sizeof(uint32_t));
-		lay->nids += (uint32_t)ntmp;
+		sl->next = (uint32_t)tmp.n;
+		if (tmp.n)
+			memcpy(lay->ids + lay->nids, tmp.arc,
+			       tmp.n * sizeof(uint32_t));
+		lay->nids += (uint32_t)tmp.n;
 	}
-	free(tmp);
+	free(tmp.arc);
 	free(mark);
+}
+
+/* gcc: the arcs entering block GB from outside the line (gcov's first sum
+ * in accumulate_line_info); an arc from inside makes the line internal. */
+static void gcc_block_arcs(struct layout *lay, struct lslot *sl, uint32_t gb,
+			   const uint8_t *mark, struct arc_list *out)
+{
+	uint32_t f = lay->gb_fn[gb];
+	const struct gcno_fn *fn = &lay->g->fns[f];
+	const struct gcno_block *b = &fn->blocks[gb - lay->block_base[f]];
+
+	for (uint32_t k = 0; k < b->npred; k++) {
+		uint32_t a = lay->arc_base[f] + fn->pred[b->first_pred + k];
+		if (mark[lay->ga_src[a]]) {
+			sl->internal = 1;
+			continue;
+		}
+		arc_list_add(out, a);
+	}
 }
 
 /* ---- per-source lists -------------------------------------------------- */
@@ -567,7 +579,7 @@ void layout_build(const struct gcno_file *g, enum layout_names names,
 	if (lay->clang)
 		layout_clang(lay);
 	else
-		entering_arcs(lay);
+		layout_entering(lay, gcc_block_arcs);
 	source_sizes(lay);
 	source_lists(lay);
 	for (int k = 0; k < 3; k++)

@@ -30,16 +30,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
+from softcheck import check, failures as FAILS  # noqa: E402
 import require  # noqa: E402
-
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what)
-    return cond
 
 
 def run(cmd, cwd=None, env=None, ok=(0,)):

@@ -25,15 +25,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
+from softcheck import check, status  # noqa: E402
 import require  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 class Browser:
@@ -222,8 +215,7 @@ def main():
         if b:
             b.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
+    if status():
         return 1
     print("browser test OK; screenshots in", shots)
     return 0

@@ -19,6 +19,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+from softcheck import check, failures  # noqa: E402
+
 MAIN = r"""int other(int);
 
 /* LCOV_EXCL_START */
@@ -44,13 +48,6 @@ OTHER = r"""int other(int n)
 	return s;
 }
 """
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def gcov_json(tmp, gcda):

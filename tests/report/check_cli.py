@@ -24,15 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_gcovr  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
+from softcheck import check, status  # noqa: E402
 import require  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(cmd, cwd, env=None):
@@ -46,7 +39,6 @@ def main():
     tmp = tempfile.mkdtemp(prefix="covrun-cli-")
     try:
         src, build = check_gcovr.build_fixture(tmp, gcc)
-        failures.extend(check_gcovr.failures)
         r = run([covrun, "run", "--no-report", "--", "./build/prog", "a"],
                 tmp)
         if r.returncode != 0 and "--no-report" in r.stderr:
@@ -56,8 +48,7 @@ def main():
         cases(covrun, tmp, src, build)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
+    if status():
         return 1
     print("covrun report CLI OK")
     return 0

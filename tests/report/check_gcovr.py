@@ -25,15 +25,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
+from softcheck import check, failures, status  # noqa: E402
 import require  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 PROG = r'''#include <stdio.h>
@@ -271,8 +264,7 @@ def main():
               "source is the root")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
+    if status():
         return 1
     print("covrun Cobertura equals gcovr's on %d lines" % compared)
     return 0

@@ -22,6 +22,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+from softcheck import check, failures  # noqa: E402
+
 FIXTURE = r"""
 int work(int n)
 {
@@ -42,13 +46,6 @@ int main(int argc, char **argv)
 }
 """
 TAG_COUNTER_ARCS = 0x01a10000  # gcc 12: lengths in bytes, 16-byte header
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def counter_offsets(data):

@@ -22,15 +22,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
+from softcheck import check, status  # noqa: E402
 import require  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(cmd, **kw):
@@ -128,8 +121,7 @@ def main():
               "summary per-directory row")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
+    if status():
         return 1
     print("report outputs OK")
     return 0

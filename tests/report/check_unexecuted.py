@@ -18,18 +18,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "harness"))
+from softcheck import check, failures  # noqa: E402
+
 MAIN = "int used(int);\nint main(int c, char **v)\n{\n\t(void)v;\n" \
        "\treturn used(c) > 5;\n}\n"
 USED = "int used(int n)\n{\n\treturn n * 2;\n}\n"
 NEVER = "int never(int x)\n{\n\tif (x > 3)\n\t\treturn x - 1;\n" \
         "\treturn x + 1;\n}\n\nint never_too(void)\n{\n\treturn 7;\n}\n"
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
 
 
 def run(cmd, cwd, **kw):

@@ -440,6 +440,32 @@ static struct collect_record records[] = {
 	 COLLECT_END_NONE, 0, NULL, 0, NULL},
 };
 
+/* Where demo and big write, below their OUTDIR: the fixture's sources
+ * and each report (run_demo, run_big; tests/report/check_*.py read them). */
+struct out_paths {
+	char *root, *xml, *html, *json, *lcov, *sum;
+};
+
+static void out_paths_init(struct out_paths *p, const char *out)
+{
+	p->root = cr_path_join(out, "src");
+	p->xml = cr_path_join(out, "coverage.xml");
+	p->html = cr_path_join(out, "html");
+	p->json = cr_path_join(out, "coverage.json");
+	p->lcov = cr_path_join(out, "coverage.info");
+	p->sum = cr_path_join(out, "summary.txt");
+}
+
+static void out_paths_release(struct out_paths *p)
+{
+	free(p->root);
+	free(p->xml);
+	free(p->html);
+	free(p->json);
+	free(p->lcov);
+	free(p->sum);
+}
+
 static int run_demo(const char *out, const char *hljs)
 {
 	struct collect_run run = {"/tmp/run", 4, records, 0, NULL};
@@ -449,30 +475,26 @@ static int run_demo(const char *out, const char *hljs)
 	struct report_set s;
 	struct report_result res;
 	struct cr_error err;
-	char *root = cr_path_join(out, "src");
-	char *xml = cr_path_join(out, "coverage.xml");
-	char *html = cr_path_join(out, "html");
-	char *json = cr_path_join(out, "coverage.json");
-	char *lcov = cr_path_join(out, "coverage.info");
-	char *sum = cr_path_join(out, "summary.txt");
+	struct out_paths p;
 	FILE *sf;
 	int rc;
 
-	fx_demo(&m, root);
+	out_paths_init(&p, out);
+	fx_demo(&m, p.root);
 	report_opts_init(&o);
-	o.root = root;
-	o.cobertura = xml;
+	o.root = p.root;
+	o.cobertura = p.xml;
 	o.cobertura_split = 1;
-	o.html = html;
-	o.json = json;
-	o.lcov = lcov;
+	o.html = p.html;
+	o.json = p.json;
+	o.lcov = p.lcov;
 	o.version = "covrun test";
 	o.title = "demo <report> & \"co\"";
 	o.timestamp = 1700000000;
 	o.hljs_dir = hljs;
 	o.summary = REPORT_SUMMARY_FULL;
 	o.run = &run;
-	sf = fopen(sum, "w");
+	sf = fopen(p.sum, "w");
 	o.summary_out = sf;
 	rc = report_write_all(&m, &o, &s, &res, &err);
 	fclose(sf);
@@ -486,12 +508,7 @@ static int run_demo(const char *out, const char *hljs)
 	       (unsigned long long)res.cobertura_bytes, res.cobertura_parts);
 	report_set_release(&s);
 	cov_model_release(&m);
-	free(root);
-	free(xml);
-	free(html);
-	free(json);
-	free(lcov);
-	free(sum);
+	out_paths_release(&p);
 	return 0;
 }
 
@@ -503,27 +520,26 @@ static int run_big(const char *out, unsigned nfiles, unsigned nlines,
 	struct report_set s;
 	struct report_result res;
 	struct cr_error err;
-	char *root = cr_path_join(out, "src");
-	char *xml = cr_path_join(out, "coverage.xml");
-	char *html = cr_path_join(out, "html");
+	struct out_paths p;
 	int64_t t0, t1, t2, t3;
 
+	out_paths_init(&p, out);
 	t0 = cr_now_ns();
-	fx_big(&m, root, nfiles, nlines);
+	fx_big(&m, p.root, nfiles, nlines);
 	t1 = cr_now_ns();
 	report_opts_init(&o);
-	o.root = root;
-	o.cobertura = xml;
+	o.root = p.root;
+	o.cobertura = p.xml;
 	o.cobertura_max_size = maxsize;
 	o.timestamp = 1700000000;
 	o.version = "covrun test";
 	if (report_select(&m, &o, &s, &err) ||
-	    report_cobertura(&s, COV_VIEW_ALL, xml, &o, &res, &err)) {
+	    report_cobertura(&s, COV_VIEW_ALL, p.xml, &o, &res, &err)) {
 		fprintf(stderr, "big: %s: %s\n", err.path, err.msg);
 		return 1;
 	}
 	t2 = cr_now_ns();
-	if (with_html && report_html(&s, html, &o, &res, &err)) {
+	if (with_html && report_html(&s, p.html, &o, &res, &err)) {
 		fprintf(stderr, "big: %s: %s\n", err.path, err.msg);
 		return 1;
 	}
@@ -536,9 +552,7 @@ static int run_big(const char *out, unsigned nfiles, unsigned nlines,
 	       (double)(t2 - t1) / 1e9, (double)(t3 - t2) / 1e9);
 	report_set_release(&s);
 	cov_model_release(&m);
-	free(root);
-	free(xml);
-	free(html);
+	out_paths_release(&p);
 	return 0;
 }
 
