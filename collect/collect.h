@@ -102,10 +102,6 @@ struct collect_opts {
 	const char *label;        /* COVRUN_LABEL for the root, or NULL */
 	const char *shim;         /* path of libcovrun-shim.so */
 	int quiet;
-	/* Called about every 100 ms while the run goes on, to fold finished
-	 * images (may be NULL); DIR is the absolute run directory. */
-	void (*fold)(void *arg, const char *dir);
-	void *fold_arg;
 };
 
 /* One command of a run: the single COMMAND, or each test of DIR mode. */

@@ -223,9 +223,9 @@ int merge_set_claim_source(struct merge_set *set, const char *path)
 	return 0;
 }
 
-static void obj_release(struct mobj *o, uint32_t nctx)
+static void obj_release(struct mobj *o)
 {
-	for (uint32_t c = 0; c < nctx && o->ctr; c++) {
+	for (uint32_t c = 0; c < o->nctx_arrays; c++) {
 		free(o->ctr[c]);
 		free(o->seen[c]);
 	}
@@ -233,7 +233,7 @@ static void obj_release(struct mobj *o, uint32_t nctx)
 	free(o->seen);
 	free(o->info);
 	free(o->used);
-	for (uint32_t c = 0; c < nctx && o->fb; c++)
+	for (uint32_t c = 0; c < o->fb_nctx; c++)
 		fb_data_release(&o->fb[c]);
 	free(o->fb);
 	if (o->state == 1)
@@ -248,7 +248,7 @@ void merge_set_free(struct merge_set *set)
 	if (!set)
 		return;
 	for (uint32_t i = 0; i < set->nobjs; i++)
-		obj_release(set->objs[i], set->nctx);
+		obj_release(set->objs[i]);
 	for (uint32_t i = 0; i < set->ninputs; i++) {
 		free(set->inputs[i].path);
 		free(set->inputs[i].image);
@@ -432,8 +432,12 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 	}
 	if (o->state == 3) {
 		pthread_mutex_lock(&o->lock);
-		if (!o->fb)
-			o->fb = cr_xcalloc(set->nctx, sizeof(*o->fb));
+		if (o->fb_nctx < set->nctx) { /* contexts added since */
+			o->fb = cr_xrealloc(o->fb, set->nctx * sizeof(*o->fb));
+			memset(o->fb + o->fb_nctx, 0,
+			       (set->nctx - o->fb_nctx) * sizeof(*o->fb));
+			o->fb_nctx = set->nctx;
+		}
 		e = data ? fallback_data(o, gcda, data, size, &o->fb[ctx],
 					 &err)
 			 : fallback_gcda(o->gcno, gcda, &o->fb[ctx], &err);
@@ -653,7 +657,9 @@ static void *worker_main(void *arg)
 	for (;;) {
 		uint32_t i;
 		pthread_mutex_lock(&set->lock);
-		i = set->next_input++;
+		i = set->next_input;
+		if (i < set->ninputs) /* inputs queued later: the next read */
+			set->next_input++;
 		pthread_mutex_unlock(&set->lock);
 		if (i >= set->ninputs)
 			break;
@@ -690,10 +696,7 @@ void merge_set_note_object(struct merge_set *set, const char *gcno)
 		set->nskipped++;
 		return;
 	}
-	o->ctr = cr_xcalloc(set->nctx + 1, sizeof(*o->ctr));
-	o->seen = cr_xcalloc(set->nctx + 1, sizeof(*o->seen));
-	o->info = cr_xcalloc(set->nctx + 1, sizeof(*o->info));
-	o->used = cr_xcalloc(set->nctx + 1, 1);
+	merge_obj_grow(o, set->nctx + 1);
 	o->unexecuted = 1;
 }
 
@@ -706,10 +709,7 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 
 		if (o->state != 1)
 			continue;
-		o->ctr = cr_xcalloc(set->nctx, sizeof(*o->ctr));
-		o->seen = cr_xcalloc(set->nctx, sizeof(*o->seen));
-		o->info = cr_xcalloc(set->nctx, sizeof(*o->info));
-		o->used = cr_xcalloc(set->nctx, 1);
+		merge_obj_grow(o, set->nctx);
 		for (int k = 0; k < nw; k++) {
 			struct worker *w = &ws[k];
 			if (oi >= w->nper_obj || !w->per_obj[oi])
@@ -725,6 +725,25 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 			}
 		}
 	}
+}
+
+/* Arrays indexed by context grow when a later merge_set_read brings new
+ * contexts (a fold keeps one set for the whole run: merge/fold.c). */
+void merge_obj_grow(struct mobj *o, uint32_t nctx)
+{
+	uint32_t old = o->nctx_arrays;
+
+	if (nctx <= old)
+		return;
+	o->ctr = cr_xrealloc(o->ctr, nctx * sizeof(*o->ctr));
+	o->seen = cr_xrealloc(o->seen, nctx * sizeof(*o->seen));
+	o->info = cr_xrealloc(o->info, nctx * sizeof(*o->info));
+	o->used = cr_xrealloc(o->used, nctx);
+	memset(o->ctr + old, 0, (nctx - old) * sizeof(*o->ctr));
+	memset(o->seen + old, 0, (nctx - old) * sizeof(*o->seen));
+	memset(o->info + old, 0, (nctx - old) * sizeof(*o->info));
+	memset(o->used + old, 0, nctx - old);
+	o->nctx_arrays = nctx;
 }
 
 void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
@@ -822,9 +841,12 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 	struct worker *ws;
 	pthread_t *th;
 
-	sort_contexts(set);
-	if ((uint32_t)nw > set->ninputs)
-		nw = set->ninputs ? (int)set->ninputs : 1;
+	/* contexts are renumbered only before any counter exists */
+	if (!set->nreads++)
+		sort_contexts(set);
+	if ((uint32_t)nw > set->ninputs - set->next_input)
+		nw = set->ninputs > set->next_input
+			     ? (int)(set->ninputs - set->next_input) : 1;
 	ws = cr_xcalloc((size_t)nw, sizeof(*ws));
 	th = cr_xcalloc((size_t)nw, sizeof(*th));
 	for (int k = 0; k < nw; k++)
@@ -852,6 +874,9 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 		struct cr_error e;
+		if (o->reported || (o->state != 2 && o->state != 3))
+			continue;
+		o->reported = 1; /* once, however many reads */
 		if (o->state == 3 && !set->force_fallback) {
 			e = o->gcno_err;
 			set_msg(&e, "%s: read through gcov's JSON instead "
@@ -875,6 +900,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 		      cmp_err);
 	for (uint32_t i = 0; i < set->nwarnings && set->opts.warn; i++)
 		set->opts.warn(set->opts.warn_arg, &set->warnings[i]);
+	set->nwarnings = 0; /* said; a later read says only its own */
 	(void)err;
 	return CR_OK;
 }
