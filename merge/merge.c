@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "merge/internal.h"
+#include "rundir/rundir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -546,21 +547,13 @@ static DIR *open_dir(const char *path)
 }
 
 /* A covrun run directory (or merged one) inside a build tree: its gcda are
- * not in-place data. */
-static int is_run_dir(struct cr_buf *path)
+ * not in-place data (rundir/rundir.h's rule; a directory that merely
+ * holds a proc/ is a build's own). */
+static int is_run_dir(const char *path)
 {
-	static const char *const marks[] = { "/run.info", "/contexts" };
-	size_t base = path->len;
-	struct stat st;
-	int found = 0;
+	enum rundir_kind k = rundir_recognise(path);
 
-	for (int i = 0; i < 2 && !found; i++) {
-		cr_buf_adds(path, marks[i]);
-		found = stat(path->buf, &st) == 0 && S_ISREG(st.st_mode);
-		path->len = base;
-		path->buf[base] = '\0';
-	}
-	return found;
+	return k == RUNDIR_KIND_RUN || k == RUNDIR_KIND_MERGED;
 }
 
 /* Walk DIR for gcda files.  ROOT_LEN: length of the image prefix to strip
@@ -603,7 +596,7 @@ static void walk(struct worker *w, const struct merge_input *in,
 				     "(left out)", in->image);
 			merge_worker_warn(w, &err);
 		} else if (is_dir) {
-			if (in->kind == INPUT_TREE && is_run_dir(path))
+			if (in->kind == INPUT_TREE && is_run_dir(path->buf))
 				continue; /* a covrun run inside the tree */
 			walk(w, in, path, root_len);
 		} else if (ends_with(n, nl, ".gcda")) {
