@@ -106,7 +106,7 @@ void report_cli_merge_opts(const struct report_cli *rc,
  * output); 0, or -1 after an error message.  Sends the summary to stderr
  * when a report goes to standard output. */
 int report_cli_check(struct report_cli *rc);
-int report_cli_write(struct report_cli *rc, struct cov_model *model,
+int report_cli_write(struct report_cli *rc, const struct cov_model *model,
 		     const struct collect_run *run);
 
 /* Messages (cli/msgs.c): "covrun: error: ..." etc. on stderr. */

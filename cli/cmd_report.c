@@ -377,7 +377,7 @@ static void warn_negative(const struct report_set *set)
 		warnf("%u more files have negative counts", nfiles - 10);
 }
 
-int report_cli_write(struct report_cli *rc, struct cov_model *model,
+int report_cli_write(struct report_cli *rc, const struct cov_model *model,
 		     const struct collect_run *run)
 {
 	struct report_set set;
@@ -498,16 +498,6 @@ static int is_dir(const char *dir, const char *name)
 	char *p = cr_path_join(dir, name);
 	struct stat st;
 	int r = !stat(p, &st) && S_ISDIR(st.st_mode);
-
-	free(p);
-	return r;
-}
-
-static int is_file(const char *dir, const char *name)
-{
-	char *p = cr_path_join(dir, name);
-	struct stat st;
-	int r = !stat(p, &st) && S_ISREG(st.st_mode);
 
 	free(p);
 	return r;

@@ -62,7 +62,8 @@ static void print_line(const struct collect_record *r, const char *lead)
 	cr_buf_release(&line);
 }
 
-static void print_node(const struct collect_run *run, size_t i,
+static void print_node(const struct collect_run *run,
+		       const struct collect_tree *tree, size_t i,
 		       const char *indent, int last, int top)
 {
 	const struct collect_record *r = &run->records[i];
@@ -74,12 +75,9 @@ static void print_node(const struct collect_run *run, size_t i,
 	free(lead);
 	next_indent = cr_xasprintf("%s%s", indent,
 				   top ? "" : (last ? "    " : "|   "));
-	size_t nkids = 0, seen = 0;
-	for (size_t k = 0; k < run->nrecords; k++)
-		nkids += !strcmp(run->records[k].parent, r->id);
-	for (size_t k = 0; k < run->nrecords; k++)
-		if (!strcmp(run->records[k].parent, r->id))
-			print_node(run, k, next_indent, ++seen == nkids, 0);
+	for (size_t k = 0; k < tree->nkids[i]; k++)
+		print_node(run, tree, tree->kids[i][k], next_indent,
+			   k + 1 == tree->nkids[i], 0);
 	free(next_indent);
 }
 
@@ -206,9 +204,11 @@ int cmd_tree(int argc, char **argv)
 	if (json) {
 		status = print_json(&run);
 	} else {
-		for (size_t i = 0; i < run.nrecords; i++)
-			if (collect_run_find(&run, run.records[i].parent) < 0)
-				print_node(&run, i, "", 1, 1);
+		struct collect_tree tree;
+		collect_tree_build(&run, &tree);
+		for (size_t k = 0; k < tree.ntops; k++)
+			print_node(&run, &tree, tree.tops[k], "", 1, 1);
+		collect_tree_release(&tree);
 	}
 	collect_run_release(&run);
 	return status;

@@ -80,6 +80,19 @@ void collect_run_release(struct collect_run *run);
 /* Index of the record with image id ID, or -1 (binary search). */
 long collect_run_find(const struct collect_run *run, const char *id);
 
+/* The process tree of a run (tree.c): each record's children, in record
+ * order (start time), and the records whose parent is not in the run. */
+struct collect_tree {
+	size_t n;        /* records of the run */
+	size_t **kids;   /* owned; [record] -> indices of its children */
+	size_t *nkids;   /* owned; [record] */
+	size_t *tops;    /* owned; records without a parent in the run */
+	size_t ntops;
+};
+void collect_tree_build(const struct collect_run *run,
+			struct collect_tree *tree);
+void collect_tree_release(struct collect_tree *tree);
+
 const char *collect_how_name(enum collect_how how);
 const char *collect_role_name(enum collect_role role);
 /* "exit 0", "_exit 3", "signal 9 (SIGKILL)", "exec", "unknown" into BUF. */

@@ -170,6 +170,32 @@ pid_t cr_lock_holder(const char *dir);
 /* Parse a decimal integer in [MIN, MAX]; the whole string must be used. */
 int cr_parse_long(const char *s, long min, long max, long *out);
 
+/* Run WORK(ARGS + k * ARG_SIZE) for k in [0, NTHREADS) at once (ARG_SIZE 0:
+ * the same ARGS for all), k = 0 on the calling thread, and wait for all; when a thread cannot be started,
+ * the calling thread does its share too (WORK must take the next task
+ * from a shared queue, not a fixed slice).  Returns the number of threads
+ * that ran.  (common/workers.c) */
+int cr_run_workers(int nthreads, void *(*work)(void *), void *args,
+		   size_t arg_size);
+/* Threads for NTASKS tasks: REQUESTED (<= 0: one per online CPU), at
+ * most 64 and at most NTASKS, at least 1. */
+int cr_worker_count(long requested, size_t ntasks);
+
+/* String map (common/strmap.c): keys are byte strings without NUL, copied;
+ * each maps to a uint32_t.  Zero-initialized is empty.  Walk it over
+ * key[0..size) (NULL: free). */
+struct strmap {
+	char **key;            /* owned; [size] */
+	uint32_t *val;         /* owned; [size] */
+	size_t size, n;        /* slots (a power of 2), keys */
+};
+
+/* The value of KEY (LEN bytes), or NULL. */
+uint32_t *strmap_find(const struct strmap *m, const char *key, size_t len);
+/* Map KEY to VAL; returns 1, or 0 when KEY was there (its value kept). */
+int strmap_put(struct strmap *m, const char *key, size_t len, uint32_t val);
+void strmap_release(struct strmap *m);
+
 /* Monotonic and wall-clock time in nanoseconds. */
 int64_t cr_now_ns(void);
 int64_t cr_wall_ns(void);

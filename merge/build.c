@@ -133,27 +133,9 @@ static void *build_worker(void *arg)
 
 static void compute_all(struct build_ctx *bc)
 {
-	long n = bc->set->opts.jobs;
-	pthread_t th[64];
-	int nt;
-
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	if (n > 64)
-		n = 64;
-	if (n > (long)bc->nres)
-		n = bc->nres ? (long)bc->nres : 1;
-	nt = (int)n;
-	for (int k = 1; k < nt; k++)
-		if (pthread_create(&th[k], NULL, build_worker, bc)) {
-			nt = k;
-			break;
-		}
-	build_worker(bc);
-	for (int k = 1; k < nt; k++)
-		pthread_join(th[k], NULL);
+	/* every thread gets the same context (ARG_SIZE 0) */
+	cr_run_workers(cr_worker_count(bc->set->opts.jobs, bc->nres),
+		       build_worker, bc, 0);
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -324,7 +306,7 @@ static void file_functions(struct build_ctx *bc, struct cov_file *f,
 			j++;
 		}
 		mf->name = cr_xstrdup(fn->name);
-		mf->demangled = merge_demangle(fn->name);
+		mf->demangled = gcov_demangle(fn->name);
 		mf->start_line = fn->start_line;
 		mf->start_column = fn->start_column;
 		mf->end_line = fn->end_line;
@@ -522,7 +504,7 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *m,
 	for (uint32_t i = 0; i < set->nobjs; i++)
 		m->nran += set->objs[i]->has_data;
 	for (uint32_t i = 0; i < set->nobjs; i++)
-		if (set->objs[i]->state == 1 &&
+		if (set->objs[i]->state == MOBJ_READ &&
 		    (set->objs[i]->has_data || set->objs[i]->unexecuted))
 			bc.res[bc.nres++].o = set->objs[i];
 	compute_all(&bc);

@@ -29,21 +29,6 @@
 #define PROC_PART RUNDIR_PROC "/"
 #define PROC_LEN (sizeof(PROC_PART) - 1)
 
-/* Weak references: programs that link merge/ without libarchive (the
- * fuzz targets) still link; they cannot read bundles. */
-#pragma weak archive_read_new
-#pragma weak archive_read_support_filter_all
-#pragma weak archive_read_support_format_all
-#pragma weak archive_read_open_filename
-#pragma weak archive_error_string
-#pragma weak archive_read_free
-#pragma weak archive_read_next_header
-#pragma weak archive_entry_pathname
-#pragma weak archive_entry_filetype
-#pragma weak archive_read_data
-#pragma weak archive_entry_size
-#pragma weak archive_entry_size_is_set
-
 struct bundle {
 	char *path;            /* owned; the archive */
 	struct strmap img;     /* image id -> context (process records) */
@@ -86,14 +71,13 @@ void merge_bundle_renumber(struct bundle *b, const uint32_t *newidx)
 
 static struct archive *open_archive(const char *path, struct cr_error *err)
 {
-	struct archive *a;
+	struct archive *a = archive_read_new();
 
-	if (!archive_read_new) {
-		cr_error_set(err, CR_EUSAGE, path, -1, "bundles cannot be "
-			     "read by this program (no libarchive)");
+	if (!a) {
+		cr_error_set(err, CR_ENOMEM, path, -1, "cannot read the "
+			     "bundle: out of memory");
 		return NULL;
 	}
-	a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {

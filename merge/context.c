@@ -444,7 +444,7 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 
 	for (uint32_t oi = 0; oi < set->nobjs && !e; oi++) {
 		struct mobj *o = set->objs[oi];
-		if (o->state == 3 && o->has_data) {
+		if (o->state == MOBJ_FALLBACK && o->has_data) {
 			struct cr_error w;
 			cr_error_set(&w, CR_EVERSION, o->gcno, -1, "read "
 				     "through gcov: no aggregate gcda can be "
@@ -454,7 +454,7 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			set->nskipped++;
 			continue;
 		}
-		if (o->state != 1 || !o->has_data)
+		if (o->state != MOBJ_READ || !o->has_data)
 			continue;
 		objs[nobjs++] = oi;
 		if (o->g.nctrs > maxctr)

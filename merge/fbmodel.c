@@ -54,96 +54,134 @@ static struct cov_file *find_file(struct cov_model *m, const char *path)
 }
 
 /* Rebuild the lines of F with the line additions A[0..n). */
-static void merge_lines(struct merge_set *set, struct cov_model *m,
-			struct cov_file *f, const struct add *a, size_t n)
+/* The lines of a file merged with gcov's lines A[0..N) (sorted by line):
+ * for each new line, where it comes from. */
+struct line_plan {
+	struct cov_line *lines;  /* owned until taken */
+	uint32_t nl, nb;         /* lines, branches */
+	uint32_t *from_old;      /* owned; line index in the file, or
+				    UINT32_MAX */
+	size_t *from_add, *add_end; /* owned; A[from_add..add_end) */
+};
+
+static void plan_lines(struct line_plan *p, const struct cov_file *f,
+		       const struct add *a, size_t n)
 {
-	uint32_t cap = f->nlines + (uint32_t)n, nl = 0, nb = 0;
-	struct cov_line *lines = cr_xcalloc(cap + 1, sizeof(*lines));
-	uint32_t *from_old = cr_xmalloc((cap + 1) * sizeof(uint32_t));
-	size_t *from_add = cr_xmalloc((cap + 1) * sizeof(size_t));
-	size_t *add_end = cr_xmalloc((cap + 1) * sizeof(size_t));
-	struct cov_branch *branches;
-	uint32_t i = 0;
+	uint32_t cap = f->nlines + (uint32_t)n, i = 0;
 	size_t k = 0;
 
+	p->lines = cr_xcalloc(cap + 1, sizeof(*p->lines));
+	p->from_old = cr_xmalloc((cap + 1) * sizeof(uint32_t));
+	p->from_add = cr_xmalloc((cap + 1) * sizeof(size_t));
+	p->add_end = cr_xmalloc((cap + 1) * sizeof(size_t));
+	p->nl = p->nb = 0;
 	while (i < f->nlines || k < n) {
 		uint32_t ln = i < f->nlines ? f->lines[i].line : UINT32_MAX;
 		uint32_t lk = k < n ? a[k].e->line : UINT32_MAX;
-		uint32_t line = ln < lk ? ln : lk, nbr = 0;
+		uint32_t line = ln < lk ? ln : lk, nbr = 0, l = p->nl++;
 
-		lines[nl].line = line;
-		lines[nl].function = -1;
-		from_old[nl] = UINT32_MAX;
-		from_add[nl] = add_end[nl] = k;
+		p->lines[l].line = line;
+		p->lines[l].function = -1;
+		p->from_old[l] = UINT32_MAX;
+		p->from_add[l] = k;
 		if (ln == line) {
-			from_old[nl] = i;
-			nbr = f->lines[i].nbranches;
-			i++;
+			p->from_old[l] = i;
+			nbr = f->lines[i++].nbranches;
 		}
-		while (k < n && a[k].e->line == line) {
+		for (; k < n && a[k].e->line == line; k++)
 			if (a[k].e->nbr > nbr)
 				nbr = a[k].e->nbr;
-			k++;
-		}
-		add_end[nl] = k;
-		lines[nl].first_branch = nb;
-		lines[nl].nbranches = nbr;
-		nb += nbr;
-		nl++;
+		p->add_end[l] = k;
+		p->lines[l].first_branch = p->nb;
+		p->lines[l].nbranches = nbr;
+		p->nb += nbr;
 	}
-	branches = cr_xcalloc(nb + 1, sizeof(*branches));
-	for (uint32_t l = 0; l < nl; l++) {
-		struct cov_branch *b = branches + lines[l].first_branch;
-		if (from_old[l] != UINT32_MAX) {
-			const struct cov_line *o = &f->lines[from_old[l]];
+}
+
+/* The model's branch flags for gcov's. */
+static uint8_t model_flags(uint8_t gcov_flags)
+{
+	return (gcov_flags & GCOV_BRANCH_THROW ? COV_BRANCH_THROW : 0) |
+	       (gcov_flags & GCOV_BRANCH_FALLTHROUGH ? COV_BRANCH_FALLTHROUGH
+						      : 0);
+}
+
+/* The branches of the planned lines, with the flags of both sides. */
+static struct cov_branch *plan_branches(const struct line_plan *p,
+					const struct cov_file *f,
+					const struct add *a)
+{
+	struct cov_branch *branches = cr_xcalloc(p->nb + 1, sizeof(*branches));
+
+	for (uint32_t l = 0; l < p->nl; l++) {
+		struct cov_branch *b = branches + p->lines[l].first_branch;
+		if (p->from_old[l] != UINT32_MAX) {
+			const struct cov_line *o = &f->lines[p->from_old[l]];
 			memcpy(b, f->branches + o->first_branch,
 			       o->nbranches * sizeof(*b));
 		}
-		for (size_t q = from_add[l]; q < add_end[l]; q++)
+		for (size_t q = p->from_add[l]; q < p->add_end[l]; q++)
 			for (uint32_t j = 0; j < a[q].e->nbr; j++)
-				b[j].flags |= a[q].e->brflags[j];
+				b[j].flags |= model_flags(a[q].e->brflags[j]);
 	}
-	for (uint32_t v = 0; v < m->nviews; v++) {
-		struct cov_counts *c = &f->views[v];
-		int64_t *line = cr_xcalloc(nl + 1, sizeof(int64_t));
-		uint8_t *unex = cr_xcalloc(nl + 1, 1);
-		int64_t *br = cr_xcalloc(nb + 1, sizeof(int64_t));
+	return branches;
+}
 
-		for (uint32_t l = 0; l < nl; l++) {
-			int64_t *bl = br + lines[l].first_branch;
-			if (from_old[l] != UINT32_MAX) {
-				const struct cov_line *o =
-					&f->lines[from_old[l]];
-				line[l] = c->line[from_old[l]];
-				unex[l] = c->line_unexecuted[from_old[l]];
-				memcpy(bl, c->branch + o->first_branch,
-				       o->nbranches * sizeof(int64_t));
-			}
-			for (size_t q = from_add[l]; q < add_end[l]; q++) {
-				if (!merge_view_has(set, v, a[q].ctx))
-					continue;
-				line[l] = wadd(line[l], a[q].e->count);
-				unex[l] |= a[q].e->unexec;
-				for (uint32_t j = 0; j < a[q].e->nbr; j++)
-					bl[j] = wadd(bl[j], a[q].e->br[j]);
-			}
+/* View V's counts of F rebuilt for the planned lines: the old counts plus
+ * gcov's numbers of the contexts that view holds. */
+static void plan_view(struct merge_set *set, uint32_t v, struct cov_file *f,
+		      const struct line_plan *p, const struct add *a)
+{
+	struct cov_counts *c = &f->views[v];
+	int64_t *line = cr_xcalloc(p->nl + 1, sizeof(int64_t));
+	uint8_t *unex = cr_xcalloc(p->nl + 1, 1);
+	int64_t *br = cr_xcalloc(p->nb + 1, sizeof(int64_t));
+
+	for (uint32_t l = 0; l < p->nl; l++) {
+		int64_t *bl = br + p->lines[l].first_branch;
+		uint32_t old = p->from_old[l];
+		if (old != UINT32_MAX) {
+			line[l] = c->line[old];
+			unex[l] = c->line_unexecuted[old];
+			memcpy(bl, c->branch + f->lines[old].first_branch,
+			       f->lines[old].nbranches * sizeof(int64_t));
 		}
-		free(c->line);
-		free(c->line_unexecuted);
-		free(c->branch);
-		c->line = line;
-		c->line_unexecuted = unex;
-		c->branch = br;
+		for (size_t q = p->from_add[l]; q < p->add_end[l]; q++) {
+			if (!merge_view_has(set, v, a[q].ctx))
+				continue;
+			line[l] = wadd(line[l], a[q].e->count);
+			unex[l] |= a[q].e->unexec;
+			for (uint32_t j = 0; j < a[q].e->nbr; j++)
+				bl[j] = wadd(bl[j], a[q].e->br[j]);
+		}
 	}
+	free(c->line);
+	free(c->line_unexecuted);
+	free(c->branch);
+	c->line = line;
+	c->line_unexecuted = unex;
+	c->branch = br;
+}
+
+static void merge_lines(struct merge_set *set, struct cov_model *m,
+			struct cov_file *f, const struct add *a, size_t n)
+{
+	struct line_plan p;
+	struct cov_branch *branches;
+
+	plan_lines(&p, f, a, n);
+	branches = plan_branches(&p, f, a);
+	for (uint32_t v = 0; v < m->nviews; v++)
+		plan_view(set, v, f, &p, a);
 	free(f->lines);
 	free(f->branches);
-	f->lines = lines;
-	f->nlines = nl;
+	f->lines = p.lines;
+	f->nlines = p.nl;
 	f->branches = branches;
-	f->nbranches = nb;
-	free(from_old);
-	free(from_add);
-	free(add_end);
+	f->nbranches = p.nb;
+	free(p.from_old);
+	free(p.from_add);
+	free(p.add_end);
 }
 
 /* Add the function additions A[0..n) to F. */
@@ -249,7 +287,7 @@ void fallback_model(struct merge_set *set, struct cov_model *m)
 
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
-		if (o->state != 3 || !o->fb)
+		if (o->state != MOBJ_FALLBACK || !o->fb)
 			continue;
 		for (uint32_t c = 0; c < set->nctx && c < o->fb_nctx; c++) {
 			const struct fb_data *fb = &o->fb[c];

@@ -18,6 +18,7 @@
 #include "merge/internal.h"
 #include "rundir/rundir.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -29,73 +30,45 @@
 
 /* ---- object table ------------------------------------------------------ */
 
-static size_t str_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void obj_rehash(struct merge_set *set)
-{
-	size_t n = set->obj_hash_size ? set->obj_hash_size * 2 : 256;
-
-	free(set->obj_hash);
-	set->obj_hash = cr_xcalloc(n, sizeof(uint32_t));
-	set->obj_hash_size = n;
-	for (uint32_t i = 0; i < set->nobjs; i++) {
-		size_t h = str_hash(set->objs[i]->gcno) & (n - 1);
-		while (set->obj_hash[h])
-			h = (h + 1) & (n - 1);
-		set->obj_hash[h] = i + 1;
-	}
-}
-
 /* Index of the object whose notes file is GCNO, created when new.
  * Caller holds set->lock. */
 static uint32_t obj_get(struct merge_set *set, const char *gcno)
 {
-	size_t h;
+	size_t len = strlen(gcno);
+	uint32_t *idx = strmap_find(&set->obj_index, gcno, len);
+	struct mobj *o;
 
-	if ((set->nobjs + 1) * 2 > set->obj_hash_size)
-		obj_rehash(set);
-	h = str_hash(gcno) & (set->obj_hash_size - 1);
-	while (set->obj_hash[h]) {
-		struct mobj *o = set->objs[set->obj_hash[h] - 1];
-		if (!strcmp(o->gcno, gcno))
-			return set->obj_hash[h] - 1;
-		h = (h + 1) & (set->obj_hash_size - 1);
-	}
+	if (idx)
+		return *idx;
 	CR_GROW(set->objs, set->nobjs + 1, set->objs_alloc);
-	struct mobj *o = cr_xcalloc(1, sizeof(*o));
+	o = cr_xcalloc(1, sizeof(*o));
 	o->gcno = cr_xstrdup(gcno);
 	pthread_mutex_init(&o->lock, NULL);
 	set->objs[set->nobjs] = o;
-	set->obj_hash[h] = set->nobjs + 1;
+	strmap_put(&set->obj_index, gcno, len, set->nobjs);
 	return set->nobjs++;
 }
 
-/* Parse the object's gcno once.  Returns 0 when it is usable (state 1,
- * or 3: read through gcov). */
+/* Parse the object's gcno once.  Returns 0 when it is usable (read by
+ * covrun, or through gcov). */
 static int obj_load(struct mobj *o, int force_fallback)
 {
 	int ok;
 
 	pthread_mutex_lock(&o->lock);
-	if (!o->state) {
+	if (o->state == MOBJ_UNREAD) {
 		enum cr_err e = gcno_file_read(o->gcno, &o->g, &o->gcno_err);
 		if (e == CR_OK && force_fallback) {
 			gcno_file_release(&o->g);
-			o->state = 3;
+			o->state = MOBJ_FALLBACK;
 		} else if (e == CR_OK) {
-			o->state = 1;
+			o->state = MOBJ_READ;
 		} else {
-			o->state = e == CR_EVERSION ? 3 : 2;
+			o->state = e == CR_EVERSION ? MOBJ_FALLBACK
+						    : MOBJ_UNUSABLE;
 		}
 	}
-	ok = o->state == 1 || o->state == 3;
+	ok = o->state == MOBJ_READ || o->state == MOBJ_FALLBACK;
 	if (!ok)
 		o->nbad_inputs++;
 	pthread_mutex_unlock(&o->lock);
@@ -237,7 +210,7 @@ static void obj_release(struct mobj *o)
 	for (uint32_t c = 0; c < o->fb_nctx; c++)
 		fb_data_release(&o->fb[c]);
 	free(o->fb);
-	if (o->state == 1)
+	if (o->state == MOBJ_READ)
 		gcno_file_release(&o->g);
 	pthread_mutex_destroy(&o->lock);
 	free(o->gcno);
@@ -263,7 +236,7 @@ void merge_set_free(struct merge_set *set)
 	free(set->ctx);
 	free(set->inputs);
 	free(set->objs);
-	free(set->obj_hash);
+	strmap_release(&set->obj_index);
 	free(set->warnings);
 	strmap_release(&set->images);
 	strmap_release(&set->sources);
@@ -427,11 +400,11 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		note_skip(set);
 		return; /* reported once per object after reading */
 	}
-	if (o->state == 3 && !data && !regular_file(gcda, &err)) {
+	if (o->state == MOBJ_FALLBACK && !data && !regular_file(gcda, &err)) {
 		left_out(set, image, &err);
 		return; /* gcov would wait on a FIFO */
 	}
-	if (o->state == 3) {
+	if (o->state == MOBJ_FALLBACK) {
 		pthread_mutex_lock(&o->lock);
 		if (o->fb_nctx < set->nctx) { /* contexts added since */
 			o->fb = cr_xrealloc(o->fb, set->nctx * sizeof(*o->fb));
@@ -503,7 +476,7 @@ size_t merge_worker_gcda_max(struct worker *w, const char *gcno)
 		note_skip(set);
 		return 0; /* reported once per object after reading */
 	}
-	if (o->state == 3)
+	if (o->state == MOBJ_FALLBACK)
 		return GCDA_MAX_FALLBACK;
 	/* what libgcov writes: header and summaries, per function its
 	 * record and one arc counter record; other counter kinds get as
@@ -673,11 +646,11 @@ void merge_set_note_object(struct merge_set *set, const char *gcno)
 	uint32_t oi = obj_get(set, gcno); /* may move set->objs */
 	struct mobj *o = set->objs[oi];
 
-	if (o->state)
+	if (o->state != MOBJ_UNREAD)
 		return; /* a gcda of it was read, or it was noted already */
-	if (obj_load(o, set->force_fallback) || o->state != 1) {
+	if (obj_load(o, set->force_fallback) || o->state != MOBJ_READ) {
 		struct cr_error e = o->gcno_err;
-		if (o->state == 3)
+		if (o->state == MOBJ_FALLBACK)
 			cr_error_set(&e, CR_EVERSION, gcno, -1, "no process "
 				     "ran this object and its notes file is "
 				     "of a version only gcov reads (left out)");
@@ -700,7 +673,7 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 
-		if (o->state != 1)
+		if (o->state != MOBJ_READ)
 			continue;
 		merge_obj_grow(o, set->nctx);
 		for (int k = 0; k < nw; k++) {
@@ -744,6 +717,7 @@ void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
 {
 	struct gcda_info *oi = &o->info[c];
 
+	assert(o->state == MOBJ_READ && o->ctr && o->seen && o->used);
 	if (ctr && !o->ctr[c]) {
 		o->ctr[c] = cr_xcalloc(o->g.nctrs + 1, sizeof(int64_t));
 		o->seen[c] = cr_xcalloc(o->g.nfns + 1, 1);
@@ -815,43 +789,19 @@ static void sort_contexts(struct merge_set *set)
 	free(newidx);
 }
 
-static int jobs_of(const struct merge_opts *opts)
-{
-	long n = opts->jobs;
-
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
-	if (n > 64)
-		n = 64;
-	return (int)n;
-}
-
 enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 {
-	int nw = jobs_of(&set->opts);
+	int nw = cr_worker_count(set->opts.jobs,
+				 set->ninputs - set->next_input);
 	struct worker *ws;
-	pthread_t *th;
 
 	/* contexts are renumbered only before any counter exists */
 	if (!set->nreads++)
 		sort_contexts(set);
-	if ((uint32_t)nw > set->ninputs - set->next_input)
-		nw = set->ninputs > set->next_input
-			     ? (int)(set->ninputs - set->next_input) : 1;
 	ws = cr_xcalloc((size_t)nw, sizeof(*ws));
-	th = cr_xcalloc((size_t)nw, sizeof(*th));
 	for (int k = 0; k < nw; k++)
 		ws[k].set = set;
-	for (int k = 1; k < nw; k++)
-		if (pthread_create(&th[k], NULL, worker_main, &ws[k])) {
-			nw = k;
-			break;
-		}
-	worker_main(&ws[0]);
-	for (int k = 1; k < nw; k++)
-		pthread_join(th[k], NULL);
+	nw = cr_run_workers(nw, worker_main, ws, sizeof(*ws));
 	reduce(set, ws, nw);
 	for (int k = 0; k < nw; k++) {
 		for (size_t i = 0; i < ws[k].nper_obj; i++)
@@ -862,15 +812,15 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 		set->files_read += ws[k].nfiles;
 	}
 	free(ws);
-	free(th);
 	/* one report per object whose notes file is unusable */
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 		struct cr_error e;
-		if (o->reported || (o->state != 2 && o->state != 3))
+		if (o->reported || (o->state != MOBJ_UNUSABLE &&
+				    o->state != MOBJ_FALLBACK))
 			continue;
 		o->reported = 1; /* once, however many reads */
-		if (o->state == 3 && !set->force_fallback) {
+		if (o->state == MOBJ_FALLBACK && !set->force_fallback) {
 			e = o->gcno_err;
 			set_msg(&e, "%s: read through gcov's JSON instead "
 				"(counts summed per line)", o->gcno_err.msg);
@@ -878,7 +828,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 				set->warnings_alloc);
 			set->warnings[set->nwarnings++] = e;
 		}
-		if (o->state != 2)
+		if (o->state != MOBJ_UNUSABLE)
 			continue;
 		e = o->gcno_err;
 		set_msg(&e, "notes file: %s (%u gcda file%s left out)",

@@ -59,12 +59,10 @@ struct cov_line {
 	uint32_t first_branch;  /* index into cov_file.branches */
 	uint32_t nbranches;     /* branches of this line, in gcov's order */
 	int32_t function;       /* index into cov_file.functions, -1 if none */
-	uint8_t excluded;       /* set by report filters (exclusion markers) */
 };
 
 struct cov_branch {
 	uint8_t flags;          /* enum cov_branch_flags */
-	uint8_t excluded;       /* set by report filters */
 };
 
 struct cov_function {
@@ -72,7 +70,6 @@ struct cov_function {
 	char *demangled;        /* owned; libiberty's demangling, or name */
 	uint32_t start_line, start_column, end_line, end_column;
 	uint32_t blocks;        /* blocks excluding entry and exit */
-	uint8_t excluded;
 };
 
 /* Counts of one view of one file.  Arrays are parallel to the file's
@@ -285,9 +282,6 @@ void merge_set_stats(const struct merge_set *set, uint32_t *files,
 /* Release everything MODEL owns; the struct itself is not freed. */
 void cov_model_release(struct cov_model *model);
 
-/* C++ NAME demangled as gcov prints it (libiberty, DMGL_PARAMS), or a copy
- * of NAME when it is not a mangled name.  Caller frees.  Cannot fail. */
-char *merge_demangle(const char *name);
 
 /* Line N of FILE (binary search), or NULL when the line has no code. */
 const struct cov_line *cov_file_find_line(const struct cov_file *file,

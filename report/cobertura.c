@@ -141,16 +141,17 @@ static void raw(struct w *w, const char *s)
 
 /* Write one <line> of line index L. */
 static void write_line(struct w *w, const struct cov_model *m,
-		       const struct cov_file *f, uint32_t view, uint32_t l,
+		       const struct report_file *rf, uint32_t view, uint32_t l,
 		       uint64_t *bvalid, uint64_t *bcovered)
 {
+	const struct cov_file *f = rf->file;
 	const struct cov_line *cl = &f->lines[l];
 	uint64_t bt = 0, bc = 0;
 	char buf[64];
 
 	for (uint32_t b = 0; b < cl->nbranches; b++) {
 		uint32_t bi = cl->first_branch + b;
-		if (f->branches[bi].excluded)
+		if (report_branch_excluded(rf, bi))
 			continue;
 		bt++;
 		bc += rp_ran(rp_branch_count(m, f, view, bi));
@@ -183,19 +184,23 @@ static void write_line(struct w *w, const struct cov_model *m,
 }
 
 /* Totals of the lines of function FN (all functions when FN < 0). */
-static void line_totals(const struct cov_model *m, const struct cov_file *f,
-			uint32_t view, int32_t fn, uint64_t t[4])
+static void line_totals(const struct cov_model *m,
+			const struct report_file *rf, uint32_t view,
+			int32_t fn, uint64_t t[4])
 {
+	const struct cov_file *f = rf->file;
+
 	memset(t, 0, 4 * sizeof(*t));
 	for (uint32_t l = 0; l < f->nlines; l++) {
 		const struct cov_line *cl = &f->lines[l];
-		if (cl->excluded || (fn >= 0 && cl->function != fn))
+		if (report_line_excluded(rf, l) ||
+		    (fn >= 0 && cl->function != fn))
 			continue;
 		t[0]++;
 		t[1] += rp_ran(rp_line_count(m, f, view, l));
 		for (uint32_t b = 0; b < cl->nbranches; b++) {
 			uint32_t bi = cl->first_branch + b;
-			if (f->branches[bi].excluded)
+			if (report_branch_excluded(rf, bi))
 				continue;
 			t[2]++;
 			t[3] += rp_ran(rp_branch_count(m, f, view, bi));
@@ -220,14 +225,15 @@ static int method_cmp(const void *a, const void *b)
 }
 
 static void write_methods(struct w *w, const struct cov_model *m,
-			  const struct cov_file *f, uint32_t view)
+			  const struct report_file *rf, uint32_t view)
 {
+	const struct cov_file *f = rf->file;
 	struct method *ms = cr_xcalloc(f->nfunctions + 1, sizeof(*ms));
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < f->nfunctions; i++) {
 		const struct cov_function *fn = &f->functions[i];
-		if (fn->excluded)
+		if (report_function_excluded(rf, i))
 			continue;
 		name_and_signature(fn->demangled ? fn->demangled : fn->name,
 				   &ms[n].name, &ms[n].sig);
@@ -242,7 +248,7 @@ static void write_methods(struct w *w, const struct cov_model *m,
 		if (i && !strcmp(ms[i].name, ms[i - 1].name) &&
 		    !strcmp(ms[i].sig, ms[i - 1].sig))
 			continue;
-		line_totals(m, f, view, (int32_t)ms[i].fn, t);
+		line_totals(m, rf, view, (int32_t)ms[i].fn, t);
 		start(w, "method");
 		attr_clean(w, "name", ms[i].name);
 		attr_clean(w, "signature", ms[i].sig);
@@ -251,9 +257,9 @@ static void write_methods(struct w *w, const struct cov_model *m,
 		attr(w, "complexity", "0.0");
 		start(w, "lines");
 		for (uint32_t l = 0; l < f->nlines; l++)
-			if (!f->lines[l].excluded &&
+			if (!report_line_excluded(rf, l) &&
 			    f->lines[l].function == (int32_t)ms[i].fn)
-				write_line(w, m, f, view, l, NULL, NULL);
+				write_line(w, m, rf, view, l, NULL, NULL);
 		end(w);
 		end(w);
 	}
@@ -281,7 +287,7 @@ static int build_class(struct chunk *c, const struct cov_model *m,
 		xmlBufferFree(buf);
 		return -1;
 	}
-	line_totals(m, f, view, -1, t);
+	line_totals(m, c->rf, view, -1, t);
 	c->lines_valid = t[0];
 	c->lines_covered = t[1];
 	c->branches_valid = t[2];
@@ -292,11 +298,11 @@ static int build_class(struct chunk *c, const struct cov_model *m,
 	attr_rate(&w, "line-rate", t[1], t[0]);
 	attr_rate(&w, "branch-rate", t[3], t[2]);
 	attr(&w, "complexity", "0.0");
-	write_methods(&w, m, f, view);
+	write_methods(&w, m, c->rf, view);
 	start(&w, "lines");
 	for (uint32_t l = 0; l < f->nlines; l++)
-		if (!f->lines[l].excluded)
-			write_line(&w, m, f, view, l, NULL, NULL);
+		if (!report_line_excluded(c->rf, l))
+			write_line(&w, m, c->rf, view, l, NULL, NULL);
 	end(&w);
 	end(&w);
 	raw(&w, "\n");
@@ -327,6 +333,104 @@ static int chunk_cmp(const void *a, const void *b)
 
 /* Write chunks [FIRST, LAST) as one document to PATH; *SIZE gets its
  * size in bytes. */
+/* The four totals (lines valid, covered, branches valid, covered) of the
+ * chunks CH[FIRST..LAST) into T, added. */
+static void chunk_totals(const struct chunk *ch, size_t first, size_t last,
+			 uint64_t t[4])
+{
+	for (size_t i = first; i < last; i++) {
+		t[0] += ch[i].lines_valid;
+		t[1] += ch[i].lines_covered;
+		t[2] += ch[i].branches_valid;
+		t[3] += ch[i].branches_covered;
+	}
+}
+
+/* <coverage ...> with its totals T, and <sources> naming ROOT. */
+static void write_head(struct w *w, const uint64_t t[4], const char *root,
+		       const struct report_opts *opts)
+{
+	char stamp[32];
+	char *r = rp_utf8_clean(root, strlen(root), 1);
+
+	snprintf(stamp, sizeof(stamp), "%lld",
+		 (long long)(opts->timestamp ? opts->timestamp
+					     : (int64_t)time(NULL)));
+	if (xmlTextWriterStartDocument(w->x, "1.0", "UTF-8", NULL) < 0 ||
+	    xmlTextWriterWriteDTD(w->x, BAD_CAST "coverage", NULL,
+				  BAD_CAST DTD_URL, NULL) < 0)
+		w->fail = 1;
+	raw(w, "\n");
+	start(w, "coverage");
+	attr_rate(w, "line-rate", t[1], t[0]);
+	attr_rate(w, "branch-rate", t[3], t[2]);
+	attr_u(w, "lines-covered", t[1]);
+	attr_u(w, "lines-valid", t[0]);
+	attr_u(w, "branches-covered", t[3]);
+	attr_u(w, "branches-valid", t[2]);
+	attr(w, "complexity", "0.0");
+	attr_clean(w, "version", opts->version ? opts->version : "covrun");
+	attr(w, "timestamp", stamp);
+	raw(w, "\n");
+	start(w, "sources");
+	start(w, "source");
+	if (xmlTextWriterWriteString(w->x, BAD_CAST r) < 0)
+		w->fail = 1;
+	free(r);
+	end(w);
+	end(w);
+	raw(w, "\n");
+}
+
+/* <packages>: one <package> per run of chunks CH[FIRST..LAST) with the
+ * same package name (they are sorted), holding their classes. */
+static void write_packages(struct w *w, const struct chunk *ch, size_t first,
+			   size_t last)
+{
+	start(w, "packages");
+	for (size_t i = first; i < last;) {
+		size_t j = i;
+		uint64_t p[4] = {0, 0, 0, 0};
+		while (j < last && !strcmp(ch[j].pkg, ch[i].pkg))
+			j++;
+		chunk_totals(ch, i, j, p);
+		raw(w, "\n");
+		start(w, "package");
+		attr_clean(w, "name", ch[i].pkg);
+		attr_rate(w, "line-rate", p[1], p[0]);
+		attr_rate(w, "branch-rate", p[3], p[2]);
+		attr(w, "complexity", "0.0");
+		start(w, "classes");
+		raw(w, "\n");
+		for (size_t k = i; k < j; k++)
+			raw(w, ch[k].xml);
+		end(w);
+		end(w);
+		i = j;
+	}
+	end(w);
+}
+
+/* The error for a document of SIZE bytes over --cobertura-max-size: it
+ * names the largest class, which no split can make smaller. */
+static enum cr_err too_big(const struct chunk *ch, size_t first, size_t last,
+			   const struct report_opts *opts, const char *path,
+			   uint64_t size, struct cr_error *err)
+{
+	size_t big = first;
+
+	for (size_t i = first; i < last; i++)
+		if (ch[i].len > ch[big].len)
+			big = i;
+	return cr_error_set(err, CR_EUSAGE, path, -1,
+			    "would be %llu bytes, over --cobertura-max-"
+			    "size %llu: the XML of '%s' alone is %llu "
+			    "bytes (one source file is never split)",
+			    (unsigned long long)size,
+			    (unsigned long long)opts->cobertura_max_size,
+			    ch[big].rf->rel, (unsigned long long)ch[big].len);
+}
+
 static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 			     const char *root, const struct report_opts *opts,
 			     const char *path, uint64_t *size,
@@ -335,7 +439,6 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 	xmlBufferPtr buf = xmlBufferCreate();
 	struct w w = {NULL, 0};
 	uint64_t t[4] = {0, 0, 0, 0};
-	char stamp[32];
 	enum cr_err rc;
 
 	if (!buf || !(w.x = xmlNewTextWriterMemory(buf, 0))) {
@@ -344,95 +447,21 @@ static enum cr_err write_doc(const struct chunk *ch, size_t first, size_t last,
 		return cr_error_set(err, CR_ENOMEM, path, -1,
 				    "cannot create XML writer");
 	}
-	for (size_t i = first; i < last; i++) {
-		t[0] += ch[i].lines_valid;
-		t[1] += ch[i].lines_covered;
-		t[2] += ch[i].branches_valid;
-		t[3] += ch[i].branches_covered;
-	}
-	snprintf(stamp, sizeof(stamp), "%lld",
-		 (long long)(opts->timestamp ? opts->timestamp
-					     : (int64_t)time(NULL)));
-	if (xmlTextWriterStartDocument(w.x, "1.0", "UTF-8", NULL) < 0 ||
-	    xmlTextWriterWriteDTD(w.x, BAD_CAST "coverage", NULL,
-				  BAD_CAST DTD_URL, NULL) < 0)
-		w.fail = 1;
-	raw(&w, "\n");
-	start(&w, "coverage");
-	attr_rate(&w, "line-rate", t[1], t[0]);
-	attr_rate(&w, "branch-rate", t[3], t[2]);
-	attr_u(&w, "lines-covered", t[1]);
-	attr_u(&w, "lines-valid", t[0]);
-	attr_u(&w, "branches-covered", t[3]);
-	attr_u(&w, "branches-valid", t[2]);
-	attr(&w, "complexity", "0.0");
-	attr_clean(&w, "version", opts->version ? opts->version : "covrun");
-	attr(&w, "timestamp", stamp);
-	raw(&w, "\n");
-	start(&w, "sources");
-	start(&w, "source");
-	{
-		char *r = rp_utf8_clean(root, strlen(root), 1);
-		if (xmlTextWriterWriteString(w.x, BAD_CAST r) < 0)
-			w.fail = 1;
-		free(r);
-	}
-	end(&w);
-	end(&w);
-	raw(&w, "\n");
-	start(&w, "packages");
-	for (size_t i = first; i < last;) {
-		size_t j = i;
-		uint64_t p[4] = {0, 0, 0, 0};
-		while (j < last && !strcmp(ch[j].pkg, ch[i].pkg)) {
-			p[0] += ch[j].lines_valid;
-			p[1] += ch[j].lines_covered;
-			p[2] += ch[j].branches_valid;
-			p[3] += ch[j].branches_covered;
-			j++;
-		}
-		raw(&w, "\n");
-		start(&w, "package");
-		attr_clean(&w, "name", ch[i].pkg);
-		attr_rate(&w, "line-rate", p[1], p[0]);
-		attr_rate(&w, "branch-rate", p[3], p[2]);
-		attr(&w, "complexity", "0.0");
-		start(&w, "classes");
-		raw(&w, "\n");
-		for (size_t k = i; k < j; k++)
-			raw(&w, ch[k].xml);
-		end(&w);
-		end(&w);
-		i = j;
-	}
-	end(&w);
+	chunk_totals(ch, first, last, t);
+	write_head(&w, t, root, opts);
+	write_packages(&w, ch, first, last);
 	end(&w);
 	if (xmlTextWriterEndDocument(w.x) < 0 || xmlTextWriterFlush(w.x) < 0)
 		w.fail = 1;
 	xmlFreeTextWriter(w.x);
-	if (w.fail) {
-		xmlBufferFree(buf);
-		return cr_error_set(err, CR_EIO, path, -1, "cannot write XML");
-	}
 	*size = (uint64_t)xmlBufferLength(buf);
-	if (opts->cobertura_max_size && *size > opts->cobertura_max_size) {
-		size_t big = first;
-		for (size_t i = first; i < last; i++)
-			if (ch[i].len > ch[big].len)
-				big = i;
-		rc = cr_error_set(err, CR_EUSAGE, path, -1,
-				  "would be %llu bytes, over --cobertura-max-"
-				  "size %llu: the XML of '%s' alone is %llu "
-				  "bytes (one source file is never split)",
-				  (unsigned long long)*size,
-				  (unsigned long long)opts->cobertura_max_size,
-				  ch[big].rf->rel,
-				  (unsigned long long)ch[big].len);
-		xmlBufferFree(buf);
-		return rc;
-	}
-	rc = rp_write_output(path, (const char *)xmlBufferContent(buf),
-		      (size_t)xmlBufferLength(buf), err);
+	if (w.fail)
+		rc = cr_error_set(err, CR_EIO, path, -1, "cannot write XML");
+	else if (opts->cobertura_max_size && *size > opts->cobertura_max_size)
+		rc = too_big(ch, first, last, opts, path, *size, err);
+	else
+		rc = rp_write_output(path, (const char *)xmlBufferContent(buf),
+				     (size_t)xmlBufferLength(buf), err);
 	xmlBufferFree(buf);
 	return rc;
 }
@@ -484,15 +513,14 @@ static void remove_stale_parts(const char *path, size_t from)
 #define DOC_OVERHEAD (1024 + 2 * 4096)
 #define PKG_OVERHEAD 256
 
-enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
-			     const char *path, const struct report_opts *opts,
-			     struct report_result *res, struct cr_error *err)
+/* One chunk per selected file, with its package (directory, '.'-
+ * separated) and class name, sorted; class names made unique per package:
+ * "a_c", "a_c_2", ... (two names collide when the file names differ only
+ * in '.' and '_'). */
+static struct chunk *make_chunks(const struct report_set *set)
 {
-	const struct cov_model *m = set->model;
 	struct chunk *ch = cr_xcalloc(set->nfiles + 1, sizeof(*ch));
-	size_t *cut = cr_xcalloc(set->nfiles + 2, sizeof(*cut));
-	size_t n = set->nfiles, ncut = 0;
-	enum cr_err rc = CR_OK;
+	size_t n = set->nfiles;
 
 	for (size_t i = 0; i < n; i++) {
 		char *dir = rp_dirname(set->files[i].rel);
@@ -509,53 +537,45 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 				*p = '_';
 	}
 	qsort(ch, n, sizeof(*ch), chunk_cmp);
-	/* class names unique per package: "a_c", "a_c_2", ... (two names
-	 * collide when the file names differ only in '.' and '_') */
-	for (size_t i = 1, k = 1; i < n; i++) {
-		cut[i] = 0;
-		if (!strcmp(ch[i].pkg, ch[i - 1].pkg) &&
-		    !strcmp(ch[i].name, ch[i - 1].name))
-			cut[i] = ++k;
-		else
-			k = 1;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if (cut[i]) {
-			char *nn = cr_xasprintf("%s_%zu", ch[i].name, cut[i]);
-			free(ch[i].name);
-			ch[i].name = nn;
+	/* from the last one, so that each compares with a name unchanged */
+	for (size_t i = n; i-- > 1;) {
+		size_t first = i;
+		while (first > 0 && !strcmp(ch[first - 1].pkg, ch[i].pkg) &&
+		       !strcmp(ch[first - 1].name, ch[i].name))
+			first--;
+		for (size_t k = first + 1; k <= i; k++) {
+			char *nn = cr_xasprintf("%s_%zu", ch[k].name,
+						k - first + 1);
+			free(ch[k].name);
+			ch[k].name = nn;
 		}
+		i = first;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (build_class(&ch[i], m, view)) {
-			rc = cr_error_set(err, CR_ENOMEM, path, -1,
-					  "cannot write XML of '%s'",
-					  ch[i].rf->rel);
-			goto out;
-		}
-	}
+	return ch;
+}
 
-	/* Cut points: whole packages while they fit, else between classes. */
+/* Where to cut the N chunks into documents of at most MAX bytes (0: one
+ * document): whole packages while they fit, else between classes.  CUT
+ * gets the first chunk of each document and N at the end; returns the
+ * number of documents. */
+static size_t cut_points(const struct chunk *ch, size_t n, uint64_t max,
+			 size_t *cut)
+{
+	size_t ncut = 0;
+	uint64_t used = DOC_OVERHEAD;
+
 	cut[ncut++] = 0;
-	if (opts->cobertura_max_size) {
-		uint64_t max = opts->cobertura_max_size;
-		uint64_t used = DOC_OVERHEAD;
-		for (size_t i = 0; i < n;) {
-			size_t j = i;
-			uint64_t pkg = PKG_OVERHEAD;
-			while (j < n && !strcmp(ch[j].pkg, ch[i].pkg))
-				pkg += ch[j++].len;
-			if (used + pkg <= max) {
-				used += pkg;
-				i = j;
-				continue;
-			}
-			if (i != cut[ncut - 1] && DOC_OVERHEAD + pkg <= max) {
-				cut[ncut++] = i;
-				used = DOC_OVERHEAD + pkg;
-				i = j;
-				continue;
-			}
+	for (size_t i = 0; max && i < n;) {
+		size_t j = i;
+		uint64_t pkg = PKG_OVERHEAD;
+		while (j < n && !strcmp(ch[j].pkg, ch[i].pkg))
+			pkg += ch[j++].len;
+		if (used + pkg <= max) {
+			used += pkg;
+		} else if (i != cut[ncut - 1] && DOC_OVERHEAD + pkg <= max) {
+			cut[ncut++] = i;
+			used = DOC_OVERHEAD + pkg;
+		} else {
 			/* the package alone is too big: cut between classes */
 			for (size_t k = i; k < j; k++) {
 				uint64_t c = ch[k].len + PKG_OVERHEAD;
@@ -565,46 +585,71 @@ enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
 				}
 				used += c;
 			}
-			i = j;
 		}
+		i = j;
 	}
 	cut[ncut] = n;
+	return ncut;
+}
 
+/* Write the documents PATH-1.xml, PATH-2.xml, ... between the NCUT cut
+ * points, and remove what is left of an earlier split into more parts. */
+static enum cr_err write_parts(const struct report_set *set,
+			       const struct chunk *ch, const size_t *cut,
+			       size_t ncut, const char *path,
+			       const struct report_opts *opts,
+			       struct report_result *res, struct cr_error *err)
+{
+	for (size_t p = 0; p < ncut; p++) {
+		char num[32];
+		uint64_t size = 0;
+		enum cr_err rc;
+		snprintf(num, sizeof(num), "%zu", p + 1);
+		char *pp = rp_path_with_suffix(path, num);
+		rc = write_doc(ch, cut[p], cut[p + 1], set->root, opts, pp,
+			       &size, err);
+		free(pp);
+		if (rc)
+			return rc;
+		if (size > res->cobertura_bytes)
+			res->cobertura_bytes = size;
+	}
+	res->cobertura_parts = (unsigned)ncut;
+	remove_stale_parts(path, ncut + 1);
+	/* a single file of an earlier run would be read twice; a link or
+	 * device there is the user's, not an earlier run's */
+	if (is_our_part(path) && unlink(path) && errno != ENOENT)
+		return cr_error_errno(err, path, "cannot remove");
+	return CR_OK;
+}
+
+enum cr_err report_cobertura(const struct report_set *set, uint32_t view,
+			     const char *path, const struct report_opts *opts,
+			     struct report_result *res, struct cr_error *err)
+{
+	struct chunk *ch = make_chunks(set);
+	size_t *cut = cr_xcalloc(set->nfiles + 2, sizeof(*cut));
+	size_t n = set->nfiles, ncut;
+	enum cr_err rc = CR_OK;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		if (build_class(&ch[i], set->model, view))
+			rc = cr_error_set(err, CR_ENOMEM, path, -1,
+					  "cannot write XML of '%s'",
+					  ch[i].rf->rel);
+	ncut = rc ? 0 : cut_points(ch, n, opts->cobertura_max_size, cut);
 	if (ncut == 1) {
 		uint64_t size = 0;
 		rc = write_doc(ch, 0, n, set->root, opts, path, &size, err);
-		if (rc)
-			goto out;
 		res->cobertura_parts = 1;
 		res->cobertura_bytes = size;
-		remove_stale_parts(path, 1);
-	} else {
-		for (size_t p = 0; p < ncut; p++) {
-			char num[32];
-			char *pp;
-			uint64_t size = 0;
-			snprintf(num, sizeof(num), "%zu", p + 1);
-			pp = rp_path_with_suffix(path, num);
-			rc = write_doc(ch, cut[p], cut[p + 1], set->root, opts,
-				       pp, &size, err);
-			free(pp);
-			if (rc)
-				goto out;
-			if (size > res->cobertura_bytes)
-				res->cobertura_bytes = size;
-		}
-		res->cobertura_parts = (unsigned)ncut;
-		remove_stale_parts(path, ncut + 1);
-		/* a single file of an earlier run would be read twice; a
-		 * link or device there is the user's, not an earlier run's */
-		if (is_our_part(path) && unlink(path) && errno != ENOENT) {
-			rc = cr_error_errno(err, path, "cannot remove");
-			goto out;
-		}
+		if (!rc)
+			remove_stale_parts(path, 1);
+	} else if (ncut > 1) {
+		rc = write_parts(set, ch, cut, ncut, path, opts, res, err);
 	}
-	if (res->cobertura_bytes > REPORT_GITLAB_MAX_SIZE)
+	if (!rc && res->cobertura_bytes > REPORT_GITLAB_MAX_SIZE)
 		res->cobertura_too_big = 1;
-out:
 	for (size_t i = 0; i < n; i++) {
 		free(ch[i].pkg);
 		free(ch[i].name);

@@ -582,11 +582,91 @@ static void add_contexts_title(struct cr_buf *b, const struct cov_model *m,
 	}
 }
 
-static void file_lines(struct html *h, const struct cov_file *f,
+/* The branch marks of line CL (at most MAX_MARKS, then "+N"). */
+static void line_branches(struct html *h, const struct report_file *rf,
+			  const struct cov_line *cl)
+{
+	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
+	struct cr_buf *b = &h->body;
+
+	for (uint32_t k = 0; k < cl->nbranches; k++) {
+		uint32_t bi = cl->first_branch + k;
+		int64_t all = rp_branch_count(m, f, COV_VIEW_ALL, bi);
+		if (k == MAX_MARKS) {
+			cr_buf_addf(b, "<span class=\"bmore\" title=\"%u more "
+				    "branches\">+%u</span>", cl->nbranches - k,
+				    cl->nbranches - k);
+			break;
+		}
+		cr_buf_addf(b, "<i class=\"b %s\" title=\"branch %u%s: ",
+			    report_branch_excluded(rf, bi)
+				    ? "x"
+				    : mark_class(report_branch_mark(m, f, bi)),
+			    k, f->branches[bi].flags & COV_BRANCH_THROW
+				       ? " (throw)" : "");
+		if (rp_ran(all))
+			add_counts_title(
+				b, "taken ", all,
+				rp_branch_count(m, f, COV_VIEW_ROOT, bi),
+				rp_branch_count(m, f, COV_VIEW_CHILD, bi));
+		else
+			cr_buf_adds(b, "not taken");
+		if (report_branch_excluded(rf, bi))
+			cr_buf_adds(b, "; excluded");
+		cr_buf_adds(b, "\"></i>");
+	}
+}
+
+/* The count cell of line index LI (CL; NULL: a line without code). */
+static void line_hits(struct html *h, const struct report_file *rf,
+		      const struct cov_line *cl, uint32_t li)
+{
+	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
+	struct cr_buf *b = &h->body;
+	int64_t all;
+
+	cr_buf_adds(b, "</span><span class=\"ht\"");
+	if (!cl) {
+		cr_buf_addc(b, '>');
+		return;
+	}
+	all = rp_line_count(m, f, COV_VIEW_ALL, li);
+	cr_buf_adds(b, " title=\"");
+	add_counts_title(b,
+			 report_line_excluded(rf, li) ? "excluded; ran "
+						      : "ran ",
+			 all, rp_line_count(m, f, COV_VIEW_ROOT, li),
+			 rp_line_count(m, f, COV_VIEW_CHILD, li));
+	add_contexts_title(b, m, f, li);
+	cr_buf_adds(b, "\">");
+	add_short(b, all);
+}
+
+/* The class of line index LI (CL; NULL: a line without code), counting
+ * child-only and missed lines. */
+static const char *line_class(struct html *h, const struct report_file *rf,
+			      const struct cov_line *cl, uint32_t li,
+			      uint64_t *nchild, uint64_t *nmiss)
+{
+	enum report_mark mk;
+
+	if (!cl)
+		return "";
+	if (report_line_excluded(rf, li))
+		return "x";
+	mk = report_line_mark(h->set->model, rf->file, li);
+	*nchild += mk == REPORT_MARK_CHILD;
+	*nmiss += mk == REPORT_MARK_NONE;
+	return mark_class(mk);
+}
+
+static void file_lines(struct html *h, const struct report_file *rf,
 		       const struct rp_source *src, uint64_t *nchild,
 		       uint64_t *nmiss)
 {
-	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
 	struct cr_buf *b = &h->body;
 	uint32_t last = src->nlines;
 	uint32_t li = 0;
@@ -595,9 +675,8 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		last = f->lines[f->nlines - 1].line;
 	for (uint32_t n = 1; n <= last; n++) {
 		const struct cov_line *cl = NULL;
-		const char *cls = "";
+		const char *cls, *text;
 		size_t len;
-		const char *text;
 
 		if ((n - 1) % CHUNK_LINES == 0)
 			cr_buf_adds(b, n == 1 ? "<div class=\"ck\">"
@@ -606,17 +685,7 @@ static void file_lines(struct html *h, const struct cov_file *f,
 			li++;
 		if (li < f->nlines && f->lines[li].line == n)
 			cl = &f->lines[li];
-		if (cl) {
-			if (cl->excluded) {
-				cls = "x";
-			} else {
-				enum report_mark mk =
-					report_line_mark(m, f, li);
-				cls = mark_class(mk);
-				*nchild += mk == REPORT_MARK_CHILD;
-				*nmiss += mk == REPORT_MARK_NONE;
-			}
-		}
+		cls = line_class(h, rf, cl, li, nchild, nmiss);
 		cr_buf_adds(b, "<div class=\"ln");
 		if (*cls) {
 			cr_buf_addc(b, ' ');
@@ -626,57 +695,10 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		add_u64(b, n);
 		cr_buf_adds(b, "\"><span class=\"no\">");
 		add_u64(b, n);
-		cr_buf_adds(b, "</span><span class=\"ht\"");
-		if (cl) {
-			int64_t all = rp_line_count(m, f, COV_VIEW_ALL, li);
-			cr_buf_adds(b, " title=\"");
-			add_counts_title(
-				b, cl->excluded ? "excluded; ran " : "ran ",
-				all, rp_line_count(m, f, COV_VIEW_ROOT, li),
-				rp_line_count(m, f, COV_VIEW_CHILD, li));
-			add_contexts_title(b, m, f, li);
-			cr_buf_adds(b, "\">");
-			add_short(b, all);
-		} else {
-			cr_buf_addc(b, '>');
-		}
+		line_hits(h, rf, cl, li);
 		cr_buf_adds(b, "</span><span class=\"bx\">");
-		for (uint32_t k = 0; cl && k < cl->nbranches; k++) {
-			uint32_t bi = cl->first_branch + k;
-			const char *bc;
-			int64_t all;
-			if (k == MAX_MARKS) {
-				cr_buf_addf(b,
-					    "<span class=\"bmore\" title=\""
-					    "%u more branches\">+%u</span>",
-					    cl->nbranches - k,
-					    cl->nbranches - k);
-				break;
-			}
-			all = rp_branch_count(m, f, COV_VIEW_ALL, bi);
-			bc = f->branches[bi].excluded
-				     ? "x"
-				     : mark_class(
-					       report_branch_mark(m, f, bi));
-			cr_buf_addf(b,
-				    "<i class=\"b %s\" title=\"branch %u%s: ",
-				    bc, k,
-				    f->branches[bi].flags & COV_BRANCH_THROW
-					    ? " (throw)"
-					    : "");
-			if (rp_ran(all))
-				add_counts_title(
-					b, "taken ", all,
-					rp_branch_count(m, f, COV_VIEW_ROOT,
-							bi),
-					rp_branch_count(m, f, COV_VIEW_CHILD,
-							bi));
-			else
-				cr_buf_adds(b, "not taken");
-			if (f->branches[bi].excluded)
-				cr_buf_adds(b, "; excluded");
-			cr_buf_adds(b, "\"></i>");
-		}
+		if (cl)
+			line_branches(h, rf, cl);
 		cr_buf_adds(b, "</span><code class=\"s\">");
 		text = rp_source_line(src, n, &len);
 		rp_html_escape(b, text, len);
@@ -686,15 +708,16 @@ static void file_lines(struct html *h, const struct cov_file *f,
 		cr_buf_adds(b, "</div>");
 }
 
-static void file_functions(struct html *h, const struct cov_file *f,
+static void file_functions(struct html *h, const struct report_file *rf,
 			   const char *page, struct cr_buf *b)
 {
 	const struct cov_model *m = h->set->model;
+	const struct cov_file *f = rf->file;
 
 	for (uint32_t i = 0; i < f->nfunctions; i++) {
 		const struct cov_function *fn = &f->functions[i];
 		const char *cls =
-			fn->excluded
+			report_function_excluded(rf, i)
 				? "x"
 				: mark_class(report_function_mark(m, f, i));
 		int64_t all = rp_function_count(m, f, COV_VIEW_ALL, i);
@@ -741,21 +764,21 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 {
 	const struct report_file *rf = &h->set->files[idx];
 	const struct cov_file *f = rf->file;
-	struct rp_source src;
+	static const struct rp_source unread; /* no text, no lines */
+	const struct rp_source *src = rf->source ? rf->source : &unread;
 	struct report_split s[3];
 	struct cr_buf cards, fns, note;
 	char nchild_s[24], nmiss_s[24], nfn[16];
 	uint64_t nchild = 0, nmiss = 0;
 	enum cr_err rc;
-	int readable = rp_source_read(f->path, &src);
 
 	cr_buf_init(&cards);
 	cr_buf_init(&fns);
 	cr_buf_init(&note);
 	report_split_files(h->set, rf, 1, s);
 	add_cards(&cards, s, &rf->excluded, NULL);
-	file_functions(h, f, h->pages[idx], &fns);
-	if (!readable) {
+	file_functions(h, rf, h->pages[idx], &fns);
+	if (!rf->source) {
 		cr_buf_adds(&note, "<p class=\"note\">The source file <code>");
 		add_esc(&note, f->path);
 		cr_buf_adds(&note,
@@ -764,7 +787,7 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 			    "are shown.</p>");
 	}
 	cr_buf_reset(&h->body);
-	file_lines(h, f, &src, &nchild, &nmiss);
+	file_lines(h, rf, src, &nchild, &nmiss);
 	snprintf(nchild_s, sizeof(nchild_s), "%llu",
 		 (unsigned long long)nchild);
 	snprintf(nmiss_s, sizeof(nmiss_s), "%llu", (unsigned long long)nmiss);
@@ -788,7 +811,6 @@ static enum cr_err write_file_page(struct html *h, uint32_t idx,
 	};
 	rc = write_page(h, h->pages[idx], "file.html", vars,
 			sizeof(vars) / sizeof(vars[0]), err);
-	rp_source_release(&src);
 	cr_buf_release(&cards);
 	cr_buf_release(&fns);
 	cr_buf_release(&note);
@@ -819,17 +841,6 @@ static char *page_name(uint32_t idx, const char *rel)
 
 /* ---- processes page ----------------------------------------------------- */
 
-struct id_idx {
-	const char *id;
-	size_t idx;
-};
-
-static int id_idx_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct id_idx *)a)->id,
-		      ((const struct id_idx *)b)->id);
-}
-
 static const char *how_text(enum collect_how how)
 {
 	switch (how) {
@@ -859,8 +870,7 @@ static void end_text(const struct collect_record *r, struct cr_buf *b)
 
 struct proc_tree {
 	const struct collect_run *run;
-	size_t **kids; /* owned; per record, its children */
-	size_t *nkids; /* owned */
+	struct collect_tree tree;
 	int64_t t0;    /* first start */
 };
 
@@ -903,52 +913,24 @@ static void proc_row(struct html *h, struct proc_tree *pt, size_t i,
 	cr_buf_adds(b, "<td class=\"l\">");
 	end_text(r, b);
 	cr_buf_adds(b, "</td></tr>\n");
-	for (size_t k = 0; k < pt->nkids[i]; k++)
-		proc_row(h, pt, pt->kids[i][k], depth + 1);
+	for (size_t k = 0; k < pt->tree.nkids[i]; k++)
+		proc_row(h, pt, pt->tree.kids[i][k], depth + 1);
 }
 
 static void proc_rows(struct html *h, const struct collect_run *run)
 {
 	struct proc_tree pt;
-	size_t n = run->nrecords;
-	struct id_idx *ids = cr_xcalloc(n + 1, sizeof(*ids));
-	size_t *alloc = cr_xcalloc(n + 1, sizeof(*alloc));
-	char *has_parent = cr_xcalloc(n + 1, 1);
 
 	pt.run = run;
-	pt.kids = cr_xcalloc(n + 1, sizeof(*pt.kids));
-	pt.nkids = cr_xcalloc(n + 1, sizeof(*pt.nkids));
-	pt.t0 = n ? run->records[0].start_ns : 0;
-	for (size_t i = 0; i < n; i++) {
-		ids[i].id = run->records[i].id ? run->records[i].id : "";
-		ids[i].idx = i;
+	pt.t0 = run->nrecords ? run->records[0].start_ns : 0;
+	for (size_t i = 0; i < run->nrecords; i++)
 		if (run->records[i].start_ns &&
 		    run->records[i].start_ns < pt.t0)
 			pt.t0 = run->records[i].start_ns;
-	}
-	qsort(ids, n, sizeof(*ids), id_idx_cmp);
-	for (size_t i = 0; i < n; i++) {
-		struct id_idx key = {run->records[i].parent, 0}, *hit;
-		if (!key.id || !*key.id)
-			continue;
-		hit = bsearch(&key, ids, n, sizeof(*ids), id_idx_cmp);
-		if (!hit || hit->idx == i)
-			continue;
-		CR_GROW(pt.kids[hit->idx], pt.nkids[hit->idx] + 1,
-			alloc[hit->idx]);
-		pt.kids[hit->idx][pt.nkids[hit->idx]++] = i;
-		has_parent[i] = 1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!has_parent[i])
-			proc_row(h, &pt, i, 0);
-	for (size_t i = 0; i < n; i++)
-		free(pt.kids[i]);
-	free(pt.kids);
-	free(pt.nkids);
-	free(alloc);
-	free(ids);
-	free(has_parent);
+	collect_tree_build(run, &pt.tree);
+	for (size_t k = 0; k < pt.tree.ntops; k++)
+		proc_row(h, &pt, pt.tree.tops[k], 0);
+	collect_tree_release(&pt.tree);
 }
 
 static void context_rows(struct html *h, struct cr_buf *b)
@@ -961,10 +943,11 @@ static void context_rows(struct html *h, struct cr_buf *b)
 	int per_context = m->nviews >= COV_VIEW_FIRST_CONTEXT + nc;
 
 	for (uint32_t i = 0; per_context && i < set->nfiles; i++) {
-		const struct cov_file *f = set->files[i].file;
+		const struct report_file *rf = &set->files[i];
+		const struct cov_file *f = rf->file;
 		for (uint32_t l = 0; l < f->nlines; l++) {
 			uint32_t hits = 0, who = 0;
-			if (f->lines[l].excluded)
+			if (report_line_excluded(rf, l))
 				continue;
 			for (uint32_t c = 0; c < nc; c++) {
 				if (rp_ran(f->views[COV_VIEW_FIRST_CONTEXT + c]

@@ -56,7 +56,7 @@ static json_t *file_json(const struct report_set *set,
 	for (uint32_t l = 0; l < f->nlines; l++) {
 		const struct cov_line *cl = &f->lines[l];
 		json_t *jl, *br;
-		if (cl->excluded)
+		if (report_line_excluded(rf, l))
 			continue;
 		jl = json_object();
 		json_object_set_new(jl, "line", json_integer(cl->line));
@@ -66,7 +66,7 @@ static json_t *file_json(const struct report_set *set,
 		br = json_array();
 		for (uint32_t b = 0; b < cl->nbranches; b++) {
 			uint32_t bi = cl->first_branch + b;
-			if (f->branches[bi].excluded)
+			if (report_branch_excluded(rf, bi))
 				continue;
 			json_array_append_new(
 				br,
@@ -83,7 +83,7 @@ static json_t *file_json(const struct report_set *set,
 	for (uint32_t i = 0; i < f->nfunctions; i++) {
 		const struct cov_function *fn = &f->functions[i];
 		json_t *jf;
-		if (fn->excluded)
+		if (report_function_excluded(rf, i))
 			continue;
 		jf = json_object();
 		json_object_set_new(jf, "name", str(fn->name));

@@ -37,14 +37,15 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 	(void)opts;
 	cr_buf_init(&b);
 	for (uint32_t i = 0; i < set->nfiles; i++) {
-		const struct cov_file *f = set->files[i].file;
+		const struct report_file *rf = &set->files[i];
+		const struct cov_file *f = rf->file;
 		unsigned fnf = 0, fnh = 0, brf = 0, brh = 0, lf = 0, lh = 0;
 
 		cr_buf_adds(&b, "TN:\nSF:");
 		add_name(&b, f->path);
 		cr_buf_addc(&b, '\n');
 		for (uint32_t k = 0; k < f->nfunctions; k++) {
-			if (f->functions[k].excluded)
+			if (report_function_excluded(rf, k))
 				continue;
 			cr_buf_addf(&b, "FN:%u,", f->functions[k].start_line);
 			add_name(&b, f->functions[k].name);
@@ -52,7 +53,7 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 		}
 		for (uint32_t k = 0; k < f->nfunctions; k++) {
 			int64_t c;
-			if (f->functions[k].excluded)
+			if (report_function_excluded(rf, k))
 				continue;
 			c = rp_function_count(m, f, COV_VIEW_ALL, k);
 			cr_buf_addf(&b, "FNDA:%lld,", nonneg(c));
@@ -65,12 +66,12 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 		for (uint32_t l = 0; l < f->nlines; l++) {
 			const struct cov_line *cl = &f->lines[l];
 			int64_t lc = rp_line_count(m, f, COV_VIEW_ALL, l);
-			if (cl->excluded)
+			if (report_line_excluded(rf, l))
 				continue;
 			for (uint32_t k = 0; k < cl->nbranches; k++) {
 				uint32_t bi = cl->first_branch + k;
 				int64_t c;
-				if (f->branches[bi].excluded)
+				if (report_branch_excluded(rf, bi))
 					continue;
 				c = rp_branch_count(m, f, COV_VIEW_ALL, bi);
 				if (rp_ran(lc))
@@ -86,7 +87,7 @@ enum cr_err report_lcov(const struct report_set *set, const char *path,
 		cr_buf_addf(&b, "BRF:%u\nBRH:%u\n", brf, brh);
 		for (uint32_t l = 0; l < f->nlines; l++) {
 			int64_t c;
-			if (f->lines[l].excluded)
+			if (report_line_excluded(rf, l))
 				continue;
 			c = rp_line_count(m, f, COV_VIEW_ALL, l);
 			cr_buf_addf(&b, "DA:%u,%lld\n", f->lines[l].line,

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "report/internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -263,9 +264,22 @@ static unsigned markers_in(const char *s, size_t len)
 	return found;
 }
 
-unsigned report_apply_markers(struct cov_file *file, const char *src,
+/* RF's marker arrays, allocated on the first marker. */
+static void want_marks(struct report_file *rf)
+{
+	const struct cov_file *f = rf->file;
+
+	if (rf->line_excluded)
+		return;
+	rf->line_excluded = cr_xcalloc(f->nlines + 1, 1);
+	rf->branch_excluded = cr_xcalloc(f->nbranches + 1, 1);
+	rf->function_excluded = cr_xcalloc(f->nfunctions + 1, 1);
+}
+
+unsigned report_apply_markers(struct report_file *rf, const char *src,
 			      size_t len)
 {
+	const struct cov_file *file = rf->file;
 	unsigned nmarkers = 0;
 	int in_region = 0, in_br_region = 0;
 	uint32_t lineno = 0, li = 0;
@@ -281,8 +295,10 @@ unsigned report_apply_markers(struct cov_file *file, const char *src,
 		int ex_line, ex_br;
 
 		lineno++;
-		if (m)
+		if (m) {
 			nmarkers++;
+			want_marks(rf);
+		}
 		if (m & M_START)
 			in_region = 1;
 		if (m & M_BR_START)
@@ -297,18 +313,17 @@ unsigned report_apply_markers(struct cov_file *file, const char *src,
 		while (li < file->nlines && file->lines[li].line < lineno)
 			li++;
 		if (li < file->nlines && file->lines[li].line == lineno) {
-			struct cov_line *cl = &file->lines[li];
+			const struct cov_line *cl = &file->lines[li];
 			if (ex_line)
-				cl->excluded = 1;
+				rf->line_excluded[li] = 1;
 			if (ex_br)
-				for (uint32_t b = 0; b < cl->nbranches; b++)
-					file->branches[cl->first_branch + b]
-						.excluded = 1;
+				memset(rf->branch_excluded + cl->first_branch,
+				       1, cl->nbranches);
 		}
 		if (ex_line)
 			for (uint32_t fn = 0; fn < file->nfunctions; fn++)
 				if (file->functions[fn].start_line == lineno)
-					file->functions[fn].excluded = 1;
+					rf->function_excluded[fn] = 1;
 		p = nl ? nl + 1 : end;
 	}
 	return nmarkers;
@@ -329,7 +344,7 @@ static void count_negative(const struct cov_model *m, struct report_file *rf)
 	const struct cov_file *f = rf->file;
 
 	for (uint32_t l = 0; l < f->nlines; l++) {
-		if (f->lines[l].excluded ||
+		if (report_line_excluded(rf, l) ||
 		    rp_line_count(m, f, COV_VIEW_ALL, l) >= 0)
 			continue;
 		if (!rf->nnegative++)
@@ -337,18 +352,28 @@ static void count_negative(const struct cov_model *m, struct report_file *rf)
 	}
 }
 
-/* What file F has, or (EXCLUDED set) what of it is excluded. */
-static struct report_left_out items_of(const struct cov_file *f,
-				       int excluded)
+/* What file F has. */
+static struct report_left_out items_of(const struct cov_file *f)
 {
-	struct report_left_out n = {0, 0, 0, 0};
+	struct report_left_out n = { 0, f->nlines, f->nbranches,
+				     f->nfunctions };
+
+	n.files = n.lines || n.branches || n.functions;
+	return n;
+}
+
+/* What exclusion markers take out of RF. */
+static struct report_left_out excluded_of(const struct report_file *rf)
+{
+	const struct cov_file *f = rf->file;
+	struct report_left_out n = { 0, 0, 0, 0 };
 
 	for (uint32_t l = 0; l < f->nlines; l++)
-		n.lines += !excluded || f->lines[l].excluded;
+		n.lines += report_line_excluded(rf, l);
 	for (uint32_t b = 0; b < f->nbranches; b++)
-		n.branches += !excluded || f->branches[b].excluded;
+		n.branches += report_branch_excluded(rf, b);
 	for (uint32_t fn = 0; fn < f->nfunctions; fn++)
-		n.functions += !excluded || f->functions[fn].excluded;
+		n.functions += report_function_excluded(rf, fn);
 	n.files = n.lines || n.branches || n.functions;
 	return n;
 }
@@ -369,7 +394,7 @@ static void drop_file(struct report_set *set, const struct cov_file *f,
 	struct report_dropped *d = &set->dropped[set->ndropped++];
 
 	d->rel = rel;
-	d->n = items_of(f, 0);
+	d->n = items_of(f);
 	add_left_out(&set->by_filters, &d->n);
 }
 
@@ -380,40 +405,33 @@ static int dropped_cmp(const void *a, const void *b)
 	return strcmp(x->rel, y->rel);
 }
 
-/* Read F's source for its exclusion markers (unless NO_MARKERS).  A
- * source that exists but is refused unread (a FIFO, a device, too large)
- * is kept in SET->refused: the caller names it and the report is
- * incomplete (README.md, "Exit status").  What the markers took out of
- * the totals is noted in RF and SET. */
-/* Whether the source at PATH can be read; its text goes into SRC unless
- * NO_MARKERS (then only its type and size are checked: the HTML writer
- * reads it again, so reading it here too would only cost). */
-static int source_ok(const char *path, int no_markers, struct rp_source *src,
-		     struct cr_error *e)
+/* Read RF's source once, for its exclusion markers (unless NO_MARKERS)
+ * and for the HTML writer (KEEP_TEXT); with neither, only its type and
+ * size are checked.  A source that exists but is refused unread (a FIFO, a
+ * device, too large) is kept in SET->refused: the caller names it and the
+ * report is incomplete (README.md, "Exit status").  What the markers took
+ * out of the totals is noted in RF and SET. */
+static void read_source(struct report_set *set, struct report_file *rf,
+			int no_markers, int keep_text)
 {
-	size_t size;
-	int fd;
-
-	memset(src, 0, sizeof(*src));
-	if (!no_markers)
-		return rp_source_load(path, src, e);
-	if (cr_open_regular(path, CR_READ_MAX, &fd, &size, e) != CR_OK)
-		return 0;
-	close(fd);
-	return 1;
-}
-
-static void read_source(struct report_set *set, struct cov_file *f,
-			struct report_file *rf, int no_markers)
-{
-	struct rp_source src;
+	const char *path = rf->file->path;
+	struct rp_source *src = cr_xcalloc(1, sizeof(*src));
 	struct cr_error e;
+	size_t size;
+	int fd, ok;
 
-	if (source_ok(f->path, no_markers, &src, &e)) {
-		if (!no_markers &&
-		    report_apply_markers(f, src.text, src.len))
-			set->nmarker_files++;
+	if (no_markers && !keep_text) {
+		ok = cr_open_regular(path, CR_READ_MAX, &fd, &size, &e) ==
+		     CR_OK;
+		if (ok)
+			close(fd);
 	} else {
+		ok = rp_source_load(path, src, &e);
+	}
+	if (ok && !no_markers && report_apply_markers(rf, src->text,
+						      src->len))
+		set->nmarker_files++;
+	if (!ok) {
 		set->nunreadable++;
 		if (e.code != CR_ENOENT) {
 			set->refused = cr_xrealloc(set->refused,
@@ -421,12 +439,17 @@ static void read_source(struct report_set *set, struct cov_file *f,
 			set->refused[set->nrefused++] = e;
 		}
 	}
-	rp_source_release(&src);
-	rf->excluded = items_of(f, 1);
+	if (ok && keep_text) {
+		rf->source = src;
+	} else {
+		rp_source_release(src);
+		free(src);
+	}
+	rf->excluded = excluded_of(rf);
 	add_left_out(&set->by_markers, &rf->excluded);
 }
 
-enum cr_err report_select(struct cov_model *model,
+enum cr_err report_select(const struct cov_model *model,
 			  const struct report_opts *opts,
 			  struct report_set *set, struct cr_error *err)
 {
@@ -461,7 +484,7 @@ enum cr_err report_select(struct cov_model *model,
 	set->files = cr_xcalloc(model->nfiles + 1, sizeof(*set->files));
 	set->dropped = cr_xcalloc(model->nfiles + 1, sizeof(*set->dropped));
 	for (uint32_t i = 0; i < model->nfiles; i++) {
-		struct cov_file *f = &model->files[i];
+		const struct cov_file *f = &model->files[i];
 		char *rel;
 
 		if (!opts->keep_system && is_system(f->path))
@@ -477,7 +500,7 @@ enum cr_err report_select(struct cov_model *model,
 		struct report_file *rf = &set->files[set->nfiles++];
 		rf->file = f;
 		rf->rel = rel;
-		read_source(set, f, rf, opts->no_markers);
+		read_source(set, rf, opts->no_markers, opts->html != NULL);
 		set->noutside += rel[0] == '/';
 		count_negative(model, rf);
 		set->nnot_run += !file_ran(model, f);
@@ -499,8 +522,16 @@ out:
 
 void report_set_release(struct report_set *set)
 {
-	for (uint32_t i = 0; i < set->nfiles; i++)
-		free(set->files[i].rel);
+	for (uint32_t i = 0; i < set->nfiles; i++) {
+		struct report_file *rf = &set->files[i];
+		free(rf->rel);
+		free(rf->line_excluded);
+		free(rf->branch_excluded);
+		free(rf->function_excluded);
+		if (rf->source)
+			rp_source_release(rf->source);
+		free(rf->source);
+	}
 	free(set->files);
 	for (uint32_t i = 0; i < set->ndropped; i++)
 		free(set->dropped[i].rel);
@@ -511,34 +542,6 @@ void report_set_release(struct report_set *set)
 }
 
 /* ---- totals and thresholds --------------------------------------------- */
-
-void report_totals(const struct cov_model *model, uint32_t view,
-		   struct report_totals *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (uint32_t i = 0; i < model->nfiles; i++) {
-		const struct cov_file *f = &model->files[i];
-		const struct cov_counts *c = &f->views[view];
-		for (uint32_t l = 0; l < f->nlines; l++) {
-			if (f->lines[l].excluded)
-				continue;
-			out->lines_valid++;
-			out->lines_covered += rp_ran(c->line[l]);
-		}
-		for (uint32_t b = 0; b < f->nbranches; b++) {
-			if (f->branches[b].excluded)
-				continue;
-			out->branches_valid++;
-			out->branches_covered += rp_ran(c->branch[b]);
-		}
-		for (uint32_t fn = 0; fn < f->nfunctions; fn++) {
-			if (f->functions[fn].excluded)
-				continue;
-			out->functions_valid++;
-			out->functions_covered += rp_ran(c->function[fn]);
-		}
-	}
-}
 
 static void split_add(struct report_split *s, int64_t all,
 		      enum report_mark mark)
@@ -560,18 +563,20 @@ void report_split_files(const struct report_set *set,
 		n = set->nfiles;
 	}
 	memset(out, 0, 3 * sizeof(*out));
+	assert(n <= set->nfiles);
 	for (uint32_t i = 0; i < n; i++) {
-		const struct cov_file *f = files[i].file;
+		const struct report_file *rf = &files[i];
+		const struct cov_file *f = rf->file;
 		for (uint32_t l = 0; l < f->nlines; l++)
-			if (!f->lines[l].excluded)
+			if (!report_line_excluded(rf, l))
 				split_add(&out[0], rp_line_count(m, f, 0, l),
 					  report_line_mark(m, f, l));
 		for (uint32_t b = 0; b < f->nbranches; b++)
-			if (!f->branches[b].excluded)
+			if (!report_branch_excluded(rf, b))
 				split_add(&out[1], rp_branch_count(m, f, 0, b),
 					  report_branch_mark(m, f, b));
 		for (uint32_t fn = 0; fn < f->nfunctions; fn++)
-			if (!f->functions[fn].excluded)
+			if (!report_function_excluded(rf, fn))
 				split_add(&out[2],
 					  rp_function_count(m, f, 0, fn),
 					  report_function_mark(m, f, fn));
@@ -690,7 +695,7 @@ char *rp_path_with_suffix(const char *path, const char *suffix)
 	return cr_xasprintf("%.*s-%s%s", (int)(dot - path), path, suffix, dot);
 }
 
-enum cr_err report_write_all(struct cov_model *model,
+enum cr_err report_write_all(const struct cov_model *model,
 			     const struct report_opts *opts,
 			     struct report_set *set, struct report_result *res,
 			     struct cr_error *err)

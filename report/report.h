@@ -8,7 +8,8 @@
  *   1. report_select() applies the filters (--root, --filter, --exclude,
  *      system headers, exclusion markers in the sources) and yields a
  *      struct report_set: the chosen files, sorted by their path relative to
- *      the source root.  It sets the `excluded` fields of the model.
+ *      the source root, with what the markers exclude and the source text
+ *      (each source is read once per report).  The model is only read.
  *   2. Each writer (report_cobertura, report_html, report_json, report_lcov,
  *      report_summary) writes one output from that set.
  *
@@ -31,17 +32,6 @@
 #include <stdio.h>
 
 /* ---- totals ------------------------------------------------------------ */
-
-/* Totals of one view: covered and valid lines, branches, functions. */
-struct report_totals {
-	uint64_t lines_covered, lines_valid;
-	uint64_t branches_covered, branches_valid;
-	uint64_t functions_covered, functions_valid;
-};
-
-/* Totals of VIEW over every file of MODEL.  Cannot fail. */
-void report_totals(const struct cov_model *model, uint32_t view,
-		   struct report_totals *out);
 
 /* One kind (lines, branches or functions) split by attribution. */
 struct report_split {
@@ -112,6 +102,8 @@ struct report_left_out {
 	uint64_t lines, branches, functions;
 };
 
+struct rp_source; /* a source's text split into lines (report/) */
+
 struct report_file {
 	const struct cov_file *file; /* in the model */
 	char *rel;		     /* owned; path relative to the root ('/'-
@@ -120,7 +112,29 @@ struct report_file {
 					counters), and the first of them */
 	uint32_t first_negative;
 	struct report_left_out excluded; /* by exclusion markers */
+	/* Per line, branch and function index of FILE: 1 where an exclusion
+	 * marker takes the item out (owned; NULL when nothing is). */
+	uint8_t *line_excluded, *branch_excluded, *function_excluded;
+	struct rp_source *source; /* owned; NULL when it was not read */
 };
+
+static inline int report_line_excluded(const struct report_file *rf,
+				       uint32_t l)
+{
+	return rf->line_excluded && rf->line_excluded[l];
+}
+
+static inline int report_branch_excluded(const struct report_file *rf,
+					 uint32_t b)
+{
+	return rf->branch_excluded && rf->branch_excluded[b];
+}
+
+static inline int report_function_excluded(const struct report_file *rf,
+					   uint32_t fn)
+{
+	return rf->function_excluded && rf->function_excluded[fn];
+}
 
 /* A file of the model left out by --root, --filter or --exclude. */
 struct report_dropped {
@@ -150,21 +164,22 @@ struct report_set {
 				   sources' common directory */
 };
 
-/* Apply the selection options of OPTS to MODEL and fill SET.  Sets the
- * `excluded` fields of MODEL's lines, branches and functions from
- * exclusion markers (unless opts->no_markers).  A source that cannot be
- * read is not an error (it has no markers).  Fails with CR_EUSAGE on a bad
- * regular expression.  Release SET with report_set_release. */
-enum cr_err report_select(struct cov_model *model,
+/* Apply the selection options of OPTS to MODEL and fill SET: the files
+ * kept, what exclusion markers in their sources take out (unless
+ * opts->no_markers), and their source text when markers or the HTML need
+ * it.  A source that cannot be read is not an error (it has no markers).
+ * Fails with CR_EUSAGE on a bad regular expression.  Release SET with
+ * report_set_release. */
+enum cr_err report_select(const struct cov_model *model,
 			  const struct report_opts *opts,
 			  struct report_set *set, struct cr_error *err) CR_WUR;
 void report_set_release(struct report_set *set);
 
-/* Set the excluded fields of FILE from exclusion markers in SRC (LEN
- * bytes): {LCOV,GCOVR,COVRUN}_EXCL_{LINE,START,STOP} and
+/* Mark in RF (whose file is RF->file) what exclusion markers in SRC (LEN
+ * bytes) take out: {LCOV,GCOVR,COVRUN}_EXCL_{LINE,START,STOP} and
  * {LCOV,GCOVR,COVRUN}_EXCL_BR_{LINE,START,STOP}.  Returns the number of
  * markers seen.  Cannot fail. */
-unsigned report_apply_markers(struct cov_file *file, const char *src,
+unsigned report_apply_markers(struct report_file *rf, const char *src,
 			      size_t len);
 
 /* Attribution of line index L (branch B, function F) of file F. */
@@ -249,7 +264,7 @@ int report_check_thresholds(const struct report_set *set,
 /* Select, then write every output OPTS names (Cobertura, its role split,
  * HTML, JSON, lcov, summary).  Stops at the first failure.  When the
  * selection holds no line, writes nothing and sets res->empty. */
-enum cr_err report_write_all(struct cov_model *model,
+enum cr_err report_write_all(const struct cov_model *model,
 			     const struct report_opts *opts,
 			     struct report_set *set, struct report_result *res,
 			     struct cr_error *err) CR_WUR;

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "report/internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,7 @@ char *rp_percent_digits(char *buf, size_t size, uint64_t covered,
 {
 	uint64_t units, pow10 = 1;
 
+	assert(covered <= total && digits >= 0 && digits <= 9);
 	if (!total) {
 		snprintf(buf, size, "-");
 		return buf;

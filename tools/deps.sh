@@ -8,7 +8,7 @@ BUILD_PACKAGES="cmake make gcc g++ libxml2-dev libarchive-dev libjansson-dev
   libiberty-dev binutils"
 TEST_PACKAGES="gcc-11 g++-11 clang-14 llvm-14 libclang-rt-14-dev python3
   python3-dev python3-pytest python3-pytest-xdist gcovr lcov libxml2-utils
-  chromium libjs-highlight.js procps zstd googletest"
+  chromium libjs-highlight.js procps zstd googletest strace"
 # The slow differential test on real code (tools/test-slow.sh): apt-get
 # source (dpkg-dev), the projects' autotools builds, jq's parser and lexer
 # (bison, flex) and regex library (libonig-dev), gcc's own gcov-tool.

@@ -15,8 +15,10 @@ mkdir -p "$out/seeds/gcno" "$out/seeds/gcda" "$out/seeds/record" "$out/obj"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top"
 lib_srcs="$top/common/error.c $top/common/alloc.c $top/common/path.c
+  $top/common/workers.c
   $top/collect/record.c"
-merge_srcs=$(ls "$top"/merge/*.c)
+# the gcov library alone (gcov/): it knows nothing of runs
+gcov_srcs=$(ls "$top"/gcov/*.c)
 
 # ---- seeds: real files from three compilers ----
 seedsrc="$top/tests/collect/fixtures/helper.c"
@@ -33,11 +35,11 @@ printf 'covrun-record 1\nid 1-2\npid 2\nppid 1\nparent \nhow fork\nrole child\ni
 # ---- build ----
 build() { # name sources...
   name=$1; shift
-  $CC $flags -o "$out/$name" "$@" -liberty -lpthread -lm
+  $CC $flags -o "$out/$name" "$@" -liberty -ljansson -lpthread -lm
 }
 build fuzz_record "$top/tests/fuzz/fuzz_record.c" $lib_srcs
-build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $lib_srcs $merge_srcs
-build fuzz_gcda "$top/tests/fuzz/fuzz_gcda.c" $lib_srcs $merge_srcs
+build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $lib_srcs $gcov_srcs
+build fuzz_gcda "$top/tests/fuzz/fuzz_gcda.c" $lib_srcs $gcov_srcs
 
 # ---- run ----
 each=$((secs / 3)); [ "$each" -ge 1 ] || each=1

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * tests/fuzz/fuzz_gcda.c: libFuzzer target for the gcda reader
- * (merge/gcda.c) against a real gcno, named by COVRUN_FUZZ_GCNO (set by
+ * (gcov/gcda.c) against a real gcno, named by COVRUN_FUZZ_GCNO (set by
  * tools/fuzz.sh).  A gcda written by a killed process can be anything.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdint.h>
 #include <stdio.h>

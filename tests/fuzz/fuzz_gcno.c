@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * tests/fuzz/fuzz_gcno.c: libFuzzer target for the gcno reader and the
- * per-object layout built from it (merge/gcno.c, merge/layout.c).  A gcno
+ * per-object layout built from it (gcov/gcno.c, gcov/layout.c).  A gcno
  * that the reader accepts must be safe to lay out.
  */
 #define _GNU_SOURCE
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -7,7 +7,8 @@
  * line, as `gcov -b --json-format --stdout` prints it.  Used by the
  * differential test (tests/merge/difftest.py).
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
+#include "tests/merge/gcov_json_write.h"
 
 #include <stdio.h>
 #include <stdlib.h>

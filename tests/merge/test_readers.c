@@ -13,7 +13,7 @@
  * between gcno and gcda, and a big-endian file built by hand.
  */
 #define _GNU_SOURCE
-#include "merge/internal.h"
+#include "tests/merge/gcov_json_write.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -9,7 +9,8 @@
 # in LCOV_EXCL_START/STOP, other.c is left out with --exclude.  The expected
 # numbers come from gcov's own JSON for the same data: the lines, branches
 # and functions inside the marked region, and everything of other.c.  The
-# summary, the JSON ("excluded") and the HTML index must say exactly those.
+# summary, the JSON ("excluded") and the HTML index must say exactly those,
+# and each source is read once per report (strace counts the opens).
 import json
 import os
 import re
@@ -89,6 +90,7 @@ def main():
         check(all(marked) and all(dropped), "fixture: %r %r" %
               (marked, dropped))
         cases(covrun, tmp, marked, dropped)
+        read_once(covrun, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
@@ -136,6 +138,23 @@ def cases(covrun, tmp, marked, dropped):
     check("<code>main.c</code> markers" in index and
           "<code>other.c</code> left out" in index,
           "HTML index names the files")
+
+
+def read_once(covrun, tmp):
+    """Each source is read once per report, markers and HTML together
+    (strace counts the opens of main.c by covrun)."""
+    log = os.path.join(tmp, "strace.log")
+    r = subprocess.run(["strace", "-f", "-e", "trace=open,openat",
+                        "-o", log, covrun, "report", "--root", ".",
+                        "--html", "h2", "--json", "r2.json", "."],
+                       cwd=tmp, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    check(r.returncode == 0, "strace report: %d %s" % (r.returncode,
+                                                         r.stderr))
+    with open(log) as f:
+        opens = [ln for ln in f if "main.c\"" in ln and "= -1" not in ln]
+    check(len(opens) == 1, "main.c opened %d times, want 1: %r" %
+          (len(opens), opens))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -242,19 +243,19 @@ static void test_select(void)
 	CHECK(rf != NULL);
 	if (rf) {
 		const struct cov_file *f = rf->file;
-		const struct cov_line *l10 = cov_file_find_line(f, 10);
-		const struct cov_line *l24 = cov_file_find_line(f, 24);
-		CHECK(l10->excluded);
-		CHECK(f->branches[l10->first_branch].excluded);
-		CHECK(!cov_file_find_line(f, 11)->excluded);
-		CHECK(cov_file_find_line(f, 17)->excluded);
-		CHECK(cov_file_find_line(f, 18)->excluded);
-		CHECK(!cov_file_find_line(f, 23)->excluded);
-		CHECK(!l24->excluded);
-		for (uint32_t b = 0; b < l24->nbranches; b++)
-			CHECK(f->branches[l24->first_branch + b].excluded);
-		CHECK(!f->functions[1].excluded);
-		CHECK(f->functions[2].excluded); /* str_debug */
+		uint32_t l10 = line_index(f, 10), l24 = line_index(f, 24);
+		CHECK(report_line_excluded(rf, l10));
+		CHECK(report_branch_excluded(rf, f->lines[l10].first_branch));
+		CHECK(!report_line_excluded(rf, line_index(f, 11)));
+		CHECK(report_line_excluded(rf, line_index(f, 17)));
+		CHECK(report_line_excluded(rf, line_index(f, 18)));
+		CHECK(!report_line_excluded(rf, line_index(f, 23)));
+		CHECK(!report_line_excluded(rf, l24));
+		for (uint32_t b = 0; b < f->lines[l24].nbranches; b++)
+			CHECK(report_branch_excluded(
+				rf, f->lines[l24].first_branch + b));
+		CHECK(!report_function_excluded(rf, 1));
+		CHECK(report_function_excluded(rf, 2)); /* str_debug */
 		report_split_files(&s, rf, 1, sp);
 		CHECK(sp[0].valid == 9);
 		CHECK(sp[1].valid == 0);
@@ -336,20 +337,69 @@ static void test_markers(void)
 		"u;\n";                                 /* 6: to the end */
 	const struct fx_file ff = { "m.c", NULL, 0, lines, 6, NULL, 0 };
 	struct cov_model m;
-	struct cov_file *f;
+	struct report_file rf;
 
 	fx_build(&m, "/nonexistent", &ff, 1);
-	f = &m.files[0];
-	CHECK(report_apply_markers(f, text, sizeof(text) - 1) == 5);
-	CHECK(f->branches[0].excluded && f->branches[1].excluded);
-	CHECK(!f->lines[0].excluded);
+	memset(&rf, 0, sizeof(rf));
+	rf.file = &m.files[0];
+	CHECK(report_apply_markers(&rf, text, sizeof(text) - 1) == 5);
+	CHECK(report_branch_excluded(&rf, 0) && report_branch_excluded(&rf, 1));
+	CHECK(!report_line_excluded(&rf, 0));
 	/* "MYLCOV_EXCL_LINEX" holds the marker LCOV_EXCL_LINE: lcov and
 	 * gcovr match it inside words too */
-	CHECK(f->lines[1].excluded);
-	CHECK(f->branches[4].excluded && !f->lines[2].excluded);
-	CHECK(!f->lines[3].excluded);
-	CHECK(f->lines[4].excluded && f->lines[5].excluded);
+	CHECK(report_line_excluded(&rf, 1));
+	CHECK(report_branch_excluded(&rf, 4) && !report_line_excluded(&rf, 2));
+	CHECK(!report_line_excluded(&rf, 3));
+	CHECK(report_line_excluded(&rf, 4) && report_line_excluded(&rf, 5));
+	free(rf.line_excluded);
+	free(rf.branch_excluded);
+	free(rf.function_excluded);
 	cov_model_release(&m);
+}
+
+/* Class names collide when file names differ only in '.', '_' and '$':
+ * each gets a suffix, in path order ("x_c", "x_c_2", "x_c_3"). */
+static void test_class_names(void)
+{
+	static const struct fx_line lines[] = {
+		{ 1, { 1, 0, 0 }, 0, { { 0 } } },
+	};
+	const struct fx_file ff[] = {
+		{ "a/x$c", NULL, 0, lines, 1, NULL, 0 },
+		{ "a/x.c", NULL, 0, lines, 1, NULL, 0 },
+		{ "a/x_c", NULL, 0, lines, 1, NULL, 0 },
+		{ "b/x.c", NULL, 0, lines, 1, NULL, 0 },
+	};
+	char dir[] = "/tmp/covrun-rtXXXXXX";
+	struct cov_model m;
+	struct report_opts o;
+	struct report_set s;
+	struct report_result res;
+	struct cr_error err;
+	char *xml, *text = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	xml = cr_path_join(dir, "c.xml");
+	fx_build(&m, dir, ff, 4);
+	report_opts_init(&o);
+	o.root = dir;
+	CHECK(report_select(&m, &o, &s, &err) == CR_OK);
+	CHECK(report_cobertura(&s, COV_VIEW_ALL, xml, &o, &res, &err) ==
+	      CR_OK);
+	CHECK(cr_read_file(xml, &text, NULL, &err) == CR_OK);
+	if (text) {
+		const char *a = strstr(text, "name=\"x_c\" filename=\"a/x$c\"");
+		const char *b = strstr(text, "name=\"x_c_2\" filename=\"a/x.c\"");
+		const char *c = strstr(text, "name=\"x_c_3\" filename=\"a/x_c\"");
+		const char *d = strstr(text, "name=\"x_c\" filename=\"b/x.c\"");
+		CHECK(a && b && c && d);
+	}
+	free(text);
+	report_set_release(&s);
+	cov_model_release(&m);
+	unlink(xml);
+	rmdir(dir);
+	free(xml);
 }
 
 static int run_unit(void)
@@ -361,6 +411,7 @@ static int run_unit(void)
 	test_source();
 	test_select();
 	test_markers();
+	test_class_names();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
 	else

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * merge/cycles.c: the cycles term of a line count.
+ * gcov/cycles.c: the cycles term of a line count.
  *
  * gcov adds to a line's entering count the transitions of loops that lie
  * entirely on the line: it enumerates elementary circuits among the line's
@@ -8,9 +8,9 @@
  * that minimum from its arcs (docs/gcov-format.md §4.4).  This is
  * what makes line counts non-linear in the counters (§6).  The search is
  * replicated step for step, including its vectors' erase order.
- * Interface: merge/internal.h.
+ * Interface: gcov/gcov.h.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdlib.h>
 #include <string.h>

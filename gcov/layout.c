@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * merge/layout.c: which lines, branches and functions gcov reports for one
+ * gcov/layout.c: which lines, branches and functions gcov reports for one
  * object, computed once from its graph.
  *
  * This is gcov's process_all_functions and the structural half of
@@ -8,13 +8,13 @@
  * functions with private lines, every block's locations are walked to
  * attribute it to lines, and the highest line of each location collects
  * the block and its branch arcs.  The result (struct layout, interface
- * merge/internal.h) holds, per reported line, the ids of the blocks and
+ * gcov/gcov.h) holds, per reported line, the ids of the blocks and
  * arcs whose counts make up its numbers, so each context's counts need only
  * a solve and a few sums.  Object-wide block and arc numbering puts every
  * function's blocks in one array, in gcov's order.
  */
 #define _GNU_SOURCE
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <limits.h>
 #include <stdlib.h>

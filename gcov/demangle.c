@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT
- * merge/demangle.c: C++ names demangled exactly as gcov does.
+ * gcov/demangle.c: C++ names demangled exactly as gcov does.
  *
  * gcov prints libiberty's cplus_demangle(name, DMGL_PARAMS) and falls back
  * to the raw name (docs/gcov-format.md §4.6); __cxa_demangle
  * differs in verbose forms, so libiberty is used and confined to this
- * file.  Interface: merge/merge.h (merge_demangle).
+ * file.  Interface: gcov/gcov.h (gcov_demangle).
  */
-#include "merge/merge.h"
+#include "gcov/gcov.h"
 
 #include <libiberty/demangle.h>
 #include <stdlib.h>
 
-char *merge_demangle(const char *name)
+char *gcov_demangle(const char *name)
 {
 	char *d = cplus_demangle(name, DMGL_PARAMS);
 	char *out;

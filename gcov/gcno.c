@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * merge/gcno.c: the .gcno reader (GCC 11, GCC 12, clang 14).
+ * gcov/gcno.c: the .gcno reader (GCC 11, GCC 12, clang 14).
  *
- * Parses a notes file into struct gcno_file (merge/internal.h): the header
+ * Parses a notes file into struct gcno_file (gcov/gcov.h): the header
  * (version, stamp, cwd), then per function its blocks, arcs and line
  * locations.  After a function is read, the attributes gcov derives from
  * the graph are computed once: counter indices (non-tree arcs in block
@@ -10,7 +10,7 @@
  * (docs/gcov-format.md §1, §2, §4.1).  Malformed input is
  * CR_ECORRUPT with the byte offset; nothing is asserted on file content.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +86,13 @@ static void mark_exceptional(struct gcno_fn *fn)
 }
 
 /* Turn the lists read for FN into its final arrays and derived flags. */
-static void fn_finish(struct gcno_fn *fn, struct fn_build *fb, int sort)
+/* Successor and predecessor lists of FN's blocks: each block's arcs are
+ * contiguous, in creation order (SUCC_FILE; PRED). */
+static void fn_link_arcs(struct gcno_fn *fn)
 {
 	uint32_t nb = fn->nblocks;
-	uint32_t *cnt;
+	uint32_t *cnt = cr_xcalloc(nb + 1, sizeof(uint32_t));
 
-	fn->narcs = (uint32_t)fb->narcs;
-	fn->arcs = fb->arcs;
-	fb->arcs = NULL;
-	fn->succ = cr_xmalloc((fn->narcs + 1) * sizeof(uint32_t));
-	fn->succ_file = cr_xmalloc((fn->narcs + 1) * sizeof(uint32_t));
-	fn->pred = cr_xmalloc((fn->narcs + 1) * sizeof(uint32_t));
-
-	/* Successors: arcs of one block are contiguous in creation order. */
-	cnt = cr_xcalloc(nb + 1, sizeof(uint32_t));
 	for (uint32_t i = 0; i < fn->narcs; i++)
 		cnt[fn->arcs[i].src]++;
 	for (uint32_t b = 0, pos = 0; b < nb; b++) {
@@ -111,7 +104,6 @@ static void fn_finish(struct gcno_fn *fn, struct fn_build *fb, int sort)
 		struct gcno_block *b = &fn->blocks[fn->arcs[i].src];
 		fn->succ_file[b->first_succ + b->nsucc++] = i;
 	}
-	/* Predecessors in creation order. */
 	memset(cnt, 0, (nb + 1) * sizeof(uint32_t));
 	for (uint32_t i = 0; i < fn->narcs; i++)
 		cnt[fn->arcs[i].dst]++;
@@ -125,50 +117,53 @@ static void fn_finish(struct gcno_fn *fn, struct fn_build *fb, int sort)
 		fn->pred[b->first_pred + b->npred++] = i;
 	}
 	free(cnt);
+}
 
-	/* Counters, derived arc kinds, unconditional arcs, sorted succ. */
-	fn->nctrs = 0;
-	for (uint32_t b = 0; b < nb; b++) {
-		struct gcno_block *blk = &fn->blocks[b];
-		uint32_t *ids = fn->succ_file + blk->first_succ;
-		int catches = 0, non_fake = 0;
+/* Block B of FN: number its counters, derive its arcs' kinds (fake arcs
+ * of a call that may not return, throws, unconditional arcs) and sort its
+ * successors as gcov does. */
+static void fn_block_arcs(struct gcno_fn *fn, uint32_t b)
+{
+	struct gcno_block *blk = &fn->blocks[b];
+	uint32_t *ids = fn->succ_file + blk->first_succ;
+	int catches = 0, non_fake = 0;
 
-		for (uint32_t k = 0; k < blk->nsucc; k++) {
-			struct gcno_arc *a = &fn->arcs[ids[k]];
-			if (a->flags & ARC_ON_TREE)
-				a->ctr = -1;
-			else
-				a->ctr = (int32_t)fn->nctrs++;
-			if (a->flags & ARC_FAKE) {
-				if (b) {
-					a->flags |= ARC_CALL_NON_RETURN;
-					catches = 1;
-				} else {
-					a->flags |= ARC_NONLOCAL_RETURN;
-				}
-			} else {
-				non_fake++;
-			}
+	for (uint32_t k = 0; k < blk->nsucc; k++) {
+		struct gcno_arc *a = &fn->arcs[ids[k]];
+		a->ctr = a->flags & ARC_ON_TREE ? -1 : (int32_t)fn->nctrs++;
+		if (!(a->flags & ARC_FAKE)) {
+			non_fake++;
+		} else if (b) {
+			a->flags |= ARC_CALL_NON_RETURN;
+			catches = 1;
+		} else {
+			a->flags |= ARC_NONLOCAL_RETURN;
 		}
-		for (uint32_t k = 0; catches && k < blk->nsucc; k++) {
-			struct gcno_arc *a = &fn->arcs[ids[k]];
-			if (!(a->flags & (ARC_FAKE | ARC_FALLTHROUGH))) {
-				a->flags |= ARC_THROW;
-				fn->has_catch = 1;
-			}
-		}
-		for (uint32_t k = 0; non_fake == 1 && k < blk->nsucc; k++)
-			if (!(fn->arcs[ids[k]].flags & ARC_FAKE))
-				fn->arcs[ids[k]].flags |= ARC_UNCONDITIONAL;
-		memcpy(fn->succ + blk->first_succ, ids,
-		       blk->nsucc * sizeof(uint32_t));
-		sort_succ(fn->arcs, fn->succ + blk->first_succ, blk->nsucc);
 	}
+	for (uint32_t k = 0; catches && k < blk->nsucc; k++) {
+		struct gcno_arc *a = &fn->arcs[ids[k]];
+		if (!(a->flags & (ARC_FAKE | ARC_FALLTHROUGH))) {
+			a->flags |= ARC_THROW;
+			fn->has_catch = 1;
+		}
+	}
+	for (uint32_t k = 0; non_fake == 1 && k < blk->nsucc; k++)
+		if (!(fn->arcs[ids[k]].flags & ARC_FAKE))
+			fn->arcs[ids[k]].flags |= ARC_UNCONDITIONAL;
+	memcpy(fn->succ + blk->first_succ, ids, blk->nsucc * sizeof(uint32_t));
+	sort_succ(fn->arcs, fn->succ + blk->first_succ, blk->nsucc);
+}
 
-	/* Locations grouped per block, in creation order; lines sorted. */
+/* Locations grouped per block, in creation order; with SORT, each
+ * location's lines sorted (gcov sorts them; llvm-cov keeps them as
+ * listed: its "last line" of a block is the last listed). */
+static void fn_group_locs(struct gcno_fn *fn, struct fn_build *fb, int sort)
+{
+	uint32_t nb = fn->nblocks;
+	uint32_t *cnt = cr_xcalloc(nb + 1, sizeof(uint32_t));
+
 	fn->nlocs = (uint32_t)fb->nlocs;
 	fn->locs = cr_xmalloc((fb->nlocs + 1) * sizeof(*fn->locs));
-	cnt = cr_xcalloc(nb + 1, sizeof(uint32_t));
 	for (size_t i = 0; i < fb->nlocs; i++)
 		cnt[fb->locs[i].block]++;
 	for (uint32_t b = 0, pos = 0; b < nb; b++) {
@@ -183,19 +178,31 @@ static void fn_finish(struct gcno_fn *fn, struct fn_build *fb, int sort)
 		l->src = fb->locs[i].src;
 		l->first_line = fb->locs[i].first_line;
 		l->nlines = fb->locs[i].nlines;
-		/* gcov sorts a location's lines; llvm-cov keeps them as
-		 * listed (its "last line" of a block is the last listed) */
 		if (l->nlines && sort)
 			qsort(fb->lines + l->first_line, l->nlines,
 			      sizeof(uint32_t), cmp_u32);
 	}
+}
+
+static void fn_finish(struct gcno_fn *fn, struct fn_build *fb, int sort)
+{
+	fn->narcs = (uint32_t)fb->narcs;
+	fn->arcs = fb->arcs;
+	fb->arcs = NULL;
+	fn->succ = cr_xmalloc((fn->narcs + 1) * sizeof(uint32_t));
+	fn->succ_file = cr_xmalloc((fn->narcs + 1) * sizeof(uint32_t));
+	fn->pred = cr_xmalloc((fn->narcs + 1) * sizeof(uint32_t));
+	fn_link_arcs(fn);
+	fn->nctrs = 0;
+	for (uint32_t b = 0; b < fn->nblocks; b++)
+		fn_block_arcs(fn, b);
+	fn_group_locs(fn, fb, sort);
 	fn->nlines = (uint32_t)fb->nlines;
 	fn->lines = fb->lines;
 	fb->lines = NULL;
 	fb->nlines = fb->lines_alloc = 0;
 	fb->narcs = fb->arcs_alloc = 0;
 	fb->nlocs = 0;
-
 	if (fn->has_catch)
 		mark_exceptional(fn);
 }

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT
- * merge/gcda.c: the .gcda reader and writer (GCC 11, GCC 12, clang 14).
+ * gcov/gcda.c: the .gcda reader and writer (GCC 11, GCC 12, clang 14).
  *
  * gcda_apply() validates a whole count file against its parsed gcno and
  * only then adds its arc counters, straight from the mapping, to the
  * object's counter array: a truncated or stale file never leaves half of
  * its counts behind.  gcda_write() produces an ordinary gcda that gcov,
  * gcovr and lcov read (docs/gcov-format.md §3, §5).
- * Interface: merge/internal.h.
+ * Interface: gcov/gcov.h.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT
- * merge/json.c: gcov's own JSON document for one object.
+ * tests/merge/gcov_json_write.c: gcov's own JSON document for one object.
  *
  * Writes what `gcov -b --json-format --stdout` prints for one gcda, with
  * gcov's file, function and line order (docs/gcov-format.md §4.7,
  * §7), from a layout and a solved workspace.  It exists for the
- * differential test against gcov and for debugging; reports use the data
- * model instead.  Interface: merge/internal.h.
+ * differential test against gcov (tests/merge/gcovjson.c); reports use
+ * the data model instead.  It reads merge's layout and solver directly,
+ * as a test of their internals may.
  */
-#include "merge/internal.h"
+#include "tests/merge/gcov_json_write.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static void emit_functions(const struct layout *lay, struct solve_ws *ws,
 	gcov_sort_fns(g, v, src->nfns);
 	for (uint32_t i = 0; i < src->nfns; i++) {
 		const struct gcno_fn *fn = &g->fns[v[i]];
-		char *dem = merge_demangle(fn->name);
+		char *dem = gcov_demangle(fn->name);
 
 		cr_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		json_str(b, fn->name);

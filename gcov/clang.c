@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * merge/clang.c: llvm-cov gcov's numbers for clang --coverage files.
+ * gcov/clang.c: llvm-cov gcov's numbers for clang --coverage files.
  *
  * llvm-cov 14 reads the same graph differently from gcov
  * (docs/gcov-format.md §4.8): it adds a tree arc EXIT->ENTRY to
@@ -8,9 +8,9 @@
  * block that block, counts a line as the entering arcs of its blocks (all
  * out-arcs for ENTRY) and adds cycles found by repeated cycle cancelling
  * (augmentOneCycle, getCyclesCount).  Parts: graph (numbering with the
- * added arc), solver, cycles.  Interface: merge/internal.h.
+ * added arc), solver, cycles.  Interface: gcov/gcov.h.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * merge/strmap.c: a string -> uint32_t hash table (open addressing).
+ * common/strmap.c: a string -> uint32_t hash table (open addressing).
  *
  * Image ids, entry names and context ids are looked up once per gcda of a
  * merge: a linear search made merging a bundle of n images O(n^2).
- * Interface: merge/internal.h.
+ * Interface: common/common.h.
  */
-#include "merge/internal.h"
+#include "common/common.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,11 @@ static size_t hash_bytes(const char *s, size_t n)
 /* Slot of KEY: where it is, or the empty slot where it would go. */
 static size_t slot_of(const struct strmap *m, const char *key, size_t len)
 {
-	size_t h = hash_bytes(key, len) & (m->size - 1);
+	size_t h;
+
+	assert(m->size && !(m->size & (m->size - 1))); /* a power of 2 */
+	assert(m->n < m->size); /* a free slot ends every probe */
+	h = hash_bytes(key, len) & (m->size - 1);
 
 	while (m->key[h] && (strlen(m->key[h]) != len ||
 			     memcmp(m->key[h], key, len)))

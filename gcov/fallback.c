@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: MIT
- * merge/fallback.c: objects of a gcov version covrun does not read.
+ * gcov/fallback.c: objects of a gcov version covrun does not read.
  *
  * covrun does not guess at formats it does not know.  For an object whose
  * notes file has another version (or for every object, when the caller
  * forces it, which the tests do), each gcda is handed to the matching gcov
  * (gcov-<major>, else gcov) as `gcov -b --json-format --stdout`, in a
  * private directory where the gcda and its gcno are linked side by side,
- * and gcov's JSON (read by the small parser below: objects, arrays,
- * strings, integers, literals) is kept per context.  Such numbers are
+ * and gcov's JSON (read with jansson) is kept per context.  Such numbers are
  * summed per line across images, which is exact except for the lines
  * docs/gcov-format.md §6 calls non-linear, and they cannot be written back as
- * aggregate gcda.  Parts: running gcov, a JSON reader, collecting gcov's
- * numbers (fbmodel.c adds them to the model).
- * Interface: merge/internal.h.
+ * aggregate gcda.  Parts: running gcov, collecting gcov's numbers
+ * (fbmodel.c adds them to the model).
+ * Interface: gcov/gcov.h.
  */
 #define _GNU_SOURCE
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,242 +96,26 @@ static int run_tool(const char *tool, const char *dir, struct cr_buf *out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* ---- a JSON reader ----------------------------------------------------- */
-
-enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_STR, J_ARR, J_OBJ };
-
-struct jv {
-	enum jtype t;
-	int64_t i;          /* J_INT */
-	char *s;            /* owned; J_STR */
-	size_t n;           /* J_ARR, J_OBJ: items */
-	struct jv *items;   /* owned */
-	char **keys;        /* owned; J_OBJ */
-};
-
-struct jp {
-	const char *p, *end;
-	int depth;
-};
-
-static void jv_free(struct jv *v)
-{
-	for (size_t i = 0; i < v->n; i++) {
-		jv_free(&v->items[i]);
-		if (v->keys)
-			free(v->keys[i]);
-	}
-	free(v->items);
-	free(v->keys);
-	free(v->s);
-}
-
-static void skip_ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-				 *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static int put_utf8(struct cr_buf *b, unsigned c)
-{
-	if (c < 0x80) {
-		cr_buf_addc(b, (char)c);
-	} else if (c < 0x800) {
-		cr_buf_addc(b, (char)(0xc0 | c >> 6));
-		cr_buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	} else {
-		cr_buf_addc(b, (char)(0xe0 | c >> 12));
-		cr_buf_addc(b, (char)(0x80 | ((c >> 6) & 0x3f)));
-		cr_buf_addc(b, (char)(0x80 | (c & 0x3f)));
-	}
-	return 0;
-}
-
-static int parse_string(struct jp *j, char **out)
-{
-	struct cr_buf b;
-
-	if (j->p >= j->end || *j->p != '"')
-		return -1;
-	j->p++;
-	cr_buf_init(&b);
-	while (j->p < j->end && *j->p != '"') {
-		char c = *j->p++;
-		if (c != '\\') {
-			cr_buf_addc(&b, c);
-			continue;
-		}
-		if (j->p >= j->end)
-			break;
-		c = *j->p++;
-		if (c == 'u' && j->end - j->p >= 4) {
-			char hex[5] = { j->p[0], j->p[1], j->p[2], j->p[3],
-					0 };
-			put_utf8(&b, (unsigned)strtoul(hex, NULL, 16));
-			j->p += 4;
-		} else {
-			cr_buf_addc(&b, c == 'n' ? '\n' : c == 't' ? '\t'
-					: c == 'r' ? '\r' : c == 'b' ? '\b'
-					: c == 'f' ? '\f' : c);
-		}
-	}
-	if (j->p >= j->end) {
-		cr_buf_release(&b);
-		return -1;
-	}
-	j->p++;
-	*out = cr_buf_take(&b);
-	return 0;
-}
-
-static int parse_value(struct jp *j, struct jv *v);
-
-static int parse_items(struct jp *j, struct jv *v, int obj)
-{
-	size_t alloc = 0;
-	char close = obj ? '}' : ']';
-
-	j->p++;
-	skip_ws(j);
-	if (j->p < j->end && *j->p == close) {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		char *key = NULL;
-		skip_ws(j);
-		if (obj) {
-			if (parse_string(j, &key))
-				return -1;
-			skip_ws(j);
-			if (j->p >= j->end || *j->p != ':') {
-				free(key);
-				return -1;
-			}
-			j->p++;
-		}
-		if (v->n == alloc) {
-			alloc = alloc ? 2 * alloc : 8;
-			v->items = cr_xrealloc(v->items,
-					       alloc * sizeof(*v->items));
-			if (obj)
-				v->keys = cr_xrealloc(v->keys,
-						alloc * sizeof(*v->keys));
-		}
-		memset(&v->items[v->n], 0, sizeof(v->items[0]));
-		if (obj)
-			v->keys[v->n] = key;
-		v->n++;
-		if (parse_value(j, &v->items[v->n - 1]))
-			return -1;
-		skip_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == close) {
-			j->p++;
-			return 0;
-		}
-		return -1;
-	}
-}
-
-static int parse_one(struct jp *j, struct jv *v);
-
-static int parse_value(struct jp *j, struct jv *v)
-{
-	int r;
-
-	skip_ws(j);
-	if (j->p >= j->end || j->depth >= 64)
-		return -1;
-	j->depth++;
-	r = parse_one(j, v);
-	j->depth--;
-	return r;
-}
-
-static int parse_one(struct jp *j, struct jv *v)
-{
-	switch (*j->p) {
-	case '{':
-		v->t = J_OBJ;
-		return parse_items(j, v, 1);
-	case '[':
-		v->t = J_ARR;
-		return parse_items(j, v, 0);
-	case '"':
-		v->t = J_STR;
-		return parse_string(j, &v->s);
-	case 't':
-	case 'f':
-	case 'n': {
-		static const char *const lit[] = { "true", "false", "null" };
-		static const enum jtype ty[] = { J_TRUE, J_FALSE, J_NULL };
-		for (int k = 0; k < 3; k++) {
-			size_t n = strlen(lit[k]);
-			if ((size_t)(j->end - j->p) >= n &&
-			    !memcmp(j->p, lit[k], n)) {
-				v->t = ty[k];
-				j->p += n;
-				return 0;
-			}
-		}
-		return -1;
-	}
-	default: {
-		char num[32];
-		size_t n = 0;
-		while (j->p < j->end && n < sizeof(num) - 1 &&
-		       strchr("+-0123456789.eE", *j->p))
-			num[n++] = *j->p++;
-		if (!n)
-			return -1;
-		num[n] = '\0';
-		v->t = J_INT;
-		v->i = strtoll(num, NULL, 10);
-		return 0;
-	}
-	}
-}
-
-static struct jv *jget(struct jv *o, const char *key)
-{
-	for (size_t i = 0; o && o->t == J_OBJ && i < o->n; i++)
-		if (o->keys[i] && !strcmp(o->keys[i], key))
-			return &o->items[i];
-	return NULL;
-}
-
-static int64_t jint(struct jv *o, const char *key)
-{
-	struct jv *v = jget(o, key);
-
-	return v && v->t == J_INT ? v->i : 0;
-}
-
-static const char *jstr(struct jv *o, const char *key)
-{
-	struct jv *v = jget(o, key);
-
-	return v && v->t == J_STR ? v->s : NULL;
-}
-
-static int jtrue(struct jv *o, const char *key)
-{
-	struct jv *v = jget(o, key);
-
-	return v && v->t == J_TRUE;
-}
-
-static size_t jlen(struct jv *a)
-{
-	return a && a->t == J_ARR ? a->n : 0;
-}
-
 /* ---- collecting gcov's numbers ----------------------------------------- */
+
+/* Field look-ups that read a missing or mistyped field as 0 / NULL /
+ * false, as gcov leaves out what does not apply. */
+static int64_t jint(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int jtrue(const json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
 
 static uint32_t intern(struct fb_data *fb, const char *path)
 {
@@ -344,11 +128,11 @@ static uint32_t intern(struct fb_data *fb, const char *path)
 	return fb->npaths++;
 }
 
-static void add_line(struct fb_data *fb, uint32_t path, struct jv *ln)
+static void add_line(struct fb_data *fb, uint32_t path, const json_t *ln)
 {
-	struct jv *brs = jget(ln, "branches");
+	const json_t *brs = json_object_get(ln, "branches");
 	struct fb_entry *e;
-	size_t nb = jlen(brs);
+	size_t nb = json_array_size(brs);
 
 	CR_GROW(fb->e, fb->ne + 1, fb->e_alloc);
 	e = &fb->e[fb->ne++];
@@ -361,16 +145,17 @@ static void add_line(struct fb_data *fb, uint32_t path, struct jv *ln)
 	e->br = cr_xcalloc(nb + 1, sizeof(int64_t));
 	e->brflags = cr_xcalloc(nb + 1, 1);
 	for (size_t i = 0; i < nb; i++) {
-		struct jv *b = &brs->items[i];
+		const json_t *b = json_array_get(brs, i);
 		e->br[i] = jint(b, "count");
 		if (jtrue(b, "throw"))
-			e->brflags[i] |= COV_BRANCH_THROW;
+			e->brflags[i] |= GCOV_BRANCH_THROW;
 		if (jtrue(b, "fallthrough"))
-			e->brflags[i] |= COV_BRANCH_FALLTHROUGH;
+			e->brflags[i] |= GCOV_BRANCH_FALLTHROUGH;
 	}
 }
 
-static void add_function(struct fb_data *fb, uint32_t path, struct jv *fn)
+static void add_function(struct fb_data *fb, uint32_t path,
+			 const json_t *fn)
 {
 	const char *name = jstr(fn, "name");
 	const char *dem = jstr(fn, "demangled_name");
@@ -392,26 +177,26 @@ static void add_function(struct fb_data *fb, uint32_t path, struct jv *fn)
 	f->bexec = (uint32_t)jint(fn, "blocks_executed");
 }
 
+/* gcov's JSON is one object on the first line of its output. */
 static enum cr_err parse(struct fb_data *fb, const char *text,
 			 const char *gcda, struct cr_error *err)
 {
-	struct jp j = { text, text + strcspn(text, "\n"), 0 };
-	struct jv root, *files;
-	const char *cwd;
+	json_error_t jerr;
+	json_t *root = json_loadb(text, strcspn(text, "\n"), 0, &jerr);
+	const json_t *files = json_object_get(root, "files");
+	const char *cwd = jstr(root, "current_working_directory");
 
-	memset(&root, 0, sizeof(root));
-	if (parse_value(&j, &root) || root.t != J_OBJ) {
-		jv_free(&root);
+	if (!json_is_object(root)) {
+		json_decref(root);
 		return cr_error_set(err, CR_ECORRUPT, gcda, -1, "gcov "
-				    "fallback: unreadable JSON from gcov");
+				    "fallback: unreadable JSON from gcov (%s)",
+				    jerr.text);
 	}
-	files = jget(&root, "files");
-	cwd = jstr(&root, "current_working_directory");
-	for (size_t i = 0; i < jlen(files); i++) {
-		struct jv *f = &files->items[i];
+	for (size_t i = 0; i < json_array_size(files); i++) {
+		const json_t *f = json_array_get(files, i);
+		const json_t *lines = json_object_get(f, "lines");
+		const json_t *fns = json_object_get(f, "functions");
 		const char *name = jstr(f, "file");
-		struct jv *lines = jget(f, "lines");
-		struct jv *fns = jget(f, "functions");
 		char *joined, *abs, *canon;
 		uint32_t p;
 
@@ -424,12 +209,12 @@ static enum cr_err parse(struct fb_data *fb, const char *text,
 		free(canon);
 		free(abs);
 		free(joined);
-		for (size_t k = 0; k < jlen(lines); k++)
-			add_line(fb, p, &lines->items[k]);
-		for (size_t k = 0; k < jlen(fns); k++)
-			add_function(fb, p, &fns->items[k]);
+		for (size_t k = 0; k < json_array_size(lines); k++)
+			add_line(fb, p, json_array_get(lines, k));
+		for (size_t k = 0; k < json_array_size(fns); k++)
+			add_function(fb, p, json_array_get(fns, k));
 	}
-	jv_free(&root);
+	json_decref(root);
 	return CR_OK;
 }
 

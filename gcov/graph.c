@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * merge/graph.c: flow solving and gcov's per-line, per-function numbers.
+ * gcov/graph.c: flow solving and gcov's per-line, per-function numbers.
  *
  * Parts:
  *   solver   gcov's solve_flow_graph, replicated in its order so that
@@ -9,9 +9,9 @@
  *            term (§4.4; the circuit search is in cycles.c)
  *   sort     libstdc++'s std::sort step for step, because gcov's output
  *            order of functions with equal keys depends on it (§4.7)
- * Interface: merge/internal.h.
+ * Interface: gcov/gcov.h.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT
- * merge/reader.c: read-only file mappings and the bounded byte reader.
+ * gcov/reader.c: read-only file mappings and the bounded byte reader.
  *
  * gcno and gcda files are mapped read-only and parsed in place.  Every
  * integer is loaded with memcpy (GCC >= 12 files are not word-aligned after
  * their first string) and byte-swapped for big-endian files.  Reads past
  * the current limit (the file end or the end of the record being parsed)
  * raise a sticky CR_ECORRUPT error naming the file and the byte offset, so
- * record loops test the flag once.  Interface: merge/internal.h.
+ * record loops test the flag once.  Interface: gcov/gcov.h.
  */
-#include "merge/internal.h"
+#include "gcov/gcov.h"
 
 #include <errno.h>
 #include <fcntl.h>
