@@ -503,16 +503,6 @@ static int is_dir(const char *dir, const char *name)
 	return r;
 }
 
-static int is_file(const char *dir, const char *name)
-{
-	char *p = cr_path_join(dir, name);
-	struct stat st;
-	int r = !stat(p, &st) && S_ISREG(st.st_mode);
-
-	free(p);
-	return r;
-}
-
 /* A covrun run directory (or one written by covrun merge), as opposed to
  * a build tree with gcda in place: rundir/rundir.h's one rule. */
 static int is_run_dir(const char *dir)
