@@ -593,7 +593,6 @@ struct loop {
 	struct collect_result *res;
 	const struct collect_ui *ui;
 	const struct collect_opts *opts;
-	const char *dir;              /* absolute run directory */
 };
 
 static void reap(struct loop *l)
@@ -714,7 +713,7 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
 {
 	struct loop l = { jobs, njobs, 0, 0, parallel > 0 ? parallel : 1,
 			  NULL, { { 0 } }, NULL, opts->max_processes, res, ui,
-			  opts, abs_dir };
+			  opts };
 	sigset_t waitset;
 	enum cr_err rc;
 
