@@ -10,6 +10,7 @@
  */
 #include "cli/cli.h"
 #include "merge/merge.h"
+#include "rundir/rundir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,8 +146,7 @@ static enum cr_err add_input(struct merge_set *set, const char *in,
 		return cr_error_set(err, CR_ENOENT, in, -1,
 				    "'%s' is not a run directory, bundle or "
 				    "build tree", in);
-	if (has(in, "contexts") || has(in, "proc") || has(in, "img") ||
-	    has(in, "unattributed"))
+	if (rundir_recognise(in) != RUNDIR_KIND_NONE)
 		return merge_set_add_run(set, in, err);
 	char *abs = cr_path_absolute(in);
 	uint32_t ctx = merge_set_context(set, "", COV_ROLE_ROOT, "");
@@ -171,15 +171,15 @@ static enum cr_err hold_out(const char *out, int *lock_fd,
 	if (stat(out, &st) || !S_ISDIR(st.st_mode))
 		return cr_error_set(err, CR_EUSAGE, out, -1,
 				    "'%s' exists and is not a directory", out);
-	if (has(out, "lock") && !has(out, "contexts"))
-		return (pid = cr_lock_holder(out)) != 0
+	if (has(out, RUNDIR_LOCK) && !has(out, RUNDIR_CONTEXTS))
+		return (pid = rundir_lock_holder(out)) != 0
 			       ? cr_error_set(err, CR_EBUSY, out, -1,
 					      "in use by covrun (pid %ld)",
 					      (long)pid)
 			       : cr_error_set(err, CR_EUSAGE, out, -1,
 					      "'%s' is not a merged directory; "
 					      "not replacing it", out);
-	return cr_lock_dir(out, lock_fd, err);
+	return rundir_lock(out, lock_fd, err);
 }
 
 /* Replace an earlier merge at OUT; refuse to write into anything else. */
@@ -190,16 +190,18 @@ static enum cr_err prepare_out(const char *out, int *lock_fd,
 	char *ctx;
 	enum cr_err e;
 
-	if (!stat(out, &st) && S_ISDIR(st.st_mode) && !has(out, "contexts") &&
-	    (has(out, "proc") || has(out, "img") || has(out, "ctx")))
+	if (!stat(out, &st) && S_ISDIR(st.st_mode) &&
+	    !has(out, RUNDIR_CONTEXTS) &&
+	    (rundir_recognise(out) != RUNDIR_KIND_NONE ||
+	     has(out, RUNDIR_IMG) || has(out, RUNDIR_CTX)))
 		return cr_error_set(err, CR_EUSAGE, out, -1,
 				    "'%s' is not a merged directory; "
 				    "not replacing it", out);
 	if ((e = hold_out(out, lock_fd, err)) != CR_OK)
 		return e;
-	if (!has(out, "contexts"))
+	if (!has(out, RUNDIR_CONTEXTS))
 		return CR_OK;
-	ctx = cr_path_join(out, "ctx");
+	ctx = rundir_path(out, RUNDIR_CTX);
 	e = cr_rm_rf(ctx, err);
 	free(ctx);
 	return e;

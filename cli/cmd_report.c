@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "collect/collect.h"
 #include "merge/merge.h"
+#include "rundir/rundir.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -502,22 +503,11 @@ static int is_dir(const char *dir, const char *name)
 	return r;
 }
 
-static int is_file(const char *dir, const char *name)
-{
-	char *p = cr_path_join(dir, name);
-	struct stat st;
-	int r = !stat(p, &st) && S_ISREG(st.st_mode);
-
-	free(p);
-	return r;
-}
-
 /* A covrun run directory (or one written by covrun merge), as opposed to
- * a build tree with gcda in place. */
+ * a build tree with gcda in place: rundir/rundir.h's one rule. */
 static int is_run_dir(const char *dir)
 {
-	return is_dir(dir, "proc") || is_file(dir, "run.info") ||
-	       is_file(dir, "contexts");
+	return rundir_recognise(dir) != RUNDIR_KIND_NONE;
 }
 
 /* Append the records of run directory DIR to RUN (which owns them). */
@@ -526,7 +516,7 @@ static void add_records(struct collect_run *run, const char *dir)
 	struct collect_run one;
 	struct cr_error err;
 
-	if (!is_dir(dir, "proc"))
+	if (!is_dir(dir, RUNDIR_PROC))
 		return;
 	memset(&one, 0, sizeof(one));
 	if (collect_run_load(dir, &one, warn_cb, &err)) {

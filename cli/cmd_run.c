@@ -52,9 +52,9 @@ static const struct cli_opt run_options[] = {
 	{ OPT_LABEL, "label", "TEXT", "COVRUN_LABEL for the command's processes" },
 	{ OPT_FOLD_BATCH, "fold-batch", "N",
 	  "while the run goes on, fold finished images\n"
-	  "into one aggregate once N of them are on\n"
-	  "disk (default " VALUE_OF(DEFAULT_FOLD_BATCH)
-	  "; 0 = at the end only)" },
+	  "into one aggregate, written every N images\n"
+	  "or 2 s (default " VALUE_OF(DEFAULT_FOLD_BATCH)
+	  "; 0 = merge at the end only)" },
 	{ 'j', "jobs", "N", "DIR mode: run N tests at once (default 1)" },
 	{ OPT_NO_REPORT, "no-report", NULL, "collect only: no merge, no reports" },
 	{ 'q', "quiet", NULL, "print warnings and errors only" },
@@ -81,9 +81,7 @@ static void usage(FILE *out)
 
 /* Folding finished images while the run goes on (merge/fold.c). */
 struct fold_ctl {
-	long batch;       /* images on disk that trigger a fold; 0 = never */
-	int64_t next_ns;  /* monotonic time of the next look */
-	int failed;       /* a fold failed: stop trying, say it once */
+	long batch;       /* images per generation written; 0 = never fold */
 };
 
 struct run_args {
@@ -289,45 +287,26 @@ static void merge_warn(void *arg, const struct cr_error *err)
 	warn_report(err);
 }
 
-/* Called from the wait loop: at most five times a second (every two
- * seconds while the images on disk are still running), when enough images
- * are on disk, fold the finished ones (docs/design.md, traps 6, 13). */
-static void fold_finished(void *arg, const char *dir)
+/* Fold finished images while the run goes on, whatever the options
+ * (docs/design.md, traps 6, 13): a thread of its own, so the launcher
+ * never waits for it (merge/fold.c).  NULL with --fold-batch 0, or when
+ * it cannot start (said; the data is then merged at the end). */
+static struct merge_folder *start_fold(const struct fold_ctl *fold,
+				       const char *dir)
 {
-	struct fold_ctl *f = arg;
 	struct merge_opts mo = { 1, 0, merge_warn, NULL, 0, NULL };
-	int64_t now = cr_now_ns();
-	struct collect_run run;
+	struct merge_folder *f;
 	struct cr_error err;
-	char **ids;
-	size_t n;
 
-	char *img;
-	size_t on_disk;
-
-	if (f->batch <= 0 || f->failed || now < f->next_ns)
-		return;
-	f->next_ns = now + 200000000; /* look again in 200 ms */
-	img = cr_path_join(dir, "img");
-	on_disk = cr_count_entries(img);
-	free(img);
-	if (on_disk < (size_t)f->batch ||
-	    collect_run_load(dir, &run, NULL, &err) != CR_OK)
-		return;
-	n = collect_finished_images(&run, &ids);
-	collect_run_release(&run);
-	if (n < (size_t)f->batch) /* images still running: read less often */
-		f->next_ns = now + 2000000000LL;
-	if (n >= (size_t)f->batch &&
-	    merge_fold(dir, (const char *const *)ids, n, &mo, &err)) {
+	if (fold->batch <= 0)
+		return NULL;
+	f = merge_folder_start(dir, fold->batch, &mo, &err);
+	if (!f) {
 		warn_report(&err);
 		warnf("folding images while the run goes on is off; the data "
 		      "is merged at the end");
-		f->failed = 1;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+	return f;
 }
 
 /* Merge the run and write the reports; returns 0, CLI_EXIT_THRESHOLD, CLI_EXIT_EMPTY or
@@ -379,10 +358,6 @@ int cmd_run(int argc, char **argv)
 		report_cli_free(a.report);
 		return CLI_EXIT_FAILURE;
 	}
-	if (!a.no_report) {
-		a.opts.fold = fold_finished;
-		a.opts.fold_arg = &a.fold;
-	}
 	dir_mode = !a.command[1] && is_dir(a.command[0]);
 	/* before the run directory is touched: a typo destroys nothing */
 	if (!dir_mode && (rc = collect_resolve_command(a.command[0], &path))) {
@@ -409,12 +384,18 @@ int cmd_run(int argc, char **argv)
 							     : tests[i]);
 		}
 	}
-	if (collect_prepare_dir(&a.opts, &dir, &lock_fd, &ui, &err) != CR_OK ||
-	    collect_run_jobs(&a.opts, dir, jobs, njobs,
-			     dir_mode ? (int)a.jobs : 1, &ui, &res,
-			     &err) != CR_OK) {
-		error_report(&err);
+	if (collect_prepare_dir(&a.opts, &dir, &lock_fd, &ui, &err) == CR_OK) {
+		struct merge_folder *folder = start_fold(&a.fold, dir);
+		enum cr_err e = collect_run_jobs(&a.opts, dir, jobs, njobs,
+						 dir_mode ? (int)a.jobs : 1,
+						 &ui, &res, &err);
+		merge_folder_stop(folder); /* the remainder, then done */
+		rc = e ? CLI_EXIT_FAILURE : 0;
+	} else {
 		rc = CLI_EXIT_FAILURE;
+	}
+	if (rc) {
+		error_report(&err);
 	} else {
 		collect_check_losses(dir, res.start_ns, &ui);
 		print_collected(dir, &res);

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -209,21 +210,29 @@ static void check_outside(const char *dir, int64_t start_ns,
 			  const struct collect_ui *ui)
 {
 	struct dirset set = { 0 };
-	char *img = cr_path_join(dir, "img"), *cur, *gen;
-	struct cr_error e;
+	char *img = rundir_path(dir, RUNDIR_IMG);
+	long current = rundir_fold_current(dir), *gens;
+	size_t ngens = rundir_fold_pending(dir, current, &gens);
 
 	walk_tree(&set, img);
-	/* images folded during the run: their aggregate's tree,
-	 * fold/<N>/ctx/<context>/<gcda path> (merge/fold.c) */
-	cur = cr_path_join(dir, "fold/current");
-	if (cr_read_file(cur, &gen, NULL, &e) == CR_OK) {
-		gen[strcspn(gen, "\n")] = '\0';
-		char *ctx = cr_xasprintf("%s/fold/%s/ctx", dir, gen);
+	/* images folded during the run: the current generation's tree,
+	 * fold/<N>/ctx/<context>/<gcda path>, and images taken by a fold
+	 * that did not finish (docs/run-directory.md, "Fold") */
+	if (current) {
+		char *gen = rundir_fold_dir(dir, current);
+		char *ctx = rundir_path(gen, RUNDIR_CTX);
 		walk_tree(&set, ctx);
 		free(ctx);
 		free(gen);
 	}
-	free(cur);
+	for (size_t i = 0; i < ngens; i++) {
+		char *taken = rundir_fold_taken(dir, gens[i]);
+		char *timg = rundir_path(taken, RUNDIR_IMG);
+		walk_tree(&set, timg);
+		free(timg);
+		free(taken);
+	}
+	free(gens);
 	for (size_t i = 0; i < set.n; i++) {
 		DIR *d = opendir(set.dirs[i]);
 		struct dirent *de;
@@ -255,7 +264,7 @@ void collect_check_losses(const char *abs_dir, int64_t start_ns,
 	struct collect_run run;
 	struct cr_error err;
 	struct statvfs vfs;
-	char *un = cr_path_join(abs_dir, "unattributed");
+	char *un = rundir_path(abs_dir, RUNDIR_UNATTRIBUTED);
 	size_t nun = cr_count_entries(un);
 
 	if (collect_run_load(abs_dir, &run, NULL, &err) == CR_OK) {

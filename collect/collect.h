@@ -9,12 +9,7 @@
  * record.c (the process record format, written atomically), gcovsym.c (how
  * the shim finds each object's gcov dump entry and counters).
  *
- * Run directory layout (documented in README.md):
- *   run.info                  what ran, when, and how it ended
- *   lock                      held by the covrun that runs there
- *   proc/<image>.rec          one process record per image
- *   img/<image>/<gcda path>   gcda files of that image (GCOV_PREFIX)
- *   unattributed/<pid>/...    gcda of images that ran without the shim
+ * The run directory's layout is rundir/rundir.h's (docs/run-directory.md).
  */
 #ifndef COVRUN_COLLECT_H
 #define COVRUN_COLLECT_H
@@ -25,7 +20,6 @@
 #include <sys/types.h>
 
 #define COLLECT_RECORD_MAGIC "covrun-record 1"
-#define COLLECT_RUN_MAGIC "covrun-run 1"
 
 enum collect_how { COLLECT_HOW_ROOT, COLLECT_HOW_FORK, COLLECT_HOW_EXEC,
 		   COLLECT_HOW_SPAWN, COLLECT_HOW_UNKNOWN };
@@ -115,10 +109,6 @@ struct collect_opts {
 	const char *label;        /* COVRUN_LABEL for the root, or NULL */
 	const char *shim;         /* path of libcovrun-shim.so */
 	int quiet;
-	/* Called about every 100 ms while the run goes on, to fold finished
-	 * images (may be NULL); DIR is the absolute run directory. */
-	void (*fold)(void *arg, const char *dir);
-	void *fold_arg;
 };
 
 /* One command of a run: the single COMMAND, or each test of DIR mode. */

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,30 +32,6 @@
 extern char **environ;
 
 /* ======================= run directory ================================= */
-
-/* Provably a covrun run: a real directory (not a link) owned by us, with
- * a regular file run.info that starts with the run magic.  Nothing else
- * is ever moved or removed (README.md, "Run directory"). */
-static int is_covrun_run(const char *dir)
-{
-	static const char magic[] = COLLECT_RUN_MAGIC "\n";
-	char *info = cr_path_join(dir, "run.info");
-	char head[sizeof(magic)] = { 0 };
-	struct stat st;
-	int fd, yes = 0;
-
-	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_uid == geteuid() && lstat(info, &st) == 0 &&
-	    S_ISREG(st.st_mode) &&
-	    (fd = open(info, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-		yes = read(fd, head, sizeof(magic) - 1) ==
-			      (ssize_t)sizeof(magic) - 1 &&
-		      !memcmp(head, magic, sizeof(magic) - 1);
-		close(fd);
-	}
-	free(info);
-	return yes;
-}
 
 /* Does DIR hold nothing (but the file named SPARE, when not NULL)? */
 static int is_empty_dir(const char *dir, const char *spare)
@@ -99,13 +76,13 @@ static enum cr_err clear_prev(const char *prev, struct cr_error *err)
 	if (lstat(prev, &st) < 0)
 		return errno == ENOENT ? CR_OK
 				       : cr_error_errno(err, prev, "cannot use");
-	if (!is_covrun_run(prev))
+	if (!rundir_is_ours(prev))
 		return cr_error_set(err, CR_EUSAGE, prev, -1,
 				    "exists and is not a covrun run: not "
 				    "replacing it; move it away, or use "
 				    "--force (the earlier run is removed "
 				    "instead) or another --data-dir");
-	if ((pid = cr_lock_holder(prev)) != 0)
+	if ((pid = rundir_lock_holder(prev)) != 0)
 		return in_use(err, prev, pid);
 	return cr_rm_rf(prev, err);
 }
@@ -119,7 +96,7 @@ static enum cr_err set_aside(const struct collect_opts *opts,
 	char *prev;
 	enum cr_err rc;
 
-	if (!is_covrun_run(dir))
+	if (!rundir_is_ours(dir))
 		return not_a_run(dir, err);
 	if (opts->force)
 		return cr_rm_rf(dir, err);
@@ -143,10 +120,10 @@ static enum cr_err fresh_dir(const char *dir, int *lock_fd,
 	enum cr_err rc;
 
 	if (mkdir(dir, 0777) < 0)
-		return errno == EEXIST ? in_use(err, dir, cr_lock_holder(dir))
+		return errno == EEXIST ? in_use(err, dir, rundir_lock_holder(dir))
 				       : cr_error_errno(err, dir,
 							"cannot create directory");
-	rc = cr_lock_dir(dir, &fd, err);
+	rc = rundir_lock(dir, &fd, err);
 	if (rc != CR_OK)
 		return rc;
 	close(*lock_fd);
@@ -173,14 +150,14 @@ static enum cr_err claim_dir(const struct collect_opts *opts,
 		return cr_error_set(err, CR_EUSAGE, dir, -1,
 				    "exists and is not a directory");
 	/* a lock file is created only in an empty directory or a run */
-	if (!is_empty_dir(dir, NULL) && !is_covrun_run(dir))
-		return (pid = cr_lock_holder(dir)) != 0 ? in_use(err, dir, pid)
+	if (!is_empty_dir(dir, NULL) && !rundir_is_ours(dir))
+		return (pid = rundir_lock_holder(dir)) != 0 ? in_use(err, dir, pid)
 							: not_a_run(dir, err);
-	if ((rc = cr_lock_dir(dir, lock_fd, err)) != CR_OK)
-		return rc == CR_EBUSY ? in_use(err, dir, cr_lock_holder(dir))
+	if ((rc = rundir_lock(dir, lock_fd, err)) != CR_OK)
+		return rc == CR_EBUSY ? in_use(err, dir, rundir_lock_holder(dir))
 				      : rc;
 	/* held: look again, another covrun may have run there meanwhile */
-	if (is_empty_dir(dir, "lock"))
+	if (is_empty_dir(dir, RUNDIR_LOCK))
 		return CR_OK;
 	rc = set_aside(opts, dir, ui, err);
 	if (rc == CR_OK)
@@ -192,35 +169,19 @@ static enum cr_err claim_dir(const struct collect_opts *opts,
 	return rc;
 }
 
-static enum cr_err write_counter(const char *dir, struct cr_error *err)
-{
-	char zeros[4096] = { 0 };
-	char *path = cr_path_join(dir, "counter");
-	enum cr_err rc = cr_write_file_atomic(path, zeros, sizeof(zeros), err);
-
-	free(path);
-	return rc;
-}
-
 enum cr_err collect_prepare_dir(const struct collect_opts *opts,
 				char **abs_dir, int *lock_fd,
 				const struct collect_ui *ui,
 				struct cr_error *err)
 {
-	static const char *const subdirs[] = { "proc", "img", "unattributed" };
 	char *dir = cr_path_absolute(opts->data_dir ? opts->data_dir
 						    : ".covrun");
 	enum cr_err rc;
 
 	*lock_fd = -1;
 	rc = claim_dir(opts, dir, lock_fd, ui, err);
-	for (size_t i = 0; rc == CR_OK && i < 3; i++) {
-		char *sub = cr_path_join(dir, subdirs[i]);
-		rc = cr_mkdir_p(sub, err);
-		free(sub);
-	}
 	if (rc == CR_OK)
-		rc = write_counter(dir, err);
+		rc = rundir_create(dir, err);
 	if (rc != CR_OK) {
 		if (*lock_fd >= 0)
 			close(*lock_fd);
@@ -259,11 +220,11 @@ static enum cr_err write_run_info(const char *dir, struct collect_job *jobs,
 {
 	struct cr_buf b;
 	char *cwd = getcwd(NULL, 0);
-	char *path = cr_path_join(dir, "run.info");
+	char *path = rundir_path(dir, RUNDIR_INFO);
 	enum cr_err rc;
 
 	cr_buf_init(&b);
-	cr_buf_addf(&b, "%s\nstart %lld\ncwd %s\n", COLLECT_RUN_MAGIC,
+	cr_buf_addf(&b, "%s\nstart %lld\ncwd %s\n", RUNDIR_RUN_MAGIC,
 		    (long long)res->start_ns, cwd ? cwd : "");
 	for (size_t i = 0; i < njobs; i++) {
 		cr_buf_addf(&b, "job %zu\n", i);
@@ -632,7 +593,6 @@ struct loop {
 	struct collect_result *res;
 	const struct collect_ui *ui;
 	const struct collect_opts *opts;
-	const char *dir;              /* absolute run directory */
 };
 
 static void reap(struct loop *l)
@@ -709,8 +669,6 @@ static int step(struct loop *l, const sigset_t *waitset)
 	reap(l);
 	check_limit(l);
 	start_more(l);
-	if (l->opts->fold)
-		l->opts->fold(l->opts->fold_arg, l->dir);
 	if (l->next < l->njobs || l->running)
 		return 1;
 	siginfo_t any;
@@ -720,7 +678,7 @@ static int step(struct loop *l, const sigset_t *waitset)
 
 static volatile uint64_t *map_counter(const char *dir)
 {
-	char *path = cr_path_join(dir, "counter");
+	char *path = rundir_path(dir, RUNDIR_COUNTER);
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	void *p = MAP_FAILED;
 
@@ -755,7 +713,7 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
 {
 	struct loop l = { jobs, njobs, 0, 0, parallel > 0 ? parallel : 1,
 			  NULL, { { 0 } }, NULL, opts->max_processes, res, ui,
-			  opts, abs_dir };
+			  opts };
 	sigset_t waitset;
 	enum cr_err rc;
 

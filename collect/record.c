@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -295,7 +296,7 @@ enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
 			     void (*warn)(const struct cr_error *),
 			     struct cr_error *err)
 {
-	char *procdir = cr_path_join(rundir, "proc");
+	char *procdir = rundir_path(rundir, RUNDIR_PROC);
 	size_t alloc = 0;
 	struct dirent *de;
 	DIR *d = opendir(procdir);

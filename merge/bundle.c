@@ -15,12 +15,19 @@
  */
 #define _GNU_SOURCE
 #include "merge/internal.h"
+#include "rundir/rundir.h"
 #include "collect/collect.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A run directory's names as they start an archive entry's path. */
+#define IMG_PART RUNDIR_IMG "/"
+#define IMG_LEN (sizeof(IMG_PART) - 1)
+#define PROC_PART RUNDIR_PROC "/"
+#define PROC_LEN (sizeof(PROC_PART) - 1)
 
 struct bundle {
 	char *path;            /* owned; the archive */
@@ -86,9 +93,10 @@ static struct archive *open_archive(const char *path, struct cr_error *err)
  * component that is one of them, or NULL. */
 static const char *run_part(const char *name)
 {
-	static const char *const marks[] = { "proc/", "img/",
-					     "unattributed/", "ctx/",
-					     "contexts", "run.info" };
+	static const char *const marks[] = {
+		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_UNATTRIBUTED "/",
+		RUNDIR_CTX "/", RUNDIR_CONTEXTS, RUNDIR_INFO
+	};
 	const char *p = name;
 
 	while (*p) {
@@ -195,12 +203,13 @@ static void count_images(struct merge_set *set, struct bundle *b)
 		uint32_t *k = NULL, c;
 		if (!key)
 			continue;
-		if (!strncmp(key, "img/", 4)) {
-			if (!merge_set_claim_image(set, key + 4, b->path)) {
+		if (!strncmp(key, IMG_PART, IMG_LEN)) {
+			const char *id = key + IMG_LEN;
+			if (!merge_set_claim_image(set, id, b->path)) {
 				m->val[i] = 0;
 				continue;
 			}
-			k = strmap_find(&b->img, key + 4, strlen(key + 4));
+			k = strmap_find(&b->img, id, strlen(id));
 		}
 		/* unattr_ctx may grow set->ctx: index after the call */
 		c = k ? *k : unattr_ctx(set, b);
@@ -248,15 +257,17 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		nentries++;
 		if (!p || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
-		if (!strncmp(p, "proc/", 5) && strlen(p) > 9 &&
+		if (!strncmp(p, PROC_PART, PROC_LEN) &&
+		    strlen(p) > PROC_LEN + 4 &&
 		    !strcmp(p + strlen(p) - 4, ".rec")) {
 			scan_record(set, b, a, name, &buf, &alloc);
-		} else if (!strcmp(p, "contexts")) {
+		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
 			e = scan_contexts(set, b, a, name, &buf, &alloc, err);
 			if (e)
 				break;
-		} else if (!strncmp(p, "img/", 4) ||
-			   !strncmp(p, "unattributed/", 13)) {
+		} else if (!strncmp(p, IMG_PART, IMG_LEN) ||
+			   !strncmp(p, RUNDIR_UNATTRIBUTED "/",
+				    sizeof(RUNDIR_UNATTRIBUTED))) {
 			const char *end = strchr(strchr(p, '/') + 1, '/');
 			if (end)
 				strmap_put(&b->images, p, (size_t)(end - p), 1);
@@ -313,14 +324,14 @@ static long entry_context(const struct bundle *b, const char *p,
 {
 	const uint32_t *k;
 
-	if (!strncmp(p, "ctx/", 4)) {
+	if (!strncmp(p, RUNDIR_CTX "/", sizeof(RUNDIR_CTX))) {
 		k = strmap_find(&b->merged, id, (size_t)(rest - id));
 		return k ? (long)*k : -1;
 	}
 	k = strmap_find(&b->images, p, (size_t)(rest - p));
 	if (!k || !*k)
 		return -1; /* another input had this image */
-	if (!strncmp(p, "img/", 4))
+	if (!strncmp(p, IMG_PART, IMG_LEN))
 		k = strmap_find(&b->img, id, (size_t)(rest - id));
 	else
 		k = NULL;

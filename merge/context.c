@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * merge/context.c: run directories in, merged run directories out.
  *
- * Reading: a covrun run directory (collect/collect.h) has a process record
- * per image (proc/<id>.rec), each image's gcda under img/<id>/<absolute
- * gcda path>, and gcda of images that ran without the shim under
- * unattributed/<pid>/.  Each image becomes an input of its context
- * (executable, role, label).  A merged directory, written by
+ * Reading: a covrun run directory (laid out by rundir/rundir.h) has a
+ * process record per image, each image's data (img/<id>/<absolute gcda
+ * path>), gcda of images that ran without the shim under
+ * unattributed/<pid>/, and what the fold made of finished images.  Each
+ * image becomes an input of its context (executable, role, label).  A merged directory, written by
  * merge_set_write, has instead one tree per context under ctx/<id>/ and a
  * contexts file:
  *   covrun-contexts 1
@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "merge/internal.h"
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -127,7 +128,7 @@ static void queue_ctx_dir(struct merge_set *set, const char *id,
 			  uint32_t c, uint32_t nimages, void *arg)
 {
 	const char *dir = arg;
-	char *sub = cr_xasprintf("%s/ctx/%s", dir, id);
+	char *sub = cr_xasprintf("%s/" RUNDIR_CTX "/%s", dir, id);
 	char *img = cr_xasprintf("%s:%s", dir, id);
 	struct stat st;
 
@@ -227,18 +228,134 @@ static int image_dir(struct merge_set *set, const char *sub, const char *id,
 	       (!claim || merge_set_claim_image(set, id, sub));
 }
 
+void merge_set_add_image_data(struct merge_set *set, const char *base,
+			      const char *id, uint32_t ctx)
+{
+	char *img = rundir_image_dir(base, id);
+
+	/* format 2 data files (data/<id>) are queued here as well once
+	 * they are read (docs/run-directory.md, "Data files") */
+	if (image_dir(set, img, id, 1))
+		merge_set_add_image(set, img, id, ctx);
+	free(img);
+}
+
+/* Queue every image of BASE/img (BASE: the run directory or a fold's
+ * taken images) but those a format-1 fold lists as folded. */
+static void add_images(struct merge_set *set, const struct collect_run *run,
+		       const char *base, const struct merge_fold_state *fold)
+{
+	char *imgdir = rundir_path(base, RUNDIR_IMG);
+	size_t n;
+	char **names = list_dir(imgdir, &n);
+
+	for (size_t i = 0; names && i < n; i++) {
+		long r = collect_run_find(run, names[i]);
+		uint32_t c;
+
+		if (fold && merge_fold_has(fold, names[i]))
+			continue;
+		if (r >= 0) {
+			const struct collect_record *rec = &run->records[r];
+			c = merge_set_context(set, rec->exe ? rec->exe : "",
+					      role_of(rec->role),
+					      rec->label ? rec->label : "");
+		} else {
+			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+					      "");
+		}
+		merge_set_add_image_data(set, base, names[i], c);
+	}
+	if (names)
+		free_list(names, n);
+	free(imgdir);
+}
+
+static void add_unattributed(struct merge_set *set, const char *dir)
+{
+	char *unattr = rundir_path(dir, RUNDIR_UNATTRIBUTED);
+	size_t n;
+	char **names = list_dir(unattr, &n);
+
+	for (size_t i = 0; names && i < n; i++) {
+		char *sub = cr_path_join(unattr, names[i]);
+		char *img = cr_xasprintf(RUNDIR_UNATTRIBUTED "/%s", names[i]);
+		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+					       "");
+		/* pids repeat across runs: not claimed */
+		if (image_dir(set, sub, img, 0))
+			merge_set_add_image(set, sub, img, c);
+		free(sub);
+		free(img);
+	}
+	if (names)
+		free_list(names, n);
+	free(unattr);
+}
+
+/* The run's process records; a run without any is read as unattributed
+ * images, with a warning. */
+static enum cr_err load_records(struct merge_set *set, const char *dir,
+				struct collect_run *run, struct cr_error *err)
+{
+	char *proc = rundir_path(dir, RUNDIR_PROC), *imgdir;
+	int have = is_dir(proc);
+	enum cr_err e = CR_OK;
+
+	free(proc);
+	memset(run, 0, sizeof(*run));
+	if (have)
+		return collect_run_load(dir, run, NULL, err);
+	imgdir = rundir_path(dir, RUNDIR_IMG);
+	if (is_dir(imgdir)) {
+		struct cr_error w;
+		cr_error_set(&w, CR_ENOENT, dir, -1, "run has no process "
+			     "records (" RUNDIR_PROC "/); its images are "
+			     "counted as unattributed");
+		merge_set_warn(set, &w);
+	}
+	free(imgdir);
+	return e;
+}
+
+/* What a fold made (docs/run-directory.md, "Fold"): the current
+ * generation's aggregate, and the images taken by an attempt that did not
+ * finish (generations after the current one).  Never the current
+ * generation's own taken images: its aggregate holds them. */
+static enum cr_err add_folded(struct merge_set *set, const char *dir,
+			      const struct collect_run *run,
+			      const struct merge_fold_state *fold,
+			      struct cr_error *err)
+{
+	enum cr_err e = CR_OK;
+	long *gens;
+	size_t n;
+
+	if (fold->dir) {
+		char *fc = rundir_path(fold->dir, RUNDIR_CONTEXTS);
+		e = add_merged(set, fold->dir, fc, err);
+		free(fc);
+	}
+	n = e ? 0 : rundir_fold_pending(dir, fold->generation, &gens);
+	for (size_t i = 0; i < n; i++) {
+		char *taken = rundir_fold_taken(dir, gens[i]);
+		add_images(set, run, taken, NULL);
+		free(taken);
+	}
+	if (!e)
+		free(gens);
+	return e;
+}
+
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err)
 {
 	char *dir = cr_path_absolute(rundir);
-	char *cfile = cr_path_join(dir, "contexts");
-	char *imgdir = cr_path_join(dir, "img");
-	char *unattr = cr_path_join(dir, "unattributed");
+	char *cfile = rundir_path(dir, RUNDIR_CONTEXTS);
+	struct merge_fold_state fold;
 	struct collect_run run;
 	struct stat st;
 	enum cr_err e = CR_OK;
-	char **names;
-	size_t n;
 
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		e = cr_error_set(err, CR_ENOENT, dir, -1, "'%s' is not a run "
@@ -251,22 +368,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 		e = add_merged(set, dir, cfile, err);
 		goto out;
 	}
-	memset(&run, 0, sizeof(run));
-	{
-		char *proc = cr_path_join(dir, "proc");
-		int have = is_dir(proc);
-		free(proc);
-		if (have)
-			e = collect_run_load(dir, &run, NULL, err);
-		else if (is_dir(imgdir)) {
-			struct cr_error w;
-			cr_error_set(&w, CR_ENOENT, dir, -1, "run has no "
-				     "process records (proc/); its images "
-				     "are counted as unattributed");
-			merge_set_warn(set, &w);
-		}
-	}
-	if (e)
+	if ((e = load_records(set, dir, &run, err)))
 		goto out;
 	if (run.nbad) {
 		struct cr_error w;
@@ -276,61 +378,17 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			     run.nbad == 1 ? "" : "s");
 		merge_set_warn(set, &w);
 	}
-	/* images folded while the run went on: the aggregate stands for
-	 * them (merge/fold.c) */
-	struct merge_fold_state fold;
-	if (merge_fold_current(dir, &fold)) {
-		char *fc = cr_path_join(fold.dir, "contexts");
-		e = add_merged(set, fold.dir, fc, err);
-		free(fc);
+	merge_fold_current(dir, &fold);
+	e = add_folded(set, dir, &run, &fold, err);
+	if (!e) {
+		add_images(set, &run, dir, &fold);
+		add_unattributed(set, dir);
 	}
-	names = e ? NULL : list_dir(imgdir, &n);
-	for (size_t i = 0; names && i < n; i++) {
-		long r = collect_run_find(&run, names[i]);
-		char *sub = cr_path_join(imgdir, names[i]);
-		uint32_t c;
-
-		if (merge_fold_has(&fold, names[i]) ||
-		    !image_dir(set, sub, names[i], 1)) {
-			free(sub);
-			continue;
-		}
-
-		if (r >= 0) {
-			const struct collect_record *rec = &run.records[r];
-			c = merge_set_context(set, rec->exe ? rec->exe : "",
-					      role_of(rec->role),
-					      rec->label ? rec->label : "");
-		} else {
-			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
-					      "");
-		}
-		merge_set_add_image(set, sub, names[i], c);
-		free(sub);
-	}
-	if (names)
-		free_list(names, n);
 	merge_fold_release(&fold);
-	names = list_dir(unattr, &n);
-	for (size_t i = 0; names && i < n; i++) {
-		char *sub = cr_path_join(unattr, names[i]);
-		char *img = cr_xasprintf("unattributed/%s", names[i]);
-		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
-					       "");
-		/* pids repeat across runs: not claimed */
-		if (image_dir(set, sub, img, 0))
-			merge_set_add_image(set, sub, img, c);
-		free(sub);
-		free(img);
-	}
-	if (names)
-		free_list(names, n);
 	collect_run_release(&run);
 out:
 	free(dir);
 	free(cfile);
-	free(imgdir);
-	free(unattr);
 	return e;
 }
 
@@ -371,10 +429,10 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 	cr_buf_init(&path);
 	/* replace an earlier merge there (its data was read, if it was an
 	 * input): context ids may have changed */
-	cr_buf_addf(&path, "%s/contexts", outdir);
+	cr_buf_addf(&path, "%s/" RUNDIR_CONTEXTS, outdir);
 	if (access(path.buf, F_OK) == 0) {
 		cr_buf_reset(&path);
-		cr_buf_addf(&path, "%s/ctx", outdir);
+		cr_buf_addf(&path, "%s/" RUNDIR_CTX, outdir);
 		e = cr_rm_rf(path.buf, err);
 	}
 	/* objects by path within each context: a directory is created
@@ -413,7 +471,7 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 					    c != zero_home(set, o)))
 				continue;
 			cr_buf_reset(&path);
-			cr_buf_addf(&path, "%s/ctx/%s%s%s", outdir,
+			cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s%s%s", outdir,
 				    set->ctx[c].id,
 				    o->gcno[0] == '/' ? "" : "/", o->gcno);
 			memcpy(path.buf + path.len - 4, "gcda", 4);
@@ -451,7 +509,7 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			cr_buf_addc(&b, '\n');
 		}
 		cr_buf_reset(&path);
-		cr_buf_addf(&path, "%s/contexts", outdir);
+		cr_buf_addf(&path, "%s/" RUNDIR_CONTEXTS, outdir);
 		e = cr_mkdir_p(outdir, err);
 		if (!e)
 			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);

@@ -289,7 +289,7 @@ void fallback_model(struct merge_set *set, struct cov_model *m)
 		struct mobj *o = set->objs[oi];
 		if (o->state != MOBJ_FALLBACK || !o->fb)
 			continue;
-		for (uint32_t c = 0; c < set->nctx; c++) {
+		for (uint32_t c = 0; c < set->nctx && c < o->fb_nctx; c++) {
 			const struct fb_data *fb = &o->fb[c];
 			for (size_t i = 0; i < fb->ne; i++) {
 				CR_GROW(a, n + 1, alloc);

@@ -2,29 +2,37 @@
  * merge/fold.c: folding finished images of a run into one aggregate while
  * the run goes on.
  *
- * Every process image writes a gcda per instrumented object it loaded
- * (docs/design.md, traps 6, 13): without folding, a long run leaves millions of
- * files.  covrun run calls merge_fold for images that have finished; their
- * counters are summed per context into an aggregate and their directories
- * are deleted.  Layout inside the run directory:
- *
- *   fold/current             generation number N, written atomically
- *   fold/<N>/contexts, ctx/  the aggregate (merge_set_write)
- *   fold/<N>/images          ids of every image folded into it, one a line
- *
- * Images are deleted only after fold/current names the generation that
- * holds them, and merge_set_add_run skips the images that generation lists:
- * a crash at any moment neither loses nor counts an image twice.
+ * Every process image writes its own data (docs/design.md, traps 6, 13):
+ * without folding, a long run leaves millions of files.  A folder is a
+ * thread of covrun run that wakes every 200 ms, learns which images have
+ * finished from the records added since its last look, takes their data
+ * out of the run (rundir_fold_take) once --fold-batch of them are
+ * waiting, sums it into an aggregate it keeps in memory for the whole
+ * run, and writes the aggregate as a new generation every 2 seconds or 4
+ * batches (docs/run-directory.md, "Fold": the protocol, and why a crash
+ * at any step neither loses nor counts an image twice).  The launcher
+ * never waits for it; at the end, fewer than a batch are left to merge.
  * Interface: merge/merge.h.
  */
 #define _GNU_SOURCE
-#include "merge/merge.h"
+#include "merge/internal.h"
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FOLD_TICK_NS 200000000LL        /* look every 200 ms */
+#define FOLD_WRITE_NS 2000000000LL      /* write every 2 s, */
+#define FOLD_WRITE_BATCHES 4            /* or every 4 batches taken */
+
+/* ---- format 1 generations: the list of folded images ------------------ */
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -40,7 +48,7 @@ void merge_fold_release(struct merge_fold_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* Read fold/<N>/images into ST (sorted). */
+/* Read fold/<N>/images, written by covrun before format 2 (sorted). */
 static void read_images(struct merge_fold_state *st)
 {
 	char *path = cr_path_join(st->dir, "images"), *text;
@@ -62,24 +70,13 @@ static void read_images(struct merge_fold_state *st)
 
 int merge_fold_current(const char *rundir, struct merge_fold_state *st)
 {
-	char *path = cr_path_join(rundir, "fold/current"), *text;
-	struct cr_error e;
-	long gen;
-
 	memset(st, 0, sizeof(*st));
-	if (cr_read_file(path, &text, NULL, &e) != CR_OK) {
-		free(path);
+	st->generation = rundir_fold_current(rundir);
+	if (!st->generation)
 		return 0;
-	}
-	free(path);
-	text[strcspn(text, "\n")] = '\0';
-	if (cr_parse_long(text, 1, 1L << 40, &gen) == 0) {
-		st->generation = gen;
-		st->dir = cr_xasprintf("%s/fold/%ld", rundir, gen);
-		read_images(st);
-	}
-	free(text);
-	return st->dir != NULL;
+	st->dir = rundir_fold_dir(rundir, st->generation);
+	read_images(st);
+	return 1;
 }
 
 int merge_fold_has(const struct merge_fold_state *st, const char *id)
@@ -88,106 +85,385 @@ int merge_fold_has(const struct merge_fold_state *st, const char *id)
 				      sizeof(char *), cmp_str) != NULL;
 }
 
-static enum cr_err write_images(const char *gendir,
-				const struct merge_fold_state *old,
-				const char *const *ids, size_t nids,
-				struct cr_error *err)
-{
-	struct cr_buf b;
-	char *path = cr_path_join(gendir, "images");
-	enum cr_err e;
+/* ---- the folder -------------------------------------------------------- */
 
-	cr_buf_init(&b);
-	for (size_t i = 0; i < old->nimages; i++)
-		cr_buf_addf(&b, "%s\n", old->images[i]);
-	for (size_t i = 0; i < nids; i++)
-		cr_buf_addf(&b, "%s\n", ids[i]);
-	e = cr_write_file_atomic(path, b.buf, b.len, err);
-	cr_buf_release(&b);
-	free(path);
-	return e;
+/* An image whose record is known and whose data is not folded yet. */
+struct pend {
+	char *id;                  /* owned */
+	struct cr_buf text;        /* its record as read so far */
+	struct collect_record rec; /* parsed from text when parsed */
+	int parsed, dirty;
+};
+
+struct merge_folder {
+	char *dir;                 /* owned; absolute run directory */
+	long batch;                /* images per generation written */
+	struct merge_set *set;     /* the aggregate, for the whole run */
+	long current;              /* generation fold/current names */
+	size_t ntaken;             /* taken into current + 1, not written */
+	int64_t written_ns;        /* when a generation was last written */
+	struct rundir_cursor cursor;
+	struct strmap done;        /* ids of images finished (folded or no
+				    * data): their records are not read */
+	struct strmap execd;       /* parents of images begun by exec */
+	struct strmap index;       /* id -> pending index + 1 (0: none) */
+	struct pend *pending;
+	size_t npending, pending_alloc;
+	int failed;                /* an error was reported: folding is off */
+	pthread_t thread;
+	pthread_mutex_t lock;      /* guards stop */
+	pthread_cond_t wake;
+	int stop;
+};
+
+static int want_record(void *arg, const char *id)
+{
+	struct merge_folder *f = arg;
+
+	return !strmap_find(&f->done, id, strlen(id));
 }
 
-/* Queue the images IDS of RUNDIR into SET with their records' contexts. */
-static void queue_images(struct merge_set *set, const char *rundir,
-			 const struct collect_run *run, const char *const *ids,
-			 size_t nids)
+static struct pend *pend_of(struct merge_folder *f, const char *id)
 {
-	for (size_t i = 0; i < nids; i++) {
-		long r = collect_run_find(run, ids[i]);
-		char *sub = cr_xasprintf("%s/img/%s", rundir, ids[i]);
-		uint32_t c;
+	uint32_t *ix = strmap_find(&f->index, id, strlen(id));
+	struct pend *p;
 
-		if (r >= 0) {
-			const struct collect_record *rec = &run->records[r];
-			c = merge_set_context(set, rec->exe,
-				rec->role == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
-				: rec->role == COLLECT_ROLE_CHILD
-					? COV_ROLE_CHILD : COV_ROLE_UNATTRIBUTED,
-				rec->label);
-		} else {
-			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
-					      "");
-		}
-		merge_set_add_image(set, sub, ids[i], c);
-		free(sub);
+	if (ix && *ix)
+		return &f->pending[*ix - 1];
+	CR_GROW(f->pending, f->npending + 1, f->pending_alloc);
+	p = &f->pending[f->npending++];
+	memset(p, 0, sizeof(*p));
+	p->id = cr_xstrdup(id);
+	cr_buf_init(&p->text);
+	if (ix)
+		*ix = (uint32_t)f->npending;
+	else
+		strmap_put(&f->index, id, strlen(id), (uint32_t)f->npending);
+	return p;
+}
+
+static void got_record(void *arg, const char *id, const char *text,
+		       size_t len, int whole)
+{
+	struct merge_folder *f = arg;
+	struct pend *p = pend_of(f, id);
+
+	if (whole && p->text.len == len && !memcmp(p->text.buf, text, len))
+		return; /* unchanged since the last look */
+	if (whole)
+		cr_buf_reset(&p->text);
+	cr_buf_add(&p->text, text, len);
+	p->dirty = 1;
+}
+
+/* Parse the records that changed; note the images begun by exec. */
+static void parse_pending(struct merge_folder *f)
+{
+	for (size_t i = 0; i < f->npending; i++) {
+		struct pend *p = &f->pending[i];
+		struct cr_error e;
+		if (!p->dirty)
+			continue;
+		p->dirty = 0;
+		if (p->parsed)
+			collect_record_release(&p->rec);
+		p->parsed = collect_record_parse(p->text.buf, p->text.len,
+						 p->id, &p->rec, &e) == CR_OK;
+		if (p->parsed && p->rec.how == COLLECT_HOW_EXEC &&
+		    p->rec.parent && *p->rec.parent)
+			strmap_put(&f->execd, p->rec.parent,
+				   strlen(p->rec.parent), 1);
 	}
 }
 
-enum cr_err merge_fold(const char *rundir, const char *const *ids,
-		       size_t nids, const struct merge_opts *opts,
-		       struct cr_error *err)
+static int alive(pid_t pid)
 {
-	struct merge_fold_state old;
-	struct collect_run run;
-	struct merge_set *set;
-	char *gendir = NULL, *cur;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/* Complete data (docs/design.md, trap 10): the end is recorded before the
+ * counters are written, so an image is finished once its process is gone
+ * or the image it exec'd has started. */
+static int finished(const struct merge_folder *f, const struct pend *p)
+{
+	const struct collect_record *r = &p->rec;
+
+	if (!p->parsed || r->end == COLLECT_END_NONE)
+		return 0;
+	if (r->end == COLLECT_END_EXEC)
+		return strmap_find(&f->execd, r->id, strlen(r->id)) != NULL;
+	return !alive(r->pid);
+}
+
+static uint32_t context_of(struct merge_set *set,
+			   const struct collect_record *r)
+{
+	enum cov_role role = r->role == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
+			     : r->role == COLLECT_ROLE_CHILD
+				     ? COV_ROLE_CHILD
+				     : COV_ROLE_UNATTRIBUTED;
+
+	return merge_set_context(set, r->exe ? r->exe : "", role,
+				 r->label ? r->label : "");
+}
+
+static void pend_drop(struct merge_folder *f, size_t i)
+{
+	struct pend *p = &f->pending[i];
+	uint32_t *ix = strmap_find(&f->index, p->id, strlen(p->id));
+
+	*ix = 0;
+	strmap_put(&f->done, p->id, strlen(p->id), 1);
+	if (p->parsed)
+		collect_record_release(&p->rec);
+	cr_buf_release(&p->text);
+	free(p->id);
+	if (i + 1 < f->npending) {
+		*p = f->pending[f->npending - 1];
+		ix = strmap_find(&f->index, p->id, strlen(p->id));
+		*ix = (uint32_t)i + 1;
+	}
+	f->npending--;
+}
+
+static size_t count_finished(const struct merge_folder *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->npending; i++)
+		n += finished(f, &f->pending[i]);
+	return n;
+}
+
+/* Once a batch of images has finished, take the data of every finished image into fold/<current + 1>/taken
+ * and queue it; returns how many were queued. */
+static enum cr_err take_finished(struct merge_folder *f, size_t *queued,
+				 struct cr_error *err)
+{
+	char *taken = rundir_fold_taken(f->dir, f->current + 1);
+	enum cr_err e = CR_OK;
+
+	*queued = 0;
+	if (count_finished(f) < (size_t)f->batch) {
+		free(taken);
+		return CR_OK; /* a batch at a time: the rest is merged at the
+			       * end, or folded with the next batch */
+	}
+	for (size_t i = 0; i < f->npending && !e;) {
+		struct pend *p = &f->pending[i];
+		int moved = 0;
+		if (!finished(f, p)) {
+			i++;
+			continue;
+		}
+		e = rundir_fold_take(f->dir, p->id, f->current + 1, &moved,
+				     err);
+		if (e)
+			break;
+		if (moved) {
+			merge_set_add_image_data(f->set, taken, p->id,
+						 context_of(f->set, &p->rec));
+			(*queued)++;
+		}
+		pend_drop(f, i);
+	}
+	free(taken);
+	return e;
+}
+
+/* Fault hooks for the crash tests (tests/README.md, fault hooks):
+ * COVRUN_FOLD_FAULT=<step>:<generation> kills covrun at STEP (taken,
+ * written, switched) of making that generation; sleep:<seconds> makes
+ * every generation that long to write (a slow fold). */
+static void fault(const char *step, long gen)
+{
+	const char *v = getenv("COVRUN_FOLD_FAULT");
+	size_t n = strlen(step);
+	long at;
+
+	if (!v)
+		return;
+	if (!strncmp(v, "sleep:", 6) && !strcmp(step, "taken") &&
+	    !cr_parse_long(v + 6, 0, 3600, &at)) {
+		struct timespec ts = { at, 0 };
+		nanosleep(&ts, NULL);
+	}
+	if (!strncmp(v, step, n) && v[n] == ':' &&
+	    !cr_parse_long(v + n + 1, 1, 1L << 40, &at) && at == gen)
+		raise(SIGKILL);
+}
+
+/* Write the aggregate as generation current + 1 and switch to it. */
+static enum cr_err write_generation(struct merge_folder *f,
+				    struct cr_error *err)
+{
+	long gen = f->current + 1;
+	char *gendir = rundir_fold_dir(f->dir, gen);
 	enum cr_err e;
 
-	if (!nids)
-		return CR_OK;
-	e = collect_run_load(rundir, &run, NULL, err);
+	fault("taken", gen);
+	e = merge_set_write(f->set, gendir, err);
+	free(gendir);
+	if (!e)
+		fault("written", gen);
+	if (!e)
+		e = rundir_fold_switch(f->dir, gen, err);
 	if (e)
 		return e;
-	merge_fold_current(rundir, &old);
-	set = merge_set_new(opts);
-	if (old.dir)
-		e = merge_set_add_run(set, old.dir, err);
-	if (!e) {
-		queue_images(set, rundir, &run, ids, nids);
-		e = merge_set_read(set, err);
-	}
-	if (!e) {
-		gendir = cr_xasprintf("%s/fold/%ld", rundir,
-				      old.generation + 1);
-		e = cr_rm_rf(gendir, err); /* a crashed earlier attempt */
-	}
-	if (!e)
-		e = merge_set_write(set, gendir, err);
-	if (!e)
-		e = write_images(gendir, &old, ids, nids, err);
-	if (!e) {
-		/* the switch: from here on the new generation is the data */
-		char num[32];
-		cur = cr_path_join(rundir, "fold/current");
-		snprintf(num, sizeof(num), "%ld\n", old.generation + 1);
-		e = cr_write_file_atomic(cur, num, strlen(num), err);
-		free(cur);
-	}
-	if (!e) {
-		struct cr_error ignored;
-		if (old.dir && cr_rm_rf(old.dir, &ignored))
-			(void)0; /* a leftover generation is never read */
-		for (size_t i = 0; i < nids; i++) {
-			char *sub = cr_xasprintf("%s/img/%s", rundir, ids[i]);
-			if (cr_rm_rf(sub, &ignored))
-				(void)0; /* listed as folded: never read */
-			free(sub);
-		}
-	}
-	merge_set_free(set);
-	merge_fold_release(&old);
-	collect_run_release(&run);
-	free(gendir);
+	fault("switched", gen);
+	rundir_fold_clean(f->dir, gen);
+	f->current = gen;
+	f->ntaken = 0;
+	f->written_ns = cr_now_ns();
+	return CR_OK;
+}
+
+/* One look: records since the last one, finished images taken and
+ * summed when a batch is there, a generation written when due (always
+ * when FINAL and something was taken). */
+static enum cr_err fold_tick(struct merge_folder *f, int final,
+			     struct cr_error *err)
+{
+	size_t queued;
+	enum cr_err e;
+
+	e = rundir_records_since(f->dir, &f->cursor, want_record, got_record,
+				 f, err);
+	if (e)
+		return e;
+	parse_pending(f);
+	e = take_finished(f, &queued, err);
+	if (!e && queued)
+		e = merge_set_read(f->set, err);
+	if (e)
+		return e;
+	f->ntaken += queued;
+	if (f->ntaken &&
+	    (final || f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
+	     cr_now_ns() - f->written_ns >= FOLD_WRITE_NS))
+		e = write_generation(f, err);
 	return e;
+}
+
+static void fold_failed(struct merge_folder *f, const struct cr_error *e)
+{
+	struct cr_error note;
+
+	f->failed = 1;
+	if (!f->set->opts.warn)
+		return;
+	f->set->opts.warn(f->set->opts.warn_arg, e);
+	cr_error_set(&note, CR_EIO, f->dir, -1, "folding images while the "
+		     "run goes on is off; what is not folded is merged at "
+		     "the end");
+	f->set->opts.warn(f->set->opts.warn_arg, &note);
+}
+
+static void *fold_main(void *arg)
+{
+	struct merge_folder *f = arg;
+	struct cr_error err;
+	sigset_t all;
+	int stop = 0;
+
+	/* signals are the launcher's (collect/launch.c): never here */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	while (!stop) {
+		struct timespec until;
+		pthread_mutex_lock(&f->lock);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += FOLD_TICK_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!f->stop &&
+		       pthread_cond_timedwait(&f->wake, &f->lock, &until) !=
+			       ETIMEDOUT)
+			;
+		stop = f->stop;
+		pthread_mutex_unlock(&f->lock);
+		if (!f->failed && fold_tick(f, stop, &err))
+			fold_failed(f, &err);
+	}
+	return NULL;
+}
+
+/* An interrupted fold left taken images for a generation after the
+ * current one: readers count them, and folding on would hide them. */
+static int interrupted_before(const char *dir, long current)
+{
+	long *gens;
+	size_t n = rundir_fold_pending(dir, current, &gens);
+
+	free(gens);
+	return n != 0;
+}
+
+struct merge_folder *merge_folder_start(const char *rundir, long batch,
+					const struct merge_opts *opts,
+					struct cr_error *err)
+{
+	struct merge_folder *f = cr_xcalloc(1, sizeof(*f));
+	pthread_condattr_t ca;
+
+	f->dir = cr_path_absolute(rundir);
+	f->batch = batch > 0 ? batch : 1;
+	f->set = merge_set_new(opts);
+	f->current = rundir_fold_current(f->dir);
+	f->written_ns = cr_now_ns();
+	if (interrupted_before(f->dir, f->current)) {
+		cr_error_set(err, CR_EUSAGE, f->dir, -1, "an earlier fold was "
+			     "interrupted");
+		goto fail;
+	}
+	if (f->current) {
+		char *gendir = rundir_fold_dir(f->dir, f->current);
+		enum cr_err e = merge_set_add_run(f->set, gendir, err);
+		free(gendir);
+		if (e || merge_set_read(f->set, err))
+			goto fail;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&f->thread, NULL, fold_main, f) == 0)
+		return f;
+	cr_error_set(err, CR_EIO, f->dir, -1, "cannot start the fold thread");
+	pthread_cond_destroy(&f->wake);
+	pthread_mutex_destroy(&f->lock);
+fail:
+	merge_set_free(f->set);
+	free(f->dir);
+	free(f);
+	return NULL;
+}
+
+void merge_folder_stop(struct merge_folder *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = 1;
+	pthread_cond_signal(&f->wake);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->thread, NULL);
+	pthread_cond_destroy(&f->wake);
+	pthread_mutex_destroy(&f->lock);
+	for (size_t i = 0; i < f->npending; i++) {
+		if (f->pending[i].parsed)
+			collect_record_release(&f->pending[i].rec);
+		cr_buf_release(&f->pending[i].text);
+		free(f->pending[i].id);
+	}
+	free(f->pending);
+	strmap_release(&f->done);
+	strmap_release(&f->execd);
+	strmap_release(&f->index);
+	merge_set_free(f->set);
+	free(f->dir);
+	free(f);
 }

@@ -95,6 +95,9 @@ struct mobj {
 	int has_data;          /* some context has counters */
 	int unexecuted;        /* known from its notes file alone: no
 				* process ran it (merge/notes.c) */
+	uint32_t nctx_arrays;  /* contexts ctr, seen, info, used hold */
+	uint32_t fb_nctx;      /* contexts fb holds */
+	uint8_t reported;      /* its notes file's problem was reported */
 };
 
 struct merge_set {
@@ -123,6 +126,8 @@ struct merge_set {
 	uint32_t ndone;        /* inputs read */
 	uint64_t bytes_read;   /* gcda bytes read */
 	uint32_t files_read;   /* gcda files read */
+	uint32_t nreads;       /* merge_set_read calls so far: inputs queued
+				* after one are added to what was read */
 };
 
 /* Add the objects no process ran (merge/notes.c): after reading, when
@@ -156,6 +161,8 @@ int merge_view_has(const struct merge_set *set, uint32_t v, uint32_t c);
 void fallback_model(struct merge_set *set, struct cov_model *model);
 /* Give every context without one its stable short id (build.c). */
 void merge_set_name_contexts(struct merge_set *set);
+/* Grow O's per-context arrays to NCTX contexts (new ones empty). */
+void merge_obj_grow(struct mobj *o, uint32_t nctx);
 /* Add counters of one context to object O (single-threaded). */
 void merge_obj_add(struct mobj *o, uint32_t ctx, const int64_t *ctr,
 		   const uint8_t *seen, const struct gcda_info *info);

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "merge/internal.h"
+#include "rundir/rundir.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -196,9 +197,9 @@ int merge_set_claim_source(struct merge_set *set, const char *path)
 	return 0;
 }
 
-static void obj_release(struct mobj *o, uint32_t nctx)
+static void obj_release(struct mobj *o)
 {
-	for (uint32_t c = 0; c < nctx && o->ctr; c++) {
+	for (uint32_t c = 0; c < o->nctx_arrays; c++) {
 		free(o->ctr[c]);
 		free(o->seen[c]);
 	}
@@ -206,7 +207,7 @@ static void obj_release(struct mobj *o, uint32_t nctx)
 	free(o->seen);
 	free(o->info);
 	free(o->used);
-	for (uint32_t c = 0; c < nctx && o->fb; c++)
+	for (uint32_t c = 0; c < o->fb_nctx; c++)
 		fb_data_release(&o->fb[c]);
 	free(o->fb);
 	if (o->state == MOBJ_READ)
@@ -221,7 +222,7 @@ void merge_set_free(struct merge_set *set)
 	if (!set)
 		return;
 	for (uint32_t i = 0; i < set->nobjs; i++)
-		obj_release(set->objs[i], set->nctx);
+		obj_release(set->objs[i]);
 	for (uint32_t i = 0; i < set->ninputs; i++) {
 		free(set->inputs[i].path);
 		free(set->inputs[i].image);
@@ -405,8 +406,12 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 	}
 	if (o->state == MOBJ_FALLBACK) {
 		pthread_mutex_lock(&o->lock);
-		if (!o->fb)
-			o->fb = cr_xcalloc(set->nctx, sizeof(*o->fb));
+		if (o->fb_nctx < set->nctx) { /* contexts added since */
+			o->fb = cr_xrealloc(o->fb, set->nctx * sizeof(*o->fb));
+			memset(o->fb + o->fb_nctx, 0,
+			       (set->nctx - o->fb_nctx) * sizeof(*o->fb));
+			o->fb_nctx = set->nctx;
+		}
 		e = data ? fallback_data(o, gcda, data, size, &o->fb[ctx],
 					 &err)
 			 : fallback_gcda(o->gcno, gcda, &o->fb[ctx], &err);
@@ -515,21 +520,13 @@ static DIR *open_dir(const char *path)
 }
 
 /* A covrun run directory (or merged one) inside a build tree: its gcda are
- * not in-place data. */
-static int is_run_dir(struct cr_buf *path)
+ * not in-place data (rundir/rundir.h's rule; a directory that merely
+ * holds a proc/ is a build's own). */
+static int is_run_dir(const char *path)
 {
-	static const char *const marks[] = { "/run.info", "/contexts" };
-	size_t base = path->len;
-	struct stat st;
-	int found = 0;
+	enum rundir_kind k = rundir_recognise(path);
 
-	for (int i = 0; i < 2 && !found; i++) {
-		cr_buf_adds(path, marks[i]);
-		found = stat(path->buf, &st) == 0 && S_ISREG(st.st_mode);
-		path->len = base;
-		path->buf[base] = '\0';
-	}
-	return found;
+	return k == RUNDIR_KIND_RUN || k == RUNDIR_KIND_MERGED;
 }
 
 /* Walk DIR for gcda files.  ROOT_LEN: length of the image prefix to strip
@@ -572,7 +569,7 @@ static void walk(struct worker *w, const struct merge_input *in,
 				     "(left out)", in->image);
 			merge_worker_warn(w, &err);
 		} else if (is_dir) {
-			if (in->kind == INPUT_TREE && is_run_dir(path))
+			if (in->kind == INPUT_TREE && is_run_dir(path->buf))
 				continue; /* a covrun run inside the tree */
 			walk(w, in, path, root_len);
 		} else if (ends_with(n, nl, ".gcda")) {
@@ -626,7 +623,9 @@ static void *worker_main(void *arg)
 	for (;;) {
 		uint32_t i;
 		pthread_mutex_lock(&set->lock);
-		i = set->next_input++;
+		i = set->next_input;
+		if (i < set->ninputs) /* inputs queued later: the next read */
+			set->next_input++;
 		pthread_mutex_unlock(&set->lock);
 		if (i >= set->ninputs)
 			break;
@@ -663,10 +662,7 @@ void merge_set_note_object(struct merge_set *set, const char *gcno)
 		set->nskipped++;
 		return;
 	}
-	o->ctr = cr_xcalloc(set->nctx + 1, sizeof(*o->ctr));
-	o->seen = cr_xcalloc(set->nctx + 1, sizeof(*o->seen));
-	o->info = cr_xcalloc(set->nctx + 1, sizeof(*o->info));
-	o->used = cr_xcalloc(set->nctx + 1, 1);
+	merge_obj_grow(o, set->nctx + 1);
 	o->unexecuted = 1;
 }
 
@@ -679,10 +675,7 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 
 		if (o->state != MOBJ_READ)
 			continue;
-		o->ctr = cr_xcalloc(set->nctx, sizeof(*o->ctr));
-		o->seen = cr_xcalloc(set->nctx, sizeof(*o->seen));
-		o->info = cr_xcalloc(set->nctx, sizeof(*o->info));
-		o->used = cr_xcalloc(set->nctx, 1);
+		merge_obj_grow(o, set->nctx);
 		for (int k = 0; k < nw; k++) {
 			struct worker *w = &ws[k];
 			if (oi >= w->nper_obj || !w->per_obj[oi])
@@ -698,6 +691,25 @@ static void reduce(struct merge_set *set, struct worker *ws, int nw)
 			}
 		}
 	}
+}
+
+/* Arrays indexed by context grow when a later merge_set_read brings new
+ * contexts (a fold keeps one set for the whole run: merge/fold.c). */
+void merge_obj_grow(struct mobj *o, uint32_t nctx)
+{
+	uint32_t old = o->nctx_arrays;
+
+	if (nctx <= old)
+		return;
+	o->ctr = cr_xrealloc(o->ctr, nctx * sizeof(*o->ctr));
+	o->seen = cr_xrealloc(o->seen, nctx * sizeof(*o->seen));
+	o->info = cr_xrealloc(o->info, nctx * sizeof(*o->info));
+	o->used = cr_xrealloc(o->used, nctx);
+	memset(o->ctr + old, 0, (nctx - old) * sizeof(*o->ctr));
+	memset(o->seen + old, 0, (nctx - old) * sizeof(*o->seen));
+	memset(o->info + old, 0, (nctx - old) * sizeof(*o->info));
+	memset(o->used + old, 0, nctx - old);
+	o->nctx_arrays = nctx;
 }
 
 void merge_obj_add(struct mobj *o, uint32_t c, const int64_t *ctr,
@@ -779,10 +791,13 @@ static void sort_contexts(struct merge_set *set)
 
 enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 {
-	int nw = cr_worker_count(set->opts.jobs, set->ninputs);
+	int nw = cr_worker_count(set->opts.jobs,
+				 set->ninputs - set->next_input);
 	struct worker *ws;
 
-	sort_contexts(set);
+	/* contexts are renumbered only before any counter exists */
+	if (!set->nreads++)
+		sort_contexts(set);
 	ws = cr_xcalloc((size_t)nw, sizeof(*ws));
 	for (int k = 0; k < nw; k++)
 		ws[k].set = set;
@@ -801,6 +816,10 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 		struct cr_error e;
+		if (o->reported || (o->state != MOBJ_UNUSABLE &&
+				    o->state != MOBJ_FALLBACK))
+			continue;
+		o->reported = 1; /* once, however many reads */
 		if (o->state == MOBJ_FALLBACK && !set->force_fallback) {
 			e = o->gcno_err;
 			set_msg(&e, "%s: read through gcov's JSON instead "
@@ -824,6 +843,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 		      cmp_err);
 	for (uint32_t i = 0; i < set->nwarnings && set->opts.warn; i++)
 		set->opts.warn(set->opts.warn_arg, &set->warnings[i]);
+	set->nwarnings = 0; /* said; a later read says only its own */
 	(void)err;
 	return CR_OK;
 }

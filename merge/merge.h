@@ -154,12 +154,11 @@ enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
 			    struct cr_error *err) CR_WUR;
 
 /* The lower-level interface behind both: a merge set collects contexts and
- * inputs, reads them in parallel (merge_set_read, once, after every input
- * is queued), then fills a model and/or writes per-context aggregates
- * (both may be done).  A set is used by one thread.  To fold finished
- * images into aggregates while a run goes on: a set with the aggregate
- * directory (merge_set_add_run) and the new images (merge_set_add_image),
- * read, then merge_set_write to the same directory. */
+ * inputs, reads them in parallel (merge_set_read, after the inputs are
+ * queued), then fills a model and/or writes per-context aggregates (both
+ * may be done).  A set is used by one thread.  Inputs queued after a read
+ * are added to what was read by the next merge_set_read: a fold keeps one
+ * set for a whole run (merge/fold.c). */
 struct merge_set;
 
 /* A new, empty set; OPTS is copied (may be NULL).  Free with
@@ -182,6 +181,13 @@ void merge_set_add_gcda(struct merge_set *set, const char *gcda,
 enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
 			       uint32_t ctx, struct cr_error *err) CR_WUR;
 
+/* Queue the data of image ID, found in BASE laid out as a run directory
+ * (BASE/img/<id>, BASE/data/<id>): the run directory itself, or a fold's
+ * taken images (rundir/rundir.h).  The one place an image's data is
+ * queued. */
+void merge_set_add_image_data(struct merge_set *set, const char *base,
+			      const char *id, uint32_t ctx);
+
 /* Queue a run directory: process records (proc/), images (img/),
  * unattributed images, or the aggregates and contexts file of a directory
  * written by merge_set_write.  Fails only when RUNDIR cannot be read. */
@@ -191,7 +197,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 /* ---- folding while a run goes on (merge/fold.c) ------------------------ */
 
 /* The current fold generation of a run directory: its directory and the
- * sorted ids of the images folded into it. */
+ * sorted ids of the images a format-1 covrun listed as folded into it
+ * (fold/<N>/images; format 2 lists none: docs/run-directory.md). */
 struct merge_fold_state {
 	long generation;  /* 0 when nothing was folded */
 	char *dir;        /* owned; <run>/fold/<generation>, or NULL */
@@ -206,15 +213,21 @@ void merge_fold_release(struct merge_fold_state *st);
 /* Is image ID folded into ST's generation? */
 int merge_fold_has(const struct merge_fold_state *st, const char *id);
 
-/* Fold the finished images IDS of RUNDIR (img/<id>) into a new generation
- * of its aggregate, switch fold/current to it, then delete the images and
- * the previous generation.  Problems with single gcda files are reported
- * through OPTS->warn (and that file is left out); an error means nothing
- * was switched and every image is still in place.  merge_set_add_run reads
- * the current generation and skips the images it lists. */
-enum cr_err merge_fold(const char *rundir, const char *const *ids,
-		       size_t nids, const struct merge_opts *opts,
-		       struct cr_error *err) CR_WUR;
+/* Fold finished images while a run goes on (docs/run-directory.md,
+ * "Fold"): a thread that wakes every 200 ms and, once BATCH images whose
+ * records say they finished are waiting, takes their data out of RUNDIR
+ * and sums it into an aggregate it keeps in memory; the aggregate is
+ * written as a new generation every 2 seconds or 4 batches, whichever
+ * comes first, and when the folder stops.  Problems are
+ * reported through OPTS->warn (a file left out; an error turns folding
+ * off, and what is not folded is merged at the end).  NULL with ERR
+ * filled when it cannot start. */
+struct merge_folder;
+struct merge_folder *merge_folder_start(const char *rundir, long batch,
+					const struct merge_opts *opts,
+					struct cr_error *err);
+/* Fold what has finished, write it, and stop the thread; frees F. */
+void merge_folder_stop(struct merge_folder *f);
 
 /* Queue a bundle: an archive (.tar.zst, .tar.gz, .tar, .zip) of a run
  * directory or merged directory, read without unpacking it.  Its process

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "merge/internal.h"
+#include "rundir/rundir.h"
 
 #include <fts.h>
 #include <stdlib.h>
@@ -64,16 +65,12 @@ static char *ran_dir(const struct merge_set *set)
  * run (its files are copies named after the build's). */
 static int skip_dir(const FTSENT *e)
 {
-	struct stat st;
-	char *mark;
-	int run;
+	enum rundir_kind k;
 
 	if (e->fts_level > 0 && e->fts_name[0] == '.')
 		return 1;
-	mark = cr_path_join(e->fts_path, "run.info");
-	run = stat(mark, &st) == 0;
-	free(mark);
-	return run;
+	k = rundir_recognise(e->fts_path);
+	return k == RUNDIR_KIND_RUN || k == RUNDIR_KIND_MERGED;
 }
 
 static void scan(struct merge_set *set, const char *dir)

@@ -29,6 +29,8 @@
 #define RUNDIR_PROC "proc"              /* format 1: proc/<image>.rec */
 #define RUNDIR_UNATTRIBUTED "unattributed"
 #define RUNDIR_FOLD "fold"
+#define RUNDIR_CONTEXTS "contexts"      /* merged directory: its contexts */
+#define RUNDIR_CTX "ctx"                /* merged directory: ctx/<context> */
 
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
@@ -48,5 +50,87 @@ static inline uint32_t rundir_hash(const void *p, size_t n)
 	}
 	return h;
 }
+
+/* ======================= the module (rundir.c, not for the shim) ======= */
+
+#include "common/common.h"
+
+/* What a directory is, by one rule (docs/run-directory.md):
+ *   RUN      run.info is a regular file starting with RUNDIR_RUN_MAGIC_V1
+ *            or RUNDIR_RUN_MAGIC;
+ *   MERGED   a contexts file: written by covrun merge (or a fold);
+ *   PARTS    no run.info, but process records (proc/ or journal): a run
+ *            directory put together by hand or cut short, readable as a
+ *            run, never moved or removed;
+ *   NONE     anything else. */
+enum rundir_kind { RUNDIR_KIND_NONE, RUNDIR_KIND_RUN, RUNDIR_KIND_MERGED,
+		   RUNDIR_KIND_PARTS };
+enum rundir_kind rundir_recognise(const char *dir);
+/* Format of the run in DIR: 1 or 2 from run.info, 0 when not a run. */
+int rundir_format(const char *dir);
+/* A run covrun may move or remove: RUN, and a real directory (not a
+ * link) owned by the user running covrun, whose run.info is a regular
+ * file (README.md, "What covrun moves or removes"). */
+int rundir_is_ours(const char *dir);
+
+/* Path names (caller frees): NAME (one of the names above) inside DIR;
+ * the record of image ID (format 1); the data of image ID, a directory
+ * img/<id> (format 1, static programs) or a file data/<id> (format 2).
+ * An image's data is taken, read and deleted through these only. */
+char *rundir_path(const char *dir, const char *name);
+char *rundir_record_file(const char *dir, const char *id);
+char *rundir_image_dir(const char *dir, const char *id);
+char *rundir_data_file(const char *dir, const char *id);
+
+/* Create the subdirectories and the counter of a new run in DIR (which
+ * exists and is held). */
+enum cr_err rundir_create(const char *dir, struct cr_error *err) CR_WUR;
+/* Hold DIR (common/lock.c): CR_EBUSY when another covrun holds it. */
+enum cr_err rundir_lock(const char *dir, int *lock_fd,
+			struct cr_error *err) CR_WUR;
+/* Pid of the covrun holding DIR, or 0. */
+pid_t rundir_lock_holder(const char *dir);
+
+/* ---- records: what was added since the last look ----------------------
+ * RUNDIR_RECORDS_SINCE calls EACH for every record text that is new or
+ * may have changed since CUR was last passed: format 1 re-reads
+ * proc/<id>.rec of every image WANT(arg, id) still asks for (WHOLE = 1:
+ * the text replaces what was known); format 2 reads the journal from
+ * CUR's offset (WHOLE = 0: the text adds to what was known, later keys
+ * win).  CUR starts zeroed. */
+struct rundir_cursor {
+	uint64_t journal_offset;
+};
+typedef int (*rundir_want_fn)(void *arg, const char *id);
+typedef void (*rundir_record_fn)(void *arg, const char *id, const char *text,
+				 size_t len, int whole);
+enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
+				 rundir_want_fn want, rundir_record_fn each,
+				 void *arg, struct cr_error *err) CR_WUR;
+
+/* ---- fold generations (docs/run-directory.md, "Fold") -----------------
+ * fold/current names generation N (0: none); fold/<N>/ holds the
+ * aggregate (contexts, ctx/).  Making N+1: images' data are taken
+ * (renamed) into fold/<N+1>/taken/{img,data}/<id>, summed, the aggregate
+ * written to fold/<N+1>, fold/current switched to N+1, then fold/<N> and
+ * fold/<N+1>/taken deleted.  A reader counts fold/<current>, the images
+ * still in img/ and data/, and every fold/<M>/taken with M > current. */
+long rundir_fold_current(const char *dir);
+char *rundir_fold_dir(const char *dir, long gen);
+/* fold/<gen>/taken: laid out as a run directory's img/ and data/. */
+char *rundir_fold_taken(const char *dir, long gen);
+/* Generations M > CURRENT that hold taken images, ascending (caller
+ * frees *GENS); returns how many. */
+size_t rundir_fold_pending(const char *dir, long current, long **gens);
+/* Move image ID's data (img/<id>, data/<id>) into fold/<GEN>/taken;
+ * *TAKEN is set when there was some.  Atomic per file (rename). */
+enum cr_err rundir_fold_take(const char *dir, const char *id, long gen,
+			     int *taken, struct cr_error *err) CR_WUR;
+/* Make GEN the current generation (atomic). */
+enum cr_err rundir_fold_switch(const char *dir, long gen,
+			       struct cr_error *err) CR_WUR;
+/* After the switch to GEN: delete fold/<GEN-1> and fold/<GEN>/taken
+ * (never read again; a failure is harmless). */
+void rundir_fold_clean(const char *dir, long gen);
 
 #endif

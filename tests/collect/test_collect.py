@@ -351,6 +351,16 @@ def json_counts(path):
                         for ln in f["lines"]} for f in doc["files"]}
 
 
+def folded_images(data):
+    """Images the current fold generation of run directory DATA holds: the
+    sum of its contexts file's image counts (docs/run-directory.md)."""
+    with open(os.path.join(data, "fold", "current")) as f:
+        gen = os.path.join(data, "fold", f.read().strip())
+    with open(os.path.join(gen, "contexts")) as f:
+        return sum(int(line.split("\t")[2]) for line in f.read().split("\n")[1:]
+                   if line)
+
+
 def test_fold_during_run(t):
     """Finished images are folded into one aggregate while the run goes
     on; the result equals merging everything at the end."""
@@ -361,14 +371,14 @@ def test_fold_during_run(t):
     current = os.path.join(t.data, "fold", "current")
     check(os.path.exists(current), "a fold happened")
     with open(current) as f:
-        gen = os.path.join(t.data, "fold", f.read().strip())
-    with open(os.path.join(gen, "images")) as f:
-        folded = f.read().split()
+        gen = f.read().strip()
+    eq(sorted(os.listdir(os.path.join(t.data, "fold"))), sorted(["current", gen]),
+       "one generation left, no taken images")
+    folded = folded_images(t.data)
     left = os.listdir(os.path.join(t.data, "img"))
-    check(len(folded) >= 10, "images folded: %d" % len(folded))
-    eq(set(folded) & set(left), set(), "folded images deleted")
+    check(folded >= 10, "images folded: %d" % folded)
     with_images = [r for r in t.records() if r.get("instrumented") == "1"]
-    eq(len(folded) + len(left), len(with_images), "every image accounted")
+    eq(folded + len(left), len(with_images), "every image accounted")
     folded_counts = json_counts(os.path.join(t.dir, "fold.json"))
     t.data = os.path.join(t.dir, "nofold")
     t.covrun("run", "--data-dir", t.data, "--fold-batch", "0", "--json",
@@ -413,6 +423,179 @@ def test_fold_interrupted(t):
              data=False)
     eq(json_counts(os.path.join(t.dir, "again.json")), want,
        "aggregate plus the listed images still on disk")
+
+
+def fixture_functions(path):
+    """{function: (count, root, child)} of a covrun JSON report."""
+    import json
+    with open(path) as f:
+        return {fn["name"]: (fn["count"], fn["root"], fn["child"])
+                for fl in json.load(f)["files"] for fn in fl["functions"]}
+
+
+def forks_many_functions(fns, n, runs=1):
+    """child_work and helper_work of RUNS runs of "forks many N": each
+    child runs child_work 3 times, every third execs helper 2."""
+    c = 3 * n * runs
+    eq(fns["child_work"], (c, 0, c), "child_work all/root/child")
+    h = 2 * ((n + 2) // 3) * runs
+    eq(fns["helper_work"], (h, 0, h), "helper_work")
+
+
+def run_count(data):
+    """Entries of img/ and of every fold/<M>/taken/img in run DATA."""
+    n = len(os.listdir(os.path.join(data, "img")))
+    fold = os.path.join(data, "fold")
+    for g in os.listdir(fold) if os.path.isdir(fold) else []:
+        taken = os.path.join(fold, g, "taken", "img")
+        if os.path.isdir(taken):
+            n += len(os.listdir(taken))
+    return n
+
+
+def test_fold_no_report_bounded(t):
+    """--no-report folds too, while the run goes on: 600 short
+    instrumented processes never leave more than a few batches of images
+    on disk, and the counts are exact."""
+    build(t)
+    n = 600
+    proc = subprocess.Popen([COVRUN, "-d", t.data, "--force", "--no-report",
+                             "--fold-batch", "40", "./forks", "many",
+                             str(n)], cwd=t.dir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, run_count(t.data))
+        except OSError:
+            pass  # an image taken while it was listed
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    sys.stderr.write(err)
+    eq(proc.returncode, 0, "covrun exit status")
+    check(peak < n // 3, "images on disk at most: %d (of %d)" % (peak, n))
+    check(os.path.exists(os.path.join(t.data, "fold", "current")),
+          "folded with --no-report")
+    t.covrun("report", "--json", "r.json", t.data, check_rc=0, data=False)
+    forks_many_functions(fixture_functions(os.path.join(t.dir, "r.json")),
+                         n)
+
+
+def wait_run_quiet(t):
+    """Wait until every process recorded in the run has ended (covrun was
+    killed: its command's processes go on without it)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        recs = t.records()
+        alive = [r for r in recs if os.path.exists("/proc/%s" % r["pid"])
+                 and "end" not in r]
+        if not alive:
+            time.sleep(0.3)
+            if len(t.records()) == len(recs):
+                return
+        time.sleep(0.1)
+    raise AssertionError("the run's processes did not end")
+
+
+FOLD_TWICE = "./forks many 40; sleep 1.5; ./forks many 40"
+
+
+def fold_crash(t, step):
+    """covrun killed at STEP of making fold generation 2 (the fault hook,
+    tests/README.md): what is on disk still counts every image once."""
+    build(t)
+    t.covrun("run", "--data-dir", os.path.join(t.dir, "whole"),
+             "--fold-batch", "0", "--json", "whole.json", "sh", "-c",
+             FOLD_TWICE, check_rc=0, data=False)
+    p = t.covrun("run", "--no-report", "--fold-batch", "10", "sh", "-c",
+                 FOLD_TWICE, env={"COVRUN_FOLD_FAULT": step + ":2"})
+    eq(p.returncode, -signal.SIGKILL, "covrun killed at " + step)
+    wait_run_quiet(t)
+    fold = os.path.join(t.data, "fold")
+    with open(os.path.join(fold, "current")) as f:
+        current = f.read().strip()
+    eq(current, "2" if step == "switched" else "1", "fold/current")
+    taken = os.path.join(fold, "2", "taken", "img")
+    check(os.path.isdir(taken) and os.listdir(taken),
+          "images taken into generation 2")
+    eq(os.path.exists(os.path.join(fold, "2", "contexts")),
+       step != "taken", "generation 2 written")
+    t.covrun("report", "--json", "again.json", t.data, check_rc=0,
+             data=False)
+    eq(json_counts(os.path.join(t.dir, "again.json")),
+       json_counts(os.path.join(t.dir, "whole.json")),
+       "after a crash at %s: the same counts as merging at the end" % step)
+    forks_many_functions(fixture_functions(os.path.join(t.dir,
+                                                        "again.json")), 40, 2)
+
+
+def test_fold_crash_taken(t):
+    fold_crash(t, "taken")
+
+
+def test_fold_crash_written(t):
+    fold_crash(t, "written")
+
+
+def test_fold_crash_switched(t):
+    fold_crash(t, "switched")
+
+
+def test_fold_signal_forwarded(t):
+    """The launcher forwards a signal at once while a fold is in progress:
+    the fold runs in a thread of its own (a fault hook makes it slow)."""
+    build(t)
+    script = ('trap "echo got > got; exit 3" TERM; ./forks many 20; '
+              'sleep 30 & wait')
+    proc = subprocess.Popen([COVRUN, "-d", t.data, "--force", "--no-report",
+                             "--fold-batch", "5", "sh", "-c", script],
+                            cwd=t.dir, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True,
+                            env=dict(os.environ,
+                                     COVRUN_FOLD_FAULT="sleep:6"))
+    taken = os.path.join(t.data, "fold", "1", "taken")
+    deadline = time.monotonic() + 30
+    while not os.path.isdir(taken) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    check(os.path.isdir(taken), "a fold is in progress")
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    got = os.path.join(t.dir, "got")
+    while not os.path.exists(got) and time.monotonic() < sent + 10:
+        time.sleep(0.02)
+    delay = time.monotonic() - sent
+    check(os.path.exists(got) and delay < 2,
+          "the command got SIGTERM after %.2f s" % delay)
+    check(not os.path.exists(os.path.join(t.data, "fold", "current")),
+          "the fold was still in progress then")
+    proc.communicate(timeout=60)
+    eq(proc.returncode, 3, "covrun exit status (the command's)")
+
+
+def test_v1_run_directory(t):
+    """New runs say format 2; a format 1 run directory (run.info
+    "covrun-run 1", fold/<N>/images) still reports, and is still an
+    earlier run that covrun moves aside."""
+    build(t)
+    t.covrun("--fold-batch", "0", "--json", "want.json", "./forks", "many",
+             "30", check_rc=0)
+    info = os.path.join(t.data, "run.info")
+    with open(info) as f:
+        lines = f.read().split("\n")
+    eq(lines[0], "covrun-run 2", "run.info magic of a new run")
+    with open(info, "w") as f:
+        f.write("\n".join(["covrun-run 1"] + lines[1:]))
+    t.covrun("report", "--json", "v1.json", t.data, check_rc=0, data=False)
+    eq(json_counts(os.path.join(t.dir, "v1.json")),
+       json_counts(os.path.join(t.dir, "want.json")), "v1 run reported")
+    p = t.covrun("run", "--data-dir", t.data, "--fold-batch", "0",
+                 "--no-report", "./forks", "many", "1", check_rc=0,
+                 data=False)
+    check("moved to" in p.stderr + p.stdout, "v1 run moved aside")
+    with open(info + "") as f:
+        eq(f.readline().strip(), "covrun-run 2", "the new run")
+    with open(os.path.join(t.data + ".prev", "run.info")) as f:
+        eq(f.readline().strip(), "covrun-run 1", "the v1 run kept")
 
 
 def test_daemon(t):

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT
+ * rundir/rundir.c: the run directory's one owner (docs/run-directory.md).
+ *
+ * Recognising a run directory, creating and holding it, the path of every
+ * name in it, process records added since the last look, and the fold
+ * generations.  Nothing outside this file spells a name inside a run
+ * directory (the shim uses the format section of rundir/rundir.h only).
+ * Interface: rundir/rundir.h.
+ */
+#define _GNU_SOURCE
+#include "rundir/rundir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- recognising ------------------------------------------------------ */
+
+static int is_dir(const char *dir, const char *name)
+{
+	char *p = cr_path_join(dir, name);
+	struct stat st;
+	int yes = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(p);
+	return yes;
+}
+
+static int is_file(const char *dir, const char *name)
+{
+	char *p = cr_path_join(dir, name);
+	struct stat st;
+	int yes = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(p);
+	return yes;
+}
+
+/* 1 or 2 when DIR/run.info is a regular file (not a link) that starts
+ * with a run magic line, else 0. */
+static int info_format(const char *dir)
+{
+	static const char *const magic[] = { RUNDIR_RUN_MAGIC_V1 "\n",
+					     RUNDIR_RUN_MAGIC "\n" };
+	char *info = cr_path_join(dir, RUNDIR_INFO);
+	char head[32] = { 0 };
+	struct stat st;
+	int fd, format = 0;
+	ssize_t n = 0;
+
+	if (lstat(info, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (fd = open(info, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		n = read(fd, head, sizeof(head) - 1);
+		close(fd);
+	}
+	for (int i = 0; i < 2 && n > 0; i++)
+		if (!strncmp(head, magic[i], strlen(magic[i])))
+			format = i + 1;
+	free(info);
+	return format;
+}
+
+int rundir_format(const char *dir)
+{
+	return info_format(dir);
+}
+
+enum rundir_kind rundir_recognise(const char *dir)
+{
+	if (info_format(dir))
+		return RUNDIR_KIND_RUN;
+	if (is_file(dir, RUNDIR_CONTEXTS))
+		return RUNDIR_KIND_MERGED;
+	if (is_dir(dir, RUNDIR_PROC) || is_file(dir, RUNDIR_JOURNAL))
+		return RUNDIR_KIND_PARTS;
+	return RUNDIR_KIND_NONE;
+}
+
+int rundir_is_ours(const char *dir)
+{
+	struct stat st;
+
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_uid == geteuid() && info_format(dir) != 0;
+}
+
+/* ---- path names ------------------------------------------------------- */
+
+char *rundir_path(const char *dir, const char *name)
+{
+	return cr_path_join(dir, name);
+}
+
+char *rundir_record_file(const char *dir, const char *id)
+{
+	return cr_xasprintf("%s/" RUNDIR_PROC "/%s.rec", dir, id);
+}
+
+char *rundir_image_dir(const char *dir, const char *id)
+{
+	return cr_xasprintf("%s/" RUNDIR_IMG "/%s", dir, id);
+}
+
+char *rundir_data_file(const char *dir, const char *id)
+{
+	return cr_xasprintf("%s/" RUNDIR_DATA "/%s", dir, id);
+}
+
+/* ---- creating and holding --------------------------------------------- */
+
+/* The image counter the shim maps and increments (one page). */
+static enum cr_err write_counter(const char *dir, struct cr_error *err)
+{
+	char zeros[4096] = { 0 };
+	char *path = cr_path_join(dir, RUNDIR_COUNTER);
+	enum cr_err rc = cr_write_file_atomic(path, zeros, sizeof(zeros), err);
+
+	free(path);
+	return rc;
+}
+
+enum cr_err rundir_create(const char *dir, struct cr_error *err)
+{
+	static const char *const subdirs[] = { RUNDIR_PROC, RUNDIR_IMG,
+					       RUNDIR_DATA,
+					       RUNDIR_UNATTRIBUTED };
+	enum cr_err rc = CR_OK;
+
+	for (size_t i = 0; rc == CR_OK && i < 4; i++) {
+		char *sub = cr_path_join(dir, subdirs[i]);
+		rc = cr_mkdir_p(sub, err);
+		free(sub);
+	}
+	return rc == CR_OK ? write_counter(dir, err) : rc;
+}
+
+enum cr_err rundir_lock(const char *dir, int *lock_fd, struct cr_error *err)
+{
+	return cr_lock_dir(dir, lock_fd, err);
+}
+
+pid_t rundir_lock_holder(const char *dir)
+{
+	return cr_lock_holder(dir);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static int is_record_name(const char *name, size_t n)
+{
+	return name[0] != '.' && n > 4 && !strcmp(name + n - 4, ".rec");
+}
+
+/* Format 1: every proc/<id>.rec the caller still wants, read whole. */
+static enum cr_err proc_records(const char *dir, rundir_want_fn want,
+				rundir_record_fn each, void *arg,
+				struct cr_error *err)
+{
+	char *proc = cr_path_join(dir, RUNDIR_PROC);
+	DIR *d = opendir(proc);
+	struct dirent *de;
+
+	if (!d) {
+		enum cr_err e = errno == ENOENT
+					? CR_OK
+					: cr_error_errno(err, proc, "cannot "
+							 "read directory");
+		free(proc);
+		return e;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char *id, *path, *text;
+		struct cr_error ignored;
+		size_t len;
+
+		if (!is_record_name(de->d_name, n))
+			continue;
+		id = cr_xstrdup(de->d_name);
+		id[n - 4] = '\0';
+		path = cr_path_join(proc, de->d_name);
+		if (want(arg, id) &&
+		    cr_read_file(path, &text, &len, &ignored) == CR_OK) {
+			each(arg, id, text, len, 1);
+			free(text);
+		}
+		free(path);
+		free(id);
+	}
+	closedir(d);
+	free(proc);
+	return CR_OK;
+}
+
+enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
+				 rundir_want_fn want, rundir_record_fn each,
+				 void *arg, struct cr_error *err)
+{
+	/* format 2 (the journal, read from cur->journal_offset) is read
+	 * here too once the shim writes it (docs/run-directory.md) */
+	(void)cur;
+	return proc_records(dir, want, each, arg, err);
+}
+
+/* ---- fold generations ------------------------------------------------- */
+
+long rundir_fold_current(const char *dir)
+{
+	char *path = cr_xasprintf("%s/" RUNDIR_FOLD "/current", dir), *text;
+	struct cr_error e;
+	long gen = 0;
+
+	if (cr_read_file(path, &text, NULL, &e) == CR_OK) {
+		text[strcspn(text, "\n")] = '\0';
+		if (cr_parse_long(text, 1, 1L << 40, &gen))
+			gen = 0;
+		free(text);
+	}
+	free(path);
+	return gen;
+}
+
+char *rundir_fold_dir(const char *dir, long gen)
+{
+	return cr_xasprintf("%s/" RUNDIR_FOLD "/%ld", dir, gen);
+}
+
+char *rundir_fold_taken(const char *dir, long gen)
+{
+	return cr_xasprintf("%s/" RUNDIR_FOLD "/%ld/taken", dir, gen);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t rundir_fold_pending(const char *dir, long current, long **gens)
+{
+	char *fold = cr_path_join(dir, RUNDIR_FOLD);
+	DIR *d = opendir(fold);
+	struct dirent *de;
+	size_t n = 0, alloc = 0;
+
+	*gens = NULL;
+	while (d && (de = readdir(d))) {
+		long g;
+		char *taken;
+		if (cr_parse_long(de->d_name, 1, 1L << 40, &g) || g <= current)
+			continue;
+		taken = rundir_fold_taken(dir, g);
+		if (access(taken, F_OK) == 0) {
+			CR_GROW(*gens, n + 1, alloc);
+			(*gens)[n++] = g;
+		}
+		free(taken);
+	}
+	if (d)
+		closedir(d);
+	free(fold);
+	if (n)
+		qsort(*gens, n, sizeof(long), cmp_long);
+	return n;
+}
+
+/* Rename FROM to TAKEN/SUB/ID, making TAKEN/SUB first; *MOVED when FROM
+ * was there. */
+static enum cr_err take_one(const char *from, const char *taken,
+			    const char *sub, const char *id, int *moved,
+			    struct cr_error *err)
+{
+	char *dst_dir = cr_xasprintf("%s/%s", taken, sub);
+	char *dst = cr_xasprintf("%s/%s", dst_dir, id);
+	enum cr_err e = CR_OK;
+
+	if (rename(from, dst) == 0) {
+		*moved = 1;
+	} else if (errno == ENOENT && access(from, F_OK) == 0) {
+		e = cr_mkdir_p(dst_dir, err);
+		if (!e && rename(from, dst) < 0)
+			e = cr_error_errno(err, from, "cannot move to '%s'",
+					   dst);
+		*moved = !e;
+	} else if (errno != ENOENT) {
+		e = cr_error_errno(err, from, "cannot move to '%s'", dst);
+	}
+	free(dst);
+	free(dst_dir);
+	return e;
+}
+
+enum cr_err rundir_fold_take(const char *dir, const char *id, long gen,
+			     int *taken, struct cr_error *err)
+{
+	char *to = rundir_fold_taken(dir, gen);
+	char *img = rundir_image_dir(dir, id);
+	char *data = rundir_data_file(dir, id);
+	enum cr_err e;
+
+	*taken = 0;
+	e = take_one(img, to, RUNDIR_IMG, id, taken, err);
+	if (!e)
+		e = take_one(data, to, RUNDIR_DATA, id, taken, err);
+	free(data);
+	free(img);
+	free(to);
+	return e;
+}
+
+enum cr_err rundir_fold_switch(const char *dir, long gen,
+			       struct cr_error *err)
+{
+	char *cur = cr_xasprintf("%s/" RUNDIR_FOLD "/current", dir);
+	char num[32];
+	enum cr_err e;
+
+	snprintf(num, sizeof(num), "%ld\n", gen);
+	e = cr_write_file_atomic(cur, num, strlen(num), err);
+	free(cur);
+	return e;
+}
+
+void rundir_fold_clean(const char *dir, long gen)
+{
+	char *old = rundir_fold_dir(dir, gen - 1);
+	char *taken = rundir_fold_taken(dir, gen);
+	struct cr_error ignored;
+
+	/* neither is read again (docs/run-directory.md, "Fold") */
+	if (cr_rm_rf(old, &ignored))
+		(void)0;
+	if (cr_rm_rf(taken, &ignored))
+		(void)0;
+	free(taken);
+	free(old);
+}
