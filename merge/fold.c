@@ -51,7 +51,7 @@ void merge_fold_release(struct merge_fold_state *st)
 /* Read fold/<N>/images, written by covrun before format 2 (sorted). */
 static void read_images(struct merge_fold_state *st)
 {
-	char *path = cr_path_join(st->dir, "images"), *text;
+	char *path = rundir_path(st->dir, RUNDIR_FOLD_IMAGES_V1), *text;
 	size_t len, alloc = 0;
 	struct cr_error e;
 

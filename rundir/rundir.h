@@ -31,6 +31,7 @@
 #define RUNDIR_FOLD "fold"
 #define RUNDIR_CONTEXTS "contexts"      /* merged directory: its contexts */
 #define RUNDIR_CTX "ctx"                /* merged directory: ctx/<context> */
+#define RUNDIR_FOLD_IMAGES_V1 "images"  /* format 1: fold/<N>/images */
 
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
