@@ -14,9 +14,9 @@ rm -rf "$out/seeds"
 mkdir -p "$out/seeds/gcno" "$out/seeds/gcda" "$out/seeds/record" "$out/obj"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top"
-lib_srcs="$top/common/error.c $top/common/alloc.c $top/common/path.c
-  $top/common/workers.c
-  $top/collect/record.c"
+common_srcs="$top/common/error.c $top/common/alloc.c $top/common/path.c
+  $top/common/workers.c $top/common/lock.c"
+record_srcs="$common_srcs $top/rundir/rundir.c $top/collect/record.c"
 # the gcov library alone (gcov/): it knows nothing of runs
 gcov_srcs=$(ls "$top"/gcov/*.c)
 
@@ -37,9 +37,9 @@ build() { # name sources...
   name=$1; shift
   $CC $flags -o "$out/$name" "$@" -liberty -ljansson -lpthread -lm
 }
-build fuzz_record "$top/tests/fuzz/fuzz_record.c" $lib_srcs
-build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $lib_srcs $gcov_srcs
-build fuzz_gcda "$top/tests/fuzz/fuzz_gcda.c" $lib_srcs $gcov_srcs
+build fuzz_record "$top/tests/fuzz/fuzz_record.c" $record_srcs
+build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $common_srcs $gcov_srcs
+build fuzz_gcda "$top/tests/fuzz/fuzz_gcda.c" $common_srcs $gcov_srcs
 
 # ---- run ----
 each=$((secs / 3)); [ "$each" -ge 1 ] || each=1
