@@ -80,4 +80,13 @@ void out_end(struct outbuf *o);
 int write_atomic(const char *path, const char *tmp, const char *data,
 		 size_t len);
 
+/* Append one frame of KIND whose payload is the NPARTS (at most 7)
+ * pieces PARTS, with one writev(); 0, or -1 when it was not written
+ * whole.  Async-signal-safe. */
+struct iovec;
+int frame_write(int fd, char kind, const struct iovec *parts, int nparts);
+/* Whether the gcda image DATA[0..N) has a non-zero arc counter (1 when
+ * unsure).  Async-signal-safe. */
+int gcda_has_counts(const void *data, size_t n);
+
 #endif /* COVRUN_COLLECT_INTERNAL_H */

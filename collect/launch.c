@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -202,25 +203,52 @@ static enum cr_err write_counter(const char *dir, struct cr_error *err)
 	return rc;
 }
 
+/* The journal the images append their records to (docs/run-directory.md):
+ * it exists before the first image, which only opens it. */
+static enum cr_err create_journal(const char *dir, struct cr_error *err)
+{
+	char *path = cr_path_join(dir, RUNDIR_JOURNAL);
+	enum cr_err rc = cr_write_file_atomic(path, "", 0, err);
+
+	free(path);
+	return rc;
+}
+
+/* The record journal, empty (docs/run-directory.md): images append to it
+ * and never create it. */
+static enum cr_err write_journal(const char *dir, struct cr_error *err)
+{
+	char *path = cr_path_join(dir, RUNDIR_JOURNAL);
+	enum cr_err rc = cr_write_file_atomic(path, "", 0, err);
+
+	free(path);
+	return rc;
+}
+
 enum cr_err collect_prepare_dir(const struct collect_opts *opts,
 				char **abs_dir, int *lock_fd,
 				const struct collect_ui *ui,
 				struct cr_error *err)
 {
-	static const char *const subdirs[] = { "proc", "img", "unattributed" };
+	static const char *const subdirs[] = { "proc", "img", "unattributed",
+					       RUNDIR_DATA };
 	char *dir = cr_path_absolute(opts->data_dir ? opts->data_dir
 						    : ".covrun");
 	enum cr_err rc;
 
 	*lock_fd = -1;
 	rc = claim_dir(opts, dir, lock_fd, ui, err);
-	for (size_t i = 0; rc == CR_OK && i < 3; i++) {
+	for (size_t i = 0; rc == CR_OK && i < 4; i++) {
 		char *sub = cr_path_join(dir, subdirs[i]);
 		rc = cr_mkdir_p(sub, err);
 		free(sub);
 	}
 	if (rc == CR_OK)
 		rc = write_counter(dir, err);
+	if (rc == CR_OK)
+		rc = write_journal(dir, err);
+	if (rc == CR_OK)
+		rc = create_journal(dir, err);
 	if (rc != CR_OK) {
 		if (*lock_fd >= 0)
 			close(*lock_fd);
