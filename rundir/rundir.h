@@ -154,7 +154,8 @@ static inline int rundir_frame_hash_ok(const char *buf, size_t body,
 
 /* The next frame of BUF from *AT (docs/run-directory.md, "Frames"):
  * 1 with F set and *AT past it, 0 at the end, -1 for a frame cut short or
- * damaged at F->offset, *AT then at the next line that starts with '@'. */
+ * damaged at F->offset, *AT then at the next '@': a frame cut short need
+ * not end its line, and the frame after it starts where it stops. */
 static inline int rundir_next_frame(const char *buf, size_t size,
 				    size_t *at, struct rundir_frame *f)
 {
@@ -170,7 +171,7 @@ static inline int rundir_next_frame(const char *buf, size_t size,
 	}
 	f->offset = *at;
 	for ((*at)++; *at < size; (*at)++)
-		if (buf[*at] == '@' && buf[*at - 1] == '\n')
+		if (buf[*at] == '@')
 			break;
 	return -1;
 }

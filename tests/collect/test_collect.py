@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+import covtest  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ending_cases  # noqa: E402
 import require  # noqa: E402
@@ -465,6 +466,52 @@ def test_corrupt_record(t):
     rec = [x for x in doc["processes"] if x["id"] == "cut-1"][0]
     eq(rec["end"], "unknown", "end of a record whose append was cut")
     eq(rec["argv"], ["a", "a"], "repeated arguments kept")
+
+
+def run_files(rundir):
+    return sorted(os.path.relpath(os.path.join(d, f), rundir)
+                  for d, _, fs in os.walk(rundir) for f in fs)
+
+
+def test_uninstrumented_no_files(t):
+    """Format 2: an image without instrumented code creates no file, it
+    appends one journal entry (docs/run-directory.md)."""
+    t.covrun("sh", "-c", "/bin/true", check_rc=None)
+    baseline = run_files(t.data)
+    t.covrun("sh", "-c", "for i in $(seq 50); do /bin/true; done",
+             check_rc=None)
+    eq(run_files(t.data), baseline, "files after 50 /bin/true")
+    trues = [r for r in t.records() if os.path.basename(r["exe"]) == "true"]
+    eq(len(trues), 50, "records of /bin/true")
+    eq(sorted({r["end"] for r in trues}), ["exit 0"], "their ends")
+    eq(len(covtest.read_frames(os.path.join(t.data, "journal"))[0]),
+       len(t.records()), "one journal entry per uninstrumented image")
+
+
+def frame(payload):
+    return b"@r %d %08x\n" % (len(payload), covtest.fnv1a(payload)) + payload
+
+
+def test_journal_cut_frame(t):
+    """A journal frame cut short (a writer killed) or damaged is skipped
+    with a message naming the journal; the frames after it are read."""
+    build(t)
+    t.covrun("./forks", "return", check_rc=0)
+    journal = os.path.join(t.data, "journal")
+    before = len(t.records())
+    late = (b"id late-1\npid 7\nppid 1\nparent \nhow root\nrole root\n"
+            b"exe /late\ncwd /\nlabel \nstart 1\n")
+    damaged = bytearray(frame(b"id bad-1\npid 8\n"))
+    damaged[-3] ^= 1
+    with open(journal, "ab") as f:
+        f.write(frame(late)[:-10] + bytes(damaged) + frame(late))
+    p = t.covrun("tree", "--json", t.data, check_rc=0, data=False)
+    check("'%s'" % journal in p.stderr and "cut short" in p.stderr,
+          "warning names the journal: " + p.stderr)
+    eq(p.stderr.count("cut short"), 1, "one warning per file")
+    ids = [x["id"] for x in __import__("json").loads(p.stdout)["processes"]]
+    eq(len(ids), before + 1, "records before and after the bad frames")
+    check("late-1" in ids and "bad-1" not in ids, "ids read: %r" % ids)
 
 
 def test_data_dir_full(t):

@@ -69,7 +69,7 @@ def read_frames(path):
     """The frames of a format-2 journal or data file
     (docs/run-directory.md, "Frames"): [(kind, payload)], and the offsets
     of frames that fail their length or hash, resynchronised at the next
-    line starting with '@'."""
+    '@' (a frame cut short need not end its line)."""
     with open(path, "rb") as f:
         data = f.read()
     frames, bad, at = [], [], 0
@@ -85,8 +85,8 @@ def read_frames(path):
                 at = body + n
                 continue
         bad.append(at)
-        nxt = data.find(b"\n@", at)
-        at = len(data) if nxt < 0 else nxt + 1
+        nxt = data.find(b"@", at + 1)
+        at = len(data) if nxt < 0 else nxt
     return frames, bad
 
 
