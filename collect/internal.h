@@ -35,6 +35,7 @@ struct real_calls {
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
 	void (*exit_)(int); /* never returns */
+	pid_t (*vfork)(void);
 };
 extern struct real_calls real;
 /* Resolve the table with dlsym(RTLD_NEXT); idempotent. */
@@ -46,6 +47,9 @@ void real_calls_init(void);
 void gcovsym_refresh(void);
 /* Is any loaded object instrumented (as of the last scan)? */
 int gcovsym_instrumented(void);
+/* Whether the code at PC belongs to an instrumented object (1 when it
+ * belongs to no object the loader knows). */
+int gcovsym_instrumented_at(const void *pc);
 /* Name of the I-th instrumented object that has no symbol table (""
  * for the executable), or NULL after the last. */
 const char *gcovsym_stripped(size_t i);

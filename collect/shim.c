@@ -1318,22 +1318,51 @@ static char *asan_options(const char *entry)
 	return buf;
 }
 
-static char **build_env(char *const envp[])
+/* How many entries build_env may need for ENVP (with its NULL). */
+static size_t env_slots(char *const envp[])
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n + 9;
+}
+
+/* LD_PRELOAD with the shim added, or NULL when PRELOAD has it already (or
+ * out of memory).  A vfork child (FOREIGN) shares its parent's heap: it
+ * uses a static buffer the parent never touches. */
+static char *preload_entry(const char *preload, int foreign)
+{
+	static char vfork_preload[8192];
+
+	if (preload && has_shim(preload))
+		return NULL;
+	if (!foreign) {
+		free(preload_buf);
+		return preload_buf = make_preload(preload);
+	}
+	if (snprintf(vfork_preload, sizeof(vfork_preload), "LD_PRELOAD=%s%s%s",
+		     preload && *preload ? preload : "",
+		     preload && *preload ? ":" : "", shim_path) >=
+	    (int)sizeof(vfork_preload))
+		return NULL;
+	return vfork_preload;
+}
+
+/* Fill OUT (env_slots(ENVP) entries) with the environment of a new image;
+ * 0 when the caller's must be kept (another covrun's run, opted out). */
+static int fill_env(char *const envp[], char **out, int foreign)
 {
 	static char env_dir[PATH_MAX + 16], env_label[600], env_max[48];
-	const char *asan = NULL;
+	const char *asan = NULL, *preload = NULL;
 	size_t n = 0, k = 0;
-	const char *preload = NULL;
 	int have_label = 0;
-	char **out;
+	char *pre;
 
 	for (; envp && envp[n]; n++)
 		if (is_var(envp[n], "COVRUN_DIR") &&
 		    strcmp(envp[n] + 11, run_dir))
-			return NULL; /* another covrun's run, or opted out */
-	out = malloc((n + 9) * sizeof(char *));
-	if (!out)
-		return NULL;
+			return 0; /* another covrun's run, or opted out */
 	for (size_t i = 0; i < n; i++) {
 		const char *e = envp[i];
 		if (is_var(e, "LD_PRELOAD")) {
@@ -1351,11 +1380,9 @@ static char **build_env(char *const envp[])
 			out[k++] = (char *)e;
 	}
 	out[k++] = asan_options(asan);
-	free(preload_buf);
-	preload_buf = (preload && has_shim(preload))
-			      ? NULL : make_preload(preload);
-	if (preload_buf)
-		out[k++] = preload_buf;
+	pre = preload_entry(preload, foreign);
+	if (pre)
+		out[k++] = pre;
 	else if (preload)
 		out[k++] = (char *)preload - 11;
 	snprintf(env_dir, sizeof(env_dir), "COVRUN_DIR=%s", run_dir);
@@ -1371,6 +1398,17 @@ static char **build_env(char *const envp[])
 		out[k++] = env_label;
 	}
 	out[k] = NULL;
+	return 1;
+}
+
+static char **build_env(char *const envp[])
+{
+	char **out = malloc(env_slots(envp) * sizeof(char *));
+
+	if (out && !fill_env(envp, out, 0)) {
+		free(out);
+		out = NULL;
+	}
 	return out;
 }
 
@@ -1478,10 +1516,27 @@ static int exec_failed(char **env, int rc)
 	return rc;
 }
 
+/* The exec of a process that shares or copied its parent's image without
+ * the shim seeing its start (a vfork child, a clone): the new image's
+ * environment goes on the caller's stack (the heap is its parent's), which
+ * the exec discards.  Whether ENV (env_slots(ENVP) entries) was filled. */
+static int foreign_env(char *const envp[], char **env)
+{
+	update_env_image(); /* the parent's identity, as the parent has it */
+	return fill_env(envp, env, 1);
+}
+
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began = exec_begin(envp, &env);
+	int began;
+
+	real_calls_init();
+	if (active && foreign_process()) {
+		char *fenv[env_slots(envp)];
+		return real.execve(path, argv, foreign_env(envp, fenv) ? fenv : envp);
+	}
+	began = exec_begin(envp, &env);
 	int rc = real.execve(path, argv, env ? env : envp);
 
 	return began ? exec_failed(env, rc) : rc;
@@ -1490,7 +1545,14 @@ SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began = exec_begin(envp, &env);
+	int began;
+
+	real_calls_init();
+	if (active && foreign_process()) {
+		char *fenv[env_slots(envp)];
+		return real.execvpe(file, argv, foreign_env(envp, fenv) ? fenv : envp);
+	}
+	began = exec_begin(envp, &env);
 	int rc = real.execvpe(file, argv, env ? env : envp);
 
 	return began ? exec_failed(env, rc) : rc;
@@ -1499,7 +1561,14 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began = exec_begin(envp, &env);
+	int began;
+
+	real_calls_init();
+	if (active && foreign_process()) {
+		char *fenv[env_slots(envp)];
+		return real.fexecve(fd, argv, foreign_env(envp, fenv) ? fenv : envp);
+	}
+	began = exec_begin(envp, &env);
 	int rc = real.fexecve(fd, argv, env ? env : envp);
 
 	return began ? exec_failed(env, rc) : rc;
@@ -1628,13 +1697,44 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 	return real.popen(command, mode);
 }
 
-/* vfork children share their parent's memory, so a dump there files the
- * parent's counts under the child and loses the parent's later ones
- * (docs/design.md, trap 3): every vfork becomes a fork. */
+/* vfork stays a vfork (docs/design.md, trap 3): no copy of a large
+ * parent's page tables.  The child shares its parent's memory and image:
+ * it must not end, dump or reset it (foreign_process), and its exec gets
+ * the environment of a new image (foreign_env), recorded as spawned by
+ * the parent.  But GCC turns an exec in instrumented code into
+ * __gcov_exec*, which would write and reset the parent's counters from
+ * the child: a vfork called from instrumented code becomes a fork.
+ * Which one is decided before the jump, so no frame of the shim lies
+ * between the caller and the real vfork (a vfork child must not return
+ * from the function that called vfork).  The static runtime is linked
+ * into instrumented programs: there, vfork always becomes a fork. */
+#if defined(__x86_64__) && !defined(COVRUN_RUNTIME)
+__attribute__((used)) void *covrun_pick_vfork(const void *caller)
+{
+	real_calls_init();
+	if (!active || !real.vfork)
+		return real.vfork ? (void *)real.vfork : (void *)fork;
+	gcovsym_refresh();
+	return gcovsym_instrumented_at(caller) ? (void *)fork
+					       : (void *)real.vfork;
+}
+
+__asm__(".text\n"
+	".globl vfork\n"
+	".type vfork, @function\n"
+	"vfork:\n"
+	"\tmov (%rsp), %rdi\n"    /* the caller's return address */
+	"\tsub $8, %rsp\n"        /* keep the call 16-byte aligned */
+	"\tcall covrun_pick_vfork\n"
+	"\tadd $8, %rsp\n"
+	"\tjmp *%rax\n"           /* returns straight to the caller */
+	".size vfork, .-vfork\n");
+#else
 SHIM_EXPORT pid_t vfork(void)
 {
 	return fork();
 }
+#endif
 
 SHIM_EXPORT void _exit(int status)
 {

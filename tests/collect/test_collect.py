@@ -258,6 +258,58 @@ def test_vfork_exec(t):
     eq(t.fn_count(helper["id"], "helper_work"), 4, "helper_work")
 
 
+def build_vforker(t):
+    """vforker.c (instrumented) calls vfork from vfork_plain.c, a shared
+    library built without --coverage, as a runtime's spawn code (Python's
+    _posixsubprocess) is."""
+    t.cc("helper", ["helper.c"])
+    src = t.fixture("vfork_plain.c")
+    subprocess.run(["cc", "-O0", "-g", "-shared", "-fPIC", "-o",
+                    "libvfork_plain.so", src], cwd=t.dir, check=True)
+    t.cc("vforker", ["vforker.c"],
+         flags=["-L.", "-lvfork_plain", "-Wl,-rpath,$ORIGIN"])
+
+
+def vfork_root_counts(t, root):
+    """The parent's counts, by vforker.c's control flow: pre_work twice
+    before the vfork, after_work and main once after it."""
+    eq(t.fn_count(root["id"], "pre_work"), 2, "pre_work in root")
+    eq(t.fn_count(root["id"], "after_work"), 1, "after_work in root")
+    eq(t.fn_count(root["id"], "main"), 1, "main in root")
+
+
+def test_vfork_plain_exec(t):
+    """A vfork from uninstrumented code stays a vfork (vforker exits 91
+    when the parent does not see the child's write to its memory): the
+    child shares the parent's image, its exec (with an environment that lost
+    covrun, repaired by the shim) starts a spawned image whose parent is
+    the vfork parent's."""
+    build_vforker(t)
+    t.covrun("./vforker", "exec", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 2, "images")
+    root = one(recs, how="root")
+    helper = one(recs, how="spawn")
+    eq(helper["parent"], root["id"], "exec'd image's parent")
+    eq(helper["role"], "child", "helper role")
+    eq(os.path.basename(helper["exe"]), "helper", "helper exe")
+    eq(root["end"], "exit 0", "root end")
+    vfork_root_counts(t, root)
+    eq(t.fn_count(helper["id"], "helper_work"), 4, "helper_work")
+
+
+def test_vfork_plain_exit(t):
+    """A vfork child that _exits neither ends nor writes its parent's
+    image."""
+    build_vforker(t)
+    t.covrun("./vforker", "exit", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1, "images")
+    root = one(recs, how="root")
+    eq(root["end"], "exit 0", "root end")
+    vfork_root_counts(t, root)
+
+
 def test_uninstrumented_fork(t):
     build(t)
     t.covrun("./forks", "uninstrumented-fork", check_rc=0)
