@@ -448,6 +448,24 @@ static struct jentry *journal_entries(const char *buf, size_t size,
 	return out;
 }
 
+void collect_journal_parse(const char *buf, size_t size, const char *path,
+			   struct collect_run *run, size_t *alloc,
+			   void (*warn)(const struct cr_error *))
+{
+	size_t n, i, j;
+	struct jentry *e = journal_entries(buf, size, path, run, warn, &n);
+
+	if (n)
+		qsort(e, n, sizeof(*e), by_image_then_seq);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && e[j].idlen == e[i].idlen &&
+				!memcmp(e[j].id, e[i].id, e[i].idlen); j++)
+			;
+		add_image(run, alloc, e + i, j - i, path, warn);
+	}
+	free(e);
+}
+
 /* Format 2: the process records of the run's journal, if it has one. */
 static enum cr_err load_journal(const char *rundir, struct collect_run *run,
 				size_t *alloc,
@@ -455,9 +473,7 @@ static enum cr_err load_journal(const char *rundir, struct collect_run *run,
 				struct cr_error *err)
 {
 	char *path = cr_path_join(rundir, RUNDIR_JOURNAL);
-	struct jentry *e;
 	struct stat st;
-	size_t n, i, j;
 	void *map;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -477,16 +493,7 @@ static enum cr_err load_journal(const char *rundir, struct collect_run *run,
 		free(path);
 		return rc;
 	}
-	e = journal_entries(map, (size_t)st.st_size, path, run, warn, &n);
-	if (n)
-		qsort(e, n, sizeof(*e), by_image_then_seq);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && e[j].idlen == e[i].idlen &&
-				!memcmp(e[j].id, e[i].id, e[i].idlen); j++)
-			;
-		add_image(run, alloc, e + i, j - i, path, warn);
-	}
-	free(e);
+	collect_journal_parse(map, (size_t)st.st_size, path, run, alloc, warn);
 	munmap(map, (size_t)st.st_size);
 	free(path);
 	return CR_OK;
