@@ -185,9 +185,9 @@ static void out_changing(struct outbuf *o)
 	out_str(o, "\n");
 }
 
-/* Write this image's whole record as one journal entry (docs/run-
- * directory.md, "Journal entries"): at start when instrumented code is
- * loaded, else once at its end.  Async-signal-safe. */
+/* This image's whole record, for one journal entry: at start when
+ * instrumented code is loaded, else once at its end (docs/run-directory.md,
+ * "Journal entries").  Async-signal-safe. */
 static void out_whole(struct outbuf *o)
 {
 	out_field(o, "id", me.id);
