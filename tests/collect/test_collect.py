@@ -451,8 +451,8 @@ def test_fold_interrupted(t):
     part = os.path.join(t.dir, "part")
     imgs = sorted(os.listdir(os.path.join(t.data, "img")))[:12]
     os.makedirs(os.path.join(part, "img"))
-    subprocess.run(["cp", "-a", os.path.join(t.data, "proc"), part],
-                   check=True)
+    subprocess.run(["cp", "-a", os.path.join(t.data, "proc"),
+                    os.path.join(t.data, "journal"), part], check=True)
     for i in imgs:
         subprocess.run(["cp", "-a", os.path.join(t.data, "img", i),
                         os.path.join(part, "img")], check=True)
@@ -738,8 +738,8 @@ def test_earlier_run_moved_aside(t):
     check("earlier run moved to" in p.stderr, "note")
     second = {r["id"] for r in t.records()}
     check(not (first & second), "runs are never mixed")
-    prev = os.listdir(os.path.join(t.data + ".prev", "proc"))
-    eq(sorted(x[:-4] for x in prev if x.endswith(".rec")), sorted(first),
+    prev = covtest.journal_records(t.data + ".prev")
+    eq(sorted(prev), sorted(first),
        "earlier run kept in .prev")
 
 
