@@ -77,6 +77,13 @@ enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
 			     void (*warn)(const struct cr_error *),
 			     struct cr_error *err) CR_WUR;
 void collect_run_release(struct collect_run *run);
+/* Add the records of a format-2 journal BUF[0..SIZE) (read from PATH) to
+ * RUN, whose records array has *ALLOC entries (0 for a new one); bad
+ * frames and records are counted in nbad and reported through WARN
+ * (docs/run-directory.md).  RUN is not sorted nor indexed. */
+void collect_journal_parse(const char *buf, size_t size, const char *path,
+			   struct collect_run *run, size_t *alloc,
+			   void (*warn)(const struct cr_error *));
 /* Index of the record with image id ID, or -1 (binary search). */
 long collect_run_find(const struct collect_run *run, const char *id);
 

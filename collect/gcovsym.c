@@ -300,6 +300,42 @@ int gcovsym_instrumented(void)
 	return 0;
 }
 
+struct pc_query {
+	uintptr_t pc, base;
+	int found;
+};
+
+static int contains_pc(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct pc_query *q = data;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && q->pc >= start &&
+		    q->pc - start < ph->p_memsz) {
+			q->base = info->dlpi_addr;
+			q->found = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int gcovsym_instrumented_at(const void *pc)
+{
+	struct pc_query q = { (uintptr_t)pc, 0, 0 };
+
+	dl_iterate_phdr(contains_pc, &q);
+	if (!q.found)
+		return 1;
+	for (size_t i = 0; i < nobjs; i++)
+		if (objs[i].base == q.base)
+			return objs[i].instrumented || objs[i].exit_fn;
+	return 0;
+}
+
 const char *gcovsym_stripped(size_t i)
 {
 	for (size_t k = 0; k < nobjs; k++)

@@ -35,6 +35,7 @@ struct real_calls {
 	int (*system)(const char *);
 	FILE *(*popen)(const char *, const char *);
 	void (*exit_)(int); /* never returns */
+	pid_t (*vfork)(void);
 };
 extern struct real_calls real;
 /* Resolve the table with dlsym(RTLD_NEXT); idempotent. */
@@ -46,6 +47,9 @@ void real_calls_init(void);
 void gcovsym_refresh(void);
 /* Is any loaded object instrumented (as of the last scan)? */
 int gcovsym_instrumented(void);
+/* Whether the code at PC belongs to an instrumented object (1 when it
+ * belongs to no object the loader knows). */
+int gcovsym_instrumented_at(const void *pc);
 /* Name of the I-th instrumented object that has no symbol table (""
  * for the executable), or NULL after the last. */
 const char *gcovsym_stripped(size_t i);
@@ -79,5 +83,14 @@ void out_end(struct outbuf *o);
  * returns 0 or -1.  Async-signal-safe. */
 int write_atomic(const char *path, const char *tmp, const char *data,
 		 size_t len);
+
+/* Append one frame of KIND whose payload is the NPARTS (at most 7)
+ * pieces PARTS, with one writev(); 0, or -1 when it was not written
+ * whole.  Async-signal-safe. */
+struct iovec;
+int frame_write(int fd, char kind, const struct iovec *parts, int nparts);
+/* Whether the gcda image DATA[0..N) has a non-zero arc counter (1 when
+ * unsure).  Async-signal-safe. */
+int gcda_has_counts(const void *data, size_t n);
 
 #endif /* COVRUN_COLLECT_INTERNAL_H */

@@ -7,8 +7,10 @@
  * skipped, so later versions can add fields.  The shim appends the end of
  * an image to its record: a later value of a key replaces an earlier one,
  * and a last line without its newline (an append cut short) is ignored.
- * The format is documented in README.md.  This file turns records back into struct collect_record and
- * loads every record of a run directory.
+ * The format is documented in README.md and docs/run-directory.md.  This
+ * file turns records back into struct collect_record and loads every
+ * record of a run directory, from its journal (format 2) and proc/
+ * (format 1).
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
@@ -16,10 +18,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int hexval(char c)
 {
@@ -93,6 +99,17 @@ static int parse_end(struct collect_record *rec, const char *v)
 	size_t n = sp ? (size_t)(sp - v) : strlen(v);
 	int64_t st = 0;
 
+	if (!strcmp(v, "none")) { /* taken back: an exec that failed */
+		rec->end = COLLECT_END_NONE;
+		rec->status = 0;
+		return 0;
+	}
+
+	if (!strcmp(v, "none")) { /* an exec failed: the image goes on */
+		rec->end = COLLECT_END_NONE;
+		rec->status = 0;
+		return 0;
+	}
 	for (int k = 1; k < 5; k++) {
 		if (strlen(kinds[k]) != n || strncmp(v, kinds[k], n))
 			continue;
@@ -157,7 +174,8 @@ static int apply_field(struct collect_record *rec, const char *key,
 		  : key[0] == 'f' ? &rec->end_ns : &rec->dumped_ns) = num;
 	} else if (!strcmp(key, "lost")) {
 		free(rec->lost);
-		rec->lost = cr_xstrdup(val);
+		/* empty: taken back (an exec that failed, in a journal) */
+		rec->lost = val[0] ? cr_xstrdup(val) : NULL;
 	} else if (!strcmp(key, "arg")) {
 		push(&rec->argv, &rec->argc, argv_alloc, val, 0);
 	} else if (!strcmp(key, "stripped")) {
@@ -170,50 +188,62 @@ static int apply_field(struct collect_record *rec, const char *key,
 	return 0; /* unknown keys belong to later versions */
 }
 
-enum cr_err collect_record_parse(const char *text, size_t len,
-				 const char *path, struct collect_record *rec,
-				 struct cr_error *err)
+/* Parsing state of one record across the entries that make it. */
+struct rec_state {
+	size_t argv_alloc, str_alloc;
+	int nstripped;
+	int args_reset; /* the current entry has begun a new argv */
+};
+
+/* Apply the "key value" lines of TEXT[0..LEN) to REC; a last line without
+ * its newline (an update cut short) is ignored.  Returns the offset of a
+ * malformed line (with *WHY set), or -1. */
+static long apply_lines(struct collect_record *rec, struct rec_state *st,
+			const char *text, size_t len, char *key, size_t ksize)
 {
-	size_t magic = strlen(COLLECT_RECORD_MAGIC), argv_alloc = 0;
-	size_t str_alloc = 0;
-	int nstripped = 0;
 	const char *p = text, *end = text + len;
 
-	memset(rec, 0, sizeof(*rec));
-	rec->how = COLLECT_HOW_UNKNOWN;
-	if (len < magic + 1 || memcmp(text, COLLECT_RECORD_MAGIC, magic) ||
-	    text[magic] != '\n')
-		return cr_error_set(err, CR_ECORRUPT, path, 0,
-				    "not a covrun process record");
-	p += magic + 1;
+	st->args_reset = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
-			break; /* an update cut short: the record stands */
+			break;
 		const char *sp = memchr(p, ' ', (size_t)(nl - p));
 		if (!sp) {
-			collect_record_release(rec);
-			return cr_error_set(err, CR_ECORRUPT, path, p - text,
-					    "malformed record line");
+			snprintf(key, ksize, "%s", "");
+			return p - text;
 		}
-		char key[32];
 		size_t klen = (size_t)(sp - p);
-		snprintf(key, sizeof(key), "%.*s", (int)klen, p);
-		char *val = unescape(sp + 1, (size_t)(nl - sp - 1));
-		int bad = apply_field(rec, key, val, &argv_alloc, &str_alloc,
-				      &nstripped);
-		free(val);
-		if (bad) {
-			collect_record_release(rec);
-			return cr_error_set(err, CR_ECORRUPT, path, p - text,
-					    "bad value for '%s'", key);
+		snprintf(key, ksize, "%.*s", (int)klen, p);
+		if (!strcmp(key, "arg") && !st->args_reset) {
+			/* a whole record written again (an exec that
+			 * failed) replaces the argument list */
+			for (int i = 0; i < rec->argc; i++)
+				free(rec->argv[i]);
+			rec->argc = 0;
+			if (rec->argv)
+				rec->argv[0] = NULL;
+			st->args_reset = 1;
 		}
+		char *val = unescape(sp + 1, (size_t)(nl - sp - 1));
+		int bad = apply_field(rec, key, val, &st->argv_alloc,
+				      &st->str_alloc, &st->nstripped);
+		free(val);
+		if (bad)
+			return p - text;
 		p = nl + 1;
 	}
-	if (!rec->id || !rec->id[0]) {
-		collect_record_release(rec);
-		return cr_error_set(err, CR_ECORRUPT, path, -1,
-				    "record has no image id");
+	return -1;
+}
+
+/* Defaults for fields no entry gave; -1 without an id. */
+static int finish_record(struct collect_record *rec)
+{
+	if (!rec->id || !rec->id[0])
+		return -1;
+	if (rec->lost && !rec->lost[0]) { /* "lost" cleared (exec failed) */
+		free(rec->lost);
+		rec->lost = NULL;
 	}
 	if (!rec->parent) rec->parent = cr_xstrdup("");
 	if (!rec->exe) rec->exe = cr_xstrdup("");
@@ -223,6 +253,43 @@ enum cr_err collect_record_parse(const char *text, size_t len,
 		rec->argv = cr_xcalloc(1, sizeof(char *));
 	if (!rec->stripped)
 		rec->stripped = cr_xcalloc(1, sizeof(char *));
+	return 0;
+}
+
+static void record_init(struct collect_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->how = COLLECT_HOW_UNKNOWN;
+}
+
+enum cr_err collect_record_parse(const char *text, size_t len,
+				 const char *path, struct collect_record *rec,
+				 struct cr_error *err)
+{
+	size_t magic = strlen(COLLECT_RECORD_MAGIC);
+	struct rec_state st = { 0 };
+	char key[32];
+	long bad;
+
+	record_init(rec);
+	if (len < magic + 1 || memcmp(text, COLLECT_RECORD_MAGIC, magic) ||
+	    text[magic] != '\n')
+		return cr_error_set(err, CR_ECORRUPT, path, 0,
+				    "not a covrun process record");
+	bad = apply_lines(rec, &st, text + magic + 1, len - magic - 1, key,
+			  sizeof(key));
+	if (bad >= 0) {
+		collect_record_release(rec);
+		return cr_error_set(err, CR_ECORRUPT, path,
+				    bad + (long)magic + 1, key[0]
+				    ? "bad value for '%s'" : "malformed record "
+				    "line%s", key);
+	}
+	if (finish_record(rec)) {
+		collect_record_release(rec);
+		return cr_error_set(err, CR_ECORRUPT, path, -1,
+				    "record has no image id");
+	}
 	return CR_OK;
 }
 
@@ -278,45 +345,178 @@ static int is_record_name(const char *name)
 	return name[0] != '.' && n > 4 && !strcmp(name + n - 4, ".rec");
 }
 
-static enum cr_err load_one(const char *path, struct collect_record *rec,
-			    struct cr_error *err)
-{
-	char *text;
+/* One "@r" entry of the journal: its image id (the payload's first line,
+ * "id <id>") and its place in the journal. */
+struct jentry {
+	const char *id;
+	size_t idlen, seq;
+	const char *payload;
 	size_t len;
-	enum cr_err rc = cr_read_file(path, &text, &len, err);
+};
 
-	if (rc != CR_OK)
-		return rc;
-	rc = collect_record_parse(text, len, path, rec, err);
-	free(text);
-	return rc;
+static int by_image_then_seq(const void *a, const void *b)
+{
+	const struct jentry *x = a, *y = b;
+	size_t n = x->idlen < y->idlen ? x->idlen : y->idlen;
+	int c = memcmp(x->id, y->id, n);
+
+	if (c)
+		return c;
+	if (x->idlen != y->idlen)
+		return x->idlen < y->idlen ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
-			     void (*warn)(const struct cr_error *),
-			     struct cr_error *err)
+static void add_record(struct collect_run *run, size_t *alloc,
+		       const char *text, size_t len, const char *path,
+		       void (*warn)(const struct cr_error *))
+{
+	struct cr_error e;
+
+	CR_GROW(run->records, run->nrecords + 1, *alloc);
+	if (collect_record_parse(text, len, path, &run->records[run->nrecords],
+				 &e) == CR_OK) {
+		run->nrecords++;
+	} else {
+		run->nbad++;
+		if (warn)
+			warn(&e);
+	}
+}
+
+/* The entries of one image, in journal order, read as one format-1 record
+ * (docs/run-directory.md, "Journal entries"). */
+static void add_image(struct collect_run *run, size_t *alloc,
+		      const struct jentry *e, size_t n, const char *path,
+		      void (*warn)(const struct cr_error *))
+{
+	size_t magic = strlen(COLLECT_RECORD_MAGIC) + 1, len = magic;
+	char *text;
+
+	for (size_t i = 0; i < n; i++)
+		len += e[i].len;
+	text = cr_xmalloc(len);
+	memcpy(text, COLLECT_RECORD_MAGIC "\n", magic);
+	len = magic;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(text + len, e[i].payload, e[i].len);
+		len += e[i].len;
+	}
+	add_record(run, alloc, text, len, path, warn);
+	free(text);
+}
+
+/* The "@r" entries of the journal BUF; a frame cut short or damaged is
+ * counted in nbad and reported once (with its offset). */
+static struct jentry *journal_entries(const char *buf, size_t size,
+				      const char *path, struct collect_run *run,
+				      void (*warn)(const struct cr_error *),
+				      size_t *n)
+{
+	struct jentry *out = NULL;
+	struct rundir_frame f;
+	size_t at = 0, alloc = 0, nbad = 0;
+	int rc;
+
+	*n = 0;
+	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
+		if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD && f.len > 3 &&
+		    !memcmp(f.payload, "id ", 3) &&
+		    memchr(f.payload, '\n', f.len)) {
+			const char *nl = memchr(f.payload, '\n', f.len);
+			CR_GROW(out, *n + 1, alloc);
+			out[*n] = (struct jentry){ f.payload + 3,
+						   (size_t)(nl - f.payload - 3),
+						   *n, f.payload, f.len };
+			(*n)++;
+			continue;
+		}
+		if (nbad++ == 0 && warn) {
+			struct cr_error e;
+			cr_error_set(&e, CR_ECORRUPT, path, (long long)f.offset,
+				     "journal frame cut short or damaged: "
+				     "skipped");
+			warn(&e);
+		}
+	}
+	run->nbad += nbad;
+	return out;
+}
+
+void collect_journal_parse(const char *buf, size_t size, const char *path,
+			   struct collect_run *run, size_t *alloc,
+			   void (*warn)(const struct cr_error *))
+{
+	size_t n, i, j;
+	struct jentry *e = journal_entries(buf, size, path, run, warn, &n);
+
+	if (n)
+		qsort(e, n, sizeof(*e), by_image_then_seq);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && e[j].idlen == e[i].idlen &&
+				!memcmp(e[j].id, e[i].id, e[i].idlen); j++)
+			;
+		add_image(run, alloc, e + i, j - i, path, warn);
+	}
+	free(e);
+}
+
+/* Format 2: the process records of the run's journal, if it has one. */
+static enum cr_err load_journal(const char *rundir, struct collect_run *run,
+				size_t *alloc,
+				void (*warn)(const struct cr_error *),
+				struct cr_error *err)
+{
+	char *path = rundir_path(rundir, RUNDIR_JOURNAL);
+	struct stat st;
+	void *map;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
+		enum cr_err rc = fd < 0 && errno != ENOENT
+			? cr_error_errno(err, path, "cannot read journal")
+			: CR_OK;
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return rc;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		enum cr_err rc = cr_error_errno(err, path, "cannot map journal");
+		free(path);
+		return rc;
+	}
+	collect_journal_parse(map, (size_t)st.st_size, path, run, alloc, warn);
+	munmap(map, (size_t)st.st_size);
+	free(path);
+	return CR_OK;
+}
+
+/* Format 1: one file per record, proc/<id>.rec.  Returns whether the
+ * directory exists. */
+static int load_proc_dir(const char *rundir, struct collect_run *run,
+			 size_t *alloc, void (*warn)(const struct cr_error *))
 {
 	char *procdir = rundir_path(rundir, RUNDIR_PROC);
-	size_t alloc = 0;
 	struct dirent *de;
 	DIR *d = opendir(procdir);
 
-	memset(run, 0, sizeof(*run));
 	if (!d) {
-		enum cr_err rc = cr_error_errno(err, procdir,
-						"cannot read run directory");
 		free(procdir);
-		return rc;
+		return 0;
 	}
-	run->dir = cr_path_absolute(rundir);
 	while ((de = readdir(d))) {
 		if (!is_record_name(de->d_name))
 			continue;
 		char *path = cr_path_join(procdir, de->d_name);
+		char *text;
+		size_t len;
 		struct cr_error e;
-		CR_GROW(run->records, run->nrecords + 1, alloc);
-		if (load_one(path, &run->records[run->nrecords], &e) == CR_OK) {
-			run->nrecords++;
+		if (cr_read_file(path, &text, &len, &e) == CR_OK) {
+			add_record(run, alloc, text, len, path, warn);
+			free(text);
 		} else {
 			run->nbad++;
 			if (warn)
@@ -326,6 +526,38 @@ enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
 	}
 	closedir(d);
 	free(procdir);
+	return 1;
+}
+
+static int has_journal(const char *rundir)
+{
+	char *path = rundir_path(rundir, RUNDIR_JOURNAL);
+	int yes = access(path, F_OK) == 0;
+
+	free(path);
+	return yes;
+}
+
+enum cr_err collect_run_load(const char *rundir, struct collect_run *run,
+			     void (*warn)(const struct cr_error *),
+			     struct cr_error *err)
+{
+	size_t alloc = 0;
+	enum cr_err rc;
+
+	memset(run, 0, sizeof(*run));
+	if (!load_proc_dir(rundir, run, &alloc, warn) && !has_journal(rundir)) {
+		char *procdir = rundir_path(rundir, RUNDIR_PROC);
+		rc = cr_error_errno(err, procdir, "cannot read run directory");
+		free(procdir);
+		return rc;
+	}
+	rc = load_journal(rundir, run, &alloc, warn, err);
+	if (rc != CR_OK) {
+		collect_run_release(run);
+		return rc;
+	}
+	run->dir = cr_path_absolute(rundir);
 	if (run->nrecords)
 		qsort(run->records, run->nrecords, sizeof(*run->records),
 		      by_start);

@@ -7,11 +7,13 @@
  * format itself is parsed by collect/record.c.
  */
 #include "collect/internal.h"
+#include "rundir/rundir.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 void out_mem(struct outbuf *o, const char *s, size_t n)
@@ -117,4 +119,89 @@ int write_atomic(const char *path, const char *tmp, const char *data,
 		return -1;
 	}
 	return 0;
+}
+
+/* One frame (docs/run-directory.md, "Frames"): its header and the NPARTS
+ * pieces of its payload in one writev(), so that appends to a file
+ * opened with O_APPEND never interleave with another process's. */
+int frame_write(int fd, char kind, const struct iovec *parts, int nparts)
+{
+	struct iovec iov[8];
+	char head[RUNDIR_FRAME_HEAD_MAX];
+	struct outbuf o = { head, 0, sizeof(head), 0 };
+	uint32_t hash = rundir_hash(NULL, 0);
+	size_t len = 0, total;
+	ssize_t n;
+
+	if (nparts < 0 || nparts > 7)
+		return -1;
+	for (int i = 0; i < nparts; i++) {
+		len += parts[i].iov_len;
+		hash = rundir_hash_more(hash, parts[i].iov_base,
+					parts[i].iov_len);
+		iov[i + 1] = parts[i];
+	}
+	out_mem(&o, "@", 1);
+	out_mem(&o, &kind, 1);
+	out_mem(&o, " ", 1);
+	out_u64(&o, len);
+	out_mem(&o, " ", 1);
+	out_hex(&o, hash, 8);
+	out_mem(&o, "\n", 1);
+	iov[0].iov_base = head;
+	iov[0].iov_len = o.len;
+	total = o.len + len;
+	do
+		n = writev(fd, iov, nparts + 1);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)total ? 0 : -1;
+}
+
+static uint32_t word_at(const unsigned char *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
+/* Whether a gcda image of N bytes has a non-zero arc counter; 1 when
+ * unsure (an unknown version or layout: keep it).  Lengths are words for
+ * GCC 11 and clang, bytes for GCC 12, where a negative length is a
+ * function whose counters are all zero (docs/gcov-format.md). */
+int gcda_has_counts(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint32_t version, c0, c1;
+	size_t off;
+	int bytes;
+
+	if (n < 12 || word_at(p) != 0x67636461u) /* "gcda", our byte order */
+		return 1;
+	version = word_at(p + 4);
+	c0 = version >> 24;
+	c1 = (version >> 16) & 0xff;
+	if (c0 == 'B' && (c1 == '1' || c1 == '2'))
+		bytes = c1 == '2';
+	else if (c0 == '4' && c1 == '0')
+		bytes = 0;
+	else
+		return 1;
+	for (off = bytes ? 16 : 12; off + 8 <= n;) {
+		uint32_t tag = word_at(p + off), len = word_at(p + off + 4);
+		off += 8;
+		if (tag == 0)
+			return 0;
+		if (bytes && (int32_t)len < 0)
+			continue; /* all zero, no payload */
+		size_t size = bytes ? len : (size_t)len * 4;
+		if (size > n - off)
+			return 1;
+		if (tag == 0x01a10000u)
+			for (size_t i = 0; i < size; i++)
+				if (p[off + i])
+					return 1;
+		off += size;
+	}
+	return off == n ? 0 : 1;
 }

@@ -6,8 +6,8 @@
  * covrun-rt.o, linked into statically linked programs.  In each process
  * image it
  *   1. gives the image an id, a directory (run/img/<id>) that libgcov
- *      writes to, and a process record (run/proc/<id>.rec, collect/record.c
- *      parses it);
+ *      writes to, and entries in the run's journal (its process record,
+ *      docs/run-directory.md; collect/record.c reads them);
  *   2. starts a new image in every fork child (resetting the counters the
  *      child copied from its parent) and tells exec'd and spawned images
  *      who their parent was, through COVRUN_IMAGE;
@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "collect/internal.h"
+#include "rundir/rundir.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -92,13 +94,18 @@ static const char *lost_reason;
  * namespace makes its path name something else, or nothing. */
 static dev_t run_dev;
 static ino_t run_ino;
-/* This image's record, open for appending from its start, so that its
- * end is recorded even after a chroot or a change of user; checked by
+/* The run's journal, open for appending from the image's start, so that
+ * its end is recorded even after a chroot or a change of user; checked by
  * device and inode before each use (the program may close the number and
  * reuse it). */
-static int rec_fd = -1;
-static dev_t rec_dev;
-static ino_t rec_ino;
+static int jr_fd = -1;
+static dev_t jr_dev;
+static ino_t jr_ino;
+/* This image's whole record is in the journal: later entries add only
+ * what changed. */
+static int whole_written;
+/* The open run directory (see run_dir_fd). */
+static int run_fd = -1;
 static volatile uint64_t *image_counter; /* shared by the whole run */
 static long max_images;
 
@@ -109,7 +116,7 @@ static char env_unattributed[PATH_MAX + 64]; /* GCOV_PREFIX=.../%p */
 static char env_prefix[PATH_MAX + 80];  /* GCOV_PREFIX=<prefix> */
 #endif
 
-static char recbuf[16384];
+static char recbuf[16384 + RUNDIR_FRAME_HEAD_MAX];
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -154,19 +161,6 @@ static void out_argv(struct outbuf *o)
 		out_str(o, "argv-truncated 1\n");
 }
 
-static void record_path(char *buf, size_t size, const char *lead,
-			const char *suffix)
-{
-	struct outbuf o = { buf, 0, size, 0 };
-
-	out_str(&o, run_dir);
-	out_str(&o, "/proc/");
-	out_str(&o, lead);
-	out_str(&o, me.id);
-	out_str(&o, suffix);
-	out_end(&o);
-}
-
 /* The fields that can change while the image runs. */
 static void out_changing(struct outbuf *o)
 {
@@ -191,40 +185,30 @@ static void out_changing(struct outbuf *o)
 	out_str(o, "\n");
 }
 
-/* Write this image's whole record, atomically (a temporary file, then
- * rename): at start, and when an exec failed.  Async-signal-safe. */
-static void write_record(void)
+/* This image's whole record, for one journal entry: at start when
+ * instrumented code is loaded, else once at its end (docs/run-directory.md,
+ * "Journal entries").  Async-signal-safe. */
+static void out_whole(struct outbuf *o)
 {
-	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
-	char path[PATH_MAX + 80], tmp[PATH_MAX + 80];
-
-	out_str(&o, "covrun-record 1\n");
-	out_field(&o, "id", me.id);
-	out_str(&o, "pid ");
-	out_i64(&o, me.pid);
-	out_str(&o, "\nppid ");
-	out_i64(&o, me.ppid);
-	out_str(&o, "\n");
-	out_field(&o, "parent", me.parent);
-	out_field(&o, "how", how_names[me.how]);
-	out_field(&o, "role", me.anc_instr ? "child" : "root");
-	out_field(&o, "exe", exe);
-	out_field(&o, "cwd", cwd);
-	out_field(&o, "label", label);
-	out_str(&o, "start ");
-	out_i64(&o, me.start_ns);
-	out_str(&o, "\n");
-	out_argv(&o);
-	out_changing(&o);
-	if (o.overflow)
-		return;
-	record_path(path, sizeof(path), "", ".rec");
-	record_path(tmp, sizeof(tmp), ".", ".tmp");
-	write_atomic(path, tmp, o.p, o.len);
+	out_field(o, "id", me.id);
+	out_str(o, "pid ");
+	out_i64(o, me.pid);
+	out_str(o, "\nppid ");
+	out_i64(o, me.ppid);
+	out_str(o, "\n");
+	out_field(o, "parent", me.parent);
+	out_field(o, "how", how_names[me.how]);
+	out_field(o, "role", me.anc_instr ? "child" : "root");
+	out_field(o, "exe", exe);
+	out_field(o, "cwd", cwd);
+	out_field(o, "label", label);
+	out_str(o, "start ");
+	out_i64(o, me.start_ns);
+	out_str(o, "\n");
+	out_argv(o);
+	out_changing(o);
 }
 
-/* This image's open record, or -1 when the program closed it or reused
- * its number for a file of its own. */
 /* FD if it is still open on the file DEV/INO (a program may close the
  * shim's descriptors or reuse their numbers), else -1. */
 static int still_open(int fd, dev_t dev, ino_t ino)
@@ -235,77 +219,156 @@ static int still_open(int fd, dev_t dev, ino_t ino)
 	       st.st_ino == ino ? fd : -1;
 }
 
-static int record_fd(void)
+static int journal_fd(void)
 {
-	return rec_fd = still_open(rec_fd, rec_dev, rec_ino);
+	return jr_fd = still_open(jr_fd, jr_dev, jr_ino);
 }
 
-/* Open this image's record for appending (a fork child first closes its
- * copy of its parent's). */
-static void open_record(void)
+static int run_dir_fd(void);
+
+/* Open the run directory's journal for appending: through the run
+ * directory kept open when there is one (chroot, change of user), else
+ * by its path.  Returns the descriptor, or -1. */
+static int open_journal_file(void)
 {
-	char path[PATH_MAX + 80];
+	char path[PATH_MAX + 16];
+	struct outbuf o = { path, 0, sizeof(path), 0 };
+	int flags = O_WRONLY | O_APPEND | O_CLOEXEC;
+
+	if (run_dir_fd() >= 0)
+		return openat(run_fd, RUNDIR_JOURNAL, flags);
+	out_str(&o, run_dir);
+	out_str(&o, "/" RUNDIR_JOURNAL);
+	out_end(&o);
+	return o.overflow ? -1 : open(path, flags);
+}
+
+/* Keep the journal open from the image's start (a fork child keeps its
+ * parent's: the same file), so that the end of the image is recorded
+ * even after a chroot or a change of user. */
+static void open_journal(void)
+{
 	struct stat st;
 	int fd;
 
-	if (record_fd() >= 0)
-		close(rec_fd);
-	rec_fd = -1;
-	record_path(path, sizeof(path), "", ".rec");
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (journal_fd() >= 0)
+		return;
+	fd = open_journal_file();
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return;
 	}
-	rec_fd = fd;
-	rec_dev = st.st_dev;
-	rec_ino = st.st_ino;
+	jr_fd = fd;
+	jr_dev = st.st_dev;
+	jr_ino = st.st_ino;
 }
 
-/* Append lines to the record in one write(): a later value of a key
- * overrides an earlier one.  Creating and deleting a file per record
- * update is what costs on a real file system (docs/design.md, trap 13);
- * a record is complete after its first write, and a reader ignores a last
- * line cut short.  Async-signal-safe. */
-static void append_record(const struct outbuf *o)
+/* Append the entry built in O (its buffer starts RUNDIR_FRAME_HEAD_MAX
+ * bytes into BUF) as one "@r" frame, in one write() to the journal opened
+ * with O_APPEND: concurrent images never interleave (docs/run-directory.md,
+ * "Frames").  Async-signal-safe. */
+static void append_frame(char *buf, const struct outbuf *o)
 {
-	char path[PATH_MAX + 80];
-	int fd = record_fd(), own = 0;
+	char head[RUNDIR_FRAME_HEAD_MAX];
+	struct outbuf h = { head, 0, sizeof(head), 0 };
+	int fd = journal_fd(), own = 0;
 
 	if (o->overflow)
 		return;
+	out_str(&h, "@");
+	out_mem(&h, (const char[]){ RUNDIR_FRAME_RECORD }, 1);
+	out_str(&h, " ");
+	out_u64(&h, o->len);
+	out_str(&h, " ");
+	out_hex(&h, rundir_hash(o->p, o->len), 8);
+	out_str(&h, "\n");
+	memcpy(buf + RUNDIR_FRAME_HEAD_MAX - h.len, head, h.len);
 	if (fd < 0) {
-		record_path(path, sizeof(path), "", ".rec");
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		fd = open_journal_file();
 		own = 1;
 	}
 	if (fd < 0)
 		return;
-	if (write(fd, o->p, o->len) < 0)
-		(void)0; /* nothing to do: the record stays without it */
+	if (write(fd, buf + RUNDIR_FRAME_HEAD_MAX - h.len, h.len + o->len) < 0)
+		(void)0; /* nothing to do: the image stays without it */
 	if (own)
 		close(fd);
 }
 
-/* Add how the image ends to its record, before its counters are written. */
+/* An entry of this image: "id <id>" first, then the caller's lines. */
+static struct outbuf begin_entry(char *buf, size_t size)
+{
+	struct outbuf o = { buf + RUNDIR_FRAME_HEAD_MAX, 0,
+			    size - RUNDIR_FRAME_HEAD_MAX, 0 };
+
+	out_field(&o, "id", me.id);
+	return o;
+}
+
+/* Start of an image (or its going on after a failed exec): its whole
+ * record when instrumented code is loaded; an image without any writes
+ * one entry at its end instead, and creates no file.  An image that has
+ * an entry already (a failed exec) takes back its end. */
+static void write_record(void)
+{
+	struct outbuf o;
+
+	open_journal();
+	if (whole_written) {
+		o = begin_entry(recbuf, sizeof(recbuf));
+		out_changing(&o);
+		out_str(&o, "end none\nfinish 0\ndumped 0\nlost \n");
+		append_frame(recbuf, &o);
+		return;
+	}
+	if (!gcovsym_instrumented())
+		return;
+	o = (struct outbuf){ recbuf + RUNDIR_FRAME_HEAD_MAX, 0,
+			     sizeof(recbuf) - RUNDIR_FRAME_HEAD_MAX, 0 };
+	out_whole(&o);
+	append_frame(recbuf, &o);
+	whole_written = !o.overflow;
+}
+
+/* Add how the image ends, before its counters are written: the whole
+ * record if an object loaded since its start (dlopen) made it
+ * instrumented, nothing yet if it has none. */
 static void append_record_end(void)
 {
-	struct outbuf o = { recbuf, 0, sizeof(recbuf), 0 };
+	struct outbuf o;
 
-	out_changing(&o);
-	append_record(&o);
+	if (!whole_written && !gcovsym_instrumented())
+		return;
+	if (!whole_written) {
+		o = (struct outbuf){ recbuf + RUNDIR_FRAME_HEAD_MAX, 0,
+				     sizeof(recbuf) - RUNDIR_FRAME_HEAD_MAX,
+				     0 };
+		out_whole(&o);
+		whole_written = !o.overflow;
+	} else {
+		o = begin_entry(recbuf, sizeof(recbuf));
+		out_changing(&o);
+	}
+	append_frame(recbuf, &o);
 }
 
 /* Add "dumped <ns>" once the counters are written, or "lost <reason>"
  * when they could not be: an image whose record has neither was killed
- * before its counters were complete (collect/check.c names it). */
+ * before its counters were complete (collect/check.c names it).  An
+ * image without instrumented code writes its one whole entry here. */
 static void append_record_dumped(void)
 {
-	char buf[256];
-	struct outbuf o = { buf, 0, sizeof(buf), 0 };
+	char buf[512];
+	int whole = !whole_written;
+	struct outbuf o = whole ? (struct outbuf){ recbuf + RUNDIR_FRAME_HEAD_MAX,
+						   0, sizeof(recbuf) -
+						   RUNDIR_FRAME_HEAD_MAX, 0 }
+				: begin_entry(buf, sizeof(buf));
 
+	if (whole)
+		out_whole(&o);
 	if (lost_reason) {
 		out_field(&o, "lost", lost_reason);
 	} else {
@@ -313,7 +376,9 @@ static void append_record_dumped(void)
 		out_i64(&o, clock_ns(CLOCK_REALTIME));
 		out_str(&o, "\n");
 	}
-	append_record(&o);
+	append_frame(whole ? recbuf : buf, &o);
+	if (whole)
+		whole_written = !o.overflow;
 }
 
 /* ======================= image life cycle ============================== */
@@ -401,6 +466,7 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	put_off_tries = 0;
 	put_off_timer_sig = 0; /* timers are not inherited by a fork child */
 	lost_reason = NULL;
+	whole_written = 0;
 	out_hex(&o, (uint64_t)clock_ns(CLOCK_MONOTONIC), 16);
 	out_str(&o, "-");
 	out_i64(&o, me.pid);
@@ -417,7 +483,6 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	count_image(how, forker);
 	update_env_image();
 	write_record();
-	open_record();
 }
 
 /* ======================= ending an image ============================== */
@@ -500,7 +565,6 @@ static void defer_signal(int sig)
  * then names nothing, or something else) or root gives up its user id:
  * the counters are written through it.  Checked by device and inode
  * before each use. */
-static int run_fd = -1;
 /* The run directory is reached through run_fd, not its path. */
 static int through_fd;
 
@@ -1254,22 +1318,51 @@ static char *asan_options(const char *entry)
 	return buf;
 }
 
-static char **build_env(char *const envp[])
+/* How many entries build_env may need for ENVP (with its NULL). */
+static size_t env_slots(char *const envp[])
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n + 9;
+}
+
+/* LD_PRELOAD with the shim added, or NULL when PRELOAD has it already (or
+ * out of memory).  A vfork child (FOREIGN) shares its parent's heap: it
+ * uses a static buffer the parent never touches. */
+static char *preload_entry(const char *preload, int foreign)
+{
+	static char vfork_preload[8192];
+
+	if (preload && has_shim(preload))
+		return NULL;
+	if (!foreign) {
+		free(preload_buf);
+		return preload_buf = make_preload(preload);
+	}
+	if (snprintf(vfork_preload, sizeof(vfork_preload), "LD_PRELOAD=%s%s%s",
+		     preload && *preload ? preload : "",
+		     preload && *preload ? ":" : "", shim_path) >=
+	    (int)sizeof(vfork_preload))
+		return NULL;
+	return vfork_preload;
+}
+
+/* Fill OUT (env_slots(ENVP) entries) with the environment of a new image;
+ * 0 when the caller's must be kept (another covrun's run, opted out). */
+static int fill_env(char *const envp[], char **out, int foreign)
 {
 	static char env_dir[PATH_MAX + 16], env_label[600], env_max[48];
-	const char *asan = NULL;
+	const char *asan = NULL, *preload = NULL;
 	size_t n = 0, k = 0;
-	const char *preload = NULL;
 	int have_label = 0;
-	char **out;
+	char *pre;
 
 	for (; envp && envp[n]; n++)
 		if (is_var(envp[n], "COVRUN_DIR") &&
 		    strcmp(envp[n] + 11, run_dir))
-			return NULL; /* another covrun's run, or opted out */
-	out = malloc((n + 9) * sizeof(char *));
-	if (!out)
-		return NULL;
+			return 0; /* another covrun's run, or opted out */
 	for (size_t i = 0; i < n; i++) {
 		const char *e = envp[i];
 		if (is_var(e, "LD_PRELOAD")) {
@@ -1287,11 +1380,9 @@ static char **build_env(char *const envp[])
 			out[k++] = (char *)e;
 	}
 	out[k++] = asan_options(asan);
-	free(preload_buf);
-	preload_buf = (preload && has_shim(preload))
-			      ? NULL : make_preload(preload);
-	if (preload_buf)
-		out[k++] = preload_buf;
+	pre = preload_entry(preload, foreign);
+	if (pre)
+		out[k++] = pre;
 	else if (preload)
 		out[k++] = (char *)preload - 11;
 	snprintf(env_dir, sizeof(env_dir), "COVRUN_DIR=%s", run_dir);
@@ -1307,6 +1398,17 @@ static char **build_env(char *const envp[])
 		out[k++] = env_label;
 	}
 	out[k] = NULL;
+	return 1;
+}
+
+static char **build_env(char *const envp[])
+{
+	char **out = malloc(env_slots(envp) * sizeof(char *));
+
+	if (out && !fill_env(envp, out, 0)) {
+		free(out);
+		out = NULL;
+	}
 	return out;
 }
 
@@ -1355,7 +1457,6 @@ static void resume_image(void)
 	lost_reason = NULL;
 	set_prefix();
 	write_record();
-	open_record();
 	deferred_sig = 0;
 	__atomic_store_n(&end_state, END_IDLE, __ATOMIC_SEQ_CST);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -1415,10 +1516,27 @@ static int exec_failed(char **env, int rc)
 	return rc;
 }
 
+/* The exec of a process that shares or copied its parent's image without
+ * the shim seeing its start (a vfork child, a clone): the new image's
+ * environment goes on the caller's stack (the heap is its parent's), which
+ * the exec discards.  Whether ENV (env_slots(ENVP) entries) was filled. */
+static int foreign_env(char *const envp[], char **env)
+{
+	update_env_image(); /* the parent's identity, as the parent has it */
+	return fill_env(envp, env, 1);
+}
+
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began = exec_begin(envp, &env);
+	int began;
+
+	real_calls_init();
+	if (active && foreign_process()) {
+		char *fenv[env_slots(envp)];
+		return real.execve(path, argv, foreign_env(envp, fenv) ? fenv : envp);
+	}
+	began = exec_begin(envp, &env);
 	int rc = real.execve(path, argv, env ? env : envp);
 
 	return began ? exec_failed(env, rc) : rc;
@@ -1427,7 +1545,14 @@ SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began = exec_begin(envp, &env);
+	int began;
+
+	real_calls_init();
+	if (active && foreign_process()) {
+		char *fenv[env_slots(envp)];
+		return real.execvpe(file, argv, foreign_env(envp, fenv) ? fenv : envp);
+	}
+	began = exec_begin(envp, &env);
 	int rc = real.execvpe(file, argv, env ? env : envp);
 
 	return began ? exec_failed(env, rc) : rc;
@@ -1436,7 +1561,14 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began = exec_begin(envp, &env);
+	int began;
+
+	real_calls_init();
+	if (active && foreign_process()) {
+		char *fenv[env_slots(envp)];
+		return real.fexecve(fd, argv, foreign_env(envp, fenv) ? fenv : envp);
+	}
+	began = exec_begin(envp, &env);
 	int rc = real.fexecve(fd, argv, env ? env : envp);
 
 	return began ? exec_failed(env, rc) : rc;
@@ -1565,13 +1697,44 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 	return real.popen(command, mode);
 }
 
-/* vfork children share their parent's memory, so a dump there files the
- * parent's counts under the child and loses the parent's later ones
- * (docs/design.md, trap 3): every vfork becomes a fork. */
+/* vfork stays a vfork (docs/design.md, trap 3): no copy of a large
+ * parent's page tables.  The child shares its parent's memory and image:
+ * it must not end, dump or reset it (foreign_process), and its exec gets
+ * the environment of a new image (foreign_env), recorded as spawned by
+ * the parent.  But GCC turns an exec in instrumented code into
+ * __gcov_exec*, which would write and reset the parent's counters from
+ * the child: a vfork called from instrumented code becomes a fork.
+ * Which one is decided before the jump, so no frame of the shim lies
+ * between the caller and the real vfork (a vfork child must not return
+ * from the function that called vfork).  The static runtime is linked
+ * into instrumented programs: there, vfork always becomes a fork. */
+#if defined(__x86_64__) && !defined(COVRUN_RUNTIME)
+__attribute__((used)) void *covrun_pick_vfork(const void *caller)
+{
+	real_calls_init();
+	if (!active || !real.vfork)
+		return real.vfork ? (void *)real.vfork : (void *)fork;
+	gcovsym_refresh();
+	return gcovsym_instrumented_at(caller) ? (void *)fork
+					       : (void *)real.vfork;
+}
+
+__asm__(".text\n"
+	".globl vfork\n"
+	".type vfork, @function\n"
+	"vfork:\n"
+	"\tmov (%rsp), %rdi\n"    /* the caller's return address */
+	"\tsub $8, %rsp\n"        /* keep the call 16-byte aligned */
+	"\tcall covrun_pick_vfork\n"
+	"\tadd $8, %rsp\n"
+	"\tjmp *%rax\n"           /* returns straight to the caller */
+	".size vfork, .-vfork\n");
+#else
 SHIM_EXPORT pid_t vfork(void)
 {
 	return fork();
 }
+#endif
 
 SHIM_EXPORT void _exit(int status)
 {

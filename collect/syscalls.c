@@ -54,6 +54,7 @@ void real_calls_init(void)
 	RESOLVE(system, "system");
 	RESOLVE(popen, "popen");
 	RESOLVE(exit_, "_exit");
+	RESOLVE(vfork, "vfork");
 	if (!real.exit_)
 		real.exit_ = exit_syscall;
 }

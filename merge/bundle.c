@@ -42,6 +42,8 @@ struct bundle {
 /* The largest process record read from a bundle (README.md, "Known
  * limits"): a record is a few hundred bytes, its arguments at most 4 KiB. */
 #define RECORD_MAX ((size_t)1 << 20)
+/* A journal holds every image's record: 1 GiB is some million images. */
+#define JOURNAL_MAX ((size_t)1 << 30)
 
 void merge_bundle_free(struct bundle *b)
 {
@@ -94,8 +96,9 @@ static struct archive *open_archive(const char *path, struct cr_error *err)
 static const char *run_part(const char *name)
 {
 	static const char *const marks[] = {
-		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_UNATTRIBUTED "/",
-		RUNDIR_CTX "/", RUNDIR_CONTEXTS, RUNDIR_INFO
+		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_JOURNAL,
+		RUNDIR_UNATTRIBUTED "/", RUNDIR_CTX "/", RUNDIR_CONTEXTS,
+		RUNDIR_INFO
 	};
 	const char *p = name;
 
@@ -192,6 +195,30 @@ static void scan_record(struct merge_set *set, struct bundle *b,
 	collect_record_release(&rec);
 }
 
+/* A format-2 journal entry: the contexts of the images it records
+ * (docs/run-directory.md).  Bad frames are left alone: their images are
+ * unattributed. */
+static void scan_journal(struct merge_set *set, struct bundle *b,
+			 struct archive *a, const char *name,
+			 unsigned char **buf, size_t *alloc)
+{
+	struct collect_run run = { 0 };
+	size_t nrec = 0;
+	long n = read_entry(a, buf, alloc, JOURNAL_MAX);
+
+	if (n < 0)
+		return;
+	collect_journal_parse((char *)*buf, (size_t)n, name, &run, &nrec,
+			      NULL);
+	for (size_t i = 0; i < run.nrecords; i++) {
+		const struct collect_record *rec = &run.records[i];
+		strmap_put(&b->img, rec->id, strlen(rec->id),
+			   merge_set_context(set, rec->exe, role_of(rec->role),
+					     rec->label));
+	}
+	collect_run_release(&run);
+}
+
 /* Count the images met in the first pass, now that every record is
  * known; an image another input had is marked not to be read. */
 static void count_images(struct merge_set *set, struct bundle *b)
@@ -261,6 +288,8 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		    strlen(p) > PROC_LEN + 4 &&
 		    !strcmp(p + strlen(p) - 4, ".rec")) {
 			scan_record(set, b, a, name, &buf, &alloc);
+		} else if (!strcmp(p, RUNDIR_JOURNAL)) {
+			scan_journal(set, b, a, name, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
 			e = scan_contexts(set, b, a, name, &buf, &alloc, err);
 			if (e)

@@ -152,6 +152,8 @@ static void got_record(void *arg, const char *id, const char *text,
 		return; /* unchanged since the last look */
 	if (whole)
 		cr_buf_reset(&p->text);
+	else if (!p->text.len) /* journal entries: one record, as format 1 */
+		cr_buf_adds(&p->text, COLLECT_RECORD_MAGIC "\n");
 	cr_buf_add(&p->text, text, len);
 	p->dirty = 1;
 }

@@ -136,6 +136,12 @@ enum cr_err rundir_create(const char *dir, struct cr_error *err)
 		rc = cr_mkdir_p(sub, err);
 		free(sub);
 	}
+	if (rc == CR_OK) {
+		/* images append to the journal and never create it */
+		char *path = cr_path_join(dir, RUNDIR_JOURNAL);
+		rc = cr_write_file_atomic(path, "", 0, err);
+		free(path);
+	}
 	return rc == CR_OK ? write_counter(dir, err) : rc;
 }
 
@@ -197,14 +203,68 @@ static enum cr_err proc_records(const char *dir, rundir_want_fn want,
 	return CR_OK;
 }
 
+/* Format 2: the journal's "@r" entries after CUR's offset.  The offset
+ * moves past the last whole frame only: a frame at the end that fails its
+ * check may still be being written, and is looked at again next time;
+ * a bad frame with whole frames after it is skipped for good (the final
+ * load names it). */
+static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
+				   rundir_want_fn want, rundir_record_fn each,
+				   void *arg, struct cr_error *err)
+{
+	char *path = rundir_path(dir, RUNDIR_JOURNAL);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	size_t size, at = 0;
+	char *buf;
+	struct rundir_frame f;
+	int rc;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size <= cur->journal_offset) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return CR_OK;
+	}
+	size = (size_t)((uint64_t)st.st_size - cur->journal_offset);
+	buf = cr_xmalloc(size + 1);
+	if (pread(fd, buf, size, (off_t)cur->journal_offset) != (ssize_t)size) {
+		enum cr_err e = cr_error_errno(err, path, "cannot read");
+		close(fd);
+		free(buf);
+		free(path);
+		return e;
+	}
+	close(fd);
+	size_t good = 0;
+	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
+		const char *nl;
+		if (rc < 0)
+			continue;
+		good = at;
+		nl = memchr(f.payload, '\n', f.len);
+		if (f.kind != RUNDIR_FRAME_RECORD || f.len < 4 || !nl ||
+		    memcmp(f.payload, "id ", 3))
+			continue;
+		char *id = cr_xstrndup(f.payload + 3, (size_t)(nl - f.payload) - 3);
+		if (!want || want(arg, id))
+			each(arg, id, f.payload, f.len, 0);
+		free(id);
+	}
+	cur->journal_offset += good;
+	free(buf);
+	free(path);
+	return CR_OK;
+}
+
 enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 				 rundir_want_fn want, rundir_record_fn each,
 				 void *arg, struct cr_error *err)
 {
-	/* format 2 (the journal, read from cur->journal_offset) is read
-	 * here too once the shim writes it (docs/run-directory.md) */
-	(void)cur;
-	return proc_records(dir, want, each, arg, err);
+	enum cr_err e = journal_records(dir, cur, want, each, arg, err);
+
+	return e ? e : proc_records(dir, want, each, arg, err);
 }
 
 /* ---- fold generations ------------------------------------------------- */

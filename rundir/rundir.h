@@ -52,6 +52,133 @@ static inline uint32_t rundir_hash(const void *p, size_t n)
 	return h;
 }
 
+/* FNV-1a continued over more bytes: the hash of a payload written in
+ * pieces (rundir_hash_more(rundir_hash(a, n), b, m) hashes a then b). */
+static inline uint32_t rundir_hash_more(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* One frame of BUF[0..LEN) at *OFF (docs/run-directory.md, "Frames").
+ * Returns 1 with *KIND, *PAYLOAD, *PLEN set and *OFF past the frame; 0 at
+ * the end; -1 for a frame that fails its length or hash check, *OFF then
+ * at the next '@' (or LEN).  A frame cut short is followed by the next
+ * writer's frame at any byte, not only at a line start: the length and
+ * the hash, not the position, tell a frame from payload bytes, and a run
+ * of failures in a row is one bad frame to a caller. */
+static inline int rundir_frame_next(const char *buf, size_t len, size_t *off,
+				    char *kind, const char **payload,
+				    size_t *plen)
+{
+	size_t at = *off, i, n = 0;
+	uint32_t hash = 0;
+	int digits = 0, hex = 0;
+
+	if (at >= len)
+		return 0;
+	i = at;
+	if (len - i < 4 || buf[i] != '@' || buf[i + 2] != ' ')
+		goto bad;
+	*kind = buf[i + 1];
+	for (i += 3; i < len && buf[i] >= '0' && buf[i] <= '9' && digits < 20;
+	     i++, digits++)
+		n = n * 10 + (size_t)(buf[i] - '0');
+	if (!digits || i >= len || buf[i++] != ' ')
+		goto bad;
+	for (; i < len && hex < 8; i++, hex++) {
+		char c = buf[i];
+		int v = c >= '0' && c <= '9' ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			goto bad;
+		hash = hash << 4 | (uint32_t)v;
+	}
+	if (hex != 8 || i >= len || buf[i++] != '\n' || n > len - i ||
+	    rundir_hash(buf + i, n) != hash)
+		goto bad;
+	*payload = buf + i;
+	*plen = n;
+	*off = i + n;
+	return 1;
+bad:
+	for (i = at + 1; i < len; i++)
+		if (buf[i] == '@')
+			break;
+	*off = i;
+	return -1;
+}
+
+/* One frame of a journal or data file, as rundir_next_frame finds it. */
+struct rundir_frame {
+	char kind;            /* RUNDIR_FRAME_RECORD or RUNDIR_FRAME_GCDA */
+	const char *payload;  /* inside the caller's buffer */
+	size_t len;
+	size_t offset;        /* of its header line */
+};
+
+/* Parse the header "@<kind> <length> <hash>\n" at BUF[AT]: the offset of
+ * the payload, with F's kind and length set, or 0 when it is no header. */
+static inline size_t rundir_frame_head(const char *buf, size_t size,
+				       size_t at, struct rundir_frame *f)
+{
+	size_t p = at + 3, len = 0, digits = 0;
+
+	if (size - at < 4 || buf[at] != '@' || buf[at + 2] != ' ')
+		return 0;
+	for (; p < size && buf[p] >= '0' && buf[p] <= '9' && digits < 20;
+	     p++, digits++)
+		len = len * 10 + (size_t)(buf[p] - '0');
+	if (!digits || p + 10 > size || buf[p] != ' ' || buf[p + 9] != '\n')
+		return 0;
+	f->kind = buf[at + 1];
+	f->len = len;
+	f->offset = at;
+	return p + 10;
+}
+
+/* The hash written in the header whose payload starts at BODY. */
+static inline int rundir_frame_hash_ok(const char *buf, size_t body,
+				       const struct rundir_frame *f)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint32_t h = rundir_hash(buf + body, f->len);
+
+	for (int i = 7; i >= 0; i--, h >>= 4)
+		if (buf[body - 2 - (7 - i)] != digits[h & 15])
+			return 0;
+	return 1;
+}
+
+/* The next frame of BUF from *AT (docs/run-directory.md, "Frames"):
+ * 1 with F set and *AT past it, 0 at the end, -1 for a frame cut short or
+ * damaged at F->offset, *AT then at the next '@': a frame cut short need
+ * not end its line, and the frame after it starts where it stops. */
+static inline int rundir_next_frame(const char *buf, size_t size,
+				    size_t *at, struct rundir_frame *f)
+{
+	size_t body;
+
+	if (*at >= size)
+		return 0;
+	body = rundir_frame_head(buf, size, *at, f);
+	if (body && f->len <= size - body && rundir_frame_hash_ok(buf, body, f)) {
+		f->payload = buf + body;
+		*at = body + f->len;
+		return 1;
+	}
+	f->offset = *at;
+	for ((*at)++; *at < size; (*at)++)
+		if (buf[*at] == '@')
+			break;
+	return -1;
+}
+
 /* ======================= the module (rundir.c, not for the shim) ======= */
 
 #include "common/common.h"

@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+import covtest  # noqa: E402
 
 # A command that runs "./helper 2", then waits until the file "go" exists:
 # a run that stays live for as long as a test needs, without timing guesses.
@@ -46,10 +47,12 @@ def helper_counts(t, data):
 
 
 def image_ids(data):
+    """The images of a run: format-1 record files and format-2 journal
+    entries (docs/run-directory.md)."""
     proc = os.path.join(data, "proc")
-    if not os.path.isdir(proc):
-        return []
-    return sorted(n for n in os.listdir(proc) if n.endswith(".rec"))
+    ids = [n[:-4] for n in (os.listdir(proc) if os.path.isdir(proc) else [])
+           if n.endswith(".rec")]
+    return sorted(ids + list(covtest.journal_records(data)))
 
 
 def read(path):

@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from covtest import Case, check, eq, main, COVRUN  # noqa: E402
+import covtest  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ending_cases  # noqa: E402
 import require  # noqa: E402
@@ -257,6 +258,58 @@ def test_vfork_exec(t):
     eq(t.fn_count(helper["id"], "helper_work"), 4, "helper_work")
 
 
+def build_vforker(t):
+    """vforker.c (instrumented) calls vfork from vfork_plain.c, a shared
+    library built without --coverage, as a runtime's spawn code (Python's
+    _posixsubprocess) is."""
+    t.cc("helper", ["helper.c"])
+    src = t.fixture("vfork_plain.c")
+    subprocess.run(["cc", "-O0", "-g", "-shared", "-fPIC", "-o",
+                    "libvfork_plain.so", src], cwd=t.dir, check=True)
+    t.cc("vforker", ["vforker.c"],
+         flags=["-L.", "-lvfork_plain", "-Wl,-rpath,$ORIGIN"])
+
+
+def vfork_root_counts(t, root):
+    """The parent's counts, by vforker.c's control flow: pre_work twice
+    before the vfork, after_work and main once after it."""
+    eq(t.fn_count(root["id"], "pre_work"), 2, "pre_work in root")
+    eq(t.fn_count(root["id"], "after_work"), 1, "after_work in root")
+    eq(t.fn_count(root["id"], "main"), 1, "main in root")
+
+
+def test_vfork_plain_exec(t):
+    """A vfork from uninstrumented code stays a vfork (vforker exits 91
+    when the parent does not see the child's write to its memory): the
+    child shares the parent's image, its exec (with an environment that lost
+    covrun, repaired by the shim) starts a spawned image whose parent is
+    the vfork parent's."""
+    build_vforker(t)
+    t.covrun("./vforker", "exec", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 2, "images")
+    root = one(recs, how="root")
+    helper = one(recs, how="spawn")
+    eq(helper["parent"], root["id"], "exec'd image's parent")
+    eq(helper["role"], "child", "helper role")
+    eq(os.path.basename(helper["exe"]), "helper", "helper exe")
+    eq(root["end"], "exit 0", "root end")
+    vfork_root_counts(t, root)
+    eq(t.fn_count(helper["id"], "helper_work"), 4, "helper_work")
+
+
+def test_vfork_plain_exit(t):
+    """A vfork child that _exits neither ends nor writes its parent's
+    image."""
+    build_vforker(t)
+    t.covrun("./vforker", "exit", check_rc=0)
+    recs = t.records()
+    eq(len(recs), 1, "images")
+    root = one(recs, how="root")
+    eq(root["end"], "exit 0", "root end")
+    vfork_root_counts(t, root)
+
+
 def test_uninstrumented_fork(t):
     build(t)
     t.covrun("./forks", "uninstrumented-fork", check_rc=0)
@@ -408,8 +461,8 @@ def test_fold_interrupted(t):
     part = os.path.join(t.dir, "part")
     imgs = sorted(os.listdir(os.path.join(t.data, "img")))[:12]
     os.makedirs(os.path.join(part, "img"))
-    subprocess.run(["cp", "-a", os.path.join(t.data, "proc"), part],
-                   check=True)
+    subprocess.run(["cp", "-a", os.path.join(t.data, "proc"),
+                    os.path.join(t.data, "journal"), part], check=True)
     for i in imgs:
         subprocess.run(["cp", "-a", os.path.join(t.data, "img", i),
                         os.path.join(part, "img")], check=True)
@@ -650,6 +703,52 @@ def test_corrupt_record(t):
     eq(rec["argv"], ["a", "a"], "repeated arguments kept")
 
 
+def run_files(rundir):
+    return sorted(os.path.relpath(os.path.join(d, f), rundir)
+                  for d, _, fs in os.walk(rundir) for f in fs)
+
+
+def test_uninstrumented_no_files(t):
+    """Format 2: an image without instrumented code creates no file, it
+    appends one journal entry (docs/run-directory.md)."""
+    t.covrun("sh", "-c", "/bin/true", check_rc=None)
+    baseline = run_files(t.data)
+    t.covrun("sh", "-c", "for i in $(seq 50); do /bin/true; done",
+             check_rc=None)
+    eq(run_files(t.data), baseline, "files after 50 /bin/true")
+    trues = [r for r in t.records() if os.path.basename(r["exe"]) == "true"]
+    eq(len(trues), 50, "records of /bin/true")
+    eq(sorted({r["end"] for r in trues}), ["exit 0"], "their ends")
+    eq(len(covtest.read_frames(os.path.join(t.data, "journal"))[0]),
+       len(t.records()), "one journal entry per uninstrumented image")
+
+
+def frame(payload):
+    return b"@r %d %08x\n" % (len(payload), covtest.fnv1a(payload)) + payload
+
+
+def test_journal_cut_frame(t):
+    """A journal frame cut short (a writer killed) or damaged is skipped
+    with a message naming the journal; the frames after it are read."""
+    build(t)
+    t.covrun("./forks", "return", check_rc=0)
+    journal = os.path.join(t.data, "journal")
+    before = len(t.records())
+    late = (b"id late-1\npid 7\nppid 1\nparent \nhow root\nrole root\n"
+            b"exe /late\ncwd /\nlabel \nstart 1\n")
+    damaged = bytearray(frame(b"id bad-1\npid 8\n"))
+    damaged[-3] ^= 1
+    with open(journal, "ab") as f:
+        f.write(frame(late)[:-10] + bytes(damaged) + frame(late))
+    p = t.covrun("tree", "--json", t.data, check_rc=0, data=False)
+    check("'%s'" % journal in p.stderr and "cut short" in p.stderr,
+          "warning names the journal: " + p.stderr)
+    eq(p.stderr.count("cut short"), 1, "one warning per file")
+    ids = [x["id"] for x in __import__("json").loads(p.stdout)["processes"]]
+    eq(len(ids), before + 1, "records before and after the bad frames")
+    check("late-1" in ids and "bad-1" not in ids, "ids read: %r" % ids)
+
+
 def test_data_dir_full(t):
     build(t)
     full = os.path.join(t.dir, "full")
@@ -822,8 +921,8 @@ def test_earlier_run_moved_aside(t):
     check("earlier run moved to" in p.stderr, "note")
     second = {r["id"] for r in t.records()}
     check(not (first & second), "runs are never mixed")
-    prev = os.listdir(os.path.join(t.data + ".prev", "proc"))
-    eq(sorted(x[:-4] for x in prev if x.endswith(".rec")), sorted(first),
+    prev = covtest.journal_records(t.data + ".prev")
+    eq(sorted(prev), sorted(first),
        "earlier run kept in .prev")
 
 

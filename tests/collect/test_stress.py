@@ -6,6 +6,7 @@ busy loops keep every core busy, and asserts exact counts every time (a
 single miss fails the test: flaky is failing).  ctest label "stress";
 they are also part of the quick suite, so CI runs them.
 """
+import json
 import os
 import sys
 import time
@@ -14,7 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
 sys.path.insert(0, HERE)
 import ending_cases  # noqa: E402
-from covtest import main  # noqa: E402
+from covtest import main, check, eq  # noqa: E402
+import covtest  # noqa: E402
 
 RUNS = int(os.environ.get("COVRUN_STRESS_RUNS", "10"))
 # Children per run of the C race: 300 once in the quick suite
@@ -44,7 +46,46 @@ def pool(mode):
                   lambda t: ending_cases.pool_case(t, mode))
 
 
+HELPERS = 60
+HELPER_CALLS = 200000
+
+
+def journal_sigkill(t):
+    """SIGKILL at random moments of 60 instrumented helpers (half of them
+    killed, some while they write their end, record or counters): every
+    frame of the journal reads back whole (docs/run-directory.md,
+    "Frames"), covrun reads the same records, and every helper that ended
+    has its exact count."""
+    script = ("for i in $(seq %d); do ./helper %d & p=$!; "
+              "if [ $((i %% 2)) = 0 ]; then "
+              "sleep 0.00$(od -An -N1 -tu1 /dev/urandom | tr -d ' '); "
+              "kill -9 $p 2>/dev/null; fi; done; wait"
+              % (HELPERS, HELPER_CALLS))
+    t.covrun("sh", "-c", script, check_rc=0)
+    frames, bad = covtest.read_frames(os.path.join(t.data, "journal"))
+    eq(bad, [], "bad frames in the journal")
+    recs = [r for r in t.records() if os.path.basename(r["exe"]) == "helper"]
+    check(HELPERS // 2 <= len(recs) <= HELPERS, "helper images: %d"
+          % len(recs))
+    ended = [r for r in recs if r.get("end") == "exit 0"]
+    check(len(ended) >= HELPERS // 2, "helpers that ended: %d" % len(ended))
+    for r in ended:
+        check("dumped" in r, "ended helper %s has dumped" % r["id"])
+        eq(t.fn_count(r["id"], "helper_work"), HELPER_CALLS, "helper_work")
+    p = t.covrun("tree", "--json", t.data, check_rc=0, data=False)
+    eq(len(json.loads(p.stdout)["processes"]), len(t.records()),
+       "records covrun reads")
+
+
+def journal_sigkill_runs(t):
+    t.cc("helper", ["helper.c"])
+    for i in range(3):
+        journal_sigkill(t)
+        print("run %d of 3: exact" % (i + 1))
+
+
 TESTS = {
+    "journal_sigkill": journal_sigkill_runs,
     "term_race": race("_exit"),
     "term_race_exit": race("exit"),
     "pool_fork": pool("fork"),

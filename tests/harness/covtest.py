@@ -15,6 +15,7 @@ Environment (set by ctest, see tests/collect/CMakeLists.txt):
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,9 +57,58 @@ def parse_record(text):
                .replace("\\\\", "\\"))
         if key == "arg":
             rec["argv"].append(val)
+        elif (key, val) in (("end", "none"), ("lost", ""), ("dumped", "0"),
+                            ("finish", "0")):
+            rec.pop(key, None)  # taken back: an exec that failed
         else:
             rec[key] = val
     return rec
+
+
+def read_frames(path):
+    """The frames of a format-2 journal or data file
+    (docs/run-directory.md, "Frames"): [(kind, payload)], and the offsets
+    of frames that fail their length or hash, resynchronised at the next
+    '@' (a frame cut short need not end its line)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    frames, bad, at = [], [], 0
+    while at < len(data):
+        m = re.match(rb"@(.) ([0-9]+) ([0-9a-f]{8})\n", data[at:at + 40])
+        if m:
+            body = at + m.end()
+            n = int(m.group(2))
+            payload = data[body:body + n]
+            if len(payload) == n and "%08x" % fnv1a(payload) == \
+                    m.group(3).decode():
+                frames.append((m.group(1).decode(), payload))
+                at = body + n
+                continue
+        bad.append(at)
+        nxt = data.find(b"@", at + 1)
+        at = len(data) if nxt < 0 else nxt
+    return frames, bad
+
+
+def fnv1a(data):
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xffffffff
+    return h
+
+
+def journal_records(rundir):
+    """The records of a format-2 journal, as record texts by image id."""
+    path = os.path.join(rundir, "journal")
+    texts = {}
+    if not os.path.exists(path):
+        return texts
+    for kind, payload in read_frames(path)[0]:
+        text = payload.decode("utf-8", errors="replace")
+        iid = text.split("\n", 1)[0][3:]
+        texts.setdefault(iid, "covrun-record 1\n")
+        texts[iid] += text
+    return texts
 
 
 class Case:
@@ -122,6 +172,8 @@ class Case:
         for path in glob.glob(os.path.join(self.data, "proc", "*.rec")):
             with open(path, encoding="utf-8", errors="replace") as f:
                 recs.append(parse_record(f.read()))
+        for text in journal_records(self.data).values():
+            recs.append(parse_record(text))
         recs.sort(key=lambda r: int(r["start"]))
         return recs
 

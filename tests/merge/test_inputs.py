@@ -376,8 +376,7 @@ def scaling_bundle(e, n, root_id):
     record), as a sharded CI run of many processes gives."""
     path = os.path.join(e.dir, "many-%d.tar" % n)
     gcda = e.image_gcda(root_id)
-    with open(os.path.join(e.data, "proc", root_id + ".rec")) as f:
-        rec = f.read()
+    rec = covtest.journal_records(e.data)[root_id]
     blobs = {}
     for orig, copy in gcda.items():
         with open(copy, "rb") as f:
