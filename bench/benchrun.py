@@ -137,6 +137,21 @@ def run_once(argv, a, env, mark, sample_dir):
     return r
 
 
+def save_gcda(roots, dest):
+    """Copy the *.gcda under ROOTS to DEST (ROOTS[i] to DEST/i when
+    there are several), replacing what DEST held."""
+    shutil.rmtree(dest, ignore_errors=True)
+    for i, root in enumerate(roots):
+        to = dest if len(roots) == 1 else os.path.join(dest, str(i))
+        for d, _, names in os.walk(root):
+            for n in names:
+                if n.endswith(".gcda"):
+                    rel = os.path.relpath(os.path.join(d, n), root)
+                    os.makedirs(os.path.dirname(os.path.join(to, rel)),
+                                exist_ok=True)
+                    shutil.copy2(os.path.join(d, n), os.path.join(to, rel))
+
+
 def plain_run(a, cmd, env, mark):
     delete_gcda(a.gcda_root)
     r = run_once(["bash", "-c", WRAP, "bash"] + cmd, a, env, mark, None)
@@ -145,6 +160,8 @@ def plain_run(a, cmd, env, mark):
         rf, rs = tree_size(root, ".gcda")
         f, s = f + rf, s + rs
     r["gcda_files"], r["gcda_kb"] = f, s // 1024
+    if a.save_gcda:
+        save_gcda(a.gcda_root, a.save_gcda)
     del r["self_cpu_s"]  # bash's own: meaningless here
     return r
 
@@ -202,6 +219,8 @@ def main():
     ap.add_argument("--data-dir", required=True)
     ap.add_argument("--gcda-root", action="append", required=True)
     ap.add_argument("--cwd", default=".")
+    ap.add_argument("--save-gcda", metavar="DIR",
+                    help="copy the plain run's gcda there (last run's)")
     ap.add_argument("--covrun-arg", action="append", default=[],
                     help="one more option of `covrun run`")
     ap.add_argument("--sample-ms", type=int, default=150)
@@ -211,6 +230,8 @@ def main():
     a = ap.parse_args()
     a.data_dir = os.path.abspath(a.data_dir)
     a.gcda_root = [os.path.abspath(g) for g in a.gcda_root]
+    if a.save_gcda:
+        a.save_gcda = os.path.abspath(a.save_gcda)
     mark = os.path.abspath(a.data_dir + ".end-mark")
     env = dict(os.environ, BENCH_MARK=mark, LC_ALL="C")
     for k in ("GCOV_PREFIX", "GCOV_PREFIX_STRIP", "COVRUN_DIR"):
