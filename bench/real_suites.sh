@@ -3,49 +3,48 @@
 # bench/real_suites.sh: real test suites, plain --coverage against
 # `covrun run` with its reports (issue 9's real-suite targets): PostgreSQL
 # `make check` and git's t0000, t0001, t1006 and t1300, fetched and built
-# as a user would, in a gitignored work directory (a rerun reuses the
-# builds).  Every run is timed and sampled by bench/measure.py; after the
-# last run bench/real_compare.py compares covrun's merged result with gcov
-# on the plain run's in-place gcda, file by file.
+# as a user would under bench-work/ (gitignored; a rerun only runs an
+# incremental make).  Each suite is measured by bench/benchrun.py (plain
+# and covrun alternating, --runs N); then bench/real_compare.py compares
+# covrun's result with gcov on the last plain run's in-place gcda.
 #
-#   bench/real_suites.sh [--runs N] [--only pg|git] [--work DIR]
-#                        [--dir RUNDIR_PARENT] [--build-only]
+#   bench/real_suites.sh [--runs N] [--only pg|git] [--dir PARENT]
+#                        [--build-only]
 #
-# Sources.  PostgreSQL: `apt-get source` of PG_SOURCE (default the
-# bookworm package postgresql-15=15.18-0+deb12u1: bookworm has no
-# PostgreSQL 17); a deb-src twin of bookworm's entry is added to apt when
-# there is none.  Or PG_SRC=DIR, an unpacked PostgreSQL source tree (a 17
-# one when you have it).  git: GIT_SRC=DIR, an unpacked source tree, or
-# GIT_REPO=GITDIR (a clone or mirror) and GIT_REF (default v2.55.0),
-# exported with `git archive`.
-# Environment: BUILD_DIR (covrun's CMake build, default build/), CC
-# (default gcc-12).  Build dependencies (as root): bison flex perl
-# zlib1g-dev libreadline-dev libicu-dev pkg-config.
+# --dir PARENT puts the run directories there (default bench-work/; check
+# its file system with df -T).
+# Sources.  PostgreSQL: `apt-get source` of PG_SOURCE (default
+# postgresql-15=15.18-0+deb12u1: Debian bookworm has no PostgreSQL 17),
+# after adding a deb-src twin of bookworm's entry when apt has none; or
+# PG_SRC=DIR, an unpacked source tree (a 17 one when you have it).  git:
+# GIT_SRC=DIR, an unpacked source tree, or GIT_REPO=GITDIR (a clone) and
+# GIT_REF (default v2.49.1), exported with `git archive`.
+# Environment: BUILD_DIR (covrun's CMake build, default build/).  Build
+# dependencies (as root): bison flex perl zlib1g-dev libreadline-dev
+# libicu-dev pkg-config.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=${BUILD_DIR:-$top/build}
-cc=${CC:-gcc-12}
+work=$top/bench-work
 runs=3
 only=
-work=$top/bench-work/real
 dir=
 build_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
-	--work) work=$2; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
 	--build-only) build_only=1; shift ;;
-	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed 's/^# \{0,1\}//;/^set -eu/d'; exit 0 ;;
+	-h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "real_suites.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-mkdir -p "$work/cache"
-work=$(cd "$work" && pwd)
-log=$work/build.log
+mkdir -p "$work/src"
+dir=${dir:-$work}
+log=$work/real-build.log
 
 have_deb_src() {
 	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
@@ -53,11 +52,11 @@ have_deb_src() {
 		grep -Eq '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src'
 }
 
-# pg_source: the unpacked PostgreSQL source, from PG_SRC or apt-get source
+# pg_source: the unpacked PostgreSQL source (PG_SRC or apt-get source)
 pg_source() {
 	if [ -n "${PG_SRC:-}" ]; then echo "$PG_SRC"; return; fi
 	spec=${PG_SOURCE:-postgresql-15=15.18-0+deb12u1}
-	d=$work/cache/pg/$(echo "$spec" | tr = _)
+	d=$work/src/$(echo "$spec" | tr = _)
 	if [ ! -f "$d/.fetched" ]; then
 		if ! have_deb_src; then
 			printf '%s\n' 'Types: deb-src' \
@@ -67,78 +66,83 @@ pg_source() {
 			    >/etc/apt/sources.list.d/covrun-bench-src.sources
 			apt-get update -q >>"$log" 2>&1
 		fi
-		rm -rf "$d.tmp" && mkdir -p "$d.tmp"
+		rm -rf "$d.tmp" "$d" && mkdir -p "$d.tmp"
 		(cd "$d.tmp" && apt-get source -q --only-source "$spec") >>"$log" 2>&1
-		rm -rf "$d" && mv "$d.tmp"/*/ "$d" && rm -rf "$d.tmp"
+		mv "$d.tmp"/*/ "$d" && rm -rf "$d.tmp"
 		touch "$d/.fetched"
 	fi
 	echo "$d"
 }
 
-# git_source: the unpacked git source, from GIT_SRC or GIT_REPO + GIT_REF
+# git_source: the unpacked git source (GIT_SRC or GIT_REPO at GIT_REF)
 git_source() {
 	if [ -n "${GIT_SRC:-}" ]; then echo "$GIT_SRC"; return; fi
-	: "${GIT_REPO:?set GIT_SRC (a source tree) or GIT_REPO (a git directory)}"
-	ref=${GIT_REF:-v2.55.0}
-	d=$work/cache/git-$ref
-	if [ ! -f "$d/.fetched" ]; then
+	ref=${GIT_REF:-v2.49.1}
+	d=$work/src/git-${ref#v}
+	if [ ! -f "$d/Makefile" ]; then
+		: "${GIT_REPO:?set GIT_SRC (a source tree) or GIT_REPO (a git directory)}"
 		rm -rf "$d" && mkdir -p "$d"
 		git --git-dir="$GIT_REPO" archive "$ref" | tar -x -C "$d"
-		touch "$d/.fetched"
 	fi
 	echo "$d"
 }
 
-# build_pg SRC: configure --enable-coverage and build, once per source
+# build_pg SRC: a VPATH build with --enable-coverage (configured once)
 build_pg() {
-	b=$work/pg/build
-	if [ ! -f "$b/.built" ] || [ "$(cat "$b/.built")" != "$1 $cc" ]; then
-		rm -rf "$b" && mkdir -p "$b"
-		(cd "$b" && "$1/configure" --enable-coverage CC="$cc" \
-		    >>"$log" 2>&1 && make -j2 >>"$log" 2>&1)
-		echo "$1 $cc" >"$b/.built"
-	fi
+	b=$work/pg-build
+	mkdir -p "$b"
+	[ -f "$b/GNUmakefile" ] ||
+		(cd "$b" && "$1/configure" --enable-coverage >>"$log" 2>&1)
+	make -C "$b" -j2 >>"$log" 2>&1
 	echo "$b"
 }
 
-# build_git SRC: git's Makefile with --coverage, in a copy of the source
+# build_git SRC: git's own Makefile with --coverage, in a copy of SRC
 build_git() {
-	b=$work/git/build
-	if [ ! -f "$b/.built" ] || [ "$(cat "$b/.built")" != "$1 $cc" ]; then
-		rm -rf "$b" && mkdir -p "$b" && cp -a "$1/." "$b/"
-		make -C "$b" -j2 CC="$cc" CFLAGS="-g -O0 --coverage" \
-		    LDFLAGS=--coverage NO_CURL=1 NO_GETTEXT=1 NO_TCLTK=1 \
-		    NO_EXPAT=1 NO_PYTHON=1 all >>"$log" 2>&1
-		echo "$1 $cc" >"$b/.built"
-	fi
+	b=$work/git-build
+	[ -f "$b/Makefile" ] || { mkdir -p "$b" && cp -a "$1/." "$b/"; }
+	make -C "$b" -j2 CFLAGS="--coverage -O0 -g" LDFLAGS=--coverage \
+	    NO_CURL=1 NO_GETTEXT=1 NO_TCLTK=1 NO_PYTHON=1 all >>"$log" 2>&1
 	echo "$b"
 }
 
-GIT_TESTS="t0000-basic.sh t0001-init.sh t1006-cat-file.sh t1300-config.sh"
+# measure NAME TREE CWD COMMAND...: benchrun, covrun with its reports,
+# then the file-by-file comparison with gcov
+measure() {
+	name=$1 tree=$2 cwd=$3; shift 3
+	python3 "$here/benchrun.py" --name "$name" --runs "$runs" \
+	    --covrun "$covrun" --data-dir "$dir/$name.covrun" \
+	    --gcda-root "$tree" --cwd "$cwd" --save-gcda "$work/$name.plain-gcda" \
+	    --covrun-arg=--root --covrun-arg="$tree" \
+	    --covrun-arg=--summary=none \
+	    --covrun-arg=--html --covrun-arg="$work/$name.html" \
+	    --covrun-arg=--cobertura --covrun-arg="$work/$name.xml" \
+	    -- "$@"
+	python3 "$here/real_compare.py" --name "$name" --covrun "$covrun" \
+	    --tree "$tree" --plain-gcda "$work/$name.plain-gcda" \
+	    --run-dir "$dir/$name.covrun" --scratch "$work/$name.compare"
+}
 
 [ -x "$build/bin/covrun" ] || {
 	cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build "$build" -j2 >/dev/null
 }
 covrun=$build/bin/covrun
-echo "# $(uname -sr), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ), covrun $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "# $(uname -sr), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ)," \
+    "covrun $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')," \
+    "run directories on $(df -T "$dir" | awk 'NR==2 {print $2}')"
 
 if [ -z "$only" ] || [ "$only" = pg ]; then
 	b=$(build_pg "$(pg_source)")
-	echo "# pg: $(sed -n 's/^PACKAGE_VERSION=.\(.*\).$/\1/p' "$b/config.log" | head -1)" \
-	    "built in $b, $(find "$b" -name '*.gcno' | wc -l) objects"
-	[ "$build_only" = 1 ] || python3 "$here/measure.py" --name real_pg \
-	    --runs "$runs" --covrun "$covrun" --cwd "$b" --gcda-tree "$b" \
-	    --rundir "${dir:-$work/pg}/covrun-run" --report "$work/pg/report" \
-	    --compare -- make check
+	echo "# pg: $(sed -n "s/^PACKAGE_VERSION='\(.*\)'$/\1/p" "$b/config.log")," \
+	    "$(find "$b" -name '*.gcno' | wc -l) objects"
+	[ "$build_only" = 1 ] || measure real_pg "$b" "$b" make check
 fi
 if [ -z "$only" ] || [ "$only" = git ]; then
 	b=$(build_git "$(git_source)")
-	echo "# git: $(cat "$b/version" 2>/dev/null || echo '?') built in $b," \
+	echo "# git: $(cat "$b/GIT-VERSION-FILE" 2>/dev/null)," \
 	    "$(find "$b" -name '*.gcno' | wc -l) objects"
-	# the tests run in t/ (as `make -C t` does), one after another
-	[ "$build_only" = 1 ] || python3 "$here/measure.py" --name real_git \
-	    --runs "$runs" --covrun "$covrun" --cwd "$b/t" --gcda-tree "$b" \
-	    --rundir "${dir:-$work/git}/covrun-run" --report "$work/git/report" \
-	    --compare -- make -C "$b/t" $GIT_TESTS
+	# as `make -C t T=...` runs them: one script after another
+	[ "$build_only" = 1 ] || measure real_git "$b" "$b/t" make -C "$b/t" \
+	    T="t0000-basic.sh t0001-init.sh t1006-cat-file.sh t1300-config.sh"
 fi
