@@ -8,16 +8,21 @@
 # and covrun alternating, --runs N); then bench/real_compare.py compares
 # covrun's result with gcov on the last plain run's in-place gcda.
 #
-#   bench/real_suites.sh [--runs N] [--only pg|git] [--dir PARENT]
+#   bench/real_suites.sh [--runs N] [--only git|postgres] [--work DIR]
+#                        [--git-src DIR] [--pg-src DIR] [--dir PARENT]
 #                        [--build-only]
 #
-# --dir PARENT puts the run directories there (default bench-work/; check
-# its file system with df -T).
+# --work DIR holds sources, builds and results (default bench-work/);
+# --dir PARENT the run directories (default WORK; check its file system
+# with df -T).  PostgreSQL refuses to run its tests as root: as root, its
+# build and run directories are given to the user nobody and the suite,
+# plain and under covrun, runs as nobody (setpriv).
 # Sources.  PostgreSQL: `apt-get source` of PG_SOURCE (default
 # postgresql-15=15.18-0+deb12u1: Debian bookworm has no PostgreSQL 17),
 # after adding a deb-src twin of bookworm's entry when apt has none; or
-# PG_SRC=DIR, an unpacked source tree (a 17 one when you have it).  git:
-# GIT_SRC=DIR, an unpacked source tree, or GIT_REPO=GITDIR (a clone) and
+# --pg-src DIR / PG_SRC=DIR, an unpacked source tree, or WORK/src/postgresql-17*
+# when there is one.  git:
+# --git-src DIR / GIT_SRC=DIR, an unpacked source tree, or GIT_REPO=GITDIR (a clone) and
 # GIT_REF (default v2.49.1), exported with `git archive`.
 # Environment: BUILD_DIR (covrun's CMake build, default build/).  Build
 # dependencies (as root): bison flex perl zlib1g-dev libreadline-dev
@@ -35,14 +40,18 @@ build_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
-	--only) only=$2; shift 2 ;;
+	--only) only=$2; [ "$only" != pg ] || only=postgres; shift 2 ;;
+	--work) work=$2; shift 2 ;;
+	--git-src) GIT_SRC=$2; shift 2 ;;
+	--pg-src) PG_SRC=$2; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
 	--build-only) build_only=1; shift ;;
-	-h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "real_suites.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$work/src"
+work=$(cd "$work" && pwd)
 dir=${dir:-$work}
 log=$work/real-build.log
 
@@ -55,6 +64,9 @@ have_deb_src() {
 # pg_source: the unpacked PostgreSQL source (PG_SRC or apt-get source)
 pg_source() {
 	if [ -n "${PG_SRC:-}" ]; then echo "$PG_SRC"; return; fi
+	for d in "$work"/src/postgresql-17*/; do
+		if [ -f "$d/configure" ]; then echo "${d%/}"; return; fi
+	done
 	spec=${PG_SOURCE:-postgresql-15=15.18-0+deb12u1}
 	d=$work/src/$(echo "$spec" | tr = _)
 	if [ ! -f "$d/.fetched" ]; then
@@ -106,11 +118,19 @@ build_git() {
 	echo "$b"
 }
 
-# measure NAME TREE CWD COMMAND...: benchrun, covrun with its reports,
-# then the file-by-file comparison with gcov
+# measure [--as USER] NAME TREE CWD COMMAND...: benchrun, covrun with its
+# reports, then the file-by-file comparison with gcov
 measure() {
+	as= user=
+	if [ "$1" = --as ]; then user=$2; shift 2; fi
 	name=$1 tree=$2 cwd=$3; shift 3
-	python3 "$here/benchrun.py" --name "$name" --runs "$runs" \
+	if [ -n "$user" ]; then
+		as="setpriv --reuid=$user --regid=$(id -g "$user") --clear-groups"
+		mkdir -p "$dir/$name.covrun" "$work/$name.plain-gcda"
+		chown -R "$user" "$tree" "$dir/$name.covrun" "$work/$name.plain-gcda"
+		chown "$user" "$work" "$dir"
+	fi
+	$as env HOME="$work" python3 "$here/benchrun.py" --name "$name" --runs "$runs" \
 	    --covrun "$covrun" --data-dir "$dir/$name.covrun" \
 	    --gcda-root "$tree" --cwd "$cwd" --save-gcda "$work/$name.plain-gcda" \
 	    --covrun-arg=--root --covrun-arg="$tree" \
@@ -118,7 +138,7 @@ measure() {
 	    --covrun-arg=--html --covrun-arg="$work/$name.html" \
 	    --covrun-arg=--cobertura --covrun-arg="$work/$name.xml" \
 	    -- "$@"
-	python3 "$here/real_compare.py" --name "$name" --covrun "$covrun" \
+	$as env HOME="$work" python3 "$here/real_compare.py" --name "$name" --covrun "$covrun" \
 	    --tree "$tree" --plain-gcda "$work/$name.plain-gcda" \
 	    --run-dir "$dir/$name.covrun" --scratch "$work/$name.compare"
 }
@@ -132,11 +152,13 @@ echo "# $(uname -sr), $(nproc) cpus, $(date -u +%Y-%m-%dT%H:%MZ)," \
     "covrun $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')," \
     "run directories on $(df -T "$dir" | awk 'NR==2 {print $2}')"
 
-if [ -z "$only" ] || [ "$only" = pg ]; then
+if [ -z "$only" ] || [ "$only" = postgres ]; then
 	b=$(build_pg "$(pg_source)")
 	echo "# pg: $(sed -n "s/^PACKAGE_VERSION='\(.*\)'$/\1/p" "$b/config.log")," \
 	    "$(find "$b" -name '*.gcno' | wc -l) objects"
-	[ "$build_only" = 1 ] || measure real_pg "$b" "$b" make check
+	as=
+	[ "$(id -u)" != 0 ] || as="--as nobody"
+	[ "$build_only" = 1 ] || measure $as real_pg "$b" "$b" make check
 fi
 if [ -z "$only" ] || [ "$only" = git ]; then
 	b=$(build_git "$(git_source)")
