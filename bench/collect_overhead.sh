@@ -1,25 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# bench/collect_overhead.sh: build covrun, the collect overhead driver and
-# its --coverage workload, then measure plain in-place gcov against covrun
-# on the same fork-heavy program in the same run (see collect_overhead.c).
+# bench/collect_overhead.sh: build covrun and the --coverage fork-heavy
+# workload (collect_overhead_work.c), then measure plain in-place gcov
+# against `covrun run` on it with bench/benchrun.py (bench/README.md).
 #
-#   bench/collect_overhead.sh                 2,000 workers, 5 repetitions
-#   WORKERS=500 REPS=3 bench/collect_overhead.sh
-#   DATA_DIR=/dev/shm/covrun-bench bench/collect_overhead.sh
-#                                   (run directory on tmpfs: separates the
-#                                    file system's cost from covrun's)
-#   CALLGRIND=1 bench/collect_overhead.sh   also count the instructions of
-#                                   the workload's parent process with
-#                                   valgrind --tool=callgrind, plain vs
-#                                   under covrun (WORKERS / 10 workers)
+#   bench/collect_overhead.sh [--runs N] [--dir DIR] [--workers N]
+#                             [--no-report] [--scale] [--callgrind]
 #
-# Environment: BUILD_DIR (covrun's CMake build, default build/ at the top),
-# WORKERS (2000), JOBS (workers alive at once, 4), END (exit, _exit or
-# mixed: alternately, the default), REPS (5), DATA_DIR (covrun's run
-# directory, default next to the workload), CC.
-# Output: one "collect_overhead key=value ..." line per measurement, then a
-# summary line with the medians and ratio=covrun/plain.
+#   --runs N      runs each way, alternating (default 3; env REPS)
+#   --dir DIR     covrun's run directory (default next to the workload;
+#                 env DATA_DIR); its file system type is printed: put it
+#                 on ext4 for the issue's target, on tmpfs to separate the
+#                 file system's cost from covrun's
+#   --workers N   short-lived workers forked by the workload (default
+#                 2000; env WORKERS), JOBS (4) at a time
+#   --no-report   collection only (`covrun run --no-report`); by default
+#                 covrun merges and writes its reports as a user's run does
+#   --scale       instead: one covrun run at 100 and one at 10,000
+#                 workers, and the ratio of the run directory's peak sizes
+#                 (target: at most 3)
+#   --callgrind   also count the instructions of the workload's parent,
+#                 plain vs under covrun (valgrind, WORKERS / 10 workers)
+#
+# Environment: BUILD_DIR (covrun's CMake build, default build/ at the
+# top), JOBS, END (exit, _exit or mixed: alternately, the default), CC.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +33,23 @@ cc=${CC:-cc}
 workers=${WORKERS:-2000}
 jobs=${JOBS:-4}
 end=${END:-mixed}
-reps=${REPS:-5}
+runs=${REPS:-3}
+data=${DATA_DIR:-}
+report=
+scale=0
+callgrind=${CALLGRIND:-0}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) runs=$2; shift ;;
+	--dir) data=$2; shift ;;
+	--workers) workers=$2; shift ;;
+	--no-report) report=--no-report ;;
+	--scale) scale=1 ;;
+	--callgrind) callgrind=1 ;;
+	*) echo "collect_overhead.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
 
 if [ ! -x "$build/bin/covrun" ]; then
 	cmake -S "$top" -B "$build" >/dev/null
@@ -38,18 +58,38 @@ fi
 covrun=$build/bin/covrun
 out=$build/bench/collect_overhead
 mkdir -p "$out"
-"$cc" -O2 -Wall -Wextra -o "$out/collect_overhead" "$here/collect_overhead.c"
+data=${data:-$out/.covrun-bench}
+mkdir -p "$(dirname "$data")"
 "$cc" -O0 -g --coverage -Wall -Wextra -c -o "$out/collect_overhead_work.o" \
 	"$here/collect_overhead_work.c"
 "$cc" --coverage -o "$out/collect_overhead_work" "$out/collect_overhead_work.o"
 
-echo "# $(uname -sr), $(nproc 2>/dev/null || echo '?') cpus," \
-	"$(df -T "$out" | awk 'NR==2 {print $2}') at $out"
-"$out/collect_overhead" --covrun "$covrun" --work "$out/collect_overhead_work" \
-	--workers "$workers" --jobs "$jobs" --end "$end" --reps "$reps" \
-	${DATA_DIR:+--data-dir "$DATA_DIR"}
+echo "# $(uname -sr), $(nproc 2>/dev/null || echo '?') cpus, workload" \
+	"on $(df --output=fstype "$out" | tail -1), run directory on" \
+	"$(df --output=fstype "$(dirname "$data")" | tail -1) ($data)"
 
-if [ "${CALLGRIND:-0}" = 1 ]; then
+bench() { # WORKERS RUNS [benchrun options]
+	n=$1; r=$2; shift 2
+	python3 "$here/benchrun.py" --name collect_overhead --runs "$r" \
+		--tag "workers=$n" --tag "jobs=$jobs" --tag "end=$end" \
+		--covrun "$covrun" --data-dir "$data" --gcda-root "$out" \
+		--cwd "$out" ${report:+--covrun-arg "$report"} "$@" \
+		-- ./collect_overhead_work "$n" "$jobs" "$end"
+}
+
+if [ "$scale" = 1 ]; then
+	small=$(bench 100 1 --only covrun | tee /dev/stderr |
+		sed -n 's/.* peak_kb=\([0-9]*\).*/\1/p')
+	large=$(bench 10000 1 --only covrun | tee /dev/stderr |
+		sed -n 's/.* peak_kb=\([0-9]*\).*/\1/p')
+	echo "collect_overhead scale peak_kb_100=$small peak_kb_10000=$large" \
+		"ratio=$(awk -v s="$small" -v l="$large" \
+			'BEGIN {printf "%.2f", l / s}')"
+	exit 0
+fi
+bench "$workers" "$runs"
+
+if [ "$callgrind" = 1 ]; then
 	n=$((workers / 10))
 	cg=$out/callgrind
 	rm -rf "$cg" "$out/.covrun-callgrind"

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Generate an instrumented C project for covrun's merge benchmark.
 
-gen_project.py DIR [--objects N] [--functions K]
+gen_project.py DIR [--objects N] [--functions K] [--per-run R]
 writes DIR/obj_NNN.c (K functions each: loops, branches, a switch),
 DIR/main.c (calls into every object depending on its argument, so that
-different runs cover different code) and DIR/build.sh, which compiles it
-with gcc --coverage.  Runs of DIR/prog write one real gcda per object.
+different runs cover different code; with --per-run R, into R objects
+only, chosen by the argument) and DIR/build.sh, which compiles it with
+gcc --coverage.  Runs of DIR/prog write one real gcda per object.
 """
 import argparse
 import os
@@ -58,11 +59,23 @@ int main(int argc, char **argv)
 """
 
 
+def per_run_calls(objects, per_run):
+    """Main's body calling PER_RUN of the entries, picked by the seed
+    (distinct for per_run <= objects: consecutive indices mod objects)."""
+    table = ",\n".join("\t\tobj_%d_entry" % i for i in range(objects))
+    return ("\tstatic int (*const entry[])(int) = {\n%s\n\t};\n"
+            "\tfor (int j = 0; j < %d; j++)\n"
+            "\t\ts += entry[(seed * 7919 + j) %% %d](seed + j);"
+            % (table, per_run, objects))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--objects", type=int, default=300)
     ap.add_argument("--functions", type=int, default=8)
+    ap.add_argument("--per-run", type=int, default=0,
+                    help="objects each run calls (0: about 2 in 7)")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     for i in range(a.objects):
@@ -73,8 +86,12 @@ def main():
             f.write(OBJ.format(i=i, funcs=funcs, calls=calls))
     decls = "\n".join("int obj_%d_entry(int x);" % i
                       for i in range(a.objects))
-    calls = "\n".join("\tif ((seed + %d) %% 7 < 2)\n\t\ts += obj_%d_entry"
-                      "(seed + %d);" % (i, i, i) for i in range(a.objects))
+    if a.per_run:
+        calls = per_run_calls(a.objects, a.per_run)
+    else:
+        calls = "\n".join("\tif ((seed + %d) %% 7 < 2)\n\t\ts += "
+                          "obj_%d_entry(seed + %d);" % (i, i, i)
+                          for i in range(a.objects))
     with open(os.path.join(a.dir, "main.c"), "w") as f:
         f.write(MAIN.format(decls=decls, calls=calls))
     with open(os.path.join(a.dir, "build.sh"), "w") as f:

@@ -38,11 +38,13 @@ SKIP_ALLOWED = {"collect.data_dir_full"}   # needs root to mount a tmpfs
 
 
 def files(root, exts=CODE_EXT, under=""):
-    """Tracked-looking files of ROOT (no build trees, no .git)."""
+    """Tracked-looking files of ROOT (no build trees, no .git, not the
+    benchmarks' work directory of third-party sources: bench/README.md)."""
     top = os.path.join(root, under)
     for d, subdirs, names in os.walk(top):
         subdirs[:] = sorted(s for s in subdirs if not s.startswith(".") and
-                            not s.startswith("build"))
+                            not s.startswith("build") and
+                            s != "bench-work")
         for n in sorted(names):
             if n.endswith(exts) or n == "run":
                 yield os.path.join(d, n)
