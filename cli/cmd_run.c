@@ -190,35 +190,24 @@ static int is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* DIR mode: every executable regular file of DIR, sorted by name. */
-static size_t list_tests(const char *dir, char ***names)
+static size_t list_tests(const char *dir, char ***tests)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0, alloc = 0;
+	size_t n, k = 0;
+	char **names = cr_list_dir(dir, &n);
 
-	*names = NULL;
-	while (d && (de = readdir(d))) {
+	*tests = cr_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
 		struct stat st;
-		char *p = cr_path_join(dir, de->d_name);
-		if (de->d_name[0] != '.' && stat(p, &st) == 0 &&
-		    S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
-			CR_GROW(*names, n + 1, alloc);
-			(*names)[n++] = p;
-		} else {
+		char *p = cr_path_join(dir, names[i]);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(p, X_OK) == 0)
+			(*tests)[k++] = p;
+		else
 			free(p);
-		}
 	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(*names, n, sizeof(char *), by_name);
-	return n;
+	cr_list_free(names, n);
+	return k;
 }
 
 static const struct collect_ui ui = { warnf, notef };

@@ -122,6 +122,11 @@ char *cr_path_absolute(const char *path);
 char *cr_path_dirname(const char *path);
 /* Entries of directory DIR not starting with '.'; 0 when unreadable. */
 size_t cr_count_entries(const char *dir);
+/* The names of DIR's entries but hidden ones ('.' first), sorted by
+ * bytes (scandir(3)); NULL when DIR cannot be read.  *N gets how many.
+ * Free with cr_list_free. */
+char **cr_list_dir(const char *dir, size_t *n);
+void cr_list_free(char **names, size_t n);
 /* Create DIR and its missing parents (mode 0777 & ~umask). */
 enum cr_err cr_mkdir_p(const char *dir, struct cr_error *err) CR_WUR;
 /* Remove PATH and everything below it; a missing PATH is not an error. */

@@ -100,6 +100,43 @@ size_t cr_count_entries(const char *dir)
 	return n;
 }
 
+static int not_hidden(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+/* Byte order, whatever the locale (alphasort uses strcoll). */
+static int by_bytes(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+char **cr_list_dir(const char *dir, size_t *n)
+{
+	struct dirent **de;
+	char **names;
+	int k = scandir(dir, &de, not_hidden, by_bytes);
+
+	*n = 0;
+	if (k < 0)
+		return NULL;
+	names = cr_xcalloc((size_t)k + 1, sizeof(*names));
+	for (int i = 0; i < k; i++) {
+		names[i] = cr_xstrdup(de[i]->d_name);
+		free(de[i]);
+	}
+	free(de);
+	*n = (size_t)k;
+	return names;
+}
+
+void cr_list_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 enum cr_err cr_mkdir_p(const char *dir, struct cr_error *err)
 {
 	char *p = cr_xstrdup(dir);

@@ -179,11 +179,39 @@ static void test_lock(const char *work)
 	close(fd);
 }
 
+/* Sorted by bytes (not by locale), hidden entries left out, NULL for a
+ * directory that cannot be read. */
+static void test_list_dir(const char *work)
+{
+	static const char *const files[] = { "b", ".hidden", "B", "a10",
+					     "a9" };
+	char *dir = in(work, "list"), *missing = in(work, "no-such-dir");
+	struct cr_error err;
+	char **names;
+	size_t n = 99;
+
+	CHECK(cr_mkdir_p(dir, &err) == CR_OK, "mkdir: %s", err.msg);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = cr_path_join(dir, files[i]);
+		CHECK(cr_write_file_atomic(p, "", 0, &err) == CR_OK, "write");
+		free(p);
+	}
+	names = cr_list_dir(dir, &n);
+	CHECK(names && n == 4 && !strcmp(names[0], "B") &&
+	      !strcmp(names[1], "a10") && !strcmp(names[2], "a9") &&
+	      !strcmp(names[3], "b"), "sorted by bytes, no hidden entry");
+	cr_list_free(names, n);
+	CHECK(cr_list_dir(missing, &n) == NULL && n == 0,
+	      "an unreadable directory lists as NULL");
+	free(dir);
+	free(missing);
+}
+
 static const struct unit_scenario scenarios[] = {
 	{"parse_long", test_parse_long}, {"paths", test_paths},
 	{"utf8", test_utf8},             {"inert", test_inert},
 	{"buf", test_buf},               {"files", test_files},
-	{"lock", test_lock},
+	{"lock", test_lock},             {"list_dir", test_list_dir},
 };
 
 int main(int argc, char **argv)
