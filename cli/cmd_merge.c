@@ -149,7 +149,7 @@ static enum cr_err add_input(struct merge_set *set, const char *in,
 	if (rundir_recognise(in) != RUNDIR_KIND_NONE)
 		return merge_set_add_run(set, in, err);
 	char *abs = cr_path_absolute(in);
-	uint32_t ctx = merge_set_context(set, "", COV_ROLE_ROOT, "");
+	uint32_t ctx = merge_set_context(set, "", COLLECT_ROLE_ROOT, "");
 	enum cr_err e = merge_set_add_tree(set, abs, ctx, err);
 	free(abs);
 	return e;

@@ -621,7 +621,7 @@ static enum cr_err load_inputs(const struct report_cli *cli, char **inputs,
 			rc = merge_set_add_run(set, inputs[i], err);
 		} else {
 			uint32_t ctx = merge_set_context(set, inputs[i],
-							 COV_ROLE_ROOT, "");
+							 COLLECT_ROLE_ROOT, "");
 			rc = merge_set_add_tree(set, inputs[i], ctx, err);
 		}
 	}

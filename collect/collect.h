@@ -101,7 +101,12 @@ void collect_tree_build(const struct collect_run *run,
 void collect_tree_release(struct collect_tree *tree);
 
 const char *collect_how_name(enum collect_how how);
+/* "root", "child", "unattributed": the one name table of roles. */
 const char *collect_role_name(enum collect_role role);
+/* "exit", "_exit", "signal", "exec", or "unknown" (no end recorded). */
+const char *collect_end_name(enum collect_end end);
+/* The role called NAME, or -1. */
+int collect_role_from_name(const char *name);
 /* "exit 0", "_exit 3", "signal 9 (SIGKILL)", "exec", "unknown" into BUF. */
 void collect_end_describe(const struct collect_record *rec, char *buf,
 			  size_t size);

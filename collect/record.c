@@ -90,11 +90,14 @@ static const char *const how_names[] = { "root", "fork", "exec", "spawn",
 static const char *const role_names[] = { "root", "child",
 					  "unattributed" };
 
+/* How an image ended, by enum collect_end ("" for none). */
+static const char *const end_kinds[] = { "", "exit", "_exit", "signal",
+					 "exec" };
+
 /* Apply the "end" field: "exit N", "_exit N", "signal N" or "exec". */
 static int parse_end(struct collect_record *rec, const char *v)
 {
-	static const char *const kinds[] = { "", "exit", "_exit", "signal",
-					     "exec" };
+	const char *const *kinds = end_kinds;
 	const char *sp = strchr(v, ' ');
 	size_t n = sp ? (size_t)(sp - v) : strlen(v);
 	int64_t st = 0;
@@ -105,11 +108,6 @@ static int parse_end(struct collect_record *rec, const char *v)
 		return 0;
 	}
 
-	if (!strcmp(v, "none")) { /* an exec failed: the image goes on */
-		rec->end = COLLECT_END_NONE;
-		rec->status = 0;
-		return 0;
-	}
 	for (int k = 1; k < 5; k++) {
 		if (strlen(kinds[k]) != n || strncmp(v, kinds[k], n))
 			continue;
@@ -606,6 +604,17 @@ const char *collect_how_name(enum collect_how how)
 const char *collect_role_name(enum collect_role role)
 {
 	return role <= COLLECT_ROLE_UNATTRIBUTED ? role_names[role] : "?";
+}
+
+const char *collect_end_name(enum collect_end end)
+{
+	return end > COLLECT_END_NONE && end <= COLLECT_END_EXEC
+		       ? end_kinds[end] : "unknown";
+}
+
+int collect_role_from_name(const char *name)
+{
+	return lookup(name, role_names, 3);
 }
 
 void collect_end_describe(const struct collect_record *rec, char *buf,

@@ -52,9 +52,9 @@ int merge_view_has(const struct merge_set *set, uint32_t v, uint32_t c)
 	if (v == COV_VIEW_ALL)
 		return 1;
 	if (v == COV_VIEW_ROOT)
-		return set->ctx[c].role == COV_ROLE_ROOT;
+		return set->ctx[c].role == COLLECT_ROLE_ROOT;
 	if (v == COV_VIEW_CHILD)
-		return set->ctx[c].role != COV_ROLE_ROOT;
+		return set->ctx[c].role != COLLECT_ROLE_ROOT;
 	return v - COV_VIEW_FIRST_CONTEXT == c;
 }
 
@@ -449,8 +449,6 @@ static void objres_release(struct objres *r)
 /* Stable short ids: c<index>-<role>-<executable base name>. */
 void merge_set_name_contexts(struct merge_set *set)
 {
-	static const char *const roles[] = { "root", "child", "unattr" };
-
 	for (uint32_t i = 0; i < set->nctx; i++) {
 		struct cov_context *c = &set->ctx[i];
 		const char *base = strrchr(c->exe, '/');
@@ -460,7 +458,7 @@ void merge_set_name_contexts(struct merge_set *set)
 			continue;
 		base = base ? base + 1 : c->exe;
 		cr_buf_init(&b);
-		cr_buf_addf(&b, "c%u-%s", i, roles[c->role % 3]);
+		cr_buf_addf(&b, "c%u-%s", i, collect_role_name(c->role));
 		if (*base)
 			cr_buf_addc(&b, '-');
 		for (const char *p = base; *p && b.len < 60; p++) {
@@ -543,7 +541,7 @@ enum cr_err merge_load_tree(const char *build_dir,
 			    struct cov_model *model, struct cr_error *err)
 {
 	struct merge_set *set = merge_set_new(opts);
-	uint32_t ctx = merge_set_context(set, "", COV_ROLE_ROOT, "");
+	uint32_t ctx = merge_set_context(set, "", COLLECT_ROLE_ROOT, "");
 	char *abs = cr_path_absolute(build_dir);
 	enum cr_err e;
 

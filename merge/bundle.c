@@ -162,18 +162,11 @@ static void note_merged(struct merge_set *set, const char *id, uint32_t c,
 static uint32_t unattr_ctx(struct merge_set *set, struct bundle *b)
 {
 	if (!b->have_unattr) {
-		b->unattr = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+		b->unattr = merge_set_context(set, "", COLLECT_ROLE_UNATTRIBUTED,
 					      "");
 		b->have_unattr = 1;
 	}
 	return b->unattr;
-}
-
-static enum cov_role role_of(enum collect_role r)
-{
-	return r == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
-	       : r == COLLECT_ROLE_CHILD ? COV_ROLE_CHILD
-					 : COV_ROLE_UNATTRIBUTED;
 }
 
 /* A process record entry: its image's context.  A bad record is left
@@ -190,7 +183,7 @@ static void scan_record(struct merge_set *set, struct bundle *b,
 					  &w) != CR_OK)
 		return;
 	strmap_put(&b->img, rec.id, strlen(rec.id),
-		   merge_set_context(set, rec.exe, role_of(rec.role),
+		   merge_set_context(set, rec.exe, rec.role,
 				     rec.label));
 	collect_record_release(&rec);
 }
@@ -213,7 +206,7 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 	for (size_t i = 0; i < run.nrecords; i++) {
 		const struct collect_record *rec = &run.records[i];
 		strmap_put(&b->img, rec->id, strlen(rec->id),
-			   merge_set_context(set, rec->exe, role_of(rec->role),
+			   merge_set_context(set, rec->exe, rec->role,
 					     rec->label));
 	}
 	collect_run_release(&run);

@@ -27,8 +27,6 @@
 
 #define CONTEXTS_MAGIC "covrun-contexts 1"
 
-static const char *const role_names[] = { "root", "child", "unattributed" };
-
 static void add_escaped(struct cr_buf *b, const char *s)
 {
 	for (; *s; s++) {
@@ -102,10 +100,9 @@ enum cr_err merge_parse_contexts(struct merge_set *set, char *text,
 			set->nskipped++;
 			continue;
 		}
-		enum cov_role role = COV_ROLE_UNATTRIBUTED;
-		for (int r = 0; r < 3; r++)
-			if (!strcmp(f[1], role_names[r]))
-				role = (enum cov_role)r;
+		int r = collect_role_from_name(f[1]);
+		enum collect_role role = r < 0 ? COLLECT_ROLE_UNATTRIBUTED
+					       : (enum collect_role)r;
 		char *id = unescape(f[0], strlen(f[0]));
 		char *exe = unescape(f[3], strlen(f[3]));
 		char *label = unescape(f[4], strlen(f[4]));
@@ -198,13 +195,6 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-static enum cov_role role_of(enum collect_role r)
-{
-	return r == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
-	       : r == COLLECT_ROLE_CHILD ? COV_ROLE_CHILD
-					 : COV_ROLE_UNATTRIBUTED;
-}
-
 /* Whether SUB, the directory of image ID, is to be read: a directory,
  * not a symbolic link (an image linked to another image, or to /, is
  * warned about and never followed), of an image not read before when
@@ -258,10 +248,10 @@ static void add_images(struct merge_set *set, const struct collect_run *run,
 		if (r >= 0) {
 			const struct collect_record *rec = &run->records[r];
 			c = merge_set_context(set, rec->exe ? rec->exe : "",
-					      role_of(rec->role),
+					      rec->role,
 					      rec->label ? rec->label : "");
 		} else {
-			c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+			c = merge_set_context(set, "", COLLECT_ROLE_UNATTRIBUTED,
 					      "");
 		}
 		merge_set_add_image_data(set, base, names[i], c);
@@ -280,7 +270,7 @@ static void add_unattributed(struct merge_set *set, const char *dir)
 	for (size_t i = 0; names && i < n; i++) {
 		char *sub = cr_path_join(unattr, names[i]);
 		char *img = cr_xasprintf(RUNDIR_UNATTRIBUTED "/%s", names[i]);
-		uint32_t c = merge_set_context(set, "", COV_ROLE_UNATTRIBUTED,
+		uint32_t c = merge_set_context(set, "", COLLECT_ROLE_UNATTRIBUTED,
 					       "");
 		/* pids repeat across runs: not claimed */
 		if (image_dir(set, sub, img, 0))
@@ -501,7 +491,7 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 		for (uint32_t c = 0; c < set->nctx; c++) {
 			const struct cov_context *x = &set->ctx[c];
 			add_escaped(&b, x->id);
-			cr_buf_addf(&b, "\t%s\t%u\t", role_names[x->role % 3],
+			cr_buf_addf(&b, "\t%s\t%u\t", collect_role_name(x->role),
 				    x->nimages);
 			add_escaped(&b, x->exe);
 			cr_buf_addc(&b, '\t');

@@ -183,15 +183,19 @@ static int alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-/* Complete data (docs/design.md, trap 10): the end is recorded before the
- * counters are written, so an image is finished once its process is gone
- * or the image it exec'd has started. */
+/* Complete data (docs/design.md, trap 10): an image's counters are
+ * whole once its record says "dumped" (or "lost": there are none); a
+ * record without it (format 1 before "dumped", a process killed) is
+ * finished once its process is gone or the image it exec'd has started.
+ * A zombie nobody reaps yet is not gone: "dumped" does not wait for it. */
 static int finished(const struct merge_folder *f, const struct pend *p)
 {
 	const struct collect_record *r = &p->rec;
 
 	if (!p->parsed || r->end == COLLECT_END_NONE)
 		return 0;
+	if (r->dumped_ns || r->lost)
+		return 1;
 	if (r->end == COLLECT_END_EXEC)
 		return strmap_find(&f->execd, r->id, strlen(r->id)) != NULL;
 	return !alive(r->pid);
@@ -200,12 +204,7 @@ static int finished(const struct merge_folder *f, const struct pend *p)
 static uint32_t context_of(struct merge_set *set,
 			   const struct collect_record *r)
 {
-	enum cov_role role = r->role == COLLECT_ROLE_ROOT ? COV_ROLE_ROOT
-			     : r->role == COLLECT_ROLE_CHILD
-				     ? COV_ROLE_CHILD
-				     : COV_ROLE_UNATTRIBUTED;
-
-	return merge_set_context(set, r->exe ? r->exe : "", role,
+	return merge_set_context(set, r->exe ? r->exe : "", r->role,
 				 r->label ? r->label : "");
 }
 

@@ -88,7 +88,7 @@ struct merge_set *merge_set_new(const struct merge_opts *opts)
 }
 
 uint32_t merge_set_context(struct merge_set *set, const char *exe,
-			   enum cov_role role, const char *label)
+			   enum collect_role role, const char *label)
 {
 	for (uint32_t i = 0; i < set->nctx; i++) {
 		struct cov_context *c = &set->ctx[i];

@@ -17,23 +17,18 @@
 #ifndef COVRUN_MERGE_H
 #define COVRUN_MERGE_H
 
+#include "collect/collect.h"
 #include "common/common.h"
 
 #include <stdint.h>
 
 /* ---- contexts ---------------------------------------------------------- */
 
-enum cov_role {
-	COV_ROLE_ROOT = 0,
-	COV_ROLE_CHILD = 1,
-	COV_ROLE_UNATTRIBUTED = 2
-};
-
 /* A context: the images of one executable, role and label. */
 struct cov_context {
 	char *id;     /* owned; stable short name, also a directory name */
 	char *exe;    /* owned; executable path as recorded */
-	enum cov_role role;
+	enum collect_role role;
 	char *label;  /* owned; COVRUN_LABEL of the images, "" when none */
 	uint32_t nimages; /* images folded into this context */
 };
@@ -168,7 +163,7 @@ void merge_set_free(struct merge_set *set);
 
 /* Index of the context (EXE, ROLE, LABEL), created when new. */
 uint32_t merge_set_context(struct merge_set *set, const char *exe,
-			   enum cov_role role, const char *label);
+			   enum collect_role role, const char *label);
 
 /* Queue inputs of context CTX: an image directory written with
  * GCOV_PREFIX=DIR (DIR/<absolute gcda path>, gcno at the absolute path),

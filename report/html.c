@@ -841,21 +841,7 @@ static char *page_name(uint32_t idx, const char *rel)
 
 /* ---- processes page ----------------------------------------------------- */
 
-static const char *how_text(enum collect_how how)
-{
-	switch (how) {
-	case COLLECT_HOW_ROOT: return "root";
-	case COLLECT_HOW_FORK: return "fork";
-	case COLLECT_HOW_EXEC: return "exec";
-	case COLLECT_HOW_SPAWN: return "spawn";
-	default: return "unknown";
-	}
-}
 
-static const char *role_text(int role)
-{
-	return role == 0 ? "root" : role == 1 ? "child" : "unattributed";
-}
 
 static void end_text(const struct collect_record *r, struct cr_buf *b)
 {
@@ -889,8 +875,8 @@ static void proc_row(struct html *h, struct proc_tree *pt, size_t i,
 		    "</td><td data-v=\"%ld\">%ld</td><td class=\"l\">%s"
 		    "</td><td class=\"l\"><span class=\"role %s\">%s</span>"
 		    "</td><td class=\"l\">",
-		    (long)r->pid, (long)r->pid, how_text(r->how),
-		    role_text(r->role), role_text(r->role));
+		    (long)r->pid, (long)r->pid, collect_how_name(r->how),
+		    collect_role_name(r->role), collect_role_name(r->role));
 	add_esc(b, r->label);
 	cr_buf_adds(b, "</td><td class=\"argv mono\"><b>");
 	add_esc(b, r->exe);
@@ -968,8 +954,8 @@ static void context_rows(struct html *h, struct cr_buf *b)
 		cr_buf_addf(b,
 			    "</td><td class=\"l\"><span class=\"role %s\">"
 			    "%s</span></td><td class=\"l mono\">",
-			    role_text((int)cx->role),
-			    role_text((int)cx->role));
+			    collect_role_name(cx->role),
+			    collect_role_name(cx->role));
 		add_esc(b, cx->exe);
 		cr_buf_adds(b, "</td><td class=\"l\">");
 		add_esc(b, cx->label);

@@ -101,14 +101,6 @@ static json_t *file_json(const struct report_set *set,
 	return o;
 }
 
-static const char *role_name(enum cov_role r)
-{
-	switch (r) {
-	case COV_ROLE_ROOT: return "root";
-	case COV_ROLE_CHILD: return "child";
-	default: return "unattributed";
-	}
-}
 
 static json_t *contexts_json(const struct cov_model *m)
 {
@@ -120,7 +112,7 @@ static json_t *contexts_json(const struct cov_model *m)
 		json_object_set_new(o, "id", str(c->id));
 		json_object_set_new(o, "exe", str(c->exe));
 		json_object_set_new(o, "role",
-				    json_string(role_name(c->role)));
+				    json_string(collect_role_name(c->role)));
 		json_object_set_new(o, "label", str(c->label));
 		json_object_set_new(o, "images", json_integer(c->nimages));
 		json_array_append_new(a, o);
@@ -128,36 +120,8 @@ static json_t *contexts_json(const struct cov_model *m)
 	return a;
 }
 
-static const char *end_name(enum collect_end e)
-{
-	switch (e) {
-	case COLLECT_END_EXIT: return "exit";
-	case COLLECT_END__EXIT: return "_exit";
-	case COLLECT_END_SIGNAL: return "signal";
-	case COLLECT_END_EXEC: return "exec";
-	default: return "unknown";
-	}
-}
 
-static const char *how_name(enum collect_how h)
-{
-	switch (h) {
-	case COLLECT_HOW_ROOT: return "root";
-	case COLLECT_HOW_FORK: return "fork";
-	case COLLECT_HOW_EXEC: return "exec";
-	case COLLECT_HOW_SPAWN: return "spawn";
-	default: return "unknown";
-	}
-}
 
-static const char *crole_name(enum collect_role r)
-{
-	switch (r) {
-	case COLLECT_ROLE_ROOT: return "root";
-	case COLLECT_ROLE_CHILD: return "child";
-	default: return "unattributed";
-	}
-}
 
 static json_t *processes_json(const struct collect_run *run)
 {
@@ -170,9 +134,10 @@ static json_t *processes_json(const struct collect_run *run)
 		json_object_set_new(o, "parent", str(r->parent));
 		json_object_set_new(o, "pid", json_integer(r->pid));
 		json_object_set_new(o, "ppid", json_integer(r->ppid));
-		json_object_set_new(o, "how", json_string(how_name(r->how)));
+		json_object_set_new(o, "how",
+				    json_string(collect_how_name(r->how)));
 		json_object_set_new(o, "role",
-				    json_string(crole_name(r->role)));
+				    json_string(collect_role_name(r->role)));
 		json_object_set_new(o, "instrumented",
 				    json_boolean(r->instrumented));
 		json_object_set_new(o, "exe", str(r->exe));
@@ -185,7 +150,8 @@ static json_t *processes_json(const struct collect_run *run)
 		json_object_set_new(o, "label", str(r->label));
 		json_object_set_new(o, "start_ns", json_integer(r->start_ns));
 		json_object_set_new(o, "end_ns", json_integer(r->end_ns));
-		json_object_set_new(o, "end", json_string(end_name(r->end)));
+		json_object_set_new(o, "end",
+				    json_string(collect_end_name(r->end)));
 		json_object_set_new(o, "status", json_integer(r->status));
 		json_array_append_new(a, o);
 	}

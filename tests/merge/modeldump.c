@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "tree") && fallback) {
 		struct merge_set *set = merge_set_new(&opts);
-		uint32_t c = merge_set_context(set, "", COV_ROLE_ROOT, "");
+		uint32_t c = merge_set_context(set, "", COLLECT_ROLE_ROOT, "");
 		merge_set_gcov_fallback(set, 1);
 		e = merge_set_add_tree(set, argv[i + 1], c, &err);
 		if (!e)

@@ -59,7 +59,7 @@ void fx_build(struct cov_model *m, const char *root,
 	for (int i = 0; i < 3; i++) {
 		m->contexts[i].id = cr_xstrdup(ids[i]);
 		m->contexts[i].exe = cr_xstrdup(exes[i]);
-		m->contexts[i].role = i ? COV_ROLE_CHILD : COV_ROLE_ROOT;
+		m->contexts[i].role = i ? COLLECT_ROLE_CHILD : COLLECT_ROLE_ROOT;
 		m->contexts[i].label =
 			cr_xstrdup(i == 2 ? "label <b>&amp;" : "");
 		m->contexts[i].nimages = (uint32_t)(i + 1);
