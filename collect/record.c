@@ -85,14 +85,11 @@ static int lookup(const char *v, const char *const *names, int n)
 	return -1;
 }
 
-static const char *const how_names[] = { "root", "fork", "exec", "spawn",
-					 "unknown" };
-static const char *const role_names[] = { "root", "child",
-					  "unattributed" };
+static const char *const how_names[] = REC_HOW_NAMES;
+static const char *const role_names[] = REC_ROLE_NAMES;
 
 /* How an image ended, by enum collect_end ("" for none). */
-static const char *const end_kinds[] = { "", "exit", "_exit", "signal",
-					 "exec" };
+static const char *const end_kinds[] = REC_END_NAMES;
 
 /* Apply the "end" field: "exit N", "_exit N", "signal N" or "exec". */
 static int parse_end(struct collect_record *rec, const char *v)
@@ -102,7 +99,7 @@ static int parse_end(struct collect_record *rec, const char *v)
 	size_t n = sp ? (size_t)(sp - v) : strlen(v);
 	int64_t st = 0;
 
-	if (!strcmp(v, "none")) { /* taken back: an exec that failed */
+	if (!strcmp(v, REC_END_NONE)) { /* taken back: an exec that failed */
 		rec->end = COLLECT_END_NONE;
 		rec->status = 0;
 		return 0;
@@ -139,48 +136,48 @@ static int apply_field(struct collect_record *rec, const char *key,
 	int64_t num;
 	int k;
 
-	if (!strcmp(key, "id")) {
+	if (!strcmp(key, REC_ID)) {
 		free(rec->id);
 		rec->id = cr_xstrdup(val);
-	} else if (!strcmp(key, "parent")) {
+	} else if (!strcmp(key, REC_PARENT)) {
 		free(rec->parent);
 		rec->parent = cr_xstrdup(val);
-	} else if (!strcmp(key, "pid") || !strcmp(key, "ppid")) {
+	} else if (!strcmp(key, REC_PID) || !strcmp(key, REC_PPID)) {
 		if (parse_i64(val, &num))
 			return -1;
 		*(key[1] == 'p' ? &rec->ppid : &rec->pid) = (pid_t)num;
-	} else if (!strcmp(key, "how")) {
+	} else if (!strcmp(key, REC_HOW)) {
 		k = lookup(val, how_names, 5);
 		rec->how = k < 0 ? COLLECT_HOW_UNKNOWN : (enum collect_how)k;
-	} else if (!strcmp(key, "role")) {
+	} else if (!strcmp(key, REC_ROLE)) {
 		if ((k = lookup(val, role_names, 3)) < 0)
 			return -1;
 		rec->role = (enum collect_role)k;
-	} else if (!strcmp(key, "instrumented")) {
+	} else if (!strcmp(key, REC_INSTRUMENTED)) {
 		rec->instrumented = !strcmp(val, "1");
-	} else if (!strcmp(key, "exe") || !strcmp(key, "cwd") ||
-		   !strcmp(key, "label")) {
+	} else if (!strcmp(key, REC_EXE) || !strcmp(key, REC_CWD) ||
+		   !strcmp(key, REC_LABEL)) {
 		char **slot = key[0] == 'e' ? &rec->exe
 			      : key[0] == 'c' ? &rec->cwd : &rec->label;
 		free(*slot);
 		*slot = cr_xstrdup(val);
-	} else if (!strcmp(key, "start") || !strcmp(key, "finish") ||
-		   !strcmp(key, "dumped")) {
+	} else if (!strcmp(key, REC_START) || !strcmp(key, REC_FINISH) ||
+		   !strcmp(key, REC_DUMPED)) {
 		if (parse_i64(val, &num))
 			return -1;
 		*(key[0] == 's' ? &rec->start_ns
 		  : key[0] == 'f' ? &rec->end_ns : &rec->dumped_ns) = num;
-	} else if (!strcmp(key, "lost")) {
+	} else if (!strcmp(key, REC_LOST)) {
 		free(rec->lost);
 		/* empty: taken back (an exec that failed, in a journal) */
 		rec->lost = val[0] ? cr_xstrdup(val) : NULL;
-	} else if (!strcmp(key, "arg")) {
+	} else if (!strcmp(key, REC_ARG)) {
 		push(&rec->argv, &rec->argc, argv_alloc, val, 0);
-	} else if (!strcmp(key, "stripped")) {
+	} else if (!strcmp(key, REC_STRIPPED)) {
 		push(&rec->stripped, nstripped, str_alloc, val, 1);
-	} else if (!strcmp(key, "argv-truncated")) {
+	} else if (!strcmp(key, REC_ARGV_TRUNCATED)) {
 		rec->argv_truncated = 1;
-	} else if (!strcmp(key, "end")) {
+	} else if (!strcmp(key, REC_END)) {
 		return parse_end(rec, val);
 	}
 	return 0; /* unknown keys belong to later versions */
@@ -419,7 +416,7 @@ static struct jentry *journal_entries(const char *buf, size_t size,
 	*n = 0;
 	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
 		if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD && f.len > 3 &&
-		    !memcmp(f.payload, "id ", 3) &&
+		    !memcmp(f.payload, REC_ID " ", 3) &&
 		    memchr(f.payload, '\n', f.len)) {
 			const char *nl = memchr(f.payload, '\n', f.len);
 			CR_GROW(out, *n + 1, alloc);

@@ -53,7 +53,8 @@ extern char **environ;
 
 enum how { HOW_ROOT, HOW_FORK, HOW_EXEC, HOW_SPAWN };
 enum end { END_NONE, END_EXIT, END__EXIT, END_SIGNAL, END_EXEC };
-static const char *const how_names[] = { "root", "fork", "exec", "spawn" };
+static const char *const how_names[] = REC_HOW_NAMES;
+static const char *const role_names[] = REC_ROLE_NAMES;
 
 struct image {
 	char id[48];      /* <16 hex digits of monotonic ns>-<pid> */
@@ -155,32 +156,31 @@ static void out_argv(struct outbuf *o)
 		bytes += strlen(saved_argv[i]);
 		if (i >= 64 || bytes > 4096)
 			break;
-		out_field(o, "arg", saved_argv[i]);
+		out_field(o, REC_ARG, saved_argv[i]);
 	}
 	if (saved_argv && i < saved_argc && saved_argv[i])
-		out_str(o, "argv-truncated 1\n");
+		out_str(o, REC_ARGV_TRUNCATED " 1\n");
 }
 
 /* The fields that can change while the image runs. */
 static void out_changing(struct outbuf *o)
 {
-	static const char *const end_names[] = { "", "exit", "_exit",
-						 "signal", "exec" };
+	static const char *const end_names[] = REC_END_NAMES;
 
-	out_str(o, gcovsym_instrumented() ? "instrumented 1\n"
-					  : "instrumented 0\n");
+	out_str(o, gcovsym_instrumented() ? REC_INSTRUMENTED " 1\n"
+					  : REC_INSTRUMENTED " 0\n");
 	for (size_t i = 0; gcovsym_stripped(i); i++)
-		out_field(o, "stripped",
+		out_field(o, REC_STRIPPED,
 			  gcovsym_stripped(i)[0] ? gcovsym_stripped(i) : exe);
 	if (me.end == END_NONE)
 		return;
-	out_str(o, "end ");
+	out_str(o, REC_END " ");
 	out_str(o, end_names[me.end]);
 	if (me.end != END_EXEC) {
 		out_str(o, " ");
 		out_i64(o, me.status);
 	}
-	out_str(o, "\nfinish ");
+	out_str(o, "\n" REC_FINISH " ");
 	out_i64(o, me.end_ns);
 	out_str(o, "\n");
 }
@@ -190,19 +190,19 @@ static void out_changing(struct outbuf *o)
  * "Journal entries").  Async-signal-safe. */
 static void out_whole(struct outbuf *o)
 {
-	out_field(o, "id", me.id);
-	out_str(o, "pid ");
+	out_field(o, REC_ID, me.id);
+	out_str(o, REC_PID " ");
 	out_i64(o, me.pid);
-	out_str(o, "\nppid ");
+	out_str(o, "\n" REC_PPID " ");
 	out_i64(o, me.ppid);
 	out_str(o, "\n");
-	out_field(o, "parent", me.parent);
-	out_field(o, "how", how_names[me.how]);
-	out_field(o, "role", me.anc_instr ? "child" : "root");
-	out_field(o, "exe", exe);
-	out_field(o, "cwd", cwd);
-	out_field(o, "label", label);
-	out_str(o, "start ");
+	out_field(o, REC_PARENT, me.parent);
+	out_field(o, REC_HOW, how_names[me.how]);
+	out_field(o, REC_ROLE, role_names[me.anc_instr ? 1 : 0]);
+	out_field(o, REC_EXE, exe);
+	out_field(o, REC_CWD, cwd);
+	out_field(o, REC_LABEL, label);
+	out_str(o, REC_START " ");
 	out_i64(o, me.start_ns);
 	out_str(o, "\n");
 	out_argv(o);
@@ -303,7 +303,7 @@ static struct outbuf begin_entry(char *buf, size_t size)
 	struct outbuf o = { buf + RUNDIR_FRAME_HEAD_MAX, 0,
 			    size - RUNDIR_FRAME_HEAD_MAX, 0 };
 
-	out_field(&o, "id", me.id);
+	out_field(&o, REC_ID, me.id);
 	return o;
 }
 
@@ -319,7 +319,8 @@ static void write_record(void)
 	if (whole_written) {
 		o = begin_entry(recbuf, sizeof(recbuf));
 		out_changing(&o);
-		out_str(&o, "end none\nfinish 0\ndumped 0\nlost \n");
+		out_str(&o, REC_END " " REC_END_NONE "\n" REC_FINISH " 0\n"
+			    REC_DUMPED " 0\n" REC_LOST " \n");
 		append_frame(recbuf, &o);
 		return;
 	}
@@ -370,9 +371,9 @@ static void append_record_dumped(void)
 	if (whole)
 		out_whole(&o);
 	if (lost_reason) {
-		out_field(&o, "lost", lost_reason);
+		out_field(&o, REC_LOST, lost_reason);
 	} else {
-		out_str(&o, "dumped ");
+		out_str(&o, REC_DUMPED " ");
 		out_i64(&o, clock_ns(CLOCK_REALTIME));
 		out_str(&o, "\n");
 	}

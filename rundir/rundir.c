@@ -245,7 +245,7 @@ static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
 		good = at;
 		nl = memchr(f.payload, '\n', f.len);
 		if (f.kind != RUNDIR_FRAME_RECORD || f.len < 4 || !nl ||
-		    memcmp(f.payload, "id ", 3))
+		    memcmp(f.payload, REC_ID " ", 3))
 			continue;
 		char *id = cr_xstrndup(f.payload + 3, (size_t)(nl - f.payload) - 3);
 		if (!want || want(arg, id))

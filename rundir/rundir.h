@@ -33,6 +33,32 @@
 #define RUNDIR_CTX "ctx"                /* merged directory: ctx/<context> */
 #define RUNDIR_FOLD_IMAGES_V1 "images"  /* format 1: fold/<N>/images */
 
+/* Process records (README.md, "Process records"): the keys and values the
+ * shim writes and collect/record.c reads, defined once.  Value lists are
+ * in enum order (enum collect_how, collect_role, collect_end). */
+#define REC_ID "id"
+#define REC_PID "pid"
+#define REC_PPID "ppid"
+#define REC_PARENT "parent"
+#define REC_HOW "how"
+#define REC_ROLE "role"
+#define REC_EXE "exe"
+#define REC_CWD "cwd"
+#define REC_LABEL "label"
+#define REC_START "start"
+#define REC_ARG "arg"
+#define REC_ARGV_TRUNCATED "argv-truncated"
+#define REC_INSTRUMENTED "instrumented"
+#define REC_STRIPPED "stripped"
+#define REC_END "end"
+#define REC_FINISH "finish"
+#define REC_DUMPED "dumped"
+#define REC_LOST "lost"
+#define REC_HOW_NAMES { "root", "fork", "exec", "spawn", "unknown" }
+#define REC_ROLE_NAMES { "root", "child", "unattributed" }
+#define REC_END_NAMES { "", "exit", "_exit", "signal", "exec" }
+#define REC_END_NONE "none" /* an end taken back: an exec that failed */
+
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
 #define RUNDIR_FRAME_GCDA 'g'           /* data file entry: path NUL gcda */
