@@ -51,15 +51,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-if [ ! -x "$build/bin/covrun" ]; then
-	cmake -S "$top" -B "$build" >/dev/null
-	cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-fi
-covrun=$build/bin/covrun
-out=$build/bench/collect_overhead
-mkdir -p "$out"
-data=${data:-$out/.covrun-bench}
-mkdir -p "$(dirname "$data")"
+. "$here/common.sh"
+bench_setup collect_overhead
 "$cc" -O0 -g --coverage -Wall -Wextra -c -o "$out/collect_overhead_work.o" \
 	"$here/collect_overhead_work.c"
 "$cc" --coverage -o "$out/collect_overhead_work" "$out/collect_overhead_work.o"

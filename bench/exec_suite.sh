@@ -45,15 +45,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-if [ ! -x "$build/bin/covrun" ]; then
-	cmake -S "$top" -B "$build" >/dev/null
-	cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-fi
-covrun=$build/bin/covrun
-out=$build/bench/exec_suite
+. "$here/common.sh"
+bench_setup exec_suite
 proj=$out/proj-$objects
-data=${data:-$out/.covrun-bench}
-mkdir -p "$out" "$(dirname "$data")"
 if [ ! -x "$proj/prog" ]; then
 	python3 "$here/gen/gen_project.py" "$proj" --objects "$objects" \
 		--per-run 10

@@ -41,15 +41,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-if [ ! -x "$build/bin/covrun" ]; then
-	cmake -S "$top" -B "$build" >/dev/null
-	cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-fi
-covrun=$build/bin/covrun
-out=$build/bench/python_overhead
-mkdir -p "$out"
-data=${data:-$out/.covrun-bench}
-mkdir -p "$(dirname "$data")"
+. "$here/common.sh"
+bench_setup python_overhead
 inc=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 ext=$("$python" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 "$cc" -O0 -g --coverage -fPIC -Wall -Wextra -I"$inc" -c \

@@ -87,13 +87,9 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 				(uint32_t)(-(int64_t)(int32_t)lenw));
 			zero = 1;
 		} else {
-			len = reader_length_bytes(r, lenw);
-			if (len > r->size - r->pos) {
-				reader_fail(r, start, "truncated: record "
-					    "0x%08x of %zu bytes ends past "
-					    "the end of the file", tag, len);
+			len = reader_record_bytes(r, start, tag, lenw);
+			if (r->failed)
 				break;
-			}
 		}
 		r->size = zero ? r->pos : r->pos + len;
 		if (tag == TAG_OBJECT_SUMMARY && len >= 8) {

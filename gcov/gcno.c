@@ -470,13 +470,9 @@ static void parse_records(struct reader *r, struct gcno_file *g,
 		lenw = reader_u32(r);
 		if (r->failed)
 			break;
-		len = reader_length_bytes(r, lenw);
-		if (len > r->size - r->pos) {
-			reader_fail(r, start, "truncated: record 0x%08x of "
-				    "%zu bytes ends past the end of the "
-				    "file", tag, len);
+		len = reader_record_bytes(r, start, tag, lenw);
+		if (r->failed)
 			break;
-		}
 		end = r->pos + len;
 		r->size = end;
 		if (tag == TAG_FUNCTION) {

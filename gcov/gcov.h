@@ -86,6 +86,10 @@ const char *reader_string(struct reader *r);
 /* Bytes from a record length word (words or bytes by format); the value
  * may be a negated length for GCC >= 12 all-zero counters. */
 size_t reader_length_bytes(const struct reader *r, uint32_t len);
+/* The payload bytes of record TAG (at START, length word LENW), or 0 with
+ * a "truncated" error raised when it ends past the current limit. */
+size_t reader_record_bytes(struct reader *r, size_t start, uint32_t tag,
+			   uint32_t lenw);
 
 /* ---- versions ---------------------------------------------------------- */
 

@@ -195,6 +195,19 @@ size_t reader_length_bytes(const struct reader *r, uint32_t len)
 	return r->byte_lengths ? (size_t)len : (size_t)len * 4;
 }
 
+size_t reader_record_bytes(struct reader *r, size_t start, uint32_t tag,
+			   uint32_t lenw)
+{
+	size_t len = reader_length_bytes(r, lenw);
+
+	if (len > r->size - r->pos) {
+		reader_fail(r, start, "truncated: record 0x%08x of %zu bytes "
+			    "ends past the end of the file", tag, len);
+		return 0;
+	}
+	return len;
+}
+
 int gcov_flavor_of(uint32_t v)
 {
 	unsigned c0 = v >> 24, c1 = (v >> 16) & 0xff, c2 = (v >> 8) & 0xff;
