@@ -749,6 +749,100 @@ def test_journal_cut_frame(t):
     check("late-1" in ids and "bad-1" not in ids, "ids read: %r" % ids)
 
 
+F1_CALLS = 4
+
+
+def ten_objects(t):
+    """A program of 10 objects of which 2 run: main.c calls f1() (in o1.c)
+    F1_CALLS times; o2.c .. o9.c are linked in but never called."""
+    srcs = ["main.c"] + ["o%d.c" % i for i in range(1, 10)]
+    with open(os.path.join(t.dir, "main.c"), "w") as f:
+        f.write("int f1(int);\nint main(void)\n{\n\tint s = 0;\n"
+                "\tfor (int i = 0; i < %d; i++)\n\t\ts += f1(i);\n"
+                "\treturn s < 0;\n}\n" % F1_CALLS)
+    for i in range(1, 10):
+        with open(os.path.join(t.dir, "o%d.c" % i), "w") as f:
+            f.write("int f%d(int x)\n{\n\treturn x > 1 ? x : -x;\n}\n"
+                    % i)
+    return t.cc("ten", [os.path.join(t.dir, s) for s in srcs])
+
+
+def data_frames(t, image_id):
+    """The @g frames of data/<id>: [(gcda path, gcda bytes)]."""
+    frames, bad = covtest.read_frames(os.path.join(t.data, "data",
+                                                   image_id))
+    eq(bad, [], "damaged frames in data/%s" % image_id)
+    return [tuple(p.split(b"\0", 1)) for k, p in frames if k == "g"]
+
+
+def test_data_file_per_image(t):
+    """Format 2: an image with 10 instrumented objects of which 2 ran
+    writes one file, data/<id>, of 2 frames (main.c's and o1.c's gcda), and
+    no img/<id>; gcov reads the counts of the control flow from them."""
+    ten_objects(t)
+    t.covrun("./ten", check_rc=0)
+    root = one(t.records(), how="root")
+    eq(os.listdir(os.path.join(t.data, "data")), [root["id"]], "data/")
+    eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
+       "img/<id> of the image")
+    paths = sorted(p.decode() for p, _ in data_frames(t, root["id"]))
+    eq(paths, [os.path.join(t.dir, "ten-main.gcda"),
+               os.path.join(t.dir, "ten-o1.gcda")], "frame paths")
+    counts = t.counts(root["id"])["functions"]
+    eq(counts.get("main"), 1, "main")
+    eq(counts.get("f1"), F1_CALLS, "f1")
+    eq(sorted(k for k in counts if k not in ("main", "f1")), [],
+       "functions of objects that did not run")
+
+
+def test_data_file_all_zero(t):
+    """An image whose instrumented objects all stayed at zero (a library
+    loaded, never called, by an uninstrumented program) writes no data
+    file: its record says it was instrumented and dumped."""
+    with open(os.path.join(t.dir, "lib.c"), "w") as f:
+        f.write("int lib_fn(int x)\n{\n\treturn x ? 1 : 2;\n}\n")
+    with open(os.path.join(t.dir, "plain.c"), "w") as f:
+        f.write("int lib_fn(int);\nint main(int argc, char **argv)\n"
+                "{\n\t(void)argv;\n\treturn argc > 99 ? lib_fn(1) : 0;"
+                "\n}\n")
+    t.cc("libcovz.so", [os.path.join(t.dir, "lib.c")],
+         flags=["-shared", "-fPIC"])
+    t.cc("plain", [os.path.join(t.dir, "plain.c")], coverage=False,
+         flags=["-L.", "-lcovz", "-Wl,-rpath," + t.dir])
+    t.covrun("--no-report", "./plain", check_rc=0)
+    root = one(t.records(), how="root")
+    eq(root.get("instrumented"), "1", "the image has instrumented code")
+    check("dumped" in root, "counters dumped: %r" % root)
+    data = os.path.join(t.data, "data")
+    eq(os.listdir(data) if os.path.isdir(data) else [], [], "data files")
+    eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
+       "img/<id> of the image")
+
+
+def test_data_file_damaged_frame(t):
+    """A damaged frame of a data file is left out with a message naming
+    the file, once; the other frames of that file are still counted."""
+    ten_objects(t)
+    t.covrun("--no-report", "./ten", check_rc=0)
+    root = one(t.records(), how="root")
+    path = os.path.join(t.data, "data", root["id"])
+    with open(path, "rb") as f:
+        raw = bytearray(f.read())
+    main_gcda = (os.path.join(t.dir, "ten-main.gcda") + "\0").encode()
+    at = raw.find(main_gcda)
+    check(at > 0, "main.c's frame in the data file")
+    raw[at + len(main_gcda) + 20] ^= 0xff  # inside its gcda: hash fails
+    with open(path, "wb") as f:
+        f.write(raw)
+    p = t.covrun("report", "--json", "cov.json", t.data, data=False)
+    check("'%s'" % path in p.stderr and "damaged frame" in p.stderr,
+          "warning names the data file: " + p.stderr)
+    eq(p.stderr.count("damaged frame"), 1, "one warning per file")
+    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+    eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from the other frame")
+    eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
+
+
 def test_data_dir_full(t):
     build(t)
     full = os.path.join(t.dir, "full")
