@@ -428,7 +428,7 @@ def test_fold_during_run(t):
     eq(sorted(os.listdir(os.path.join(t.data, "fold"))), sorted(["current", gen]),
        "one generation left, no taken images")
     folded = folded_images(t.data)
-    left = os.listdir(os.path.join(t.data, "img"))
+    left = image_data(t.data)
     check(folded >= 10, "images folded: %d" % folded)
     with_images = [r for r in t.records() if r.get("instrumented") == "1"]
     eq(folded + len(left), len(with_images), "every image accounted")
@@ -459,13 +459,16 @@ def test_fold_interrupted(t):
              "30", check_rc=0)
     want = json_counts(os.path.join(t.dir, "whole.json"))
     part = os.path.join(t.dir, "part")
-    imgs = sorted(os.listdir(os.path.join(t.data, "img")))[:12]
+    imgs = image_data(t.data)[:12]
     os.makedirs(os.path.join(part, "img"))
+    os.makedirs(os.path.join(part, "data"))
     subprocess.run(["cp", "-a", os.path.join(t.data, "proc"),
                     os.path.join(t.data, "journal"), part], check=True)
     for i in imgs:
-        subprocess.run(["cp", "-a", os.path.join(t.data, "img", i),
-                        os.path.join(part, "img")], check=True)
+        for sub in ("img", "data"):
+            if os.path.exists(os.path.join(t.data, sub, i)):
+                subprocess.run(["cp", "-a", os.path.join(t.data, sub, i),
+                                os.path.join(part, sub)], check=True)
     gen = os.path.join(t.data, "fold", "1")
     t.covrun("merge", "-o", gen, part, check_rc=0, data=False)
     with open(os.path.join(gen, "images"), "w") as f:
@@ -495,14 +498,23 @@ def forks_many_functions(fns, n, runs=1):
     eq(fns["helper_work"], (h, 0, h), "helper_work")
 
 
+def image_data(base):
+    """Sorted ids of the images with data in BASE (a run directory or a
+    fold's taken images): img/<id> (static programs) and data/<id>."""
+    ids = set()
+    for sub in ("img", "data"):
+        d = os.path.join(base, sub)
+        if os.path.isdir(d):
+            ids.update(os.listdir(d))
+    return sorted(ids)
+
+
 def run_count(data):
-    """Entries of img/ and of every fold/<M>/taken/img in run DATA."""
-    n = len(os.listdir(os.path.join(data, "img")))
+    """Images with data in run DATA and in every fold/<M>/taken."""
+    n = len(image_data(data))
     fold = os.path.join(data, "fold")
     for g in os.listdir(fold) if os.path.isdir(fold) else []:
-        taken = os.path.join(fold, g, "taken", "img")
-        if os.path.isdir(taken):
-            n += len(os.listdir(taken))
+        n += len(image_data(os.path.join(fold, g, "taken")))
     return n
 
 
@@ -568,8 +580,7 @@ def fold_crash(t, step):
     with open(os.path.join(fold, "current")) as f:
         current = f.read().strip()
     eq(current, "2" if step == "switched" else "1", "fold/current")
-    taken = os.path.join(fold, "2", "taken", "img")
-    check(os.path.isdir(taken) and os.listdir(taken),
+    check(image_data(os.path.join(fold, "2", "taken")),
           "images taken into generation 2")
     eq(os.path.exists(os.path.join(fold, "2", "contexts")),
        step != "taken", "generation 2 written")
