@@ -854,6 +854,27 @@ def test_data_file_damaged_frame(t):
     eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
 
 
+def test_data_file_same_path_twice(t):
+    """The same gcda path twice in one data file (two dumps of an image)
+    is two inputs, summed."""
+    ten_objects(t)
+    t.covrun("--no-report", "./ten", check_rc=0)
+    root = one(t.records(), how="root")
+    path = os.path.join(t.data, "data", root["id"])
+    o1 = [(p, g) for p, g in data_frames(t, root["id"])
+          if p.endswith(b"/ten-o1.gcda")]
+    eq(len(o1), 1, "o1.c's frames")
+    payload = o1[0][0] + b"\0" + o1[0][1]
+    with open(path, "ab") as f:
+        f.write(b"@g %d %08x\n" % (len(payload), covtest.fnv1a(payload))
+                + payload)
+    t.covrun("report", "--json", "cov.json", t.data, data=False,
+             check_rc=0)
+    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+    eq(fns.get("f1"), (2 * F1_CALLS, 2 * F1_CALLS, 0), "f1 summed")
+    eq(fns.get("main"), (1, 1, 0), "main once")
+
+
 def test_data_dir_full(t):
     build(t)
     full = os.path.join(t.dir, "full")
