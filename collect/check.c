@@ -127,11 +127,24 @@ static const char **exec_parents(const struct collect_run *run, size_t *n)
 	return v;
 }
 
+/* Whether image ID has data in DIR: img/<id> (a directory: static
+ * programs, format 1) or data/<id> (a file: docs/run-directory.md). */
+static int has_data(const char *dir, const char *id)
+{
+	char *img = rundir_image_dir(dir, id), *data = rundir_data_file(dir, id);
+	struct stat st;
+	int has = (stat(img, &st) == 0 && S_ISDIR(st.st_mode)) ||
+		  (stat(data, &st) == 0 && S_ISREG(st.st_mode));
+
+	free(img);
+	free(data);
+	return has;
+}
+
 size_t collect_finished_images(const struct collect_run *run, char ***ids)
 {
 	size_t n = 0, alloc = 0, nexec;
 	const char **execd = exec_parents(run, &nexec);
-	struct stat st;
 
 	*ids = NULL;
 	for (size_t i = 0; i < run->nrecords; i++) {
@@ -146,12 +159,10 @@ size_t collect_finished_images(const struct collect_run *run, char ***ids)
 			       ? bsearch(&r->id, execd, nexec, sizeof(char *),
 					 cmp_str) != NULL
 			       : !alive(r->pid);
-		char *img = cr_xasprintf("%s/img/%s", run->dir, r->id);
-		if (done && stat(img, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (done && has_data(run->dir, r->id)) {
 			CR_GROW(*ids, n + 1, alloc);
 			(*ids)[n++] = cr_xstrdup(r->id);
 		}
-		free(img);
 	}
 	free(execd);
 	return n;
@@ -177,6 +188,14 @@ static void dirset_add(struct dirset *s, const char *dir)
 	s->dirs[s->n++] = cr_xstrdup(dir);
 }
 
+static void add_gcda_dir(struct dirset *s, const char *gcda)
+{
+	char *dir = cr_path_dirname(gcda);
+
+	dirset_add(s, dir);
+	free(dir);
+}
+
 /* For img/<id>/home/u/b/x.gcda, remember /home/u/b. */
 static int collect_dir(const char *path, const struct stat *st, int flag,
 		       struct FTW *ftw)
@@ -191,10 +210,39 @@ static int collect_dir(const char *path, const struct stat *st, int flag,
 	rest = strchr(path + root + 1, '/'); /* skip the image id */
 	if (!rest)
 		return 0;
-	char *dir = cr_path_dirname(rest);
-	dirset_add(walk_set, dir);
-	free(dir);
+	add_gcda_dir(walk_set, rest);
 	return 0;
+}
+
+/* Remember the gcda directories named by the frames of every data file
+ * in DATADIR (docs/run-directory.md, "Data files"); damaged frames are
+ * the readers' to report. */
+static void walk_data(struct dirset *set, const char *datadir)
+{
+	DIR *d = opendir(datadir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *p, *buf;
+		size_t len, at = 0;
+		struct rundir_frame f;
+		struct cr_error err;
+		int rc;
+		if (de->d_name[0] == '.')
+			continue;
+		p = cr_path_join(datadir, de->d_name);
+		if (cr_read_file_max(p, (size_t)1 << 34, &buf, &len,
+				     &err) == CR_OK) {
+			while ((rc = rundir_next_frame(buf, len, &at, &f)))
+				if (rc > 0 && f.kind == RUNDIR_FRAME_GCDA &&
+				    memchr(f.payload, '\0', f.len))
+					add_gcda_dir(set, f.payload);
+			free(buf);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* Remember the gcda directories seen under ROOT/<one component>/... */
@@ -211,10 +259,12 @@ static void check_outside(const char *dir, int64_t start_ns,
 {
 	struct dirset set = { 0 };
 	char *img = rundir_path(dir, RUNDIR_IMG);
+	char *data = rundir_path(dir, RUNDIR_DATA);
 	long current = rundir_fold_current(dir), *gens;
 	size_t ngens = rundir_fold_pending(dir, current, &gens);
 
 	walk_tree(&set, img);
+	walk_data(&set, data);
 	/* images folded during the run: the current generation's tree,
 	 * fold/<N>/ctx/<context>/<gcda path>, and images taken by a fold
 	 * that did not finish (docs/run-directory.md, "Fold") */
@@ -228,8 +278,11 @@ static void check_outside(const char *dir, int64_t start_ns,
 	for (size_t i = 0; i < ngens; i++) {
 		char *taken = rundir_fold_taken(dir, gens[i]);
 		char *timg = rundir_path(taken, RUNDIR_IMG);
+		char *tdata = rundir_path(taken, RUNDIR_DATA);
 		walk_tree(&set, timg);
+		walk_data(&set, tdata);
 		free(timg);
+		free(tdata);
 		free(taken);
 	}
 	free(gens);
@@ -256,6 +309,7 @@ static void check_outside(const char *dir, int64_t start_ns,
 	}
 	free(set.dirs);
 	free(img);
+	free(data);
 }
 
 void collect_check_losses(const char *abs_dir, int64_t start_ns,

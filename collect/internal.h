@@ -36,6 +36,10 @@ struct real_calls {
 	FILE *(*popen)(const char *, const char *);
 	void (*exit_)(int); /* never returns */
 	pid_t (*vfork)(void);
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*fclose)(FILE *);
+	int (*close)(int);
 };
 extern struct real_calls real;
 /* Resolve the table with dlsym(RTLD_NEXT); idempotent. */

@@ -187,11 +187,15 @@ int gcda_has_counts(const void *data, size_t n)
 		bytes = 0;
 	else
 		return 1;
-	for (off = bytes ? 16 : 12; off + 8 <= n;) {
-		uint32_t tag = word_at(p + off), len = word_at(p + off + 4);
-		off += 8;
+	/* the file ends with a zero tag word and no length */
+	for (off = bytes ? 16 : 12; off + 4 <= n;) {
+		uint32_t tag = word_at(p + off), len;
 		if (tag == 0)
 			return 0;
+		if (n - off < 8)
+			return 1;
+		len = word_at(p + off + 4);
+		off += 8;
 		if (bytes && (int32_t)len < 0)
 			continue; /* all zero, no payload */
 		size_t size = bytes ? len : (size_t)len * 4;

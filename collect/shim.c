@@ -486,6 +486,266 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 	write_record();
 }
 
+#ifndef COVRUN_RUNTIME
+/* ======================= counters in one data file ===================== */
+
+/* libgcov writes each object's counters to <GCOV_PREFIX>/<gcda path>.  An
+ * open of such a path (the prefix is this image's: getenv below) gets an
+ * anonymous memory file instead; its fclose appends the bytes, when some
+ * arc counter is non-zero, as one "@g" frame to data/<id>
+ * (docs/run-directory.md, "Data files"): one file per image instead of a
+ * directory per path component and a file per object.  A table entry
+ * that cannot be made falls back to the real file under img/<id>, which
+ * readers still read.  The static runtime wraps nothing by name and keeps
+ * img/<id>. */
+struct mem_gcda {
+	int fd;              /* memory file + 1; 0: free, -1: being set up */
+	char path[PATH_MAX]; /* the gcda path without the prefix */
+};
+static struct mem_gcda mem_gcda[8];
+static int mem_gcda_used; /* entries not free: close() looks only then */
+/* This image's data file, opened at its first frame (or before a change
+ * of user) and checked by device and inode like the journal. */
+static int data_fd = -1;
+static dev_t data_dev;
+static ino_t data_ino;
+
+/* "data/<id>", the image's data file relative to the run directory. */
+static void data_name(char *buf, size_t size)
+{
+	struct outbuf o = { buf, 0, size, 0 };
+
+	out_str(&o, RUNDIR_DATA "/");
+	out_str(&o, me.id);
+	out_end(&o);
+}
+
+/* The gcda path that PATH names under this image's prefix, or NULL.
+ * clang puts "/" between the prefix and an absolute path; gcc does not. */
+static const char *under_prefix(const char *path)
+{
+	size_t n, len;
+
+	if (!active || lost_reason || !path || !prefix[0])
+		return NULL;
+	n = strlen(prefix);
+	if (strncmp(path, prefix, n) || path[n] != '/')
+		return NULL;
+	path += n;
+	while (path[1] == '/')
+		path++;
+	len = strlen(path);
+	return len > 5 && !strcmp(path + len - 5, ".gcda") ? path : NULL;
+}
+
+/* A memory file for the gcda REST, or -2: open the real file.  A gcda
+ * opened without O_CREAT does not exist yet: every dump starts a new one
+ * (two dumps of an image are two frames, summed by readers). */
+static int mem_gcda_open(const char *rest, int flags)
+{
+	size_t len = strlen(rest);
+	int fd;
+
+	if (!(flags & O_CREAT)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (len >= PATH_MAX)
+		return -2;
+	for (size_t i = 0; i < sizeof(mem_gcda) / sizeof(mem_gcda[0]); i++) {
+		int free_slot = 0;
+		if (!__atomic_compare_exchange_n(&mem_gcda[i].fd, &free_slot,
+						 -1, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		fd = memfd_create("covrun-gcda", MFD_CLOEXEC);
+		if (fd < 0) {
+			__atomic_store_n(&mem_gcda[i].fd, 0, __ATOMIC_RELEASE);
+			return -2;
+		}
+		memcpy(mem_gcda[i].path, rest, len + 1);
+		__atomic_add_fetch(&mem_gcda_used, 1, __ATOMIC_ACQ_REL);
+		__atomic_store_n(&mem_gcda[i].fd, fd + 1, __ATOMIC_RELEASE);
+		return fd;
+	}
+	return -2;
+}
+
+/* The table entry of memory file FD, or -1. */
+static int mem_gcda_find(int fd)
+{
+	if (fd < 0 || !__atomic_load_n(&mem_gcda_used, __ATOMIC_ACQUIRE))
+		return -1;
+	for (size_t i = 0; i < sizeof(mem_gcda) / sizeof(mem_gcda[0]); i++)
+		if (__atomic_load_n(&mem_gcda[i].fd, __ATOMIC_ACQUIRE) == fd + 1)
+			return (int)i;
+	return -1;
+}
+
+static void mem_gcda_release(int slot)
+{
+	__atomic_store_n(&mem_gcda[slot].fd, 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&mem_gcda_used, 1, __ATOMIC_ACQ_REL);
+}
+
+/* A fork child's entries are its parent's files: closed and forgotten,
+ * like the parent's data file. */
+static void mem_gcda_forget(void)
+{
+	real_calls_init();
+	for (size_t i = 0; i < sizeof(mem_gcda) / sizeof(mem_gcda[0]); i++) {
+		int fd = mem_gcda[i].fd - 1;
+		if (fd >= 0 && real.close)
+			real.close(fd);
+		mem_gcda[i].fd = 0;
+	}
+	mem_gcda_used = 0;
+	if (still_open(data_fd, data_dev, data_ino) >= 0 && real.close)
+		real.close(data_fd);
+	data_fd = -1;
+}
+
+/* This image's data file, open for appending: through the run directory
+ * kept open when there is one (chroot, change of user), like the
+ * journal.  Returns the descriptor, or -1. */
+static int data_file_fd(void)
+{
+	char path[PATH_MAX + 80];
+	struct outbuf o = { path, 0, sizeof(path), 0 };
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, fd;
+	struct stat st;
+
+	data_fd = still_open(data_fd, data_dev, data_ino);
+	if (data_fd >= 0)
+		return data_fd;
+	if (run_dir_fd() >= 0) {
+		data_name(path, sizeof(path));
+		fd = openat(run_fd, path, flags, 0666);
+	} else {
+		out_str(&o, run_dir);
+		out_str(&o, "/" RUNDIR_DATA "/");
+		out_str(&o, me.id);
+		out_end(&o);
+		fd = o.overflow ? -1 : open(path, flags, 0666);
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	data_dev = st.st_dev;
+	data_ino = st.st_ino;
+	return data_fd = fd;
+}
+
+/* Append the gcda in memory file FD (entry SLOT) to the data file, when
+ * some arc counter is non-zero (an all-zero gcda adds nothing). */
+static void mem_gcda_write(int slot, int fd)
+{
+	struct stat st;
+	struct iovec parts[2];
+	void *p;
+	int out;
+
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
+		return;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		lost_reason = "cannot read the counters written in memory";
+		return;
+	}
+	if (gcda_has_counts(p, (size_t)st.st_size)) {
+		parts[0].iov_base = mem_gcda[slot].path;
+		parts[0].iov_len = strlen(mem_gcda[slot].path) + 1;
+		parts[1].iov_base = p;
+		parts[1].iov_len = (size_t)st.st_size;
+		out = data_file_fd();
+		if (out < 0 || frame_write(out, RUNDIR_FRAME_GCDA, parts, 2))
+			lost_reason = "cannot write the image's data file";
+	}
+	munmap(p, (size_t)st.st_size);
+}
+
+static int open_common(int (*next)(const char *, int, ...), const char *path,
+		       int flags, va_list *ap)
+{
+	mode_t mode = 0;
+	const char *rest = under_prefix(path);
+	int fd;
+
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		mode = (mode_t)va_arg(*ap, unsigned int);
+	if (rest) {
+		fd = mem_gcda_open(rest, flags);
+		if (fd != -2)
+			return fd;
+	}
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return next(path, flags, mode);
+}
+
+SHIM_EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	if (!real.open)
+		real_calls_init();
+	va_start(ap, flags);
+	fd = open_common(real.open, path, flags, &ap);
+	va_end(ap);
+	return fd;
+}
+
+SHIM_EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	if (!real.open64)
+		real_calls_init();
+	va_start(ap, flags);
+	fd = open_common(real.open64, path, flags, &ap);
+	va_end(ap);
+	return fd;
+}
+
+SHIM_EXPORT int fclose(FILE *f)
+{
+	int slot = f ? mem_gcda_find(fileno(f)) : -1;
+
+	if (!real.fclose)
+		real_calls_init();
+	if (slot >= 0) {
+		fflush(f);
+		if (!lost_reason)
+			mem_gcda_write(slot, fileno(f));
+		mem_gcda_release(slot);
+	}
+	return real.fclose ? real.fclose(f) : EOF;
+}
+
+/* A memory file closed without fclose: its entry is freed, nothing is
+ * written (libgcov always closes through fclose). */
+SHIM_EXPORT int close(int fd)
+{
+	int slot = mem_gcda_find(fd);
+
+	if (!real.close)
+		real_calls_init();
+	if (slot >= 0)
+		mem_gcda_release(slot);
+	if (!real.close) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.close(fd);
+}
+#endif
+
 /* ======================= ending an image ============================== */
 
 /* Is this a process whose start the shim never saw: a child of clone3,
@@ -584,33 +844,45 @@ static void image_dir(char *buf, size_t size)
 	out_end(&o);
 }
 
-/* Why the counters cannot reach the image's directory, or NULL.  Once
+/* Where this image's counters go: data/<id> (the shim), img/<id> (the
+ * static runtime: libgcov writes them itself). */
+#ifdef COVRUN_RUNTIME
+#define COUNTERS_DIR RUNDIR_IMG
+#define counters_name image_dir
+#else
+#define COUNTERS_DIR RUNDIR_DATA
+#define counters_name data_name
+#endif
+
+/* Why the counters cannot reach the image's data, or NULL.  Once
  * the run directory is open (chroot, change of user), they are written
  * through it: its path may name nothing, and its ancestors need not be
  * searchable by the new user. */
 static const char *dump_blocker(void)
 {
 	static char why[96];
-	char img[PATH_MAX + 8];
+	char img[PATH_MAX + 80];
 	struct outbuf o = { img, 0, sizeof(img), 0 };
 	struct stat st;
-	int dir = run_dir_fd();
+	int dir = run_dir_fd(), mode = W_OK | X_OK;
 
 	out_str(&o, run_dir);
-	out_str(&o, "/img");
+	out_str(&o, "/" COUNTERS_DIR);
 	out_end(&o);
 	through_fd = dir >= 0;
 	if (through_fd) {
-		image_dir(img, sizeof(img));
+		counters_name(img, sizeof(img));
 		if (fstatat(dir, img, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			memcpy(img, "img", sizeof("img"));
+			memcpy(img, COUNTERS_DIR, sizeof(COUNTERS_DIR));
+		else if (S_ISREG(st.st_mode))
+			mode = W_OK; /* data/<id>, made before a setuid */
 	} else if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
 		   st.st_ino != run_ino) {
 		return "the run directory is not reachable (chroot?)";
 	} else {
 		dir = AT_FDCWD;
 	}
-	if (faccessat(dir, img, W_OK | X_OK, AT_EACCESS) == 0)
+	if (faccessat(dir, img, mode, AT_EACCESS) == 0)
 		return NULL;
 	o = (struct outbuf){ why, 0, sizeof(why), 0 };
 	out_str(&o, "user ");
@@ -867,6 +1139,9 @@ static void fork_child(void)
 		 * instrumented code resets them (__gcov_fork), any other
 		 * fork does not. */
 		gcovsym_reset_all();
+#ifndef COVRUN_RUNTIME
+		mem_gcda_forget();
+#endif
 		begin_image(HOW_FORK, parent, anc, me.pid);
 	}
 	fork_parent();
@@ -1790,24 +2065,23 @@ SHIM_EXPORT int chroot(const char *path)
 	return next ? next(path) : no_next();
 }
 
-/* Root giving up its user id: make the image's directory now and give it
- * to the new user, who may then write the counters into it through the
- * run directory kept open.  Images forked after the change cannot make
- * their own (named in the loss ledger). */
+/* Root giving up its user id: make the image's data file now (kept open)
+ * and give it to the new user, who may then append the counters to it
+ * through the run directory kept open.  Such an image has a data file
+ * even when it writes no frame.  Images forked after the change cannot
+ * make their own (named in the loss ledger). */
 static void before_user_change(uid_t to)
 {
-	char img[PATH_MAX + 8];
+	int fd;
 
 	if (!active || geteuid() != 0 || to == 0 || to == (uid_t)-1)
 		return;
 	keep_run_dir();
 	if (run_dir_fd() < 0)
 		return;
-	image_dir(img, sizeof(img));
-	if (mkdirat(run_fd, img, 0755) == 0 || errno == EEXIST)
-		if (fchownat(run_fd, img, to, (gid_t)-1,
-			     AT_SYMLINK_NOFOLLOW) < 0)
-			(void)0; /* then its counts are named as lost */
+	fd = data_file_fd();
+	if (fd >= 0 && fchown(fd, to, (gid_t)-1) < 0)
+		(void)0; /* then its counts are named as lost */
 }
 
 SHIM_EXPORT int setuid(uid_t uid)

@@ -55,6 +55,10 @@ void real_calls_init(void)
 	RESOLVE(popen, "popen");
 	RESOLVE(exit_, "_exit");
 	RESOLVE(vfork, "vfork");
+	RESOLVE(open, "open");
+	RESOLVE(open64, "open64");
+	RESOLVE(fclose, "fclose");
+	RESOLVE(close, "close");
 	if (!real.exit_)
 		real.exit_ = exit_syscall;
 }

@@ -222,22 +222,35 @@ void merge_set_add_image_data(struct merge_set *set, const char *base,
 			      const char *id, uint32_t ctx)
 {
 	char *img = rundir_image_dir(base, id);
+	char *data = rundir_data_file(base, id);
+	int has_img = image_dir(set, img, id, 1);
+	struct stat st;
 
-	/* format 2 data files (data/<id>) are queued here as well once
-	 * they are read (docs/run-directory.md, "Data files") */
-	if (image_dir(set, img, id, 1))
+	if (has_img)
 		merge_set_add_image(set, img, id, ctx);
+	/* format 2 (docs/run-directory.md, "Data files"); an image whose
+	 * memory files failed has both, and is one image */
+	if (lstat(data, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (has_img || merge_set_claim_image(set, id, data))) {
+		merge_set_add_data_file(set, data, id, ctx);
+		if (has_img)
+			set->ctx[ctx].nimages--;
+	}
 	free(img);
+	free(data);
 }
 
-/* Queue every image of BASE/img (BASE: the run directory or a fold's
- * taken images) but those a format-1 fold lists as folded. */
-static void add_images(struct merge_set *set, const struct collect_run *run,
-		       const char *base, const struct merge_fold_state *fold)
+static int has_image_dir(const char *base, const char *id);
+
+/* Queue the images of BASE/SUB (SUB: img or data). */
+static void add_images_of(struct merge_set *set,
+			  const struct collect_run *run, const char *base,
+			  const struct merge_fold_state *fold, const char *sub)
 {
-	char *imgdir = rundir_path(base, RUNDIR_IMG);
+	char *imgdir = rundir_path(base, sub);
 	size_t n;
 	char **names = list_dir(imgdir, &n);
+	int data = !strcmp(sub, RUNDIR_DATA);
 
 	for (size_t i = 0; names && i < n; i++) {
 		long r = collect_run_find(run, names[i]);
@@ -245,6 +258,8 @@ static void add_images(struct merge_set *set, const struct collect_run *run,
 
 		if (fold && merge_fold_has(fold, names[i]))
 			continue;
+		if (data && has_image_dir(base, names[i]))
+			continue; /* queued with img/<id> */
 		if (r >= 0) {
 			const struct collect_record *rec = &run->records[r];
 			c = merge_set_context(set, rec->exe ? rec->exe : "",
@@ -259,6 +274,25 @@ static void add_images(struct merge_set *set, const struct collect_run *run,
 	if (names)
 		free_list(names, n);
 	free(imgdir);
+}
+
+static int has_image_dir(const char *base, const char *id)
+{
+	char *img = rundir_image_dir(base, id);
+	struct stat st;
+	int has = lstat(img, &st) == 0;
+
+	free(img);
+	return has;
+}
+
+/* Queue every image of BASE/img and BASE/data (BASE: the run directory
+ * or a fold's taken images) but those a format-1 fold lists as folded. */
+static void add_images(struct merge_set *set, const struct collect_run *run,
+		       const char *base, const struct merge_fold_state *fold)
+{
+	add_images_of(set, run, base, fold, RUNDIR_IMG);
+	add_images_of(set, run, base, fold, RUNDIR_DATA);
 }
 
 static void add_unattributed(struct merge_set *set, const char *dir)

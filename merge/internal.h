@@ -27,6 +27,7 @@ enum input_kind {
 	INPUT_TREE = 1,  /* a build tree: gcda beside its gcno */
 	INPUT_FILE = 2,  /* one gcda beside its gcno */
 	INPUT_BUNDLE = 3, /* an archive of a run directory (bundle.c) */
+	INPUT_DATA = 4,  /* a data file data/<id>: framed gcda (format 2) */
 };
 
 struct merge_input {

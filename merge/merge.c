@@ -114,7 +114,7 @@ static void queue(struct merge_set *set, enum input_kind kind,
 	set->inputs[set->ninputs].ctx = ctx;
 	set->inputs[set->ninputs].bundle = NULL;
 	set->ninputs++;
-	if (kind == INPUT_IMAGE || kind == INPUT_FILE)
+	if (kind == INPUT_IMAGE || kind == INPUT_FILE || kind == INPUT_DATA)
 		set->ctx[ctx].nimages++;
 }
 
@@ -129,6 +129,12 @@ void merge_set_add_image(struct merge_set *set, const char *dir,
 			 const char *image, uint32_t ctx)
 {
 	queue(set, INPUT_IMAGE, dir, image, ctx);
+}
+
+void merge_set_add_data_file(struct merge_set *set, const char *file,
+			      const char *image, uint32_t ctx)
+{
+	queue(set, INPUT_DATA, file, image, ctx);
 }
 
 void merge_set_add_gcda(struct merge_set *set, const char *gcda,
@@ -589,12 +595,78 @@ static void walk(struct worker *w, const struct merge_input *in,
 	path->buf[base] = '\0';
 }
 
+/* One "@g" frame's payload P (N bytes): the gcda's absolute path, a NUL,
+ * then its bytes, copied to an aligned buffer (*BUF, grown) for the
+ * readers.  Returns 0, or -1 when the payload has no path. */
+static int data_frame(struct worker *w, const struct merge_input *in,
+		      const char *p, size_t n, unsigned char **buf,
+		      size_t *alloc)
+{
+	const char *nul = memchr(p, '\0', n);
+	size_t plen, size;
+	char *gcno;
+
+	if (!nul || nul == p || (plen = (size_t)(nul - p)) < 5 ||
+	    memcmp(nul - 5, ".gcda", 5))
+		return -1;
+	size = n - plen - 1;
+	if (size > *alloc) {
+		*buf = cr_xrealloc(*buf, size);
+		*alloc = size;
+	}
+	if (size)
+		memcpy(*buf, nul + 1, size);
+	gcno = cr_xstrdup(p);
+	memcpy(gcno + plen - 4, "gcno", 4);
+	merge_worker_gcda(w, in->image, in->ctx, p, gcno, *buf, size);
+	free(gcno);
+	return 0;
+}
+
+/* A data file (docs/run-directory.md, "Data files"): every whole "@g"
+ * frame is one gcda; a damaged one is warned about once per file and left
+ * out, the others are read.  The same path twice is two inputs, summed. */
+static void read_data_file(struct worker *w, const struct merge_input *in)
+{
+	unsigned char *buf = NULL;
+	size_t at = 0, alloc = 0, bad_at = 0, nbad = 0;
+	struct cr_error err;
+	struct rundir_frame f;
+	struct cr_map map;
+	int rc;
+
+	if (cr_map_open(in->path, &map, &err)) {
+		left_out(w->set, in->image, &err);
+		return;
+	}
+	while ((rc = rundir_next_frame((const char *)map.data, map.size, &at,
+				       &f))) {
+		if (rc > 0 && f.kind == RUNDIR_FRAME_GCDA &&
+		    !data_frame(w, in, f.payload, f.len, &buf, &alloc))
+			continue;
+		if (!nbad++)
+			bad_at = f.offset;
+	}
+	if (nbad) {
+		cr_error_set(&err, CR_ECORRUPT, in->path, (long long)bad_at,
+			     "a damaged frame at offset %zu of the data file "
+			     "'%s'", bad_at, in->path);
+		left_out(w->set, in->image, &err);
+	}
+	free(buf);
+	cr_map_close(&map);
+}
+
 static void run_input(struct worker *w, const struct merge_input *in)
 {
 	struct cr_buf path;
 
 	if (in->kind == INPUT_BUNDLE) {
 		merge_bundle_read(w, in);
+		return;
+	}
+	if (in->kind == INPUT_DATA) {
+		read_data_file(w, in);
 		return;
 	}
 	if (in->kind == INPUT_FILE) {

@@ -171,6 +171,10 @@ uint32_t merge_set_context(struct merge_set *set, const char *exe,
  * beside its gcno).  IMAGE names the image in messages. */
 void merge_set_add_image(struct merge_set *set, const char *dir,
 			 const char *image, uint32_t ctx);
+/* Queue a data file (docs/run-directory.md, "Data files"): each frame is
+ * one gcda, named by its absolute path, gcno beside that path. */
+void merge_set_add_data_file(struct merge_set *set, const char *file,
+			     const char *image, uint32_t ctx);
 void merge_set_add_gcda(struct merge_set *set, const char *gcda,
 			const char *image, uint32_t ctx);
 enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,

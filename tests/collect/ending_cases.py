@@ -24,7 +24,6 @@ one gcov run reads the gcda of every image of a run (gcov_batch).
                      the child images must equal what the tasks imply.
 """
 import contextlib
-import glob
 import json
 import os
 import shutil
@@ -45,6 +44,16 @@ LOSS_WORDS = ("coverage is lost", "killed while writing", "still running",
               "may be incomplete")
 
 
+def image_ids(data):
+    """Ids of the images with data in run DATA: img/<id>, data/<id>."""
+    ids = set()
+    for sub in ("img", "data"):
+        d = os.path.join(data, sub)
+        if os.path.isdir(d):
+            ids.update(os.listdir(d))
+    return sorted(ids)
+
+
 def gcov_batch(t, gcda_name):
     """gcov's view of every image that wrote GCDA_NAME, from one gcov run:
     {image id: {"functions": {name: count}, "lines": {line: count}}}.
@@ -54,14 +63,16 @@ def gcov_batch(t, gcda_name):
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     ids, args = [], []
-    pattern = os.path.join(t.data, "img", "*", "**", gcda_name)
-    for i, path in enumerate(sorted(glob.glob(pattern, recursive=True))):
-        rel = os.path.relpath(path, os.path.join(t.data, "img"))
-        image, orig = rel.split(os.sep, 1)
+    found = []
+    for image in image_ids(t.data):
+        found += [(image, orig, copy)
+                  for orig, copy in t.image_gcda_list(image)
+                  if os.path.basename(orig) == gcda_name]
+    for i, (image, orig, path) in enumerate(found):
         d = os.path.join(root, str(i))
         os.makedirs(d)
-        shutil.copy(path, d)
-        os.symlink("/" + orig[:-5] + ".gcno",
+        shutil.copy(path, os.path.join(d, gcda_name))
+        os.symlink(orig[:-5] + ".gcno",
                    os.path.join(d, gcda_name[:-5] + ".gcno"))
         ids.append(image)
         args.append(os.path.join(str(i), gcda_name))

@@ -428,7 +428,7 @@ def test_fold_during_run(t):
     eq(sorted(os.listdir(os.path.join(t.data, "fold"))), sorted(["current", gen]),
        "one generation left, no taken images")
     folded = folded_images(t.data)
-    left = os.listdir(os.path.join(t.data, "img"))
+    left = image_data(t.data)
     check(folded >= 10, "images folded: %d" % folded)
     with_images = [r for r in t.records() if r.get("instrumented") == "1"]
     eq(folded + len(left), len(with_images), "every image accounted")
@@ -459,13 +459,16 @@ def test_fold_interrupted(t):
              "30", check_rc=0)
     want = json_counts(os.path.join(t.dir, "whole.json"))
     part = os.path.join(t.dir, "part")
-    imgs = sorted(os.listdir(os.path.join(t.data, "img")))[:12]
+    imgs = image_data(t.data)[:12]
     os.makedirs(os.path.join(part, "img"))
+    os.makedirs(os.path.join(part, "data"))
     subprocess.run(["cp", "-a", os.path.join(t.data, "proc"),
                     os.path.join(t.data, "journal"), part], check=True)
     for i in imgs:
-        subprocess.run(["cp", "-a", os.path.join(t.data, "img", i),
-                        os.path.join(part, "img")], check=True)
+        for sub in ("img", "data"):
+            if os.path.exists(os.path.join(t.data, sub, i)):
+                subprocess.run(["cp", "-a", os.path.join(t.data, sub, i),
+                                os.path.join(part, sub)], check=True)
     gen = os.path.join(t.data, "fold", "1")
     t.covrun("merge", "-o", gen, part, check_rc=0, data=False)
     with open(os.path.join(gen, "images"), "w") as f:
@@ -495,14 +498,23 @@ def forks_many_functions(fns, n, runs=1):
     eq(fns["helper_work"], (h, 0, h), "helper_work")
 
 
+def image_data(base):
+    """Sorted ids of the images with data in BASE (a run directory or a
+    fold's taken images): img/<id> (static programs) and data/<id>."""
+    ids = set()
+    for sub in ("img", "data"):
+        d = os.path.join(base, sub)
+        if os.path.isdir(d):
+            ids.update(os.listdir(d))
+    return sorted(ids)
+
+
 def run_count(data):
-    """Entries of img/ and of every fold/<M>/taken/img in run DATA."""
-    n = len(os.listdir(os.path.join(data, "img")))
+    """Images with data in run DATA and in every fold/<M>/taken."""
+    n = len(image_data(data))
     fold = os.path.join(data, "fold")
     for g in os.listdir(fold) if os.path.isdir(fold) else []:
-        taken = os.path.join(fold, g, "taken", "img")
-        if os.path.isdir(taken):
-            n += len(os.listdir(taken))
+        n += len(image_data(os.path.join(fold, g, "taken")))
     return n
 
 
@@ -568,8 +580,7 @@ def fold_crash(t, step):
     with open(os.path.join(fold, "current")) as f:
         current = f.read().strip()
     eq(current, "2" if step == "switched" else "1", "fold/current")
-    taken = os.path.join(fold, "2", "taken", "img")
-    check(os.path.isdir(taken) and os.listdir(taken),
+    check(image_data(os.path.join(fold, "2", "taken")),
           "images taken into generation 2")
     eq(os.path.exists(os.path.join(fold, "2", "contexts")),
        step != "taken", "generation 2 written")
@@ -747,6 +758,121 @@ def test_journal_cut_frame(t):
     ids = [x["id"] for x in __import__("json").loads(p.stdout)["processes"]]
     eq(len(ids), before + 1, "records before and after the bad frames")
     check("late-1" in ids and "bad-1" not in ids, "ids read: %r" % ids)
+
+
+F1_CALLS = 4
+
+
+def ten_objects(t):
+    """A program of 10 objects of which 2 run: main.c calls f1() (in o1.c)
+    F1_CALLS times; o2.c .. o9.c are linked in but never called."""
+    srcs = ["main.c"] + ["o%d.c" % i for i in range(1, 10)]
+    with open(os.path.join(t.dir, "main.c"), "w") as f:
+        f.write("int f1(int);\nint main(void)\n{\n\tint s = 0;\n"
+                "\tfor (int i = 0; i < %d; i++)\n\t\ts += f1(i);\n"
+                "\treturn s < 0;\n}\n" % F1_CALLS)
+    for i in range(1, 10):
+        with open(os.path.join(t.dir, "o%d.c" % i), "w") as f:
+            f.write("int f%d(int x)\n{\n\treturn x > 1 ? x : -x;\n}\n"
+                    % i)
+    return t.cc("ten", [os.path.join(t.dir, s) for s in srcs])
+
+
+def data_frames(t, image_id):
+    """The @g frames of data/<id>: [(gcda path, gcda bytes)]."""
+    frames, bad = covtest.read_frames(os.path.join(t.data, "data",
+                                                   image_id))
+    eq(bad, [], "damaged frames in data/%s" % image_id)
+    return [tuple(p.split(b"\0", 1)) for k, p in frames if k == "g"]
+
+
+def test_data_file_per_image(t):
+    """Format 2: an image with 10 instrumented objects of which 2 ran
+    writes one file, data/<id>, of 2 frames (main.c's and o1.c's gcda), and
+    no img/<id>; gcov reads the counts of the control flow from them."""
+    ten_objects(t)
+    t.covrun("./ten", check_rc=0)
+    root = one(t.records(), how="root")
+    eq(os.listdir(os.path.join(t.data, "data")), [root["id"]], "data/")
+    eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
+       "img/<id> of the image")
+    paths = sorted(p.decode() for p, _ in data_frames(t, root["id"]))
+    eq(paths, [os.path.join(t.dir, "ten-main.gcda"),
+               os.path.join(t.dir, "ten-o1.gcda")], "frame paths")
+    counts = t.counts(root["id"])["functions"]
+    eq(counts.get("main"), 1, "main")
+    eq(counts.get("f1"), F1_CALLS, "f1")
+    eq(sorted(k for k in counts if k not in ("main", "f1")), [],
+       "functions of objects that did not run")
+
+
+def test_data_file_all_zero(t):
+    """An image whose instrumented objects all stayed at zero (a library
+    loaded, never called, by an uninstrumented program) writes no data
+    file: its record says it was instrumented and dumped."""
+    with open(os.path.join(t.dir, "lib.c"), "w") as f:
+        f.write("int lib_fn(int x)\n{\n\treturn x ? 1 : 2;\n}\n")
+    with open(os.path.join(t.dir, "plain.c"), "w") as f:
+        f.write("int lib_fn(int);\nint main(int argc, char **argv)\n"
+                "{\n\t(void)argv;\n\treturn argc > 99 ? lib_fn(1) : 0;"
+                "\n}\n")
+    t.cc("libcovz.so", [os.path.join(t.dir, "lib.c")],
+         flags=["-shared", "-fPIC"])
+    t.cc("plain", [os.path.join(t.dir, "plain.c")], coverage=False,
+         flags=["-L.", "-lcovz", "-Wl,-rpath," + t.dir])
+    t.covrun("--no-report", "./plain", check_rc=0)
+    root = one(t.records(), how="root")
+    eq(root.get("instrumented"), "1", "the image has instrumented code")
+    check("dumped" in root, "counters dumped: %r" % root)
+    data = os.path.join(t.data, "data")
+    eq(os.listdir(data) if os.path.isdir(data) else [], [], "data files")
+    eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
+       "img/<id> of the image")
+
+
+def test_data_file_damaged_frame(t):
+    """A damaged frame of a data file is left out with a message naming
+    the file, once; the other frames of that file are still counted."""
+    ten_objects(t)
+    t.covrun("--no-report", "./ten", check_rc=0)
+    root = one(t.records(), how="root")
+    path = os.path.join(t.data, "data", root["id"])
+    with open(path, "rb") as f:
+        raw = bytearray(f.read())
+    main_gcda = (os.path.join(t.dir, "ten-main.gcda") + "\0").encode()
+    at = raw.find(main_gcda)
+    check(at > 0, "main.c's frame in the data file")
+    raw[at + len(main_gcda) + 20] ^= 0xff  # inside its gcda: hash fails
+    with open(path, "wb") as f:
+        f.write(raw)
+    p = t.covrun("report", "--json", "cov.json", t.data, data=False)
+    check("'%s'" % path in p.stderr and "damaged frame" in p.stderr,
+          "warning names the data file: " + p.stderr)
+    eq(p.stderr.count("damaged frame"), 1, "one warning per file")
+    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+    eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from the other frame")
+    eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
+
+
+def test_data_file_same_path_twice(t):
+    """The same gcda path twice in one data file (two dumps of an image)
+    is two inputs, summed."""
+    ten_objects(t)
+    t.covrun("--no-report", "./ten", check_rc=0)
+    root = one(t.records(), how="root")
+    path = os.path.join(t.data, "data", root["id"])
+    o1 = [(p, g) for p, g in data_frames(t, root["id"])
+          if p.endswith(b"/ten-o1.gcda")]
+    eq(len(o1), 1, "o1.c's frames")
+    payload = o1[0][0] + b"\0" + o1[0][1]
+    with open(path, "ab") as f:
+        f.write(b"@g %d %08x\n" % (len(payload), covtest.fnv1a(payload))
+                + payload)
+    t.covrun("report", "--json", "cov.json", t.data, data=False,
+             check_rc=0)
+    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+    eq(fns.get("f1"), (2 * F1_CALLS, 2 * F1_CALLS, 0), "f1 summed")
+    eq(fns.get("main"), (1, 1, 0), "main once")
 
 
 def test_data_dir_full(t):

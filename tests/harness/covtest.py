@@ -181,21 +181,44 @@ class Case:
         return [r for r in self.records()
                 if os.path.basename(r["exe"]) == exe_name]
 
-    def image_gcda(self, image_id):
-        """Map original gcda path -> path of the image's copy."""
+    def image_gcda_list(self, image_id):
+        """[(original gcda path, path of a copy)] of one image: the files
+        of img/<id> (static programs), and each frame of data/<id>
+        (docs/run-directory.md, "Data files") split into a file of its
+        own, so that gcov can read it.  A path may appear twice."""
         root = os.path.join(self.data, "img", image_id)
-        out = {}
-        for p in glob.glob(os.path.join(root, "**", "*.gcda"),
-                           recursive=True):
-            out["/" + os.path.relpath(p, root)] = p
+        out = []
+        for p in sorted(glob.glob(os.path.join(root, "**", "*.gcda"),
+                                  recursive=True)):
+            out.append(("/" + os.path.relpath(p, root), p))
+        data = os.path.join(self.data, "data", image_id)
+        if os.path.exists(data):
+            split = os.path.join(self.dir, ".frames", image_id)
+            shutil.rmtree(split, ignore_errors=True)
+            os.makedirs(split)
+            for i, (kind, payload) in enumerate(read_frames(data)[0]):
+                if kind != "g":
+                    continue
+                orig, gcda = payload.split(b"\0", 1)
+                orig = orig.decode()
+                copy = os.path.join(split, "%d-%s" % (
+                    i, os.path.basename(orig)))
+                with open(copy, "wb") as f:
+                    f.write(gcda)
+                out.append((orig, copy))
         return out
+
+    def image_gcda(self, image_id):
+        """Map original gcda path -> path of the image's copy (the last,
+        when a path appears twice)."""
+        return dict(self.image_gcda_list(image_id))
 
     def counts(self, image_id):
         """gcov's view of one image: {'functions': {name: count},
         'lines': {(file basename, line): count}}; empty when the image
         wrote no data."""
         funcs, lines = {}, {}
-        for orig, copy in self.image_gcda(image_id).items():
+        for orig, copy in self.image_gcda_list(image_id):
             doc = gcov_json(copy, orig[:-5] + ".gcno")
             for f in doc["files"]:
                 base = os.path.basename(f["file"])
