@@ -442,31 +442,17 @@ static int cmp_obj_path(const void *a, const void *b, void *arg)
 		      set->objs[*(const uint32_t *)b]->gcno);
 }
 
-enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
-			    struct cr_error *err)
+/* The objects with data to write, sorted by path (a directory is then
+ * created once, not once per file); *MAXCTR gets the largest counter
+ * count.  Objects read through gcov are warned about: no gcda can be
+ * written for them. */
+static uint32_t *objects_to_write(struct merge_set *set, uint32_t *n,
+				  uint32_t *maxctr)
 {
-	struct cr_buf b, path;
-	enum cr_err e = CR_OK;
-
-	merge_set_name_contexts(set);
-	cr_buf_init(&b);
-	cr_buf_init(&path);
-	/* replace an earlier merge there (its data was read, if it was an
-	 * input): context ids may have changed */
-	cr_buf_addf(&path, "%s/" RUNDIR_CONTEXTS, outdir);
-	if (access(path.buf, F_OK) == 0) {
-		cr_buf_reset(&path);
-		cr_buf_addf(&path, "%s/" RUNDIR_CTX, outdir);
-		e = cr_rm_rf(path.buf, err);
-	}
-	/* objects by path within each context: a directory is created
-	 * once, not once per file */
 	uint32_t *objs = cr_xmalloc((set->nobjs + 1) * sizeof(uint32_t));
-	uint32_t nobjs = 0, maxctr = 0;
-	int64_t *zero;
-	char *lastdir = NULL;
 
-	for (uint32_t oi = 0; oi < set->nobjs && !e; oi++) {
+	*n = *maxctr = 0;
+	for (uint32_t oi = 0; oi < set->nobjs; oi++) {
 		struct mobj *o = set->objs[oi];
 		if (o->state == MOBJ_FALLBACK && o->has_data) {
 			struct cr_error w;
@@ -480,67 +466,112 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 		}
 		if (o->state != MOBJ_READ || !o->has_data)
 			continue;
-		objs[nobjs++] = oi;
-		if (o->g.nctrs > maxctr)
-			maxctr = o->g.nctrs;
+		objs[(*n)++] = oi;
+		if (o->g.nctrs > *maxctr)
+			*maxctr = o->g.nctrs;
 	}
-	if (nobjs)
-		qsort_r(objs, nobjs, sizeof(*objs), cmp_obj_path, set);
-	zero = cr_xcalloc(maxctr + 1, sizeof(int64_t));
-	for (uint32_t c = 0; c < set->nctx && !e; c++) {
-		for (uint32_t i = 0; i < nobjs && !e; i++) {
-			struct mobj *o = set->objs[objs[i]];
-			char *d;
-			if (!o->used[c] || (!o->ctr[c] &&
-					    c != zero_home(set, o)))
-				continue;
-			cr_buf_reset(&path);
-			cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s%s%s", outdir,
-				    set->ctx[c].id,
-				    o->gcno[0] == '/' ? "" : "/", o->gcno);
-			memcpy(path.buf + path.len - 4, "gcda", 4);
-			d = cr_path_dirname(path.buf);
-			if (!lastdir || strcmp(d, lastdir)) {
-				e = cr_mkdir_p(d, err);
-				free(lastdir);
-				lastdir = d;
-			} else {
-				free(d);
-			}
-			if (e)
-				break;
-			cr_buf_reset(&b);
-			gcda_write(&o->g, o->ctr[c] ? o->ctr[c] : zero,
-				   o->ctr[c] ? o->seen[c] : NULL,
-				   &o->info[c], &b);
-			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
+	if (*n)
+		qsort_r(objs, *n, sizeof(*objs), cmp_obj_path, set);
+	return objs;
+}
+
+/* OUTDIR/ctx/<context id>/<gcda path> of every object OBJS[0..N) that
+ * context C used (an all-zero one only in its zero_home). */
+static enum cr_err write_context(struct merge_set *set, uint32_t c,
+				 const char *outdir, const uint32_t *objs,
+				 uint32_t n, const int64_t *zero,
+				 struct cr_error *err)
+{
+	struct cr_buf b, path;
+	char *lastdir = NULL;
+	enum cr_err e = CR_OK;
+
+	cr_buf_init(&b);
+	cr_buf_init(&path);
+	for (uint32_t i = 0; i < n && !e; i++) {
+		struct mobj *o = set->objs[objs[i]];
+		char *d;
+		if (!o->used[c] || (!o->ctr[c] && c != zero_home(set, o)))
+			continue;
+		cr_buf_reset(&path);
+		cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s%s%s", outdir,
+			    set->ctx[c].id, o->gcno[0] == '/' ? "" : "/",
+			    o->gcno);
+		memcpy(path.buf + path.len - 4, "gcda", 4);
+		d = cr_path_dirname(path.buf);
+		if (!lastdir || strcmp(d, lastdir)) {
+			e = cr_mkdir_p(d, err);
+			free(lastdir);
+			lastdir = d;
+		} else {
+			free(d);
 		}
+		if (e)
+			break;
+		cr_buf_reset(&b);
+		gcda_write(&o->g, o->ctr[c] ? o->ctr[c] : zero,
+			   o->ctr[c] ? o->seen[c] : NULL, &o->info[c], &b);
+		e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
 	}
 	free(lastdir);
-	free(zero);
-	free(objs);
-	if (!e) {
-		cr_buf_reset(&b);
-		cr_buf_adds(&b, CONTEXTS_MAGIC "\n");
-		for (uint32_t c = 0; c < set->nctx; c++) {
-			const struct cov_context *x = &set->ctx[c];
-			add_escaped(&b, x->id);
-			cr_buf_addf(&b, "\t%s\t%u\t", collect_role_name(x->role),
-				    x->nimages);
-			add_escaped(&b, x->exe);
-			cr_buf_addc(&b, '\t');
-			add_escaped(&b, x->label);
-			cr_buf_addc(&b, '\n');
-		}
-		cr_buf_reset(&path);
-		cr_buf_addf(&path, "%s/" RUNDIR_CONTEXTS, outdir);
-		e = cr_mkdir_p(outdir, err);
-		if (!e)
-			e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
-	}
 	cr_buf_release(&b);
 	cr_buf_release(&path);
 	return e;
+}
+
+/* OUTDIR/contexts: one line per context. */
+static enum cr_err write_contexts_file(const struct merge_set *set,
+				       const char *outdir,
+				       struct cr_error *err)
+{
+	struct cr_buf b;
+	char *path = cr_xasprintf("%s/" RUNDIR_CONTEXTS, outdir);
+	enum cr_err e;
+
+	cr_buf_init(&b);
+	cr_buf_adds(&b, CONTEXTS_MAGIC "\n");
+	for (uint32_t c = 0; c < set->nctx; c++) {
+		const struct cov_context *x = &set->ctx[c];
+		add_escaped(&b, x->id);
+		cr_buf_addf(&b, "\t%s\t%u\t", collect_role_name(x->role),
+			    x->nimages);
+		add_escaped(&b, x->exe);
+		cr_buf_addc(&b, '\t');
+		add_escaped(&b, x->label);
+		cr_buf_addc(&b, '\n');
+	}
+	e = cr_mkdir_p(outdir, err);
+	if (!e)
+		e = cr_write_file_atomic(path, b.buf, b.len, err);
+	free(path);
+	cr_buf_release(&b);
+	return e;
+}
+
+enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
+			    struct cr_error *err)
+{
+	char *path = cr_xasprintf("%s/" RUNDIR_CONTEXTS, outdir);
+	uint32_t *objs, nobjs, maxctr;
+	int64_t *zero;
+	enum cr_err e = CR_OK;
+
+	merge_set_name_contexts(set);
+	/* replace an earlier merge there (its data was read, if it was an
+	 * input): context ids may have changed */
+	if (access(path, F_OK) == 0) {
+		char *ctx = cr_xasprintf("%s/" RUNDIR_CTX, outdir);
+		e = cr_rm_rf(ctx, err);
+		free(ctx);
+	}
+	free(path);
+	objs = e ? NULL : objects_to_write(set, &nobjs, &maxctr);
+	zero = objs ? cr_xcalloc(maxctr + 1, sizeof(int64_t)) : NULL;
+	for (uint32_t c = 0; objs && c < set->nctx && !e; c++)
+		e = write_context(set, c, outdir, objs, nobjs, zero, err);
+	free(zero);
+	free(objs);
+	return e ? e : write_contexts_file(set, outdir, err);
 }
 
 enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,
