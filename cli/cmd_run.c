@@ -255,18 +255,19 @@ static void print_collected(const char *dir, const struct collect_result *r)
 {
 	struct collect_run run;
 	struct cr_error err;
-	size_t roles[3] = { 0, 0, 0 }, instr = 0;
+	size_t nroot = 0, nchild = 0, instr = 0;
 
+	(void)r; /* the command's outcome is printed by outcome() */
 	if (collect_run_load(dir, &run, NULL, &err) != CR_OK)
 		return;
 	for (size_t i = 0; i < run.nrecords; i++) {
-		roles[run.records[i].role % 3]++;
+		nroot += run.records[i].role == COLLECT_ROLE_ROOT;
+		nchild += run.records[i].role == COLLECT_ROLE_CHILD;
 		instr += run.records[i].instrumented != 0;
 	}
 	notef("collected %zu process images (%zu root, %zu child; %zu "
-	      "instrumented) in '%s'", run.nrecords, roles[0], roles[1], instr,
+	      "instrumented) in '%s'", run.nrecords, nroot, nchild, instr,
 	      dir);
-	(void)r;
 	collect_run_release(&run);
 }
 

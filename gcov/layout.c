@@ -68,6 +68,11 @@ regular:
 
 /* ---- slot table -------------------------------------------------------- */
 
+/* Slots are keyed by three integers, looked up once per block location of
+ * every function of the object: a table of its own keeps them as integers
+ * (common/strmap.c keys are strings, copied) and the layout free of
+ * allocations per lookup. */
+
 struct slot_key {
 	uint32_t src, fn, line; /* fn UINT32_MAX for a file line */
 };

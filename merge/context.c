@@ -160,40 +160,6 @@ static enum cr_err add_merged(struct merge_set *set, const char *dir,
 	return e;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names of the entries of DIR (NULL when unreadable). */
-static char **list_dir(const char *dir, size_t *n)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **v = NULL;
-	size_t alloc = 0;
-
-	*n = 0;
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		CR_GROW(v, *n + 1, alloc);
-		v[(*n)++] = cr_xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_str);
-	return v ? v : cr_xcalloc(1, sizeof(char *));
-}
-
-static void free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* Whether SUB, the directory of image ID, is to be read: a directory,
  * not a symbolic link (an image linked to another image, or to /, is
@@ -249,7 +215,7 @@ static void add_images_of(struct merge_set *set,
 {
 	char *imgdir = rundir_path(base, sub);
 	size_t n;
-	char **names = list_dir(imgdir, &n);
+	char **names = cr_list_dir(imgdir, &n);
 	int data = !strcmp(sub, RUNDIR_DATA);
 
 	for (size_t i = 0; names && i < n; i++) {
@@ -272,7 +238,7 @@ static void add_images_of(struct merge_set *set,
 		merge_set_add_image_data(set, base, names[i], c);
 	}
 	if (names)
-		free_list(names, n);
+		cr_list_free(names, n);
 	free(imgdir);
 }
 
@@ -299,7 +265,7 @@ static void add_unattributed(struct merge_set *set, const char *dir)
 {
 	char *unattr = rundir_path(dir, RUNDIR_UNATTRIBUTED);
 	size_t n;
-	char **names = list_dir(unattr, &n);
+	char **names = cr_list_dir(unattr, &n);
 
 	for (size_t i = 0; names && i < n; i++) {
 		char *sub = cr_path_join(unattr, names[i]);
@@ -313,7 +279,7 @@ static void add_unattributed(struct merge_set *set, const char *dir)
 		free(img);
 	}
 	if (names)
-		free_list(names, n);
+		cr_list_free(names, n);
 	free(unattr);
 }
 

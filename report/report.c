@@ -716,13 +716,15 @@ enum cr_err report_write_all(const struct cov_model *model,
 		rc = report_cobertura(set, COV_VIEW_ALL, opts->cobertura, opts,
 				      res, err);
 		if (!rc && opts->cobertura_split) {
-			static const char *const roles[2] = {"root", "child"};
+			static const enum collect_role roles[2] = {
+				COLLECT_ROLE_ROOT, COLLECT_ROLE_CHILD};
 			static const uint32_t views[2] = {
 				COV_VIEW_ROOT, REPORT_VIEW_CHILD_ONLY};
 			for (int r = 0; r < 2 && !rc; r++) {
 				struct report_result sub;
-				char *p = rp_path_with_suffix(opts->cobertura,
-							      roles[r]);
+				char *p = rp_path_with_suffix(
+					opts->cobertura,
+					collect_role_name(roles[r]));
 				memset(&sub, 0, sizeof(sub));
 				rc = report_cobertura(set, views[r],
 						      p, opts, &sub, err);

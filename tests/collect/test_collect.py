@@ -538,7 +538,10 @@ def test_fold_no_report_bounded(t):
     out, err = proc.communicate()
     sys.stderr.write(err)
     eq(proc.returncode, 0, "covrun exit status")
-    check(peak < n // 3, "images on disk at most: %d (of %d)" % (peak, n))
+    # without folding every image stays (the peak is n); the fold runs
+    # beside the command, so how far it lags depends on the machine (an
+    # ASan build lags more): at most half of them is the bound
+    check(peak <= n // 2, "images on disk at most: %d (of %d)" % (peak, n))
     check(os.path.exists(os.path.join(t.data, "fold", "current")),
           "folded with --no-report")
     t.covrun("report", "--json", "r.json", t.data, check_rc=0, data=False)
