@@ -64,20 +64,6 @@
 #define RUNDIR_FRAME_GCDA 'g'           /* data file entry: path NUL gcda */
 #define RUNDIR_FRAME_HEAD_MAX 32        /* "@g " 20 digits " " 8 hex "\n" */
 
-/* FNV-1a, 32 bits: the hash that tells a frame cut short from a whole one
- * (docs/run-directory.md, "Frames").  Async-signal-safe. */
-static inline uint32_t rundir_hash(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* FNV-1a continued over more bytes: the hash of a payload written in
  * pieces (rundir_hash_more(rundir_hash(a, n), b, m) hashes a then b). */
 static inline uint32_t rundir_hash_more(uint32_t h, const void *p, size_t n)
@@ -91,54 +77,13 @@ static inline uint32_t rundir_hash_more(uint32_t h, const void *p, size_t n)
 	return h;
 }
 
-/* One frame of BUF[0..LEN) at *OFF (docs/run-directory.md, "Frames").
- * Returns 1 with *KIND, *PAYLOAD, *PLEN set and *OFF past the frame; 0 at
- * the end; -1 for a frame that fails its length or hash check, *OFF then
- * at the next '@' (or LEN).  A frame cut short is followed by the next
- * writer's frame at any byte, not only at a line start: the length and
- * the hash, not the position, tell a frame from payload bytes, and a run
- * of failures in a row is one bad frame to a caller. */
-static inline int rundir_frame_next(const char *buf, size_t len, size_t *off,
-				    char *kind, const char **payload,
-				    size_t *plen)
+/* FNV-1a, 32 bits: the hash that tells a frame cut short from a whole one
+ * (docs/run-directory.md, "Frames").  Async-signal-safe. */
+static inline uint32_t rundir_hash(const void *p, size_t n)
 {
-	size_t at = *off, i, n = 0;
-	uint32_t hash = 0;
-	int digits = 0, hex = 0;
-
-	if (at >= len)
-		return 0;
-	i = at;
-	if (len - i < 4 || buf[i] != '@' || buf[i + 2] != ' ')
-		goto bad;
-	*kind = buf[i + 1];
-	for (i += 3; i < len && buf[i] >= '0' && buf[i] <= '9' && digits < 20;
-	     i++, digits++)
-		n = n * 10 + (size_t)(buf[i] - '0');
-	if (!digits || i >= len || buf[i++] != ' ')
-		goto bad;
-	for (; i < len && hex < 8; i++, hex++) {
-		char c = buf[i];
-		int v = c >= '0' && c <= '9' ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (v < 0)
-			goto bad;
-		hash = hash << 4 | (uint32_t)v;
-	}
-	if (hex != 8 || i >= len || buf[i++] != '\n' || n > len - i ||
-	    rundir_hash(buf + i, n) != hash)
-		goto bad;
-	*payload = buf + i;
-	*plen = n;
-	*off = i + n;
-	return 1;
-bad:
-	for (i = at + 1; i < len; i++)
-		if (buf[i] == '@')
-			break;
-	*off = i;
-	return -1;
+	return rundir_hash_more(2166136261u, p, n);
 }
+
 
 /* One frame of a journal or data file, as rundir_next_frame finds it. */
 struct rundir_frame {
