@@ -44,16 +44,6 @@ LOSS_WORDS = ("coverage is lost", "killed while writing", "still running",
               "may be incomplete")
 
 
-def image_ids(data):
-    """Ids of the images with data in run DATA: img/<id>, data/<id>."""
-    ids = set()
-    for sub in ("img", "data"):
-        d = os.path.join(data, sub)
-        if os.path.isdir(d):
-            ids.update(os.listdir(d))
-    return sorted(ids)
-
-
 def gcov_batch(t, gcda_name):
     """gcov's view of every image that wrote GCDA_NAME, from one gcov run:
     {image id: {"functions": {name: count}, "lines": {line: count}}}.
@@ -64,7 +54,7 @@ def gcov_batch(t, gcda_name):
     os.makedirs(root)
     ids, args = [], []
     found = []
-    for image in image_ids(t.data):
+    for image in covtest.image_ids(t.data):
         found += [(image, orig, copy)
                   for orig, copy in t.image_gcda_list(image)
                   if os.path.basename(orig) == gcda_name]

@@ -428,7 +428,7 @@ def test_fold_during_run(t):
     eq(sorted(os.listdir(os.path.join(t.data, "fold"))), sorted(["current", gen]),
        "one generation left, no taken images")
     folded = folded_images(t.data)
-    left = image_data(t.data)
+    left = covtest.image_ids(t.data)
     check(folded >= 10, "images folded: %d" % folded)
     with_images = [r for r in t.records() if r.get("instrumented") == "1"]
     eq(folded + len(left), len(with_images), "every image accounted")
@@ -459,7 +459,7 @@ def test_fold_interrupted(t):
              "30", check_rc=0)
     want = json_counts(os.path.join(t.dir, "whole.json"))
     part = os.path.join(t.dir, "part")
-    imgs = image_data(t.data)[:12]
+    imgs = covtest.image_ids(t.data)[:12]
     os.makedirs(os.path.join(part, "img"))
     os.makedirs(os.path.join(part, "data"))
     subprocess.run(["cp", "-a", os.path.join(t.data, "proc"),
@@ -498,23 +498,12 @@ def forks_many_functions(fns, n, runs=1):
     eq(fns["helper_work"], (h, 0, h), "helper_work")
 
 
-def image_data(base):
-    """Sorted ids of the images with data in BASE (a run directory or a
-    fold's taken images): img/<id> (static programs) and data/<id>."""
-    ids = set()
-    for sub in ("img", "data"):
-        d = os.path.join(base, sub)
-        if os.path.isdir(d):
-            ids.update(os.listdir(d))
-    return sorted(ids)
-
-
 def run_count(data):
     """Images with data in run DATA and in every fold/<M>/taken."""
-    n = len(image_data(data))
+    n = len(covtest.image_ids(data))
     fold = os.path.join(data, "fold")
     for g in os.listdir(fold) if os.path.isdir(fold) else []:
-        n += len(image_data(os.path.join(fold, g, "taken")))
+        n += len(covtest.image_ids(os.path.join(fold, g, "taken")))
     return n
 
 
@@ -583,7 +572,7 @@ def fold_crash(t, step):
     with open(os.path.join(fold, "current")) as f:
         current = f.read().strip()
     eq(current, "2" if step == "switched" else "1", "fold/current")
-    check(image_data(os.path.join(fold, "2", "taken")),
+    check(covtest.image_ids(os.path.join(fold, "2", "taken")),
           "images taken into generation 2")
     eq(os.path.exists(os.path.join(fold, "2", "contexts")),
        step != "taken", "generation 2 written")

@@ -97,6 +97,17 @@ def fnv1a(data):
     return h
 
 
+def image_ids(base):
+    """Sorted ids of the images with data in BASE (a run directory or a
+    fold's taken images): img/<id> (static programs) and data/<id>."""
+    ids = set()
+    for sub in ("img", "data"):
+        d = os.path.join(base, sub)
+        if os.path.isdir(d):
+            ids.update(os.listdir(d))
+    return sorted(ids)
+
+
 def journal_records(rundir):
     """The records of a format-2 journal, as record texts by image id."""
     path = os.path.join(rundir, "journal")
