@@ -50,14 +50,11 @@ echo "== process tree (covrun tree $run)"
 "$covrun" tree "$run"
 
 echo
-echo "== gcda files collected, per image"
-for img in "$run"/img/*/; do
-	id=$(basename "$img")
-	rec="$run/proc/$id.rec"
-	role=$(sed -n 's/^role //p' "$rec" 2>/dev/null)
-	how=$(sed -n 's/^how //p' "$rec" 2>/dev/null)
-	n=$(find "$img" -name '*.gcda' | wc -l)
-	printf '  %-24s %-5s %-6s %s gcda\n' "$id" "$how" "$role" "$n"
+echo "== counters collected: one data file per image that ran instrumented code"
+echo "   (docs/run-directory.md; covrun tree above names each image)"
+for f in "$run"/data/*; do
+	[ -f "$f" ] || continue
+	printf '  %-24s %s bytes\n' "$(basename "$f")" "$(wc -c <"$f")"
 done
 
 echo

@@ -596,29 +596,23 @@ static void walk(struct worker *w, const struct merge_input *in,
 }
 
 /* One "@g" frame's payload P (N bytes): the gcda's absolute path, a NUL,
- * then its bytes, copied to an aligned buffer (*BUF, grown) for the
- * readers.  Returns 0, or -1 when the payload has no path. */
+ * then its bytes, read where they lie (the readers load every integer
+ * with memcpy: gcov/reader.c).  Returns 0, or -1 when the payload has no
+ * path. */
 static int data_frame(struct worker *w, const struct merge_input *in,
-		      const char *p, size_t n, unsigned char **buf,
-		      size_t *alloc)
+		      const char *p, size_t n)
 {
 	const char *nul = memchr(p, '\0', n);
-	size_t plen, size;
+	size_t plen;
 	char *gcno;
 
 	if (!nul || nul == p || (plen = (size_t)(nul - p)) < 5 ||
 	    memcmp(nul - 5, ".gcda", 5))
 		return -1;
-	size = n - plen - 1;
-	if (size > *alloc) {
-		*buf = cr_xrealloc(*buf, size);
-		*alloc = size;
-	}
-	if (size)
-		memcpy(*buf, nul + 1, size);
 	gcno = cr_xstrdup(p);
 	memcpy(gcno + plen - 4, "gcno", 4);
-	merge_worker_gcda(w, in->image, in->ctx, p, gcno, *buf, size);
+	merge_worker_gcda(w, in->image, in->ctx, p, gcno,
+			  (const unsigned char *)nul + 1, n - plen - 1);
 	free(gcno);
 	return 0;
 }
@@ -628,8 +622,7 @@ static int data_frame(struct worker *w, const struct merge_input *in,
  * out, the others are read.  The same path twice is two inputs, summed. */
 static void read_data_file(struct worker *w, const struct merge_input *in)
 {
-	unsigned char *buf = NULL;
-	size_t at = 0, alloc = 0, bad_at = 0, nbad = 0;
+	size_t at = 0, bad_at = 0, nbad = 0;
 	struct cr_error err;
 	struct rundir_frame f;
 	struct cr_map map;
@@ -642,7 +635,7 @@ static void read_data_file(struct worker *w, const struct merge_input *in)
 	while ((rc = rundir_next_frame((const char *)map.data, map.size, &at,
 				       &f))) {
 		if (rc > 0 && f.kind == RUNDIR_FRAME_GCDA &&
-		    !data_frame(w, in, f.payload, f.len, &buf, &alloc))
+		    !data_frame(w, in, f.payload, f.len))
 			continue;
 		if (!nbad++)
 			bad_at = f.offset;
@@ -653,7 +646,6 @@ static void read_data_file(struct worker *w, const struct merge_input *in)
 			     "'%s'", bad_at, in->path);
 		left_out(w->set, in->image, &err);
 	}
-	free(buf);
 	cr_map_close(&map);
 }
 
