@@ -22,12 +22,14 @@
  */
 #define _GNU_SOURCE
 #include "collect/internal.h"
+#include "rundir/rundir.h"
 
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,12 +191,101 @@ static void scan_symtab(struct gobj *g, const unsigned char *img, size_t size)
 							  "GCOV_PREFIX");
 }
 
+/* ---- the run's cache of objects without instrumented code -------------
+ * Every exec'd image would otherwise read the symbol table (or, stripped,
+ * the .rodata) of libc and every other library it loads: the first image
+ * that finds an object without libgcov enters it, by device, inode, size
+ * and change time, in the table the counter file holds (rundir.h); the
+ * next ones stat() it and skip it.  Entries are published with one atomic
+ * store of their check word; an entry half written by an image that died
+ * never matches. */
+#define CACHE_PROBES 8
+static struct rundir_object *cache;
+
+void gcovsym_use_cache(void *slots)
+{
+	cache = slots;
+}
+
+static struct rundir_object object_key(const struct stat *st)
+{
+	struct rundir_object k = {
+		(uint64_t)st->st_dev, (uint64_t)st->st_ino,
+		(uint64_t)st->st_size,
+		(uint64_t)st->st_ctim.tv_sec * 1000000000u +
+			(uint64_t)st->st_ctim.tv_nsec, 0
+	};
+
+	k.check = rundir_object_check(&k);
+	return k;
+}
+
+static int same_object(const struct rundir_object *a,
+		       const struct rundir_object *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->ctime_ns == b->ctime_ns;
+}
+
+static struct rundir_object *cache_slot(const struct rundir_object *k,
+					size_t probe)
+{
+	return &cache[(k->check / 4 + probe) % RUNDIR_OBJECTS_SLOTS];
+}
+
+static int cache_has(const struct rundir_object *k)
+{
+	for (size_t i = 0; cache && i < CACHE_PROBES; i++) {
+		struct rundir_object *e = cache_slot(k, i);
+		uint64_t check = __atomic_load_n(&e->check, __ATOMIC_ACQUIRE);
+		if (check == 0)
+			return 0;
+		if (check == k->check && same_object(e, k))
+			return 1;
+	}
+	return 0;
+}
+
+static void cache_add(const struct rundir_object *k)
+{
+	for (size_t i = 0; cache && i < CACHE_PROBES; i++) {
+		struct rundir_object *e = cache_slot(k, i);
+		uint64_t seen = 0;
+		if (!__atomic_compare_exchange_n(&e->check, &seen, 1, 0,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			if (seen == k->check && same_object(e, k))
+				return;
+			continue;
+		}
+		e->dev = k->dev;
+		e->ino = k->ino;
+		e->size = k->size;
+		e->ctime_ns = k->ctime_ns;
+		__atomic_store_n(&e->check, k->check, __ATOMIC_RELEASE);
+		return;
+	}
+}
+
+static int found_gcov(const struct gobj *g)
+{
+	return g->instrumented || g->exit_fn || g->dump || g->dump_one ||
+	       g->reset || g->root;
+}
+
+/* Scan the object file PATH into G, unless the cache knows it has no
+ * instrumented code. */
 static void scan_file(struct gobj *g, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct rundir_object key;
+	int fd;
 	void *img;
 
+	if (cache && stat(path, &st) == 0 && (key = object_key(&st),
+					       cache_has(&key)))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
@@ -203,9 +294,39 @@ static void scan_file(struct gobj *g, const char *path)
 		if (img != MAP_FAILED) {
 			scan_symtab(g, img, (size_t)st.st_size);
 			munmap(img, (size_t)st.st_size);
+			if (!found_gcov(g)) {
+				key = object_key(&st);
+				cache_add(&key);
+			}
 		}
 	}
 	close(fd);
+}
+
+/* Objects that never hold instrumented code, known without reading them:
+ * the dynamic loader, the vdso, and the shim itself (the static runtime
+ * is part of the program, which is the one object there). */
+static int known_plain(const struct dl_phdr_info *info)
+{
+#ifndef COVRUN_RUNTIME
+	uintptr_t self = (uintptr_t)&gcovsym_refresh;
+	unsigned long interp = getauxval(AT_BASE);
+	unsigned long vdso = getauxval(AT_SYSINFO_EHDR);
+
+	if ((interp && info->dlpi_addr == interp) ||
+	    (vdso && info->dlpi_addr == vdso))
+		return 1;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && self >= start &&
+		    self - start < ph->p_memsz)
+			return 1;
+	}
+#else
+	(void)info;
+#endif
+	return 0;
 }
 
 static struct gobj *find_old(uintptr_t base, const char *name, size_t old_n,
@@ -244,7 +365,8 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 		memset(g, 0, sizeof(*g));
 		g->base = info->dlpi_addr;
 		strncpy(g->name, name, sizeof(g->name) - 1);
-		scan_file(g, name[0] ? name : "/proc/self/exe");
+		if (!known_plain(info))
+			scan_file(g, name[0] ? name : "/proc/self/exe");
 	}
 	s->n++;
 	return 0;

@@ -49,6 +49,9 @@ void real_calls_init(void);
 
 /* Rescan loaded objects when the set changed since the last scan. */
 void gcovsym_refresh(void);
+/* Use the run's cache of objects without instrumented code (rundir.h,
+ * struct rundir_object[RUNDIR_OBJECTS_SLOTS] in the mapped counter file). */
+void gcovsym_use_cache(void *slots);
 /* Is any loaded object instrumented (as of the last scan)? */
 int gcovsym_instrumented(void);
 /* Whether the code at PC belongs to an instrumented object (1 when it

@@ -650,9 +650,18 @@ static void check_limit(struct loop *l)
 	}
 }
 
-/* One step: wait up to 100 ms for a signal; returns 0 when nothing is left
- * to wait for (no job to start and no child at all). */
-static int step(struct loop *l, const sigset_t *waitset)
+/* Some child of covrun (a job, or an orphan it adopted as subreaper) is
+ * still running or not yet reaped. */
+static int children_left(void)
+{
+	siginfo_t any;
+
+	return !(waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+		 errno == ECHILD);
+}
+
+/* One step: wait up to 100 ms for a signal, then reap and start jobs. */
+static void step(struct loop *l, const sigset_t *waitset)
 {
 	struct timespec tick = { 0, 100000000L }; /* 100 ms */
 	siginfo_t info;
@@ -669,11 +678,6 @@ static int step(struct loop *l, const sigset_t *waitset)
 	reap(l);
 	check_limit(l);
 	start_more(l);
-	if (l->next < l->njobs || l->running)
-		return 1;
-	siginfo_t any;
-	return !(waitid(P_ALL, 0, &any, WEXITED | WNOHANG | WNOWAIT) < 0 &&
-		 errno == ECHILD);
 }
 
 static volatile uint64_t *map_counter(const char *dir)
@@ -690,17 +694,23 @@ static volatile uint64_t *map_counter(const char *dir)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* After the jobs: wait for descendants (daemons) up to the deadline. */
+/* After the jobs: wait for descendants (daemons) up to the deadline.  It
+ * looks before it waits: a run whose command left nothing behind ends at
+ * once, not after a tick. */
 static void wait_descendants(struct loop *l, const sigset_t *waitset,
 			     double seconds)
 {
 	int64_t deadline = cr_now_ns() + (int64_t)(seconds * 1e9);
 
-	while (step(l, waitset)) {
-		if (cr_now_ns() < deadline)
-			continue;
-		l->res->still_running = 1; /* collect_check_losses names them */
-		return;
+	for (;;) {
+		reap(l);
+		if (!children_left())
+			return;
+		if (cr_now_ns() >= deadline) {
+			l->res->still_running = 1; /* collect_check_losses names them */
+			return;
+		}
+		step(l, waitset);
 	}
 }
 

@@ -410,10 +410,20 @@ static void map_counter(void)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* Map the object cache only when the file holds it: a page beyond
+	 * the end of a file is SIGBUS. */
+	struct stat st;
+	size_t size = fstat(fd, &st) == 0 &&
+				      st.st_size >= (off_t)RUNDIR_COUNTER_SIZE
+			      ? RUNDIR_COUNTER_SIZE
+			      : RUNDIR_COUNTER_PAGE;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (p != MAP_FAILED)
-		image_counter = p;
+	if (p == MAP_FAILED)
+		return;
+	image_counter = p;
+	if (size == RUNDIR_COUNTER_SIZE)
+		gcovsym_use_cache((char *)p + RUNDIR_COUNTER_PAGE);
 }
 
 /* The run's shared counters (covrun created the file): images started,
@@ -498,11 +508,11 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
  * that cannot be made falls back to the real file under img/<id>, which
  * readers still read.  The static runtime wraps nothing by name and keeps
  * img/<id>. */
-struct mem_gcda {
-	int fd;              /* memory file + 1; 0: free, -1: being set up */
-	char path[PATH_MAX]; /* the gcda path without the prefix */
-};
-static struct mem_gcda mem_gcda[8];
+#define MEM_GCDA_SLOTS 8
+/* The descriptors apart from the paths: a fork child reads them all
+ * (mem_gcda_forget), and each page it touches is a copy-on-write fault. */
+static int mem_gcda_fd[MEM_GCDA_SLOTS]; /* memory file + 1; 0: free, -1: being set up */
+static char mem_gcda_path[MEM_GCDA_SLOTS][PATH_MAX]; /* gcda path without the prefix */
 static int mem_gcda_used; /* entries not free: close() looks only then */
 /* This image's data file, opened at its first frame (or before a change
  * of user) and checked by device and inode like the journal. */
@@ -552,20 +562,20 @@ static int mem_gcda_open(const char *rest, int flags)
 	}
 	if (len >= PATH_MAX)
 		return -2;
-	for (size_t i = 0; i < sizeof(mem_gcda) / sizeof(mem_gcda[0]); i++) {
+	for (size_t i = 0; i < MEM_GCDA_SLOTS; i++) {
 		int free_slot = 0;
-		if (!__atomic_compare_exchange_n(&mem_gcda[i].fd, &free_slot,
+		if (!__atomic_compare_exchange_n(&mem_gcda_fd[i], &free_slot,
 						 -1, 0, __ATOMIC_ACQ_REL,
 						 __ATOMIC_RELAXED))
 			continue;
 		fd = memfd_create("covrun-gcda", MFD_CLOEXEC);
 		if (fd < 0) {
-			__atomic_store_n(&mem_gcda[i].fd, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&mem_gcda_fd[i], 0, __ATOMIC_RELEASE);
 			return -2;
 		}
-		memcpy(mem_gcda[i].path, rest, len + 1);
+		memcpy(mem_gcda_path[i], rest, len + 1);
 		__atomic_add_fetch(&mem_gcda_used, 1, __ATOMIC_ACQ_REL);
-		__atomic_store_n(&mem_gcda[i].fd, fd + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&mem_gcda_fd[i], fd + 1, __ATOMIC_RELEASE);
 		return fd;
 	}
 	return -2;
@@ -576,15 +586,15 @@ static int mem_gcda_find(int fd)
 {
 	if (fd < 0 || !__atomic_load_n(&mem_gcda_used, __ATOMIC_ACQUIRE))
 		return -1;
-	for (size_t i = 0; i < sizeof(mem_gcda) / sizeof(mem_gcda[0]); i++)
-		if (__atomic_load_n(&mem_gcda[i].fd, __ATOMIC_ACQUIRE) == fd + 1)
+	for (size_t i = 0; i < MEM_GCDA_SLOTS; i++)
+		if (__atomic_load_n(&mem_gcda_fd[i], __ATOMIC_ACQUIRE) == fd + 1)
 			return (int)i;
 	return -1;
 }
 
 static void mem_gcda_release(int slot)
 {
-	__atomic_store_n(&mem_gcda[slot].fd, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&mem_gcda_fd[slot], 0, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&mem_gcda_used, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -593,11 +603,11 @@ static void mem_gcda_release(int slot)
 static void mem_gcda_forget(void)
 {
 	real_calls_init();
-	for (size_t i = 0; i < sizeof(mem_gcda) / sizeof(mem_gcda[0]); i++) {
-		int fd = mem_gcda[i].fd - 1;
+	for (size_t i = 0; mem_gcda_used && i < MEM_GCDA_SLOTS; i++) {
+		int fd = mem_gcda_fd[i] - 1;
 		if (fd >= 0 && real.close)
 			real.close(fd);
-		mem_gcda[i].fd = 0;
+		mem_gcda_fd[i] = 0;
 	}
 	mem_gcda_used = 0;
 	if (still_open(data_fd, data_dev, data_ino) >= 0 && real.close)
@@ -678,8 +688,8 @@ static void mem_gcda_write(int slot, int fd)
 		return;
 	}
 	if (gcda_has_counts(p, (size_t)st.st_size)) {
-		parts[0].iov_base = mem_gcda[slot].path;
-		parts[0].iov_len = strlen(mem_gcda[slot].path) + 1;
+		parts[0].iov_base = mem_gcda_path[slot];
+		parts[0].iov_len = strlen(mem_gcda_path[slot]) + 1;
 		parts[1].iov_base = p;
 		parts[1].iov_len = (size_t)st.st_size;
 		out = data_file_fd();
@@ -1372,21 +1382,28 @@ static int is_mine(const struct sigaction *sa)
 }
 #endif
 
+/* Take every dump signal whose action is the default one (an exec keeps
+ * only SIG_DFL and SIG_IGN).  One call per signal sets the handler and
+ * returns the old action, which is put back when it was not the default:
+ * signals stay blocked meanwhile, so an ignored one that arrives then is
+ * still ignored. */
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
+	sigset_t mask;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
+	block_all(&mask);
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (!is_dump_signal(sig))
+		if (!is_dump_signal(sig) || real.sigaction(sig, &sa, &old))
 			continue;
-		if (real.sigaction(sig, NULL, &old) == 0 &&
-		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
-			real.sigaction(sig, &sa, NULL);
+		if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+			real.sigaction(sig, &old, NULL);
 	}
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* ======================= start-up ===================================== */

@@ -113,14 +113,16 @@ char *rundir_data_file(const char *dir, const char *id)
 
 /* ---- creating and holding --------------------------------------------- */
 
-/* The image counter the shim maps and increments (one page). */
+/* The counter file the shim maps (rundir.h): all zeros. */
 static enum cr_err write_counter(const char *dir, struct cr_error *err)
 {
-	char zeros[4096] = { 0 };
+	char *zeros = cr_xcalloc(1, RUNDIR_COUNTER_SIZE);
 	char *path = cr_path_join(dir, RUNDIR_COUNTER);
-	enum cr_err rc = cr_write_file_atomic(path, zeros, sizeof(zeros), err);
+	enum cr_err rc = cr_write_file_atomic(path, zeros,
+					      RUNDIR_COUNTER_SIZE, err);
 
 	free(path);
+	free(zeros);
 	return rc;
 }
 

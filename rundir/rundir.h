@@ -59,6 +59,20 @@
 #define REC_END_NAMES { "", "exit", "_exit", "signal", "exec" }
 #define REC_END_NONE "none" /* an end taken back: an exec that failed */
 
+/* The counter file, shared by every image of a run through mmap: the
+ * run's counters in its first page (images started, processes alive),
+ * then a cache of the objects an image found to hold no instrumented code,
+ * so that the next images need one stat() of such an object instead of
+ * reading its symbol table (docs/run-directory.md, "Counter file"). */
+#define RUNDIR_COUNTER_PAGE 4096
+#define RUNDIR_OBJECTS_SLOTS 2048
+struct rundir_object {
+	uint64_t dev, ino, size, ctime_ns;
+	uint64_t check; /* rundir_object_check of the rest: the entry is whole */
+};
+#define RUNDIR_COUNTER_SIZE \
+	(RUNDIR_COUNTER_PAGE + RUNDIR_OBJECTS_SLOTS * sizeof(struct rundir_object))
+
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
 #define RUNDIR_FRAME_GCDA 'g'           /* data file entry: path NUL gcda */
@@ -84,6 +98,16 @@ static inline uint32_t rundir_hash(const void *p, size_t n)
 	return rundir_hash_more(2166136261u, p, n);
 }
 
+
+/* The check word of an object cache entry: never 0 (free) or 1 (being
+ * written by an image that may have died doing so). */
+static inline uint64_t rundir_object_check(const struct rundir_object *o)
+{
+	uint32_t lo = rundir_hash(o, 4 * sizeof(uint64_t));
+	uint32_t hi = rundir_hash_more(lo, &o->dev, sizeof(o->dev));
+
+	return ((uint64_t)hi << 32 | lo) | 2;
+}
 
 /* One frame of a journal or data file, as rundir_next_frame finds it. */
 struct rundir_frame {

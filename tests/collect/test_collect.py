@@ -711,6 +711,29 @@ def run_files(rundir):
                   for d, _, fs in os.walk(rundir) for f in fs)
 
 
+def test_ends_when_nothing_is_left(t):
+    """Once the command's last process is reaped, covrun stops waiting at
+    once: no timed wait of the launcher runs out after it (it waited one
+    100 ms tick for nothing, a tenth of a second on every run).  strace
+    shows the launcher's waits: the one that returns the command's
+    SIGCHLD must be its last that times out."""
+    log = os.path.join(t.dir, "strace.log")
+    p = subprocess.run(["strace", "-f", "-o", log, "-e",
+                        "trace=rt_sigtimedwait,exit_group", COVRUN, "run",
+                        "--data-dir", t.data, "--force", "--no-report",
+                        "/bin/true"], cwd=t.dir, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True,
+                       timeout=120)
+    eq(p.returncode, 0, "covrun status")
+    with open(log) as f:
+        lines = f.read().splitlines()
+    ended = [i for i, l in enumerate(lines) if "SIGCHLD" in l and
+             re.search(r"= 17|\(SIGCHLD\)$", l)]
+    check(ended, "the launcher's wait returned the command's SIGCHLD")
+    idle = [l for l in lines[ended[-1]:] if "EAGAIN" in l]
+    eq(idle, [], "timed waits that ran out after the command ended")
+
+
 def test_uninstrumented_no_files(t):
     """Format 2: an image without instrumented code creates no file, it
     appends one journal entry (docs/run-directory.md)."""
@@ -820,6 +843,58 @@ def test_data_file_all_zero(t):
     eq(os.listdir(data) if os.path.isdir(data) else [], [], "data files")
     eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
        "img/<id> of the image")
+
+
+def test_object_cache(t):
+    """The run's cache of objects without instrumented code (rundir.h,
+    "counter file"): an object is read once per run, not once per image;
+    an object changed in place during the run (same path and inode) is
+    read again, so its instrumented code is found."""
+    with open(os.path.join(t.dir, "lib.c"), "w") as f:
+        f.write("int lib_fn(int x)\n{\n\treturn x ? 1 : 2;\n}\n")
+    with open(os.path.join(t.dir, "plain.c"), "w") as f:
+        f.write("int lib_fn(int);\nint main(int argc, char **argv)\n"
+                "{\n\t(void)argv;\n\treturn lib_fn(argc) - 1;\n}\n")
+    t.cc("libcovi.so", [os.path.join(t.dir, "lib.c")],
+         flags=["-shared", "-fPIC"])
+    t.cc("libcovc.so", [os.path.join(t.dir, "lib.c")], coverage=False,
+         flags=["-shared", "-fPIC"])
+    t.cc("plain", [os.path.join(t.dir, "plain.c")], coverage=False,
+         flags=["-L.", "-lcovc", "-Wl,-rpath," + t.dir])
+    t.covrun("--no-report", "sh", "-c",
+             "./plain && ./plain && cp libcovi.so libcovc.so && ./plain",
+             check_rc=0)
+    plains = sorted((r for r in t.records()
+                     if os.path.basename(r["exe"]) == "plain"),
+                    key=lambda r: int(r["start"]))
+    eq([r.get("instrumented") for r in plains], ["0", "0", "1"],
+       "instrumented, before and after the library was replaced")
+    eq(os.path.exists(os.path.join(t.data, "data", plains[2]["id"])), True,
+       "the data file of the image with the instrumented library")
+    # Each image's own opens of libc and of the shim: the dynamic loader
+    # opens each once; the first image to look reads libc, the next
+    # ones stat() it; nothing reads the shim.
+    log = os.path.join(t.dir, "strace.log")
+    subprocess.run(["strace", "-f", "-o", log, "-e", "trace=openat,execve",
+                    COVRUN, "run", "--data-dir", t.data, "--force",
+                    "--no-report", "sh", "-c", "/bin/true; /bin/true"],
+                   cwd=t.dir, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120)
+    trues, opens = [], {}
+    with open(log) as f:
+        for line in f:
+            pid = line.split()[0]
+            if 'execve("/bin/true"' in line and pid not in trues:
+                trues.append(pid)
+            for name in ("libc.so.6", "libcovrun-shim.so"):
+                if pid in trues and "openat(" in line and name in line:
+                    opens[pid, name] = opens.get((pid, name), 0) + 1
+    eq(len(trues), 2, "images of /bin/true in %s" % log)
+    for pid in trues:
+        eq(opens.get((pid, "libcovrun-shim.so")), 1,
+           "opens of the shim by image %s" % pid)
+        eq(opens.get((pid, "libc.so.6")), 1,
+           "opens of libc by image %s (sh read it first)" % pid)
 
 
 def test_data_file_damaged_frame(t):
