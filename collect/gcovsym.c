@@ -280,7 +280,6 @@ static void scan_file(struct gobj *g, const char *path)
 	struct stat st;
 	struct rundir_object key;
 	int fd;
-	void *img;
 
 	if (cache && stat(path, &st) == 0 && (key = object_key(&st),
 					       cache_has(&key)))
@@ -289,8 +288,8 @@ static void scan_file(struct gobj *g, const char *path)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			   fd, 0);
+		void *img = mmap(NULL, (size_t)st.st_size, PROT_READ,
+				 MAP_PRIVATE, fd, 0);
 		if (img != MAP_FAILED) {
 			scan_symtab(g, img, (size_t)st.st_size);
 			munmap(img, (size_t)st.st_size);
