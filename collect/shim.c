@@ -108,6 +108,7 @@ static int whole_written;
 /* The open run directory (see run_dir_fd). */
 static int run_fd = -1;
 static volatile uint64_t *image_counter; /* shared by the whole run */
+static uint64_t *zero_table; /* the run's all-zero gcda paths (rundir.h) */
 static long max_images;
 
 /* Environment entries owned by the shim (putenv keeps the pointer). */
@@ -422,8 +423,10 @@ static void map_counter(void)
 	if (p == MAP_FAILED)
 		return;
 	image_counter = p;
-	if (size == RUNDIR_COUNTER_SIZE)
+	if (size == RUNDIR_COUNTER_SIZE) {
 		gcovsym_use_cache((char *)p + RUNDIR_COUNTER_PAGE);
+		zero_table = (uint64_t *)((char *)p + RUNDIR_ZERO_OFFSET);
+	}
 }
 
 /* The run's shared counters (covrun created the file): images started,
@@ -671,8 +674,27 @@ static void *gcda_buffer(size_t size)
 	return buf;
 }
 
+/* Is this the first all-zero gcda of PATH in the run (rundir.h, the zero
+ * table)?  Claims its entry.  Without a table, or with no free entry
+ * near its hash, every image writes it (correct, only larger). */
+static int first_zero(const char *path)
+{
+	uint64_t h = rundir_hash64(path);
+
+	for (size_t i = 0; zero_table && i < 16; i++) {
+		uint64_t *e = &zero_table[(h + i) % RUNDIR_ZERO_SLOTS], seen = 0;
+		if (__atomic_compare_exchange_n(e, &seen, h, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return 1;
+		if (seen == h)
+			return 0;
+	}
+	return 1;
+}
+
 /* Append the gcda in memory file FD (entry SLOT) to the data file, when
- * some arc counter is non-zero (an all-zero gcda adds nothing). */
+ * some arc counter is non-zero, or when it is the run's first all-zero
+ * gcda of that path (so that the object is reported, at zero). */
 static void mem_gcda_write(int slot, int fd)
 {
 	struct stat st;
@@ -687,7 +709,8 @@ static void mem_gcda_write(int slot, int fd)
 		lost_reason = "cannot read the counters written in memory";
 		return;
 	}
-	if (gcda_has_counts(p, (size_t)st.st_size)) {
+	if (gcda_has_counts(p, (size_t)st.st_size) ||
+	    first_zero(mem_gcda_path[slot])) {
 		parts[0].iov_base = mem_gcda_path[slot];
 		parts[0].iov_len = strlen(mem_gcda_path[slot]) + 1;
 		parts[1].iov_base = p;

@@ -70,8 +70,15 @@ struct rundir_object {
 	uint64_t dev, ino, size, ctime_ns;
 	uint64_t check; /* rundir_object_check of the rest: the entry is whole */
 };
-#define RUNDIR_COUNTER_SIZE \
+/* After the cache: the gcda paths (rundir_hash64, never 0) of which some
+ * image wrote an all-zero gcda: the first image that finds an object all
+ * zero writes it anyway, so that every object a process loaded appears in
+ * the reports, as with gcov; the next ones write nothing for it. */
+#define RUNDIR_ZERO_SLOTS 8192
+#define RUNDIR_ZERO_OFFSET \
 	(RUNDIR_COUNTER_PAGE + RUNDIR_OBJECTS_SLOTS * sizeof(struct rundir_object))
+#define RUNDIR_COUNTER_SIZE \
+	(RUNDIR_ZERO_OFFSET + RUNDIR_ZERO_SLOTS * sizeof(uint64_t))
 
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
@@ -98,6 +105,18 @@ static inline uint32_t rundir_hash(const void *p, size_t n)
 	return rundir_hash_more(2166136261u, p, n);
 }
 
+
+/* A 64-bit hash of a gcda path for the zero table: never 0 (free). */
+static inline uint64_t rundir_hash64(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211u;
+	}
+	return h ? h : 1;
+}
 
 /* The check word of an object cache entry: never 0 (free) or 1 (being
  * written by an image that may have died doing so). */

@@ -723,7 +723,7 @@ def test_ends_when_nothing_is_left(t):
                         "--data-dir", t.data, "--force", "--no-report",
                         "/bin/true"], cwd=t.dir, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True,
-                       timeout=120)
+                       timeout=120, env=covtest.strace_env())
     eq(p.returncode, 0, "covrun status")
     with open(log) as f:
         lines = f.read().splitlines()
@@ -803,18 +803,28 @@ def data_frames(t, image_id):
 
 def test_data_file_per_image(t):
     """Format 2: an image with 10 instrumented objects of which 2 ran
-    writes one file, data/<id>, of 2 frames (main.c's and o1.c's gcda), and
-    no img/<id>; gcov reads the counts of the control flow from them."""
+    writes one file, data/<id>, and no img/<id>.  The run's first image
+    writes all 10 (8 at zero: every object appears in the reports); the
+    second writes 2 frames (main.c's and o1.c's gcda), and gcov reads the
+    counts of the control flow from them."""
     ten_objects(t)
-    t.covrun("./ten", check_rc=0)
-    root = one(t.records(), how="root")
-    eq(os.listdir(os.path.join(t.data, "data")), [root["id"]], "data/")
-    eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
-       "img/<id> of the image")
-    paths = sorted(p.decode() for p, _ in data_frames(t, root["id"]))
-    eq(paths, [os.path.join(t.dir, "ten-main.gcda"),
-               os.path.join(t.dir, "ten-o1.gcda")], "frame paths")
-    counts = t.counts(root["id"])["functions"]
+    t.covrun("sh", "-c", "./ten && ./ten", check_rc=0)
+    tens = sorted((r for r in t.records()
+                   if os.path.basename(r["exe"]) == "ten"),
+                  key=lambda r: int(r["start"]))
+    eq(sorted(os.listdir(os.path.join(t.data, "data"))),
+       sorted(r["id"] for r in tens), "data/")
+    for r in tens:
+        eq(os.path.exists(os.path.join(t.data, "img", r["id"])), False,
+           "img/<id> of the image")
+    first, second = [sorted(p.decode() for p, _ in data_frames(t, r["id"]))
+                     for r in tens]
+    eq(first, sorted([os.path.join(t.dir, "ten-main.gcda")] +
+                     [os.path.join(t.dir, "ten-o%d.gcda" % i)
+                      for i in range(1, 10)]), "the first image's frames")
+    eq(second, [os.path.join(t.dir, "ten-main.gcda"),
+                os.path.join(t.dir, "ten-o1.gcda")], "the second's")
+    counts = t.counts(tens[1]["id"])["functions"]
     eq(counts.get("main"), 1, "main")
     eq(counts.get("f1"), F1_CALLS, "f1")
     eq(sorted(k for k in counts if k not in ("main", "f1")), [],
@@ -822,9 +832,11 @@ def test_data_file_per_image(t):
 
 
 def test_data_file_all_zero(t):
-    """An image whose instrumented objects all stayed at zero (a library
-    loaded, never called, by an uninstrumented program) writes no data
-    file: its record says it was instrumented and dumped."""
+    """An object whose counters all stayed at zero (a library loaded,
+    never called, by an uninstrumented program) is written once per run,
+    by the first image that finds it so, and by no other: it appears in
+    the reports at zero, as gcov's in-place gcda make it appear, while the
+    next images write no data file."""
     with open(os.path.join(t.dir, "lib.c"), "w") as f:
         f.write("int lib_fn(int x)\n{\n\treturn x ? 1 : 2;\n}\n")
     with open(os.path.join(t.dir, "plain.c"), "w") as f:
@@ -835,14 +847,30 @@ def test_data_file_all_zero(t):
          flags=["-shared", "-fPIC"])
     t.cc("plain", [os.path.join(t.dir, "plain.c")], coverage=False,
          flags=["-L.", "-lcovz", "-Wl,-rpath," + t.dir])
-    t.covrun("--no-report", "./plain", check_rc=0)
-    root = one(t.records(), how="root")
-    eq(root.get("instrumented"), "1", "the image has instrumented code")
-    check("dumped" in root, "counters dumped: %r" % root)
+    t.covrun("--no-report", "--fold-batch", "0", "sh", "-c",
+             "./plain && ./plain", check_rc=0)
+    plains = sorted((r for r in t.records()
+                     if os.path.basename(r["exe"]) == "plain"),
+                    key=lambda r: int(r["start"]))
+    eq(len(plains), 2, "images of ./plain")
+    for r in plains:
+        eq(r.get("instrumented"), "1", "the image has instrumented code")
+        check("dumped" in r, "counters dumped: %r" % r)
     data = os.path.join(t.data, "data")
-    eq(os.listdir(data) if os.path.isdir(data) else [], [], "data files")
-    eq(os.path.exists(os.path.join(t.data, "img", root["id"])), False,
-       "img/<id> of the image")
+    eq(sorted(os.listdir(data)), [plains[0]["id"]],
+       "data files: the first image's only")
+    frames, damaged = covtest.read_frames(os.path.join(data, plains[0]["id"]))
+    eq(damaged, [], "damaged frames")
+    eq([(k, p.split(b"\0", 1)[0].decode()) for k, p in frames],
+       [("g", os.path.join(t.dir, "libcovz.so-lib.gcda"))],
+       "the frame's gcda path")
+    t.covrun("report", "--json", "cov.json", "--root", t.dir, t.data,
+             data=False, check_rc=0)
+    counts = json_counts(os.path.join(t.dir, "cov.json"))
+    lib = [n for n in counts if n.endswith("lib.c")]
+    eq(len(lib), 1, "lib.c in the report (%s)" % sorted(counts))
+    eq(sorted({c[0] for c in counts[lib[0]].values()}), [0],
+       "lib.c's line counts")
 
 
 def test_object_cache(t):
@@ -879,7 +907,8 @@ def test_object_cache(t):
                     COVRUN, "run", "--data-dir", t.data, "--force",
                     "--no-report", "sh", "-c", "/bin/true; /bin/true"],
                    cwd=t.dir, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=120)
+                   stderr=subprocess.DEVNULL, timeout=120,
+                   env=covtest.strace_env())
     trues, opens = [], {}
     with open(log) as f:
         for line in f:

@@ -249,6 +249,14 @@ class Case:
         return sorted(p for p in glob.glob(os.path.join(self.dir, "*.gcda")))
 
 
+def strace_env():
+    """The environment for covrun run under strace: LeakSanitizer cannot
+    run under ptrace (the ASan build of the suite)."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return dict(os.environ, ASAN_OPTIONS=(asan + ":" if asan else "") +
+                "detect_leaks=0")
+
+
 def plain_env(extra=None):
     """The environment for a run *without* covrun, gcda written in place,
     even when this test itself runs under covrun: COVRUN_DIR set to the

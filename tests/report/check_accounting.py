@@ -22,6 +22,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "harness"))
 from softcheck import check, failures  # noqa: E402
+from covtest import strace_env  # noqa: E402
 
 MAIN = r"""int other(int);
 
@@ -141,10 +142,7 @@ def read_once(covrun, tmp):
     """Each source is read once per report, markers and HTML together
     (strace counts the opens of main.c by covrun)."""
     log = os.path.join(tmp, "strace.log")
-    # LeakSanitizer cannot run under ptrace (the ASan build of the suite)
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    env = dict(os.environ, ASAN_OPTIONS=(asan + ":" if asan else "") +
-               "detect_leaks=0")
+    env = strace_env()
     r = subprocess.run(["strace", "-f", "-e", "trace=open,openat",
                         "-o", log, covrun, "report", "--root", ".",
                         "--html", "h2", "--json", "r2.json", "."],
