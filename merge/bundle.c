@@ -8,7 +8,8 @@
  * when queued, the process records (proc/<id>.rec) and the contexts file
  * give every image its context, which must exist before reading starts;
  * then a reader thread streams the gcda entries (img/<id>/..., ctx/<id>/...,
- * unattributed/<pid>/...) straight into the counters.  Entry names are
+ * unattributed/<pid>/...) and the data files (data/<id>, format 2: framed
+ * gcda) straight into the counters.  Entry names are
  * only used to find contexts and notes files: nothing is written, so a
  * hostile name cannot escape anywhere; entry sizes are capped.
  * Interface: merge/merge.h (merge_set_add_bundle), merge/internal.h.
@@ -28,13 +29,15 @@
 #define IMG_LEN (sizeof(IMG_PART) - 1)
 #define PROC_PART RUNDIR_PROC "/"
 #define PROC_LEN (sizeof(PROC_PART) - 1)
+#define DATA_PART RUNDIR_DATA "/"
+#define DATA_LEN (sizeof(DATA_PART) - 1)
 
 struct bundle {
 	char *path;            /* owned; the archive */
 	struct strmap img;     /* image id -> context (process records) */
 	struct strmap merged;  /* ctx/<id> -> context (contexts file) */
-	struct strmap images;  /* "img/<id>", "unattributed/<pid>" -> 1 to
-				* read, 0 when another input had it */
+	struct strmap images;  /* "img/<id>", "data/<id>", "unattributed/<pid>"
+				* -> 1 to read, 0 when another input had it */
 	uint32_t unattr;       /* context of images without a record */
 	int have_unattr;
 };
@@ -44,6 +47,9 @@ struct bundle {
 #define RECORD_MAX ((size_t)1 << 20)
 /* A journal holds every image's record: 1 GiB is some million images. */
 #define JOURNAL_MAX ((size_t)1 << 30)
+/* A data file holds one image's gcda (each then held to what its notes
+ * file allows): 256 MiB is thousands of objects. */
+#define DATA_MAX ((size_t)1 << 28)
 
 void merge_bundle_free(struct bundle *b)
 {
@@ -96,7 +102,7 @@ static struct archive *open_archive(const char *path, struct cr_error *err)
 static const char *run_part(const char *name)
 {
 	static const char *const marks[] = {
-		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_JOURNAL,
+		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_DATA "/", RUNDIR_JOURNAL,
 		RUNDIR_UNATTRIBUTED "/", RUNDIR_CTX "/", RUNDIR_CONTEXTS,
 		RUNDIR_INFO
 	};
@@ -212,29 +218,44 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 	collect_run_release(&run);
 }
 
+/* The image id of run part KEY ("img/<id>", "data/<id>"), or NULL. */
+static const char *image_of(const char *key)
+{
+	if (!strncmp(key, IMG_PART, IMG_LEN))
+		return key + IMG_LEN;
+	if (!strncmp(key, DATA_PART, DATA_LEN))
+		return key + DATA_LEN;
+	return NULL;
+}
+
 /* Count the images met in the first pass, now that every record is
- * known; an image another input had is marked not to be read. */
+ * known; an image another input had is marked not to be read.  An image
+ * with both img/<id> and data/<id> (the shim fell back to files for some
+ * objects) is one image. */
 static void count_images(struct merge_set *set, struct bundle *b)
 {
-	struct strmap *m = &b->images;
+	struct strmap *m = &b->images, mine = { 0 };
 
 	for (size_t i = 0; i < m->size; i++) {
-		const char *key = m->key[i];
+		const char *key = m->key[i], *id;
 		uint32_t *k = NULL, c;
 		if (!key)
 			continue;
-		if (!strncmp(key, IMG_PART, IMG_LEN)) {
-			const char *id = key + IMG_LEN;
+		if ((id = image_of(key))) {
+			if (strmap_find(&mine, id, strlen(id)))
+				continue; /* its other part: read, counted */
 			if (!merge_set_claim_image(set, id, b->path)) {
 				m->val[i] = 0;
 				continue;
 			}
+			strmap_put(&mine, id, strlen(id), 1);
 			k = strmap_find(&b->img, id, strlen(id));
 		}
 		/* unattr_ctx may grow set->ctx: index after the call */
 		c = k ? *k : unattr_ctx(set, b);
 		set->ctx[c].nimages++;
 	}
+	strmap_release(&mine);
 }
 
 /* The contexts file of a merged directory in the bundle. */
@@ -287,6 +308,9 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 			e = scan_contexts(set, b, a, name, &buf, &alloc, err);
 			if (e)
 				break;
+		} else if (!strncmp(p, DATA_PART, DATA_LEN) && p[DATA_LEN] &&
+			   !strchr(p + DATA_LEN, '/')) {
+			strmap_put(&b->images, p, strlen(p), 1);
 		} else if (!strncmp(p, IMG_PART, IMG_LEN) ||
 			   !strncmp(p, RUNDIR_UNATTRIBUTED "/",
 				    sizeof(RUNDIR_UNATTRIBUTED))) {
@@ -403,6 +427,36 @@ static void read_gcda(struct worker *w, const struct bundle *b,
 	cr_buf_release(&image);
 }
 
+/* Read the data file entry NAME (run part P: "data/<id>") of B. */
+static void read_data(struct worker *w, const struct bundle *b,
+		      struct archive *a, const char *name, const char *p)
+{
+	const char *id = p + DATA_LEN;
+	const uint32_t *k = strmap_find(&b->images, p, strlen(p));
+	size_t *alloc;
+	unsigned char **buf = merge_worker_scratch(w, &alloc);
+	struct cr_buf label, image;
+	long len;
+
+	if (!k || !*k)
+		return; /* another input had this image */
+	k = strmap_find(&b->img, id, strlen(id));
+	cr_buf_init(&label);
+	cr_buf_init(&image);
+	cr_buf_addf(&label, "%s!%s", b->path, name);
+	cr_buf_addf(&image, "%s:%s", b->path, p);
+	len = read_entry(a, buf, alloc, DATA_MAX);
+	if (len == ENTRY_TOO_LARGE)
+		entry_warn(w, b, name, image.buf, "a data file over 256 MiB");
+	else if (len < 0)
+		entry_warn(w, b, name, image.buf, "cannot read the entry");
+	else
+		merge_worker_data(w, image.buf, k ? *k : b->unattr, label.buf,
+				  (const char *)*buf, (size_t)len, 1);
+	cr_buf_release(&label);
+	cr_buf_release(&image);
+}
+
 /* Second pass, in a reader thread. */
 void merge_bundle_read(struct worker *w, const struct merge_input *in)
 {
@@ -426,6 +480,18 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 
 		while (n > 1 && name[n - 1] == '/')
 			n--; /* a directory entry */
+		if (p && !strncmp(p, DATA_PART, DATA_LEN) &&
+		    strmap_find(&b->images, p, strlen(p))) {
+			if (archive_entry_filetype(ent) != AE_IFREG)
+				entry_warn(w, b, name, p, "not a regular file");
+			else if (!strmap_put(&done, p, strlen(p), 1))
+				entry_warn(w, b, name, p, "the same data file "
+					   "is in the bundle twice (counted "
+					   "once)");
+			else
+				read_data(w, b, a, name, p);
+			continue;
+		}
 		if (!p || n < 5 || strncmp(name + n - 5, ".gcda", 5))
 			continue;
 		id = strchr(p, '/') + 1;

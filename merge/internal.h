@@ -56,6 +56,13 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 #define GCDA_MAX_SLACK ((size_t)1 << 20)
 #define GCDA_MAX_FALLBACK CR_READ_MAX
 size_t merge_worker_gcda_max(struct worker *w, const char *gcno);
+/* Every "@g" frame of the data file DATA (SIZE bytes, NAME in messages)
+ * of IMAGE in context CTX (docs/run-directory.md, "Data files"); damaged
+ * frames are named once and left out.  BOUNDED (read from a bundle): each
+ * gcda is held to merge_worker_gcda_max. */
+void merge_worker_data(struct worker *w, const char *image, uint32_t ctx,
+		       const char *name, const char *data, size_t size,
+		       int bounded);
 /* Report ERR and count one input left out (thread-safe). */
 void merge_worker_warn(struct worker *w, const struct cr_error *err);
 /* Scratch buffer of the worker (grown by the caller). */

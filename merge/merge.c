@@ -597,24 +597,58 @@ static void walk(struct worker *w, const struct merge_input *in,
 
 /* One "@g" frame's payload P (N bytes): the gcda's absolute path, a NUL,
  * then its bytes, read where they lie (the readers load every integer
- * with memcpy: gcov/reader.c).  Returns 0, or -1 when the payload has no
- * path. */
-static int data_frame(struct worker *w, const struct merge_input *in,
-		      const char *p, size_t n)
+ * with memcpy: gcov/reader.c).  BOUNDED (a bundle): a gcda larger than
+ * its notes file allows is named and left out.  Returns 0, or -1 when
+ * the payload has no path. */
+static int data_frame(struct worker *w, const char *image, uint32_t ctx,
+		      const char *p, size_t n, int bounded)
 {
 	const char *nul = memchr(p, '\0', n);
-	size_t plen;
+	size_t plen, size, max;
 	char *gcno;
 
 	if (!nul || nul == p || (plen = (size_t)(nul - p)) < 5 ||
 	    memcmp(nul - 5, ".gcda", 5))
 		return -1;
+	size = n - plen - 1;
 	gcno = cr_xstrdup(p);
 	memcpy(gcno + plen - 4, "gcno", 4);
-	merge_worker_gcda(w, in->image, in->ctx, p, gcno,
-			  (const unsigned char *)nul + 1, n - plen - 1);
+	max = bounded ? merge_worker_gcda_max(w, gcno) : SIZE_MAX;
+	if (size > max && max) {
+		struct cr_error err;
+		cr_error_set(&err, CR_ECORRUPT, p, -1, "larger than its notes "
+			     "file allows (%zu bytes)", max);
+		left_out(w->set, image, &err);
+	} else if (max) { /* 0: no usable notes file, counted already */
+		merge_worker_gcda(w, image, ctx, p, gcno,
+				  (const unsigned char *)nul + 1, size);
+	}
 	free(gcno);
 	return 0;
+}
+
+void merge_worker_data(struct worker *w, const char *image, uint32_t ctx,
+		       const char *name, const char *data, size_t size,
+		       int bounded)
+{
+	size_t at = 0, bad_at = 0, nbad = 0;
+	struct rundir_frame f;
+	int rc;
+
+	while ((rc = rundir_next_frame(data, size, &at, &f))) {
+		if (rc > 0 && f.kind == RUNDIR_FRAME_GCDA &&
+		    !data_frame(w, image, ctx, f.payload, f.len, bounded))
+			continue;
+		if (!nbad++)
+			bad_at = f.offset;
+	}
+	if (nbad) {
+		struct cr_error err;
+		cr_error_set(&err, CR_ECORRUPT, name, (long long)bad_at,
+			     "a damaged frame at offset %zu of the data file "
+			     "'%s'", bad_at, name);
+		left_out(w->set, image, &err);
+	}
 }
 
 /* A data file (docs/run-directory.md, "Data files"): every whole "@g"
@@ -622,30 +656,15 @@ static int data_frame(struct worker *w, const struct merge_input *in,
  * out, the others are read.  The same path twice is two inputs, summed. */
 static void read_data_file(struct worker *w, const struct merge_input *in)
 {
-	size_t at = 0, bad_at = 0, nbad = 0;
 	struct cr_error err;
-	struct rundir_frame f;
 	struct cr_map map;
-	int rc;
 
 	if (cr_map_open(in->path, &map, &err)) {
 		left_out(w->set, in->image, &err);
 		return;
 	}
-	while ((rc = rundir_next_frame((const char *)map.data, map.size, &at,
-				       &f))) {
-		if (rc > 0 && f.kind == RUNDIR_FRAME_GCDA &&
-		    !data_frame(w, in, f.payload, f.len))
-			continue;
-		if (!nbad++)
-			bad_at = f.offset;
-	}
-	if (nbad) {
-		cr_error_set(&err, CR_ECORRUPT, in->path, (long long)bad_at,
-			     "a damaged frame at offset %zu of the data file "
-			     "'%s'", bad_at, in->path);
-		left_out(w->set, in->image, &err);
-	}
+	merge_worker_data(w, in->image, in->ctx, in->path,
+			  (const char *)map.data, map.size, 0);
 	cr_map_close(&map);
 }
 

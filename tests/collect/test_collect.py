@@ -831,6 +831,55 @@ def test_data_file_per_image(t):
        "functions of objects that did not run")
 
 
+def test_bundle_data_files(t):
+    """A format-2 run directory packed in an archive (a CI artifact) merges
+    like the directory: its data/<id> files are read from the archive, an
+    image counted once; a data file whose frame is damaged in the archive
+    is named and the rest counted."""
+    import tarfile
+    ten_objects(t)
+    t.covrun("--no-report", "sh", "-c", "./ten && ./ten", check_rc=0)
+    check(len(os.listdir(os.path.join(t.data, "data"))) == 2,
+          "two data files to pack")
+    bundle = os.path.join(t.dir, "run.tar.gz")
+    with tarfile.open(bundle, "w:gz") as tar:
+        tar.add(t.data, arcname="run")
+    want = os.path.join(t.dir, "dir.json")
+    got = os.path.join(t.dir, "bundle.json")
+    t.covrun("report", "--json", want, "--root", t.dir, t.data, data=False,
+             check_rc=0)
+    t.covrun("report", "--json", got, "--root", t.dir, bundle, data=False,
+             check_rc=0)
+    main_c = "main.c"  # paths relative to --root
+    eq(json_counts(got), json_counts(want), "the bundle's counts")
+    f1_line = max(json_counts(want)[main_c])  # "return s < 0;" ran twice
+    eq(json_counts(got)[main_c][f1_line][0], 2, "main.c's last line")
+    # the same bundle twice: each image counted once
+    p = t.covrun("report", "--json", got, "--root", t.dir, bundle, bundle,
+                 data=False)
+    eq(json_counts(got), json_counts(want), "the bundle given twice")
+    # a damaged frame: named, the other image still counted
+    ids = sorted(os.listdir(os.path.join(t.data, "data")))
+    path = os.path.join(t.data, "data", ids[0])
+    with open(path, "rb") as f:
+        raw = bytearray(f.read())
+    raw[len(raw) // 2] ^= 0xff
+    bad = os.path.join(t.dir, "bad.tar")
+    with tarfile.open(bad, "w") as tar:
+        tar.add(t.data, arcname="run", filter=lambda ti: None
+                if ti.name == "run/data/" + ids[0] else ti)
+        info = tarfile.TarInfo("run/data/" + ids[0])
+        info.size = len(raw)
+        import io
+        tar.addfile(info, io.BytesIO(bytes(raw)))
+    p = t.covrun("report", "--json", got, "--root", t.dir, bad, data=False,
+                 check_rc=3)
+    check("damaged frame" in p.stderr and ids[0] in p.stderr,
+          "the damaged data file named: %r" % p.stderr)
+    eq(json_counts(got)[main_c][f1_line][0] >= 1, True,
+       "the other image counted")
+
+
 def test_data_file_all_zero(t):
     """An object whose counters all stayed at zero (a library loaded,
     never called, by an uninstrumented program) is written once per run,
