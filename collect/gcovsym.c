@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_OBJECTS 1024
@@ -267,6 +268,24 @@ static void cache_add(const struct rundir_object *k)
 	}
 }
 
+/* Only a file whose change time is well past is entered (git's "racily
+ * clean" rule): a file system may keep change times in whole seconds or
+ * timer ticks, and a file replaced by another of the same size within one
+ * such step (an inode number is often reused at once) would keep its key.
+ * A change time of a whole second is taken for such a file system's:
+ * never entered there. */
+#define CACHE_SETTLED_NS 2000000000LL
+
+static int settled(const struct stat *st)
+{
+	struct timespec now;
+
+	if (st->st_ctim.tv_nsec == 0 || clock_gettime(CLOCK_REALTIME, &now))
+		return 0;
+	return (int64_t)(now.tv_sec - st->st_ctim.tv_sec) * 1000000000LL +
+		       (now.tv_nsec - st->st_ctim.tv_nsec) > CACHE_SETTLED_NS;
+}
+
 static int found_gcov(const struct gobj *g)
 {
 	return g->instrumented || g->exit_fn || g->dump || g->dump_one ||
@@ -293,7 +312,7 @@ static void scan_file(struct gobj *g, const char *path)
 		if (img != MAP_FAILED) {
 			scan_symtab(g, img, (size_t)st.st_size);
 			munmap(img, (size_t)st.st_size);
-			if (!found_gcov(g)) {
+			if (!found_gcov(g) && settled(&st)) {
 				key = object_key(&st);
 				cache_add(&key);
 			}

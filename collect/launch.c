@@ -694,6 +694,20 @@ static volatile uint64_t *map_counter(const char *dir)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* A SIGINT, SIGTERM or SIGHUP that came after the last wait: the run
+ * was interrupted (unblocked, it would end covrun before its run.info and
+ * reports). */
+static void take_pending(struct loop *l, const sigset_t *waitset)
+{
+	struct timespec zero = { 0, 0 };
+	siginfo_t info;
+	int sig;
+
+	while ((sig = sigtimedwait(waitset, &info, &zero)) > 0)
+		if (sig != SIGCHLD)
+			l->res->interrupted = sig;
+}
+
 /* After the jobs: wait for descendants (daemons) up to the deadline.  It
  * looks before it waits: a run whose command left nothing behind ends at
  * once, not after a tick. */
@@ -746,6 +760,7 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
 	while (l.next < l.njobs || l.running)
 		step(&l, &waitset);
 	wait_descendants(&l, &waitset, opts->wait_descendants);
+	take_pending(&l, &waitset);
 	res->images = l.counter ? *l.counter : 0;
 	free_env(l.env);
 	sigprocmask(SIG_SETMASK, &l.child_mask, NULL);

@@ -606,8 +606,12 @@ static void mem_gcda_release(int slot)
 static void mem_gcda_forget(void)
 {
 	real_calls_init();
-	for (size_t i = 0; mem_gcda_used && i < MEM_GCDA_SLOTS; i++) {
+	/* read every slot (one claimed by a thread of the parent may not be
+	 * counted in mem_gcda_used yet), write only those in use */
+	for (size_t i = 0; i < MEM_GCDA_SLOTS; i++) {
 		int fd = mem_gcda_fd[i] - 1;
+		if (!mem_gcda_fd[i])
+			continue;
 		if (fd >= 0 && real.close)
 			real.close(fd);
 		mem_gcda_fd[i] = 0;
@@ -674,22 +678,27 @@ static void *gcda_buffer(size_t size)
 	return buf;
 }
 
-/* Is this the first all-zero gcda of PATH in the run (rundir.h, the zero
- * table)?  Claims its entry.  Without a table, or with no free entry
- * near its hash, every image writes it (correct, only larger). */
-static int first_zero(const char *path)
+/* The zero table (rundir.h): has some image of the run written an
+ * all-zero gcda of PATH?  With CLAIM, enter it (after writing it: an
+ * image that dies first leaves the next one to write it). */
+static int zero_written(const char *path, int claim)
 {
 	uint64_t h = rundir_hash64(path);
 
 	for (size_t i = 0; zero_table && i < 16; i++) {
 		uint64_t *e = &zero_table[(h + i) % RUNDIR_ZERO_SLOTS], seen = 0;
-		if (__atomic_compare_exchange_n(e, &seen, h, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+		if (claim && __atomic_compare_exchange_n(e, &seen, h, 0,
+							 __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
 			return 1;
+		if (!claim)
+			seen = __atomic_load_n(e, __ATOMIC_ACQUIRE);
 		if (seen == h)
+			return 1;
+		if (!seen)
 			return 0;
 	}
-	return 1;
+	return 0;
 }
 
 /* Append the gcda in memory file FD (entry SLOT) to the data file, when
@@ -709,8 +718,8 @@ static void mem_gcda_write(int slot, int fd)
 		lost_reason = "cannot read the counters written in memory";
 		return;
 	}
-	if (gcda_has_counts(p, (size_t)st.st_size) ||
-	    first_zero(mem_gcda_path[slot])) {
+	int zero = !gcda_has_counts(p, (size_t)st.st_size);
+	if (!zero || !zero_written(mem_gcda_path[slot], 0)) {
 		parts[0].iov_base = mem_gcda_path[slot];
 		parts[0].iov_len = strlen(mem_gcda_path[slot]) + 1;
 		parts[1].iov_base = p;
@@ -718,6 +727,8 @@ static void mem_gcda_write(int slot, int fd)
 		out = data_file_fd();
 		if (out < 0 || frame_write(out, RUNDIR_FRAME_GCDA, parts, 2))
 			lost_reason = "cannot write the image's data file";
+		else if (zero)
+			zero_written(mem_gcda_path[slot], 1);
 	}
 }
 
@@ -1406,27 +1417,24 @@ static int is_mine(const struct sigaction *sa)
 #endif
 
 /* Take every dump signal whose action is the default one (an exec keeps
- * only SIG_DFL and SIG_IGN).  One call per signal sets the handler and
- * returns the old action, which is put back when it was not the default:
- * signals stay blocked meanwhile, so an ignored one that arrives then is
- * still ignored. */
+ * only SIG_DFL and SIG_IGN).  Query first, then set: setting and putting
+ * back an ignored signal's action would let another thread (started by a
+ * library's constructor) meet the handler meanwhile. */
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
-	sigset_t mask;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
-	block_all(&mask);
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (!is_dump_signal(sig) || real.sigaction(sig, &sa, &old))
+		if (!is_dump_signal(sig))
 			continue;
-		if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
-			real.sigaction(sig, &old, NULL);
+		if (real.sigaction(sig, NULL, &old) == 0 &&
+		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+			real.sigaction(sig, &sa, NULL);
 	}
-	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* ======================= start-up ===================================== */
