@@ -456,37 +456,29 @@ void collect_journal_parse(const char *buf, size_t size, const char *path,
 	free(e);
 }
 
-/* Format 2: the process records of the run's journal, if it has one. */
+/* Format 2: the process records of the run's journal, if it has one
+ * (its compacted start included: rundir_journal_read). */
 static enum cr_err load_journal(const char *rundir, struct collect_run *run,
 				size_t *alloc,
 				void (*warn)(const struct cr_error *),
 				struct cr_error *err)
 {
-	char *path = rundir_path(rundir, RUNDIR_JOURNAL);
-	struct stat st;
-	void *map;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *path = rundir_path(rundir, RUNDIR_JOURNAL), *text;
+	size_t len;
+	enum cr_err rc = rundir_journal_read(rundir, &text, &len, err);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0) {
-		enum cr_err rc = fd < 0 && errno != ENOENT
-			? cr_error_errno(err, path, "cannot read journal")
-			: CR_OK;
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		return rc;
+	if (rc == CR_ECORRUPT) { /* journal.z: named, the rest read */
+		run->nbad++;
+		if (warn)
+			warn(err);
+		rc = CR_OK;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		enum cr_err rc = cr_error_errno(err, path, "cannot map journal");
-		free(path);
-		return rc;
-	}
-	collect_journal_parse(map, (size_t)st.st_size, path, run, alloc, warn);
-	munmap(map, (size_t)st.st_size);
+	if (rc == CR_OK && len)
+		collect_journal_parse(text, len, path, run, alloc, warn);
+	if (rc == CR_OK)
+		free(text);
 	free(path);
-	return CR_OK;
+	return rc;
 }
 
 /* Format 1: one file per record, proc/<id>.rec.  Returns whether the

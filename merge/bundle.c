@@ -21,6 +21,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,7 @@ static const char *run_part(const char *name)
 {
 	static const char *const marks[] = {
 		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_DATA "/", RUNDIR_JOURNAL,
+		RUNDIR_JOURNAL_Z,
 		RUNDIR_UNATTRIBUTED "/", RUNDIR_CTX "/", RUNDIR_CONTEXTS,
 		RUNDIR_INFO
 	};
@@ -194,16 +196,61 @@ static void scan_record(struct merge_set *set, struct bundle *b,
 	collect_record_release(&rec);
 }
 
-/* A format-2 journal entry: the contexts of the images it records
- * (docs/run-directory.md).  Bad frames are left alone: their images are
- * unattributed. */
+/* The journal's compacted start (journal.z, COMPRESSED: one zlib stream,
+ * docs/run-directory.md) inflated into *BUF, at most JOURNAL_MAX bytes:
+ * its size, or -1.  Whatever it holds beyond what journal.zx names is
+ * also in the journal itself: records read twice are the same. */
+static long inflate_entry(struct archive *a, unsigned char **buf,
+			  size_t *alloc)
+{
+	unsigned char *z = NULL;
+	size_t zalloc = 0;
+	long zn = read_entry(a, &z, &zalloc, JOURNAL_MAX);
+	struct cr_buf out;
+	z_stream s = { 0 };
+	int rc = Z_OK;
+	size_t len;
+
+	if (zn < 0 || inflateInit(&s) != Z_OK) {
+		free(z);
+		return -1;
+	}
+	cr_buf_init(&out);
+	s.next_in = z;
+	s.avail_in = (uInt)zn;
+	/* until the input is used up and the last output taken */
+	do {
+		unsigned char chunk[65536];
+		s.next_out = chunk;
+		s.avail_out = sizeof(chunk);
+		rc = inflate(&s, Z_SYNC_FLUSH);
+		cr_buf_add(&out, chunk, sizeof(chunk) - s.avail_out);
+	} while (rc == Z_OK && (s.avail_in || !s.avail_out) &&
+		 out.len <= JOURNAL_MAX);
+	inflateEnd(&s);
+	free(z);
+	if (out.len > JOURNAL_MAX) {
+		cr_buf_release(&out);
+		return -1;
+	}
+	len = out.len;
+	free(*buf);
+	*alloc = out.alloc;
+	*buf = (unsigned char *)cr_buf_take(&out);
+	return (long)len;
+}
+
+/* A format-2 journal entry (COMPRESSED: journal.z): the contexts of the
+ * images it records (docs/run-directory.md).  Bad frames are left alone:
+ * their images are unattributed. */
 static void scan_journal(struct merge_set *set, struct bundle *b,
 			 struct archive *a, const char *name,
-			 unsigned char **buf, size_t *alloc)
+			 unsigned char **buf, size_t *alloc, int compressed)
 {
 	struct collect_run run = { 0 };
 	size_t nrec = 0;
-	long n = read_entry(a, buf, alloc, JOURNAL_MAX);
+	long n = compressed ? inflate_entry(a, buf, alloc)
+			    : read_entry(a, buf, alloc, JOURNAL_MAX);
 
 	if (n < 0)
 		return;
@@ -211,6 +258,10 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 			      NULL);
 	for (size_t i = 0; i < run.nrecords; i++) {
 		const struct collect_record *rec = &run.records[i];
+		/* an image's end without its start: the start is in the
+		 * journal's compacted part (journal.z), met before or after */
+		if (!rec->exe || !rec->exe[0])
+			continue;
 		strmap_put(&b->img, rec->id, strlen(rec->id),
 			   merge_set_context(set, rec->exe, rec->role,
 					     rec->label));
@@ -303,7 +354,9 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		    !strcmp(p + strlen(p) - 4, ".rec")) {
 			scan_record(set, b, a, name, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_JOURNAL)) {
-			scan_journal(set, b, a, name, &buf, &alloc);
+			scan_journal(set, b, a, name, &buf, &alloc, 0);
+		} else if (!strcmp(p, RUNDIR_JOURNAL_Z)) {
+			scan_journal(set, b, a, name, &buf, &alloc, 1);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
 			e = scan_contexts(set, b, a, name, &buf, &alloc, err);
 			if (e)

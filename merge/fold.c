@@ -31,6 +31,10 @@
 #define FOLD_TICK_NS 200000000LL        /* look every 200 ms */
 #define FOLD_WRITE_NS 2000000000LL      /* write every 2 s, */
 #define FOLD_WRITE_BATCHES 4            /* or every 4 batches taken */
+/* Compact the journal once this much of it has been read since the last
+ * compaction (docs/run-directory.md, "Journal compaction"); the test hook
+ * COVRUN_FOLD_COMPACT=<bytes> sets it (tests/README.md). */
+#define FOLD_COMPACT_BYTES ((uint64_t)256 << 10)
 
 /* ---- format 1 generations: the list of folded images ------------------ */
 
@@ -103,6 +107,8 @@ struct merge_folder {
 	size_t ntaken;             /* taken into current + 1, not written */
 	int64_t written_ns;        /* when a generation was last written */
 	struct rundir_cursor cursor;
+	struct rundir_compactor *compactor; /* NULL: compaction stopped */
+	uint64_t compact_bytes;
 	struct strmap done;        /* ids of images finished (folded or no
 				    * data): their records are not read */
 	struct strmap execd;       /* parents of images begun by exec */
@@ -319,6 +325,29 @@ static enum cr_err write_generation(struct merge_folder *f,
 	return CR_OK;
 }
 
+/* Move what was read of the journal into journal.z once there is enough
+ * of it: the journal keeps every record of the run, and without this it
+ * was what made a long run's directory grow.  A failure is reported once
+ * and stops compaction; folding goes on. */
+static void compact(struct merge_folder *f)
+{
+	uint64_t done;
+	struct cr_error e;
+
+	if (!f->compactor)
+		return;
+	done = rundir_compacted(f->compactor);
+	if (f->cursor.journal_offset - done < f->compact_bytes)
+		return;
+	if (rundir_journal_compact(f->compactor, f->cursor.journal_offset,
+				   &e) == CR_OK)
+		return;
+	if (f->set->opts.warn)
+		f->set->opts.warn(f->set->opts.warn_arg, &e);
+	rundir_compactor_free(f->compactor);
+	f->compactor = NULL;
+}
+
 /* One look: records since the last one, finished images taken and
  * summed when a batch is there, a generation written when due (always
  * when FINAL and something was taken). */
@@ -332,6 +361,7 @@ static enum cr_err fold_tick(struct merge_folder *f, int final,
 				 f, err);
 	if (e)
 		return e;
+	compact(f);
 	parse_pending(f);
 	e = take_finished(f, &queued, err);
 	if (!e && queued)
@@ -414,6 +444,13 @@ struct merge_folder *merge_folder_start(const char *rundir, long batch,
 	f->set = merge_set_new(opts);
 	f->current = rundir_fold_current(f->dir);
 	f->written_ns = cr_now_ns();
+	f->compact_bytes = FOLD_COMPACT_BYTES;
+	{
+		const char *v = getenv("COVRUN_FOLD_COMPACT");
+		long n;
+		if (v && !cr_parse_long(v, 1, 1L << 40, &n))
+			f->compact_bytes = (uint64_t)n;
+	}
 	if (interrupted_before(f->dir, f->current)) {
 		cr_error_set(err, CR_EUSAGE, f->dir, -1, "an earlier fold was "
 			     "interrupted");
@@ -431,8 +468,10 @@ struct merge_folder *merge_folder_start(const char *rundir, long batch,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&f->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	f->compactor = rundir_compactor_new(f->dir);
 	if (pthread_create(&f->thread, NULL, fold_main, f) == 0)
 		return f;
+	rundir_compactor_free(f->compactor);
 	cr_error_set(err, CR_EIO, f->dir, -1, "cannot start the fold thread");
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
@@ -464,6 +503,7 @@ void merge_folder_stop(struct merge_folder *f)
 	strmap_release(&f->done);
 	strmap_release(&f->execd);
 	strmap_release(&f->index);
+	rundir_compactor_free(f->compactor);
 	merge_set_free(f->set);
 	free(f->dir);
 	free(f);

@@ -13,11 +13,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* ---- recognising ------------------------------------------------------ */
 
@@ -205,6 +207,10 @@ static enum cr_err proc_records(const char *dir, rundir_want_fn want,
 	return CR_OK;
 }
 
+static void read_zx(const char *dir, uint64_t *x, uint64_t *l);
+static enum cr_err journal_tail(const char *dir, uint64_t from,
+				struct cr_buf *out, struct cr_error *err);
+
 /* Format 2: the journal's "@r" entries after CUR's offset.  The offset
  * moves past the last whole frame only: a frame at the end that fails its
  * check may still be being written, and is looked at again next time;
@@ -214,31 +220,36 @@ static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
 				   rundir_want_fn want, rundir_record_fn each,
 				   void *arg, struct cr_error *err)
 {
-	char *path = rundir_path(dir, RUNDIR_JOURNAL);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
+	struct cr_buf text;
 	size_t size, at = 0;
-	char *buf;
+	const char *buf;
 	struct rundir_frame f;
+	uint64_t x, l;
+	enum cr_err e;
 	int rc;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size <= cur->journal_offset) {
-		if (fd >= 0)
-			close(fd);
-		free(path);
-		return CR_OK;
+	cr_buf_init(&text);
+	read_zx(dir, &x, &l);
+	if (x > cur->journal_offset) { /* compacted past it (not by us) */
+		char *all;
+		size_t len;
+		e = rundir_journal_read(dir, &all, &len, err);
+		if (e == CR_ECORRUPT) /* named by the final load */
+			e = CR_OK;
+		if (!e && len > cur->journal_offset)
+			cr_buf_add(&text, all + cur->journal_offset,
+				   len - (size_t)cur->journal_offset);
+		if (!e)
+			free(all);
+	} else {
+		e = journal_tail(dir, cur->journal_offset, &text, err);
 	}
-	size = (size_t)((uint64_t)st.st_size - cur->journal_offset);
-	buf = cr_xmalloc(size + 1);
-	if (pread(fd, buf, size, (off_t)cur->journal_offset) != (ssize_t)size) {
-		enum cr_err e = cr_error_errno(err, path, "cannot read");
-		close(fd);
-		free(buf);
-		free(path);
+	if (e || !text.len) {
+		cr_buf_release(&text);
 		return e;
 	}
-	close(fd);
+	buf = text.buf;
+	size = text.len;
 	size_t good = 0;
 	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
 		const char *nl;
@@ -255,8 +266,7 @@ static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
 		free(id);
 	}
 	cur->journal_offset += good;
-	free(buf);
-	free(path);
+	cr_buf_release(&text);
 	return CR_OK;
 }
 
@@ -267,6 +277,257 @@ enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 	enum cr_err e = journal_records(dir, cur, want, each, arg, err);
 
 	return e ? e : proc_records(dir, want, each, arg, err);
+}
+
+/* ---- journal compaction ----------------------------------------------- */
+
+/* journal.zx of DIR: *X and *L, both 0 when there is none. */
+static void read_zx(const char *dir, uint64_t *x, uint64_t *l)
+{
+	char *path = rundir_path(dir, RUNDIR_JOURNAL_ZX), *text;
+	size_t len;
+	struct cr_error e;
+	unsigned long long a, b;
+
+	*x = *l = 0;
+	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
+		if (sscanf(text, "%llu %llu", &a, &b) == 2) {
+			*x = a;
+			*l = b;
+		}
+		free(text);
+	}
+	free(path);
+}
+
+/* Inflate the first L bytes of journal.z into OUT: exactly X bytes. */
+static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
+				 struct cr_buf *out, struct cr_error *err)
+{
+	char *path = rundir_path(dir, RUNDIR_JOURNAL_Z), *z;
+	size_t zlen;
+	z_stream s = { 0 };
+	enum cr_err e = cr_read_file(path, &z, &zlen, err);
+	int rc = Z_OK;
+
+	if (e) {
+		free(path);
+		return e;
+	}
+	if (zlen < l || inflateInit(&s) != Z_OK) {
+		free(z);
+		e = cr_error_set(err, CR_ECORRUPT, path, -1, "shorter than "
+				 "journal.zx says");
+		free(path);
+		return e;
+	}
+	s.next_in = (unsigned char *)z;
+	s.avail_in = (uInt)l;
+	/* until the input is used up and the last output taken */
+	do {
+		unsigned char chunk[65536];
+		s.next_out = chunk;
+		s.avail_out = sizeof(chunk);
+		rc = inflate(&s, Z_SYNC_FLUSH);
+		cr_buf_add(out, chunk, sizeof(chunk) - s.avail_out);
+	} while (rc == Z_OK && (s.avail_in || !s.avail_out));
+	if (rc == Z_BUF_ERROR && !s.avail_in)
+		rc = Z_OK; /* a flushed stream without its end: all taken */
+	inflateEnd(&s);
+	free(z);
+	if ((rc != Z_OK && rc != Z_STREAM_END) || out->len != x)
+		e = cr_error_set(err, CR_ECORRUPT, path, -1, "damaged "
+				 "compacted journal (left out)");
+	free(path);
+	return e;
+}
+
+/* Append the journal of DIR from offset FROM to OUT. */
+static enum cr_err journal_tail(const char *dir, uint64_t from,
+				struct cr_buf *out, struct cr_error *err)
+{
+	char *path = rundir_path(dir, RUNDIR_JOURNAL);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	enum cr_err e = CR_OK;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0 || errno != ENOENT)
+			e = cr_error_errno(err, path, "cannot read journal");
+	} else if (!S_ISREG(st.st_mode)) {
+		e = cr_error_set(err, CR_ECORRUPT, path, -1, "not a regular "
+				 "file");
+	} else if ((uint64_t)st.st_size > from) {
+		size_t n = (size_t)((uint64_t)st.st_size - from);
+		char *tmp = cr_xmalloc(n);
+		if (pread(fd, tmp, n, (off_t)from) != (ssize_t)n)
+			e = cr_error_errno(err, path, "cannot read journal");
+		else
+			cr_buf_add(out, tmp, n);
+		free(tmp);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return e;
+}
+
+enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
+				struct cr_error *err)
+{
+	struct cr_buf out;
+	uint64_t x, l, x2, l2;
+	enum cr_err e;
+
+	/* a compaction meanwhile (a reader during the run): read again */
+	for (int tries = 0;; tries++) {
+		cr_buf_init(&out);
+		read_zx(dir, &x, &l);
+		e = l ? inflate_start(dir, x, l, &out, err) : CR_OK;
+		if (e == CR_ECORRUPT) /* the rest is still read */
+			cr_buf_reset(&out);
+		if (!e || e == CR_ECORRUPT) {
+			struct cr_error e2;
+			enum cr_err t = journal_tail(dir, x, &out,
+						     e ? &e2 : err);
+			if (t && !e)
+				e = t;
+		}
+		read_zx(dir, &x2, &l2);
+		if ((e && e != CR_ECORRUPT) || (x2 == x && l2 == l) ||
+		    tries == 3)
+			break;
+		cr_buf_release(&out);
+	}
+	if (e && e != CR_ECORRUPT) {
+		cr_buf_release(&out);
+		return e;
+	}
+	*len = out.len;
+	*buf = out.len ? out.buf : NULL;
+	if (!out.len)
+		cr_buf_release(&out);
+	return e;
+}
+
+struct rundir_compactor {
+	char *dir;
+	z_stream z;
+	uint64_t x, zlen;  /* compacted up to x, in zlen bytes of journal.z */
+	int failed;
+};
+
+struct rundir_compactor *rundir_compactor_new(const char *dir)
+{
+	struct rundir_compactor *c = cr_xcalloc(1, sizeof(*c));
+
+	c->dir = cr_xstrdup(dir);
+	if (deflateInit(&c->z, 6) != Z_OK)
+		c->failed = 1;
+	return c;
+}
+
+uint64_t rundir_compacted(const struct rundir_compactor *c)
+{
+	return c->x;
+}
+
+void rundir_compactor_free(struct rundir_compactor *c)
+{
+	if (!c)
+		return;
+	deflateEnd(&c->z);
+	free(c->dir);
+	free(c);
+}
+
+/* Deflate IN (N bytes) with a sync flush: the stream so far inflates to
+ * everything given so far.  Appends to OUT. */
+static void deflate_more(struct rundir_compactor *c, const char *in,
+			 size_t n, struct cr_buf *out)
+{
+	unsigned char chunk[65536];
+
+	c->z.next_in = (unsigned char *)in;
+	c->z.avail_in = (uInt)n;
+	do {
+		c->z.next_out = chunk;
+		c->z.avail_out = sizeof(chunk);
+		deflate(&c->z, Z_SYNC_FLUSH);
+		cr_buf_add(out, chunk, sizeof(chunk) - c->z.avail_out);
+	} while (c->z.avail_out == 0 || c->z.avail_in);
+}
+
+/* Append DATA to journal.z (synced before journal.zx names it). */
+static enum cr_err append_z(struct rundir_compactor *c,
+			    const struct cr_buf *data, struct cr_error *err)
+{
+	char *path = rundir_path(c->dir, RUNDIR_JOURNAL_Z);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+			  O_NOFOLLOW, 0644);
+	enum cr_err e = CR_OK;
+
+	if (fd < 0 || write(fd, data->buf, data->len) != (ssize_t)data->len ||
+	    fdatasync(fd) < 0)
+		e = cr_error_errno(err, path, "cannot write");
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return e;
+}
+
+/* Free the journal's blocks below UPTO (whole pages): a file system that
+ * cannot is left as it is. */
+static void punch(const char *dir, uint64_t upto)
+{
+	char *path = rundir_path(dir, RUNDIR_JOURNAL);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	off_t n = (off_t)(upto & ~(uint64_t)4095);
+
+	if (fd >= 0 && n > 0)
+		(void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				0, n);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+}
+
+enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
+				   struct cr_error *err)
+{
+	struct cr_buf raw, z;
+	enum cr_err e;
+	char zx[64];
+
+	if (c->failed || upto <= c->x)
+		return CR_OK;
+	cr_buf_init(&raw);
+	cr_buf_init(&z);
+	e = journal_tail(c->dir, c->x, &raw, err);
+	if (!e && raw.len < upto - c->x)
+		e = cr_error_set(err, CR_ECORRUPT, c->dir, -1, "the journal "
+				 "is shorter than what was read of it");
+	if (!e) {
+		deflate_more(c, raw.buf, (size_t)(upto - c->x), &z);
+		e = append_z(c, &z, err);
+	}
+	if (!e) {
+		char *path = rundir_path(c->dir, RUNDIR_JOURNAL_ZX);
+		snprintf(zx, sizeof(zx), "%llu %llu\n", (unsigned long long)upto,
+			 (unsigned long long)(c->zlen + z.len));
+		e = cr_write_file_atomic(path, zx, strlen(zx), err);
+		free(path);
+	}
+	if (!e) {
+		c->x = upto;
+		c->zlen += z.len;
+		punch(c->dir, upto);
+	} else {
+		c->failed = 1;
+	}
+	cr_buf_release(&raw);
+	cr_buf_release(&z);
+	return e;
 }
 
 /* ---- fold generations ------------------------------------------------- */

@@ -24,6 +24,9 @@
 #define RUNDIR_INFO "run.info"
 #define RUNDIR_COUNTER "counter"
 #define RUNDIR_JOURNAL "journal"        /* format 2: process records */
+#define RUNDIR_JOURNAL_Z "journal.z"    /* its start, compacted (zlib) */
+#define RUNDIR_JOURNAL_ZX "journal.zx"  /* "<X> <L>\n": journal.z's first
+					 * L bytes are the journal's first X */
 #define RUNDIR_DATA "data"              /* format 2: data/<image> */
 #define RUNDIR_IMG "img"                /* img/<image>/<gcda path> */
 #define RUNDIR_PROC "proc"              /* format 1: proc/<image>.rec */
@@ -249,6 +252,28 @@ typedef void (*rundir_record_fn)(void *arg, const char *id, const char *text,
 enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 				 rundir_want_fn want, rundir_record_fn each,
 				 void *arg, struct cr_error *err) CR_WUR;
+
+/* ---- journal compaction (docs/run-directory.md, "Journal compaction") --
+ * The fold, the one compactor of a run, moves the journal's start into
+ * journal.z (one zlib stream, flushed at each step and appended to), then
+ * records in journal.zx how far it goes, then frees the journal's blocks
+ * below that (a hole: offsets stay, concurrent appends go on).  A reader
+ * reads journal.z up to what journal.zx says, then the journal from
+ * there. */
+/* The whole journal of DIR as one text (caller frees *BUF; *LEN 0 and
+ * *BUF NULL without one).  A damaged journal.z: CR_ECORRUPT naming it,
+ * with *BUF, *LEN the rest of the journal (to read, after a warning). */
+enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
+				struct cr_error *err) CR_WUR;
+struct rundir_compactor;
+struct rundir_compactor *rundir_compactor_new(const char *dir);
+/* Compact the journal up to UPTO, the end of a whole frame.  An error
+ * leaves the directory readable and the compactor stopped for good. */
+enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
+				   struct cr_error *err) CR_WUR;
+/* How far the journal is compacted. */
+uint64_t rundir_compacted(const struct rundir_compactor *c);
+void rundir_compactor_free(struct rundir_compactor *c);
 
 /* ---- fold generations (docs/run-directory.md, "Fold") -----------------
  * fold/current names generation N (0: none); fold/<N>/ holds the

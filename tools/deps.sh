@@ -5,7 +5,7 @@
 # Why each package is there: README.md, "Dependencies".
 
 BUILD_PACKAGES="cmake make gcc g++ libxml2-dev libarchive-dev libjansson-dev
-  libiberty-dev binutils"
+  libiberty-dev zlib1g-dev binutils"
 TEST_PACKAGES="gcc-11 g++-11 clang-14 llvm-14 libclang-rt-14-dev python3
   python3-dev python3-pytest python3-pytest-xdist gcovr lcov libxml2-utils
   chromium libjs-highlight.js procps zstd googletest strace"

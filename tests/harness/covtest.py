@@ -71,7 +71,11 @@ def read_frames(path):
     of frames that fail their length or hash, resynchronised at the next
     '@' (a frame cut short need not end its line)."""
     with open(path, "rb") as f:
-        data = f.read()
+        return parse_frames(f.read())
+
+
+def parse_frames(data):
+    """read_frames of bytes DATA."""
     frames, bad, at = [], [], 0
     while at < len(data):
         m = re.match(rb"@(.) ([0-9]+) ([0-9a-f]{8})\n", data[at:at + 40])
@@ -108,13 +112,35 @@ def image_ids(base):
     return sorted(ids)
 
 
+def journal_bytes(rundir):
+    """The whole journal of a format-2 run (docs/run-directory.md,
+    "Journal compaction"): journal.z's first L bytes inflated, journal.zx
+    saying "X L", then the journal from X."""
+    import zlib
+    x = l = 0
+    zx = os.path.join(rundir, "journal.zx")
+    if os.path.exists(zx):
+        with open(zx) as f:
+            x, l = (int(v) for v in f.read().split()[:2])
+    data = b""
+    if l:
+        with open(os.path.join(rundir, "journal.z"), "rb") as f:
+            data = zlib.decompressobj().decompress(f.read()[:l])
+        eq(len(data), x, "journal.z inflated")
+    path = os.path.join(rundir, "journal")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            f.seek(x)
+            data += f.read()
+    return data
+
+
 def journal_records(rundir):
     """The records of a format-2 journal, as record texts by image id."""
-    path = os.path.join(rundir, "journal")
     texts = {}
-    if not os.path.exists(path):
+    if not os.path.exists(os.path.join(rundir, "journal")):
         return texts
-    for kind, payload in read_frames(path)[0]:
+    for kind, payload in parse_frames(journal_bytes(rundir))[0]:
         text = payload.decode("utf-8", errors="replace")
         iid = text.split("\n", 1)[0][3:]
         texts.setdefault(iid, "covrun-record 1\n")
