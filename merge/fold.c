@@ -8,8 +8,9 @@
  * finished from the records added since its last look, takes their data
  * out of the run (rundir_fold_take) once --fold-batch of them are
  * waiting, sums it into an aggregate it keeps in memory for the whole
- * run, and writes the aggregate as a new generation every 2 seconds or 4
- * batches (docs/run-directory.md, "Fold": the protocol, and why a crash
+ * run, and writes the aggregate as a new generation every 2 seconds, 4
+ * batches, or once the data taken holds as much disk as the aggregate
+ * (docs/run-directory.md, "Fold": the protocol, and why a crash
  * at any step neither loses nor counts an image twice).  The launcher
  * never waits for it; at the end, fewer than a batch are left to merge.
  * Interface: merge/merge.h.
@@ -20,11 +21,13 @@
 #include "rundir/rundir.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,6 +108,8 @@ struct merge_folder {
 	struct merge_set *set;     /* the aggregate, for the whole run */
 	long current;              /* generation fold/current names */
 	size_t ntaken;             /* taken into current + 1, not written */
+	uint64_t taken_bytes;      /* their data files' blocks */
+	uint64_t gen_bytes;        /* blocks of the generation last written */
 	int64_t written_ns;        /* when a generation was last written */
 	struct rundir_cursor cursor;
 	struct rundir_compactor *compactor; /* NULL: compaction stopped */
@@ -268,6 +273,11 @@ static enum cr_err take_finished(struct merge_folder *f, size_t *queued,
 		if (e)
 			break;
 		if (moved) {
+			char *data = rundir_data_file(taken, p->id);
+			struct stat st;
+			if (stat(data, &st) == 0)
+				f->taken_bytes += (uint64_t)st.st_blocks * 512;
+			free(data);
 			merge_set_add_image_data(f->set, taken, p->id,
 						 context_of(f->set, &p->rec));
 			(*queued)++;
@@ -300,6 +310,30 @@ static void fault(const char *step, long gen)
 		raise(SIGKILL);
 }
 
+static uint64_t walked_bytes;
+
+static int add_blocks(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	walked_bytes += (uint64_t)st->st_blocks * 512;
+	return 0;
+}
+
+/* The blocks of generation GEN of DIR (fold/<gen>).  Only the fold
+ * thread walks (walked_bytes is its own). */
+static uint64_t tree_bytes(const char *dir, long gen)
+{
+	char *gendir = rundir_fold_dir(dir, gen);
+
+	walked_bytes = 0;
+	(void)nftw(gendir, add_blocks, 16, FTW_PHYS);
+	free(gendir);
+	return walked_bytes;
+}
+
 /* Write the aggregate as generation current + 1 and switch to it. */
 static enum cr_err write_generation(struct merge_folder *f,
 				    struct cr_error *err)
@@ -321,6 +355,8 @@ static enum cr_err write_generation(struct merge_folder *f,
 	rundir_fold_clean(f->dir, gen);
 	f->current = gen;
 	f->ntaken = 0;
+	f->taken_bytes = 0;
+	f->gen_bytes = tree_bytes(f->dir, gen);
 	f->written_ns = cr_now_ns();
 	return CR_OK;
 }
@@ -369,8 +405,11 @@ static enum cr_err fold_tick(struct merge_folder *f, int final,
 	if (e)
 		return e;
 	f->ntaken += queued;
+	/* taken data is held until a generation is written: no more of it
+	 * than the aggregate itself (whose rewrite it then pays for) */
 	if (f->ntaken &&
 	    (final || f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
+	     f->taken_bytes >= f->gen_bytes ||
 	     cr_now_ns() - f->written_ns >= FOLD_WRITE_NS))
 		e = write_generation(f, err);
 	return e;
