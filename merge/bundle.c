@@ -21,7 +21,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,35 +203,17 @@ static long inflate_entry(struct archive *a, unsigned char **buf,
 			  size_t *alloc)
 {
 	unsigned char *z = NULL;
-	size_t zalloc = 0;
+	size_t zalloc = 0, len;
 	long zn = read_entry(a, &z, &zalloc, JOURNAL_MAX);
 	struct cr_buf out;
-	z_stream s = { 0 };
-	int rc = Z_OK;
-	size_t len;
 
-	if (zn < 0 || inflateInit(&s) != Z_OK) {
-		free(z);
-		return -1;
-	}
 	cr_buf_init(&out);
-	s.next_in = z;
-	s.avail_in = (uInt)zn;
-	/* until the input is used up and the last output taken */
-	do {
-		unsigned char chunk[65536];
-		s.next_out = chunk;
-		s.avail_out = sizeof(chunk);
-		rc = inflate(&s, Z_SYNC_FLUSH);
-		cr_buf_add(&out, chunk, sizeof(chunk) - s.avail_out);
-	} while (rc == Z_OK && (s.avail_in || !s.avail_out) &&
-		 out.len <= JOURNAL_MAX);
-	inflateEnd(&s);
-	free(z);
-	if (out.len > JOURNAL_MAX) {
+	if (zn < 0 || rundir_inflate(z, (size_t)zn, JOURNAL_MAX, &out)) {
+		free(z);
 		cr_buf_release(&out);
 		return -1;
 	}
+	free(z);
 	len = out.len;
 	free(*buf);
 	*alloc = out.alloc;

@@ -300,29 +300,16 @@ static void read_zx(const char *dir, uint64_t *x, uint64_t *l)
 	free(path);
 }
 
-/* Inflate the first L bytes of journal.z into OUT: exactly X bytes. */
-static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
-				 struct cr_buf *out, struct cr_error *err)
+int rundir_inflate(const void *z, size_t zlen, size_t max,
+		   struct cr_buf *out)
 {
-	char *path = rundir_path(dir, RUNDIR_JOURNAL_Z), *z;
-	size_t zlen;
 	z_stream s = { 0 };
-	enum cr_err e = cr_read_file(path, &z, &zlen, err);
-	int rc = Z_OK;
+	int rc;
 
-	if (e) {
-		free(path);
-		return e;
-	}
-	if (zlen < l || inflateInit(&s) != Z_OK) {
-		free(z);
-		e = cr_error_set(err, CR_ECORRUPT, path, -1, "shorter than "
-				 "journal.zx says");
-		free(path);
-		return e;
-	}
-	s.next_in = (unsigned char *)z;
-	s.avail_in = (uInt)l;
+	if (inflateInit(&s) != Z_OK)
+		return -1;
+	s.next_in = (unsigned char *)(uintptr_t)z;
+	s.avail_in = (uInt)zlen;
 	/* until the input is used up and the last output taken */
 	do {
 		unsigned char chunk[65536];
@@ -330,14 +317,34 @@ static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
 		s.avail_out = sizeof(chunk);
 		rc = inflate(&s, Z_SYNC_FLUSH);
 		cr_buf_add(out, chunk, sizeof(chunk) - s.avail_out);
-	} while (rc == Z_OK && (s.avail_in || !s.avail_out));
+	} while (rc == Z_OK && (s.avail_in || !s.avail_out) &&
+		 out->len <= max);
 	if (rc == Z_BUF_ERROR && !s.avail_in)
 		rc = Z_OK; /* a flushed stream without its end: all taken */
 	inflateEnd(&s);
-	free(z);
-	if ((rc != Z_OK && rc != Z_STREAM_END) || out->len != x)
+	return (rc == Z_OK || rc == Z_STREAM_END) && out->len <= max ? 0 : -1;
+}
+
+/* Inflate the first L bytes of journal.z into OUT: exactly X bytes. */
+static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
+				 struct cr_buf *out, struct cr_error *err)
+{
+	char *path = rundir_path(dir, RUNDIR_JOURNAL_Z), *z;
+	size_t zlen;
+	enum cr_err e = cr_read_file(path, &z, &zlen, err);
+
+	if (e) {
+		free(path);
+		return e;
+	}
+	if (zlen < l)
+		e = cr_error_set(err, CR_ECORRUPT, path, -1, "shorter than "
+				 "journal.zx says");
+	else if (rundir_inflate(z, (size_t)l, (size_t)x, out) ||
+		 out->len != x)
 		e = cr_error_set(err, CR_ECORRUPT, path, -1, "damaged "
 				 "compacted journal (left out)");
+	free(z);
 	free(path);
 	return e;
 }

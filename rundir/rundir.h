@@ -265,6 +265,10 @@ enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
  * with *BUF, *LEN the rest of the journal (to read, after a warning). */
 enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
 				struct cr_error *err) CR_WUR;
+/* Inflate ZLEN bytes of journal.z (a flushed zlib stream, perhaps without
+ * its end) into OUT, at most MAX bytes: 0, or -1 when damaged or larger. */
+int rundir_inflate(const void *z, size_t zlen, size_t max,
+		   struct cr_buf *out);
 struct rundir_compactor;
 struct rundir_compactor *rundir_compactor_new(const char *dir);
 /* Compact the journal up to UPTO, the end of a whole frame.  An error
