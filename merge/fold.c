@@ -9,7 +9,7 @@
  * out of the run (rundir_fold_take) once --fold-batch of them are
  * waiting, sums it into an aggregate it keeps in memory for the whole
  * run, and writes the aggregate as a new generation every 2 seconds, 4
- * batches, or once the data taken holds as much disk as the aggregate
+ * batches, or once the data taken holds 4 times the aggregate's disk
  * (docs/run-directory.md, "Fold": the protocol, and why a crash
  * at any step neither loses nor counts an image twice).  The launcher
  * never waits for it; at the end, fewer than a batch are left to merge.
@@ -33,7 +33,9 @@
 
 #define FOLD_TICK_NS 200000000LL        /* look every 200 ms */
 #define FOLD_WRITE_NS 2000000000LL      /* write every 2 s, */
-#define FOLD_WRITE_BATCHES 4            /* or every 4 batches taken */
+#define FOLD_WRITE_BATCHES 4            /* or every 4 batches taken, */
+#define FOLD_TAKEN_FACTOR 4             /* or once the data taken holds 4
+					 * times the aggregate's blocks */
 /* Compact the journal once this much of it has been read since the last
  * compaction (docs/run-directory.md, "Journal compaction"); the test hook
  * COVRUN_FOLD_COMPACT=<bytes> sets it (tests/README.md). */
@@ -406,10 +408,11 @@ static enum cr_err fold_tick(struct merge_folder *f, int final,
 		return e;
 	f->ntaken += queued;
 	/* taken data is held until a generation is written: no more of it
-	 * than the aggregate itself (whose rewrite it then pays for) */
+	 * than FOLD_TAKEN_FACTOR times the aggregate (each rewrite of which
+	 * is then paid for by that much data read) */
 	if (f->ntaken &&
 	    (final || f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
-	     f->taken_bytes >= f->gen_bytes ||
+	     f->taken_bytes >= FOLD_TAKEN_FACTOR * f->gen_bytes ||
 	     cr_now_ns() - f->written_ns >= FOLD_WRITE_NS))
 		e = write_generation(f, err);
 	return e;
