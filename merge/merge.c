@@ -286,6 +286,10 @@ struct worker {
 	uint32_t nfiles;
 	unsigned char *scratch; /* owned; small files are read here */
 	size_t scratch_size;
+	unsigned char *data_buf; /* owned; data files are read here (a
+				  * mapping per file cost a TLB shootdown
+				  * in every thread of covrun) */
+	size_t data_buf_size;
 };
 
 static struct tctr *worker_slot(struct worker *w, uint32_t obj,
@@ -659,7 +663,8 @@ static void read_data_file(struct worker *w, const struct merge_input *in)
 	struct cr_error err;
 	struct cr_map map;
 
-	if (cr_map_open(in->path, &map, &err)) {
+	if (cr_map_read(in->path, &map, &w->data_buf, &w->data_buf_size,
+			&err)) {
 		left_out(w->set, in->image, &err);
 		return;
 	}
@@ -891,6 +896,7 @@ enum cr_err merge_set_read(struct merge_set *set, struct cr_error *err)
 			free(ws[k].per_obj[i]);
 		free(ws[k].per_obj);
 		free(ws[k].scratch);
+		free(ws[k].data_buf);
 		set->bytes_read += ws[k].bytes;
 		set->files_read += ws[k].nfiles;
 	}
