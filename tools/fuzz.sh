@@ -35,7 +35,7 @@ printf 'covrun-record 1\nid 1-2\npid 2\nppid 1\nparent \nhow fork\nrole child\ni
 # ---- build ----
 build() { # name sources...
   name=$1; shift
-  $CC $flags -o "$out/$name" "$@" -liberty -ljansson -lpthread -lm
+  $CC $flags -o "$out/$name" "$@" -liberty -ljansson -lz -lpthread -lm
 }
 build fuzz_record "$top/tests/fuzz/fuzz_record.c" $record_srcs
 build fuzz_gcno "$top/tests/fuzz/fuzz_gcno.c" $common_srcs $gcov_srcs
