@@ -1401,6 +1401,13 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 		wait_for_owner();
 		break;
 	case CLAIM_DONE:
+		/* another thread has recorded its end and dumped, and is about
+		 * to end the process as recorded (_exit, exit): dying here
+		 * first would contradict the record */
+		if (owns_image() && end_owner != (pid_t)syscall(SYS_gettid)) {
+			defer_signal(sig);
+			wait_for_owner();
+		}
 		break;
 	}
 	die_by(sig);
