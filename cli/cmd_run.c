@@ -52,8 +52,9 @@ static const struct cli_opt run_options[] = {
 	{ OPT_LABEL, "label", "TEXT", "COVRUN_LABEL for the command's processes" },
 	{ OPT_FOLD_BATCH, "fold-batch", "N",
 	  "while the run goes on, fold finished images\n"
-	  "into one aggregate, written every N images\n"
-	  "or 2 s (default " VALUE_OF(DEFAULT_FOLD_BATCH)
+	  "N at a time into one aggregate, written every\n"
+	  "2 s, 4N images, or when the data taken holds\n"
+	  "4 times its blocks (default " VALUE_OF(DEFAULT_FOLD_BATCH)
 	  "; 0 = merge at the end only)" },
 	{ 'j', "jobs", "N", "DIR mode: run N tests at once (default 1)" },
 	{ OPT_NO_REPORT, "no-report", NULL, "collect only: no merge, no reports" },
