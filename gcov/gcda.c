@@ -102,7 +102,12 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 		} else if (tag == TAG_FUNCTION && len == 12) {
 			uint32_t ident = reader_u32(r);
 			uint32_t lcs = reader_u32(r), ccs = reader_u32(r);
-			cur = gcno_find_ident(g, ident);
+			/* libgcov writes functions in the notes file's order */
+			if ((size_t)(cur + 1) < g->nfns &&
+			    g->fns[cur + 1].ident == ident)
+				cur++;
+			else
+				cur = gcno_find_ident(g, ident);
 			if (!r->failed && cur >= 0 &&
 			    (lcs != g->fns[cur].lineno_checksum ||
 			     ccs != g->fns[cur].cfg_checksum))
@@ -131,10 +136,53 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 	return r->failed ? CR_ECORRUPT : CR_OK;
 }
 
-enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
-		       size_t size, const char *path, int64_t *ctrs,
-		       uint8_t *seen, struct gcda_info *info,
-		       struct cr_error *err)
+/* Does some payload of LIST hold a non-zero counter? */
+static int any_nonzero(const struct gcno_file *g, struct reader *r,
+		       const struct pending *list, size_t nlist)
+{
+	for (size_t i = 0; i < nlist; i++) {
+		if (!list[i].offset)
+			continue;
+		r->pos = list[i].offset;
+		for (uint32_t k = 0; k < g->fns[list[i].fn].nctrs; k++)
+			if (reader_i64(r))
+				return 1;
+	}
+	return 0;
+}
+
+/* The validated payloads of LIST added to CTRS (when given), counting
+ * the non-zero counters; SEEN marked. */
+static void add_counters(const struct gcno_file *g, struct reader *r,
+			 const struct pending *list, size_t nlist,
+			 int64_t *ctrs, uint8_t *seen, struct gcda_info *info)
+{
+	for (size_t i = 0; i < nlist; i++) {
+		const struct gcno_fn *fn = &g->fns[list[i].fn];
+		int64_t *dst = ctrs ? ctrs + fn->ctr_base : NULL;
+
+		if (seen)
+			seen[list[i].fn] = 1;
+		if (!list[i].offset)
+			continue;
+		r->pos = list[i].offset;
+		for (uint32_t k = 0; k < fn->nctrs; k++) {
+			int64_t v = reader_i64(r);
+			if (v)
+				info->nonzero++;
+			if (ctrs)
+				dst[k] = wadd(dst[k], v);
+		}
+	}
+}
+
+/* Validate; then, when ALLOC or some counter is not zero, allocate
+ * *CTRS and *SEEN if NULL and add.  One scan for both entry points. */
+static enum cr_err apply(const struct gcno_file *g,
+			 const unsigned char *data, size_t size,
+			 const char *path, int64_t **ctrs, uint8_t **seen,
+			 int alloc, struct gcda_info *info,
+			 struct cr_error *err)
 {
 	struct pending *list = NULL;
 	size_t nlist = 0;
@@ -146,30 +194,38 @@ enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
 	e = read_header(&r, g, info, err);
 	if (!e)
 		e = scan(&r, g, info, &list, &nlist, err);
-	if (e) {
-		free(list);
-		return e;
-	}
-	for (size_t i = 0; i < nlist; i++) {
-		const struct gcno_fn *fn = &g->fns[list[i].fn];
-		int64_t *dst = ctrs ? ctrs + fn->ctr_base : NULL;
-
-		if (seen)
-			seen[list[i].fn] = 1;
-		if (!list[i].offset)
-			continue;
-		r.pos = list[i].offset;
+	if (!e) {
 		r.size = size;
-		for (uint32_t k = 0; k < fn->nctrs; k++) {
-			int64_t v = reader_i64(&r);
-			if (v)
-				info->nonzero++;
-			if (ctrs)
-				dst[k] = wadd(dst[k], v);
+		if (!alloc && !any_nonzero(g, &r, list, nlist)) {
+			free(list);
+			return CR_OK; /* nothing to add, nothing allocated */
 		}
+		if (ctrs && !*ctrs)
+			*ctrs = cr_xcalloc(g->nctrs + 1, sizeof(int64_t));
+		if (seen && !*seen)
+			*seen = cr_xcalloc(g->nfns + 1, 1);
+		add_counters(g, &r, list, nlist, ctrs ? *ctrs : NULL,
+			     seen ? *seen : NULL, info);
 	}
 	free(list);
-	return CR_OK;
+	return e;
+}
+
+enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
+		       size_t size, const char *path, int64_t *ctrs,
+		       uint8_t *seen, struct gcda_info *info,
+		       struct cr_error *err)
+{
+	return apply(g, data, size, path, ctrs ? &ctrs : NULL,
+		     seen ? &seen : NULL, 1, info, err);
+}
+
+enum cr_err gcda_add(const struct gcno_file *g, const unsigned char *data,
+		     size_t size, const char *path, int64_t **ctrs,
+		     uint8_t **seen, struct gcda_info *info,
+		     struct cr_error *err)
+{
+	return apply(g, data, size, path, ctrs, seen, 0, info, err);
 }
 
 static void put32(struct cr_buf *b, uint32_t v)

@@ -216,6 +216,15 @@ enum cr_err gcda_apply(const struct gcno_file *g, const unsigned char *data,
 		       uint8_t *seen, struct gcda_info *info,
 		       struct cr_error *err) CR_WUR;
 
+/* As gcda_apply, for summing many files of which most are all zero: when
+ * the file has a non-zero counter, *CTRS (the gcno's counters) and *SEEN
+ * are allocated if NULL and the file is added; an all-zero file only
+ * fills INFO (nonzero 0).  One validation pass either way. */
+enum cr_err gcda_add(const struct gcno_file *g, const unsigned char *data,
+		     size_t size, const char *path, int64_t **ctrs,
+		     uint8_t **seen, struct gcda_info *info,
+		     struct cr_error *err) CR_WUR;
+
 /* Append an ordinary gcda for G with counters CTRS to BUF: functions not
  * marked in SEEN (when given) get a placeholder record, as libgcov writes
  * for functions whose code lives in another object.  Cannot fail. */

@@ -443,18 +443,10 @@ void merge_worker_gcda(struct worker *w, const char *image, uint32_t ctx,
 		return;
 	}
 	t = worker_slot(w, oi, ctx, &o->g);
-	/* Most gcda of a run are all zero: validate first, and keep
-	 * counter arrays only for (object, context) pairs that ran code. */
-	e = gcda_apply(&o->g, map.data, map.size, gcda, NULL, NULL, &info,
-		       &err);
-	if (!e && info.nonzero) {
-		if (!t->ctr) {
-			t->ctr = cr_xcalloc(o->g.nctrs + 1, sizeof(int64_t));
-			t->seen = cr_xcalloc(o->g.nfns + 1, 1);
-		}
-		e = gcda_apply(&o->g, map.data, map.size, gcda, t->ctr,
-			       t->seen, &info, &err);
-	}
+	/* Most gcda of a run are all zero: counter arrays are kept only for
+	 * (object, context) pairs that ran code. */
+	e = gcda_add(&o->g, map.data, map.size, gcda, &t->ctr, &t->seen,
+		     &info, &err);
 	w->bytes += map.size;
 	w->nfiles++;
 	cr_map_close(&map);

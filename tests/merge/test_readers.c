@@ -115,6 +115,31 @@ static void try_gcno(const unsigned char *d, size_t n, const char *what)
 	gcno_file_release(&g);
 }
 
+/* gcda_add on the same bytes: the same outcome as gcda_apply (E, with
+ * counters APPLIED, NONZERO of them not zero in the file), its arrays
+ * allocated only for a non-zero counter. */
+static void try_gcda_add(const struct gcno_file *g, const unsigned char *d,
+			 size_t n, enum cr_err e, const int64_t *applied,
+			 uint32_t nonzero, const char *what)
+{
+	int64_t *ctrs = NULL;
+	uint8_t *seen = NULL;
+	struct gcda_info info;
+	struct cr_error err;
+
+	if (e)
+		nonzero = 0;
+	CHECK(gcda_add(g, d, n, "t.gcda", &ctrs, &seen, &info, &err) == e,
+	      "%s: gcda_add fails as gcda_apply", what);
+	CHECK(!ctrs == !nonzero && !seen == !nonzero,
+	      "%s: gcda_add allocates only for non-zero counters", what);
+	for (uint32_t i = 0; ctrs && i < g->nctrs; i++)
+		CHECK(ctrs[i] == applied[i], "%s: gcda_add counter %u", what,
+		      i);
+	free(ctrs);
+	free(seen);
+}
+
 static void try_gcda(const struct gcno_file *g, const unsigned char *d,
 		     size_t n, const char *what)
 {
@@ -132,6 +157,7 @@ static void try_gcda(const struct gcno_file *g, const unsigned char *d,
 	} else {
 		exercise(g, ctrs);
 	}
+	try_gcda_add(g, d, n, e, ctrs, info.nonzero, what);
 	free(ctrs);
 }
 
