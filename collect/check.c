@@ -265,13 +265,15 @@ static void check_outside(const char *dir, int64_t start_ns,
 
 	walk_tree(&set, img);
 	walk_data(&set, data);
-	/* images folded during the run: the current generation's tree,
-	 * fold/<N>/ctx/<context>/<gcda path>, and images taken by a fold
+	/* images folded during the run: the current generation's data
+	 * files fold/<N>/ctx/<context> (trees before format 2.1), and
+	 * images taken by a fold
 	 * that did not finish (docs/run-directory.md, "Fold") */
 	if (current) {
 		char *gen = rundir_fold_dir(dir, current);
 		char *ctx = rundir_path(gen, RUNDIR_CTX);
 		walk_tree(&set, ctx);
+		walk_data(&set, ctx);
 		free(ctx);
 		free(gen);
 	}

@@ -128,7 +128,6 @@ int frame_write(int fd, char kind, const struct iovec *parts, int nparts)
 {
 	struct iovec iov[8];
 	char head[RUNDIR_FRAME_HEAD_MAX];
-	struct outbuf o = { head, 0, sizeof(head), 0 };
 	uint32_t hash = rundir_hash(NULL, 0);
 	size_t len = 0, total;
 	ssize_t n;
@@ -141,16 +140,9 @@ int frame_write(int fd, char kind, const struct iovec *parts, int nparts)
 					parts[i].iov_len);
 		iov[i + 1] = parts[i];
 	}
-	out_mem(&o, "@", 1);
-	out_mem(&o, &kind, 1);
-	out_mem(&o, " ", 1);
-	out_u64(&o, len);
-	out_mem(&o, " ", 1);
-	out_hex(&o, hash, 8);
-	out_mem(&o, "\n", 1);
 	iov[0].iov_base = head;
-	iov[0].iov_len = o.len;
-	total = o.len + len;
+	iov[0].iov_len = rundir_frame_head_format(head, kind, len, hash);
+	total = iov[0].iov_len + len;
 	do
 		n = writev(fd, iov, nparts + 1);
 	while (n < 0 && errno == EINTR);

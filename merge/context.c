@@ -128,13 +128,18 @@ static void queue_ctx_dir(struct merge_set *set, const char *id,
 	char *sub = cr_xasprintf("%s/" RUNDIR_CTX "/%s", dir, id);
 	char *img = cr_xasprintf("%s:%s", dir, id);
 	struct stat st;
+	int got = lstat(sub, &st) == 0;
 
-	if (lstat(sub, &st) == 0 && S_ISLNK(st.st_mode)) {
+	if (got && S_ISLNK(st.st_mode)) {
 		struct cr_error w;
 		cr_error_set(&w, CR_EUSAGE, sub, -1, "context '%s': the "
 			     "directory is a symbolic link, not followed "
 			     "(left out)", id);
 		merge_set_left_out(set, &w);
+	} else if (got && S_ISREG(st.st_mode)) { /* a fold generation's */
+		merge_set_add_data_file(set, sub, img, c);
+		if (nimages > 1)
+			set->ctx[c].nimages += nimages - 1;
 	} else {
 		merge_set_add_image(set, sub, img, c);
 		if (nimages > 1)
@@ -441,8 +446,23 @@ static uint32_t *objects_to_write(struct merge_set *set, uint32_t *n,
 	return objs;
 }
 
+/* Does context C write object O: used, with counts or as its zero_home? */
+static int writes(const struct merge_set *set, const struct mobj *o,
+		  uint32_t c)
+{
+	return o->used[c] && (o->ctr[c] || c == zero_home(set, o));
+}
+
+/* Object O's gcda for context C, appended to B. */
+static void context_gcda(const struct mobj *o, uint32_t c,
+			 const int64_t *zero, struct cr_buf *b)
+{
+	gcda_write(&o->g, o->ctr[c] ? o->ctr[c] : zero,
+		   o->ctr[c] ? o->seen[c] : NULL, &o->info[c], b);
+}
+
 /* OUTDIR/ctx/<context id>/<gcda path> of every object OBJS[0..N) that
- * context C used (an all-zero one only in its zero_home). */
+ * context C writes. */
 static enum cr_err write_context(struct merge_set *set, uint32_t c,
 				 const char *outdir, const uint32_t *objs,
 				 uint32_t n, const int64_t *zero,
@@ -457,7 +477,7 @@ static enum cr_err write_context(struct merge_set *set, uint32_t c,
 	for (uint32_t i = 0; i < n && !e; i++) {
 		struct mobj *o = set->objs[objs[i]];
 		char *d;
-		if (!o->used[c] || (!o->ctr[c] && c != zero_home(set, o)))
+		if (!writes(set, o, c))
 			continue;
 		cr_buf_reset(&path);
 		cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s%s%s", outdir,
@@ -475,13 +495,53 @@ static enum cr_err write_context(struct merge_set *set, uint32_t c,
 		if (e)
 			break;
 		cr_buf_reset(&b);
-		gcda_write(&o->g, o->ctr[c] ? o->ctr[c] : zero,
-			   o->ctr[c] ? o->seen[c] : NULL, &o->info[c], &b);
+		context_gcda(o, c, zero, &b);
 		e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
 	}
 	free(lastdir);
 	cr_buf_release(&b);
 	cr_buf_release(&path);
+	return e;
+}
+
+/* OUTDIR/ctx/<context id> as one data file (docs/run-directory.md,
+ * "Fold"): a frame per object that context C writes, its payload the
+ * gcda path, NUL, the gcda.  Files are what a fold generation costs: a
+ * tree per context made the fold create and delete thousands of files a
+ * second on a real suite.  OUTDIR is new (the generation's directory):
+ * nothing is replaced, and fold/current is what commits it. */
+static enum cr_err pack_context(struct merge_set *set, uint32_t c,
+				const char *outdir, const uint32_t *objs,
+				uint32_t n, const int64_t *zero,
+				struct cr_error *err)
+{
+	struct cr_buf b, gcda;
+	char *path = cr_xasprintf("%s/" RUNDIR_CTX "/%s", outdir,
+				  set->ctx[c].id);
+	enum cr_err e;
+
+	cr_buf_init(&b);
+	cr_buf_init(&gcda);
+	for (uint32_t i = 0; i < n; i++) {
+		struct mobj *o = set->objs[objs[i]];
+		char head[RUNDIR_FRAME_HEAD_MAX];
+		size_t plen = strlen(o->gcno) + 1;
+		uint32_t hash;
+		if (!writes(set, o, c))
+			continue;
+		cr_buf_reset(&gcda);
+		cr_buf_add(&gcda, o->gcno, plen);
+		memcpy(gcda.buf + plen - 5, "gcda", 4);
+		context_gcda(o, c, zero, &gcda);
+		hash = rundir_hash(gcda.buf, gcda.len);
+		cr_buf_add(&b, head, rundir_frame_head_format(
+			head, RUNDIR_FRAME_GCDA, gcda.len, hash));
+		cr_buf_add(&b, gcda.buf, gcda.len);
+	}
+	e = b.len ? cr_write_file_atomic(path, b.buf, b.len, err) : CR_OK;
+	free(path);
+	cr_buf_release(&b);
+	cr_buf_release(&gcda);
 	return e;
 }
 
@@ -514,8 +574,15 @@ static enum cr_err write_contexts_file(const struct merge_set *set,
 	return e;
 }
 
-enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
-			    struct cr_error *err)
+/* The aggregate at OUTDIR: each context written by WRITE, then the
+ * contexts file. */
+static enum cr_err write_set(struct merge_set *set, const char *outdir,
+			     enum cr_err (*write)(struct merge_set *, uint32_t,
+						  const char *,
+						  const uint32_t *, uint32_t,
+						  const int64_t *,
+						  struct cr_error *),
+			     struct cr_error *err)
 {
 	char *path = cr_xasprintf("%s/" RUNDIR_CONTEXTS, outdir);
 	uint32_t *objs, nobjs, maxctr;
@@ -531,13 +598,30 @@ enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 		free(ctx);
 	}
 	free(path);
+	if (!e && write == pack_context) {
+		char *ctx = cr_xasprintf("%s/" RUNDIR_CTX, outdir);
+		e = cr_mkdir_p(ctx, err);
+		free(ctx);
+	}
 	objs = e ? NULL : objects_to_write(set, &nobjs, &maxctr);
 	zero = objs ? cr_xcalloc(maxctr + 1, sizeof(int64_t)) : NULL;
 	for (uint32_t c = 0; objs && c < set->nctx && !e; c++)
-		e = write_context(set, c, outdir, objs, nobjs, zero, err);
+		e = write(set, c, outdir, objs, nobjs, zero, err);
 	free(zero);
 	free(objs);
 	return e ? e : write_contexts_file(set, outdir, err);
+}
+
+enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
+			    struct cr_error *err)
+{
+	return write_set(set, outdir, write_context, err);
+}
+
+enum cr_err merge_set_write_packed(struct merge_set *set, const char *outdir,
+				   struct cr_error *err)
+{
+	return write_set(set, outdir, pack_context, err);
 }
 
 enum cr_err merge_load_runs(const char *const *dirs, size_t ndirs,

@@ -345,7 +345,7 @@ static enum cr_err write_generation(struct merge_folder *f,
 	enum cr_err e;
 
 	fault("taken", gen);
-	e = merge_set_write(f->set, gendir, err);
+	e = merge_set_write_packed(f->set, gendir, err);
 	free(gendir);
 	if (!e)
 		fault("written", gen);

@@ -254,6 +254,12 @@ enum cr_err merge_set_model(struct merge_set *set, struct cov_model *model,
 enum cr_err merge_set_write(struct merge_set *set, const char *outdir,
 			    struct cr_error *err) CR_WUR;
 
+/* As merge_set_write, with each context's gcda as one data file
+ * OUTDIR/ctx/<C id> (docs/run-directory.md, "Fold"): what a fold
+ * generation is, and what merge_set_add_run reads back. */
+enum cr_err merge_set_write_packed(struct merge_set *set, const char *outdir,
+				   struct cr_error *err) CR_WUR;
+
 /* Objects whose notes file has a gcov version covrun does not read are
  * read through that version's gcov (`gcov -b --json-format`; numbers
  * summed per line across images, no aggregate gcda).  With ALL set, every

@@ -86,7 +86,7 @@ struct rundir_object {
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
 #define RUNDIR_FRAME_GCDA 'g'           /* data file entry: path NUL gcda */
-#define RUNDIR_FRAME_HEAD_MAX 32        /* "@g " 20 digits " " 8 hex "\n" */
+#define RUNDIR_FRAME_HEAD_MAX 40        /* "@g " 20 digits " " 8 hex "\n": 33 */
 
 /* FNV-1a continued over more bytes: the hash of a payload written in
  * pieces (rundir_hash_more(rundir_hash(a, n), b, m) hashes a then b). */
@@ -129,6 +129,33 @@ static inline uint64_t rundir_object_check(const struct rundir_object *o)
 	uint32_t hi = rundir_hash_more(lo, &o->dev, sizeof(o->dev));
 
 	return ((uint64_t)hi << 32 | lo) | 2;
+}
+
+/* Format the header of a frame of KIND whose LEN-byte payload hashes to
+ * HASH (rundir_hash) into HEAD; returns its length.  The one writer of
+ * frame headers (docs/run-directory.md, "Frames").  Async-signal-safe. */
+static inline size_t rundir_frame_head_format(char head[RUNDIR_FRAME_HEAD_MAX],
+					      char kind, uint64_t len,
+					      uint32_t hash)
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[20];
+	size_t n = 0, nd = 0;
+
+	head[n++] = '@';
+	head[n++] = kind;
+	head[n++] = ' ';
+	do
+		digits[nd++] = (char)('0' + len % 10);
+	while ((len /= 10) && nd < sizeof(digits));
+	while (nd)
+		head[n++] = digits[--nd];
+	head[n++] = ' ';
+	for (int i = 7; i >= 0; i--)
+		head[n + (size_t)i] = hex[(hash >> (4 * (7 - i))) & 15];
+	n += 8;
+	head[n++] = '\n';
+	return n;
 }
 
 /* One frame of a journal or data file, as rundir_next_frame finds it. */

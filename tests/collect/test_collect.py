@@ -429,6 +429,17 @@ def test_fold_during_run(t):
         gen = f.read().strip()
     eq(sorted(os.listdir(os.path.join(t.data, "fold"))), sorted(["current", gen]),
        "one generation left, no taken images")
+    # a generation is its contexts file and one data file per context
+    # (docs/run-directory.md, "Fold"), not a gcda tree per context
+    gendir = os.path.join(t.data, "fold", gen)
+    with open(os.path.join(gendir, "contexts")) as f:
+        ctx_ids = [l.split("\t")[0] for l in f.read().splitlines()[1:]]
+    check(ctx_ids, "contexts listed")
+    files = [os.path.relpath(os.path.join(d, n), gendir)
+             for d, _, names in os.walk(gendir) for n in names]
+    eq(sorted(files), sorted(["contexts"] +
+                             [os.path.join("ctx", c) for c in ctx_ids]),
+       "generation files")
     folded = folded_images(t.data)
     left = covtest.image_ids(t.data)
     check(folded >= 10, "images folded: %d" % folded)
