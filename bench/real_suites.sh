@@ -19,7 +19,8 @@
 # plain and under covrun, runs as nobody (setpriv).
 # Sources.  PostgreSQL: `apt-get source` of PG_SOURCE (default
 # postgresql-15=15.18-0+deb12u1: Debian bookworm has no PostgreSQL 17),
-# after adding a deb-src twin of bookworm's entry when apt has none; or
+# after adding deb-src twins of the machine's deb entries when apt has
+# none (tools/deps.sh); or
 # --pg-src DIR / PG_SRC=DIR, an unpacked source tree, or WORK/src/postgresql-17*
 # when there is one.  git:
 # --git-src DIR / GIT_SRC=DIR, an unpacked source tree, or GIT_REPO=GITDIR (a clone) and
@@ -31,6 +32,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+. "$top/tools/deps.sh" # has_deb_src, add_deb_src
 build=${BUILD_DIR:-$top/build}
 work=$top/bench-work
 runs=3
@@ -55,12 +57,6 @@ work=$(cd "$work" && pwd)
 dir=${dir:-$work}
 log=$work/real-build.log
 
-have_deb_src() {
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-	    /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -Eq '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src'
-}
-
 # pg_source: the unpacked PostgreSQL source (PG_SRC or apt-get source)
 pg_source() {
 	if [ -n "${PG_SRC:-}" ]; then echo "$PG_SRC"; return; fi
@@ -70,12 +66,8 @@ pg_source() {
 	spec=${PG_SOURCE:-postgresql-15=15.18-0+deb12u1}
 	d=$work/src/$(echo "$spec" | tr = _)
 	if [ ! -f "$d/.fetched" ]; then
-		if ! have_deb_src; then
-			printf '%s\n' 'Types: deb-src' \
-			    'URIs: http://deb.debian.org/debian' \
-			    'Suites: bookworm bookworm-updates' 'Components: main' \
-			    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' \
-			    >/etc/apt/sources.list.d/covrun-bench-src.sources
+		if ! has_deb_src; then
+			add_deb_src
 			apt-get update -q >>"$log" 2>&1
 		fi
 		rm -rf "$d.tmp" "$d" && mkdir -p "$d.tmp"

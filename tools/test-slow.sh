@@ -13,35 +13,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/deps.sh"
 need_packages $BUILD_PACKAGES $SLOW_PACKAGES
 
-# has_deb_src: some apt source already lists Debian source packages.
-has_deb_src() {
-  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-      /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    grep -Eq '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src'
-}
-
-# add_deb_src: a deb-src twin of every deb entry, one-line and deb822.
-add_deb_src() {
-  d=/etc/apt/sources.list.d
-  cat /etc/apt/sources.list $d/*.list 2>/dev/null |
-    sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' >$d/covrun-deb-src.list
-  [ -s $d/covrun-deb-src.list ] || rm -f $d/covrun-deb-src.list
-  for f in $d/*.sources; do
-    [ -f "$f" ] || continue
-    awk 'BEGIN { RS = ""; ORS = "\n\n" }
-         /(^|\n)Types:[^\n]*[[:space:]]deb([[:space:]]|\n|$)/ {
-           out = ""; n = split($0, l, "\n")
-           for (i = 1; i <= n; i++) {
-             if (l[i] ~ /^#/) continue
-             if (l[i] ~ /^Types:/) l[i] = "Types: deb-src"
-             out = out l[i] "\n"
-           }
-           printf "%s\n", out
-         }' "$f"
-  done >$d/covrun-deb-src.sources
-  [ -s $d/covrun-deb-src.sources ] || rm -f $d/covrun-deb-src.sources
-}
-
 if ! has_deb_src; then
   if [ "$(id -u)" != 0 ]; then
     echo "covrun: apt lists no Debian source packages (deb-src);" \
