@@ -78,7 +78,8 @@ def delete_gcda(roots):
 
 
 class Sampler(threading.Thread):
-    """Peak file count and size of a directory, walked every PERIOD s."""
+    """Peak file count and size of a directory, walked every PERIOD s
+    and once more when stopped."""
 
     def __init__(self, top, period):
         super().__init__(daemon=True)
@@ -86,12 +87,16 @@ class Sampler(threading.Thread):
         self.peak_files = self.peak_size = 0
         self.stop = threading.Event()
 
+    def sample(self):
+        f, s = tree_size(self.top)
+        self.peak_files = max(self.peak_files, f)
+        self.peak_size = max(self.peak_size, s)
+
     def run(self):
         while not self.stop.is_set():
-            f, s = tree_size(self.top)
-            self.peak_files = max(self.peak_files, f)
-            self.peak_size = max(self.peak_size, s)
+            self.sample()
             self.stop.wait(self.period)
+        self.sample()  # as the run left it: a run shorter than PERIOD
 
 
 def proc_cpu_s(pid):

@@ -9,7 +9,7 @@
  * give every image its context, which must exist before reading starts;
  * then a reader thread streams the gcda entries (img/<id>/..., ctx/<id>/...,
  * unattributed/<pid>/...) and the data files (data/<id>, format 2: framed
- * gcda) straight into the counters.  Entry names are
+ * gcda; ctx/<id> of a fold generation) straight into the counters.  Entry names are
  * only used to find contexts and notes files: nothing is written, so a
  * hostile name cannot escape anywhere; entry sizes are capped.
  * Interface: merge/merge.h (merge_set_add_bundle), merge/internal.h.
@@ -31,6 +31,8 @@
 #define PROC_LEN (sizeof(PROC_PART) - 1)
 #define DATA_PART RUNDIR_DATA "/"
 #define DATA_LEN (sizeof(DATA_PART) - 1)
+#define CTX_PART RUNDIR_CTX "/"
+#define CTX_LEN (sizeof(CTX_PART) - 1)
 
 struct bundle {
 	char *path;            /* owned; the archive */
@@ -461,20 +463,17 @@ static void read_gcda(struct worker *w, const struct bundle *b,
 	cr_buf_release(&image);
 }
 
-/* Read the data file entry NAME (run part P: "data/<id>") of B. */
+/* Read the data file entry NAME (run part P: "data/<id>", or a fold
+ * generation's "ctx/<id>") of B into context CTX. */
 static void read_data(struct worker *w, const struct bundle *b,
-		      struct archive *a, const char *name, const char *p)
+		      struct archive *a, const char *name, const char *p,
+		      uint32_t ctx)
 {
-	const char *id = p + DATA_LEN;
-	const uint32_t *k = strmap_find(&b->images, p, strlen(p));
 	size_t *alloc;
 	unsigned char **buf = merge_worker_scratch(w, &alloc);
 	struct cr_buf label, image;
 	long len;
 
-	if (!k || !*k)
-		return; /* another input had this image */
-	k = strmap_find(&b->img, id, strlen(id));
 	cr_buf_init(&label);
 	cr_buf_init(&image);
 	cr_buf_addf(&label, "%s!%s", b->path, name);
@@ -485,10 +484,55 @@ static void read_data(struct worker *w, const struct bundle *b,
 	else if (len < 0)
 		entry_warn(w, b, name, image.buf, "cannot read the entry");
 	else
-		merge_worker_data(w, image.buf, k ? *k : b->unattr, label.buf,
+		merge_worker_data(w, image.buf, ctx, label.buf,
 				  (const char *)*buf, (size_t)len, 1);
 	cr_buf_release(&label);
 	cr_buf_release(&image);
+}
+
+/* The context of data file entry P ("data/<id>" of an image to read, or
+ * "ctx/<id>" of a listed context: a fold generation's data file), or -1
+ * when P is neither. */
+static long data_context(const struct bundle *b, const char *p)
+{
+	const uint32_t *k;
+
+	if (!strncmp(p, DATA_PART, DATA_LEN)) {
+		k = strmap_find(&b->images, p, strlen(p));
+		if (!k)
+			return -1;
+		if (!*k)
+			return -2; /* another input had this image */
+		k = strmap_find(&b->img, p + DATA_LEN, strlen(p + DATA_LEN));
+		return k ? (long)*k : (long)b->unattr;
+	}
+	if (strncmp(p, CTX_PART, CTX_LEN) || strchr(p + CTX_LEN, '/'))
+		return -1;
+	k = strmap_find(&b->merged, p + CTX_LEN, strlen(p + CTX_LEN));
+	return k ? (long)*k : -1;
+}
+
+/* Data file entry NAME (run part P) of B, when it is one: read once.
+ * Returns whether it was one. */
+static int data_entry(struct worker *w, const struct bundle *b,
+		      struct archive *a, struct archive_entry *ent,
+		      const char *name, const char *p, struct strmap *done)
+{
+	long ctx = p ? data_context(b, p) : -1;
+
+	if (ctx == -1 || (!strncmp(p, CTX_PART, CTX_LEN) &&
+			  archive_entry_filetype(ent) == AE_IFDIR))
+		return 0; /* ctx/<id>/: a merged directory's gcda tree */
+	if (ctx < 0)
+		return 1;
+	if (archive_entry_filetype(ent) != AE_IFREG)
+		entry_warn(w, b, name, p, "not a regular file");
+	else if (!strmap_put(done, p, strlen(p), 1))
+		entry_warn(w, b, name, p, "the same data file is in the "
+			   "bundle twice (counted once)");
+	else
+		read_data(w, b, a, name, p, (uint32_t)ctx);
+	return 1;
 }
 
 /* Second pass, in a reader thread. */
@@ -514,18 +558,8 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 
 		while (n > 1 && name[n - 1] == '/')
 			n--; /* a directory entry */
-		if (p && !strncmp(p, DATA_PART, DATA_LEN) &&
-		    strmap_find(&b->images, p, strlen(p))) {
-			if (archive_entry_filetype(ent) != AE_IFREG)
-				entry_warn(w, b, name, p, "not a regular file");
-			else if (!strmap_put(&done, p, strlen(p), 1))
-				entry_warn(w, b, name, p, "the same data file "
-					   "is in the bundle twice (counted "
-					   "once)");
-			else
-				read_data(w, b, a, name, p);
+		if (data_entry(w, b, a, ent, name, p, &done))
 			continue;
-		}
 		if (!p || n < 5 || strncmp(name + n - 5, ".gcda", 5))
 			continue;
 		id = strchr(p, '/') + 1;
