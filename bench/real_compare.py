@@ -9,7 +9,10 @@ The two sides come from two runs of the same suite, so a difference is
 a figure to read, not by itself a bug: a plain run loses the counts of
 processes that end with _exit(), and timing-dependent code differs
 between runs.  Prints one summary line, `NAME compare key=value ...`,
-then the first differences.  Files covrun reports that no plain gcda
+then the first differences (all of them in SCRATCH/differences.txt),
+and how many line counts covrun has higher and lower than gcov: a
+plain run's losses make covrun's higher; covrun losing data would make
+them lower.  Files covrun reports that no plain gcda
 covers and that ran nowhere (objects never run, at 0%) are left out.
 
 usage: real_compare.py --name N --covrun BIN --tree DIR --plain-gcda DIR
@@ -17,6 +20,7 @@ usage: real_compare.py --name N --covrun BIN --tree DIR --plain-gcda DIR
 """
 import argparse
 import os
+import re
 import shutil
 import sys
 
@@ -68,6 +72,16 @@ def main():
     print("%s compare objects=%d files=%d files_differing=%d differences=%d"
           " (%s)" % (a.name, len(pairs), len(set(ref) | set(got)), len(bad),
                      len(diffs), realdiff.totals(ref)))
+    higher = lower = 0
+    for d in diffs:
+        m = re.search(r"line count gcov=(\d+) covrun=(\d+)", d)
+        if m:
+            higher += int(m.group(2)) > int(m.group(1))
+            lower += int(m.group(2)) < int(m.group(1))
+    print("%s compare line_counts_higher=%d line_counts_lower=%d"
+          % (a.name, higher, lower))
+    with open(os.path.join(a.scratch, "differences.txt"), "w") as f:
+        f.writelines(d + "\n" for d in diffs)
     for d in diffs[:SHOWN]:
         print("  " + d)
     return 0

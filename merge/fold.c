@@ -36,6 +36,8 @@
 #define FOLD_WRITE_BATCHES 4            /* or every 4 batches taken, */
 #define FOLD_TAKEN_FACTOR 4             /* or once the data taken holds 4
 					 * times the aggregate's blocks */
+#define FOLD_TAKE_MIN ((uint64_t)8 << 20) /* a tick takes at most that, or
+					    * 8 MiB (take_full) */
 /* Compact the journal once this much of it has been read since the last
  * compaction (docs/run-directory.md, "Journal compaction"); the test hook
  * COVRUN_FOLD_COMPACT=<bytes> sets it (tests/README.md). */
@@ -249,10 +251,31 @@ static size_t count_finished(const struct merge_folder *f)
 	return n;
 }
 
+/* Does the data taken since the last generation call for the next one
+ * (FOLD_TAKEN_FACTOR times the aggregate's blocks)? */
+static int taken_enough(const struct merge_folder *f)
+{
+	return f->taken_bytes >= FOLD_TAKEN_FACTOR * f->gen_bytes;
+}
+
+/* Is a tick's take full?  Held data is bounded: a burst of finished
+ * images (PostgreSQL's parallel groups: 200 images, 80 MB of data taken
+ * in one tick, against a 2.3 MB aggregate) is folded a bound's worth at
+ * a time, each part deleted once its generation is written.  At least
+ * FOLD_TAKE_MIN, so that a small aggregate does not make a generation per
+ * handful of images. */
+static int take_full(const struct merge_folder *f)
+{
+	uint64_t bound = FOLD_TAKEN_FACTOR * f->gen_bytes;
+
+	return f->taken_bytes >= (bound > FOLD_TAKE_MIN ? bound : FOLD_TAKE_MIN);
+}
+
 /* Once a batch of images has finished, take the data of every finished image into fold/<current + 1>/taken
- * and queue it; returns how many were queued. */
+ * and queue it, until take_full (*MORE set when finished images are
+ * left); returns how many were queued. */
 static enum cr_err take_finished(struct merge_folder *f, size_t *queued,
-				 struct cr_error *err)
+				 int *more, struct cr_error *err)
 {
 	char *taken = rundir_fold_taken(f->dir, f->current + 1);
 	enum cr_err e = CR_OK;
@@ -269,6 +292,10 @@ static enum cr_err take_finished(struct merge_folder *f, size_t *queued,
 		if (!finished(f, p)) {
 			i++;
 			continue;
+		}
+		if (*queued && take_full(f)) {
+			*more = 1;
+			break;
 		}
 		e = rundir_fold_take(f->dir, p->id, f->current + 1, &moved,
 				     err);
@@ -389,7 +416,7 @@ static void compact(struct merge_folder *f)
 /* One look: records since the last one, finished images taken and
  * summed when a batch is there, a generation written when due (always
  * when FINAL and something was taken). */
-static enum cr_err fold_tick(struct merge_folder *f, int final,
+static enum cr_err fold_tick(struct merge_folder *f, int final, int *more,
 			     struct cr_error *err)
 {
 	size_t queued;
@@ -401,18 +428,17 @@ static enum cr_err fold_tick(struct merge_folder *f, int final,
 		return e;
 	compact(f);
 	parse_pending(f);
-	e = take_finished(f, &queued, err);
+	e = take_finished(f, &queued, more, err);
 	if (!e && queued)
 		e = merge_set_read(f->set, err);
 	if (e)
 		return e;
 	f->ntaken += queued;
-	/* taken data is held until a generation is written: no more of it
-	 * than FOLD_TAKEN_FACTOR times the aggregate (each rewrite of which
-	 * is then paid for by that much data read) */
+	/* taken data is held until a generation is written (each rewrite
+	 * of the aggregate is then paid for by that much data read) */
 	if (f->ntaken &&
-	    (final || f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
-	     f->taken_bytes >= FOLD_TAKEN_FACTOR * f->gen_bytes ||
+	    (final || *more || f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
+	     taken_enough(f) ||
 	     cr_now_ns() - f->written_ns >= FOLD_WRITE_NS))
 		e = write_generation(f, err);
 	return e;
@@ -437,7 +463,7 @@ static void *fold_main(void *arg)
 	struct merge_folder *f = arg;
 	struct cr_error err;
 	sigset_t all;
-	int stop = 0;
+	int stop = 0, more = 0;
 
 	/* signals are the launcher's (collect/launch.c): never here */
 	sigfillset(&all);
@@ -446,7 +472,8 @@ static void *fold_main(void *arg)
 		struct timespec until;
 		pthread_mutex_lock(&f->lock);
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += FOLD_TICK_NS;
+		if (!more) /* finished images left by a tick: at once */
+			until.tv_nsec += FOLD_TICK_NS;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
@@ -457,7 +484,8 @@ static void *fold_main(void *arg)
 			;
 		stop = f->stop;
 		pthread_mutex_unlock(&f->lock);
-		if (!f->failed && fold_tick(f, stop, &err))
+		more = 0;
+		if (!f->failed && fold_tick(f, stop, &more, &err))
 			fold_failed(f, &err);
 	}
 	return NULL;
