@@ -118,6 +118,7 @@ struct merge_folder {
 	struct rundir_cursor cursor;
 	struct rundir_compactor *compactor; /* NULL: compaction stopped */
 	uint64_t compact_bytes;
+	uint64_t take_max;         /* test hook: a look's take; 0: take_full */
 	struct strmap done;        /* ids of images finished (folded or no
 				    * data): their records are not read */
 	struct strmap execd;       /* parents of images begun by exec */
@@ -268,6 +269,8 @@ static int take_full(const struct merge_folder *f)
 {
 	uint64_t bound = FOLD_TAKEN_FACTOR * f->gen_bytes;
 
+	if (f->take_max)
+		return f->taken_bytes >= f->take_max;
 	return f->taken_bytes >= (bound > FOLD_TAKE_MIN ? bound : FOLD_TAKE_MIN);
 }
 
@@ -520,6 +523,9 @@ struct merge_folder *merge_folder_start(const char *rundir, long batch,
 		long n;
 		if (v && !cr_parse_long(v, 1, 1L << 40, &n))
 			f->compact_bytes = (uint64_t)n;
+		v = getenv("COVRUN_FOLD_TAKE");
+		if (v && !cr_parse_long(v, 1, 1L << 40, &n))
+			f->take_max = (uint64_t)n;
 	}
 	if (interrupted_before(f->dir, f->current)) {
 		cr_error_set(err, CR_EUSAGE, f->dir, -1, "an earlier fold was "

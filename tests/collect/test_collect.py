@@ -464,6 +464,32 @@ def test_fold_during_run(t):
        "helper_work (every third child execs helper 2)")
 
 
+def test_fold_take_bounded(t):
+    """One look of the fold takes at most its bound of data and looks
+    again at once while finished images are left (docs/run-directory.md,
+    "Fold"): with the bound at one byte, every look takes one image and
+    writes a generation, so generations number about the images folded
+    (one look taking every finished image made about one generation per
+    batch of 10); the counts equal merging everything at the end."""
+    build(t)
+    n = 120
+    t.covrun("--fold-batch", "10", "--json", "fold.json", "./forks",
+             "many", str(n), check_rc=0, env={"COVRUN_FOLD_TAKE": "1"})
+    with open(os.path.join(t.data, "fold", "current")) as f:
+        gen = int(f.read().strip())
+    folded = folded_images(t.data)
+    check(folded >= 20, "images folded: %d" % folded)
+    check(gen * 2 >= folded, "generations %d for %d images folded: one "
+          "look took more than its bound" % (gen, folded))
+    folded_counts = json_counts(os.path.join(t.dir, "fold.json"))
+    t.data = os.path.join(t.dir, "nofold")
+    t.covrun("run", "--data-dir", t.data, "--fold-batch", "0", "--json",
+             "nofold.json", "./forks", "many", str(n), check_rc=0,
+             data=False)
+    eq(folded_counts, json_counts(os.path.join(t.dir, "nofold.json")),
+       "folded result against merging at the end")
+
+
 def test_fold_interrupted(t):
     """A fold interrupted after switching generations but before deleting
     its images: the images it lists are not counted twice."""
