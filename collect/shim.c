@@ -273,26 +273,21 @@ static void open_journal(void)
 static void append_frame(char *buf, const struct outbuf *o)
 {
 	char head[RUNDIR_FRAME_HEAD_MAX];
-	struct outbuf h = { head, 0, sizeof(head), 0 };
+	size_t hlen;
 	int fd = journal_fd(), own = 0;
 
 	if (o->overflow)
 		return;
-	out_str(&h, "@");
-	out_mem(&h, (const char[]){ RUNDIR_FRAME_RECORD }, 1);
-	out_str(&h, " ");
-	out_u64(&h, o->len);
-	out_str(&h, " ");
-	out_hex(&h, rundir_hash(o->p, o->len), 8);
-	out_str(&h, "\n");
-	memcpy(buf + RUNDIR_FRAME_HEAD_MAX - h.len, head, h.len);
+	hlen = rundir_frame_head_format(head, RUNDIR_FRAME_RECORD, o->len,
+					rundir_hash(o->p, o->len));
+	memcpy(buf + RUNDIR_FRAME_HEAD_MAX - hlen, head, hlen);
 	if (fd < 0) {
 		fd = open_journal_file();
 		own = 1;
 	}
 	if (fd < 0)
 		return;
-	if (write(fd, buf + RUNDIR_FRAME_HEAD_MAX - h.len, h.len + o->len) < 0)
+	if (write(fd, buf + RUNDIR_FRAME_HEAD_MAX - hlen, hlen + o->len) < 0)
 		(void)0; /* nothing to do: the image stays without it */
 	if (own)
 		close(fd);

@@ -102,8 +102,9 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 		} else if (tag == TAG_FUNCTION && len == 12) {
 			uint32_t ident = reader_u32(r);
 			uint32_t lcs = reader_u32(r), ccs = reader_u32(r);
-			/* libgcov writes functions in the notes file's order */
-			if ((size_t)(cur + 1) < g->nfns &&
+			/* libgcov writes functions in the notes file's order
+			 * (duplicated idents: gcno_find_ident's choice) */
+			if (!g->dup_idents && (size_t)(cur + 1) < g->nfns &&
 			    g->fns[cur + 1].ident == ident)
 				cur++;
 			else

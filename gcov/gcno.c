@@ -536,8 +536,11 @@ enum cr_err gcno_parse(const unsigned char *data, size_t size,
 	}
 	qsort(pairs, g->nfns, sizeof(*pairs), cmp_ident);
 	g->ident_sorted = cr_xmalloc((g->nfns + 1) * sizeof(uint32_t));
-	for (uint32_t i = 0; i < g->nfns; i++)
+	for (uint32_t i = 0; i < g->nfns; i++) {
 		g->ident_sorted[i] = pairs[i].index;
+		if (i && pairs[i].ident == pairs[i - 1].ident)
+			g->dup_idents = 1;
+	}
 	free(pairs);
 	return CR_OK;
 }

@@ -179,6 +179,7 @@ struct gcno_file {
 	struct gcno_fn *fns;    /* owned; file order */
 	uint32_t nctrs;         /* total arc counters of the object */
 	uint32_t *ident_sorted; /* owned; fn indices sorted by ident */
+	int dup_idents;         /* some ident names two functions */
 };
 
 /* Parse the gcno at PATH.  CR_EVERSION for a format covrun does not read,

@@ -471,7 +471,9 @@ static void *fold_main(void *arg)
 	/* signals are the launcher's (collect/launch.c): never here */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	while (!stop) {
+	/* the last look (stop) also goes on while finished images are left:
+	 * at the end fewer than a batch are left to merge (--fold-batch) */
+	while (!stop || more) {
 		struct timespec until;
 		pthread_mutex_lock(&f->lock);
 		clock_gettime(CLOCK_MONOTONIC, &until);

@@ -47,7 +47,9 @@ has_deb_src() {
 }
 
 # add_deb_src: a deb-src twin of every deb entry, one-line and deb822.
-add_deb_src() {
+# A subshell: its variables never reach the caller's (sourced by scripts
+# whose own $d is a directory they delete).
+add_deb_src() (
   d=/etc/apt/sources.list.d
   cat /etc/apt/sources.list $d/*.list 2>/dev/null |
     sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' >$d/covrun-deb-src.list
@@ -66,4 +68,4 @@ add_deb_src() {
          }' "$f"
   done >$d/covrun-deb-src.sources
   [ -s $d/covrun-deb-src.sources ] || rm -f $d/covrun-deb-src.sources
-}
+)

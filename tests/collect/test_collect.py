@@ -470,7 +470,8 @@ def test_fold_take_bounded(t):
     "Fold"): with the bound at one byte, every look takes one image and
     writes a generation, so generations number about the images folded
     (one look taking every finished image made about one generation per
-    batch of 10); the counts equal merging everything at the end."""
+    batch of 10), and the last look goes on until fewer than a batch are
+    left; the counts equal merging everything at the end."""
     build(t)
     n = 120
     t.covrun("--fold-batch", "10", "--json", "fold.json", "./forks",
@@ -481,6 +482,10 @@ def test_fold_take_bounded(t):
     check(folded >= 20, "images folded: %d" % folded)
     check(gen * 2 >= folded, "generations %d for %d images folded: one "
           "look took more than its bound" % (gen, folded))
+    # the last look went on while images were left (--fold-batch: fewer
+    # than a batch left to merge at the end)
+    left = covtest.image_ids(t.data)
+    check(len(left) < 10, "%d images left unfolded" % len(left))
     folded_counts = json_counts(os.path.join(t.dir, "fold.json"))
     t.data = os.path.join(t.dir, "nofold")
     t.covrun("run", "--data-dir", t.data, "--fold-batch", "0", "--json",
