@@ -42,6 +42,20 @@ struct bundle {
 				* -> 1 to read, 0 when another input had it */
 	uint32_t unattr;       /* context of images without a record */
 	int have_unattr;
+	/* fold generations (docs/run-directory.md, "Fold"), per run
+	 * directory in the bundle (its path up to "fold/"): */
+	struct strmap fold_current; /* prefix -> fold/current's generation */
+	struct strmap taken;        /* "<prefix>\n<run part>" of a taken
+				     * image -> its generation */
+	struct fold_contexts *gens; /* contexts files of generations */
+	size_t ngens, gens_alloc;
+};
+
+/* The contexts file of fold generation GEN of the run directory PREFIX,
+ * kept until the first pass knows which generation is current. */
+struct fold_contexts {
+	char *prefix, *name, *text;
+	long gen;
 };
 
 /* The largest process record read from a bundle (README.md, "Known
@@ -60,6 +74,14 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->img);
 	strmap_release(&b->merged);
 	strmap_release(&b->images);
+	strmap_release(&b->fold_current);
+	strmap_release(&b->taken);
+	for (size_t i = 0; i < b->ngens; i++) {
+		free(b->gens[i].prefix);
+		free(b->gens[i].name);
+		free(b->gens[i].text);
+	}
+	free(b->gens);
 	free(b->path);
 	free(b);
 }
@@ -124,6 +146,66 @@ static const char *run_part(const char *name)
 		p++;
 	}
 	return NULL;
+}
+
+/* Where entry NAME (run part P) lies in a fold: the generation N when
+ * P is preceded by "fold/<N>/" (*TAKEN 0) or "fold/<N>/taken/" (*TAKEN
+ * 1), *PREFIX_LEN the length of the run directory's path before "fold/";
+ * -1 when it is not in a fold. */
+static long fold_gen(const char *name, const char *p, int *taken,
+		     size_t *prefix_len)
+{
+	static const char fold[] = RUNDIR_FOLD "/";
+	static const char tk[] = RUNDIR_FOLD_TAKEN "/";
+	const char *end = p;
+	long gen = 0;
+	size_t digits = 0;
+
+	*taken = 0;
+	if ((size_t)(end - name) > sizeof(tk) - 1 &&
+	    !strncmp(end - (sizeof(tk) - 1), tk, sizeof(tk) - 1) &&
+	    end[-(long)sizeof(tk)] == '/') {
+		*taken = 1;
+		end -= sizeof(tk) - 1;
+	}
+	if (end == name || end[-1] != '/')
+		return -1;
+	for (end--; end > name && end[-1] >= '0' && end[-1] <= '9';
+	     end--, digits++)
+		;
+	if (!digits || digits > 12)
+		return -1;
+	for (size_t i = 0; i < digits; i++)
+		gen = gen * 10 + (end[i] - '0');
+	if ((size_t)(end - name) < sizeof(fold) - 1 ||
+	    strncmp(end - (sizeof(fold) - 1), fold, sizeof(fold) - 1))
+		return -1;
+	end -= sizeof(fold) - 1;
+	if (end != name && end[-1] != '/')
+		return -1;
+	*prefix_len = (size_t)(end - name);
+	return gen;
+}
+
+/* The current fold generation of the run directory whose path in the
+ * bundle is NAME[0, LEN): fold/current's, 0 when there is none. */
+static long current_gen(const struct bundle *b, const char *name, size_t len)
+{
+	const uint32_t *k = strmap_find(&b->fold_current, name, len);
+
+	return k ? (long)*k : 0;
+}
+
+/* Is the ctx/ entry NAME (run part P) of a merged directory, or of its
+ * run directory's current fold generation? */
+static int current_generation(const struct bundle *b, const char *name,
+			      const char *p)
+{
+	size_t plen;
+	int taken;
+	long gen = fold_gen(name, p, &taken, &plen);
+
+	return gen < 0 || (!taken && gen == current_gen(b, name, plen));
 }
 
 #define ENTRY_TOO_LARGE (-2)
@@ -273,8 +355,8 @@ static void count_images(struct merge_set *set, struct bundle *b)
 	for (size_t i = 0; i < m->size; i++) {
 		const char *key = m->key[i], *id;
 		uint32_t *k = NULL, c;
-		if (!key)
-			continue;
+		if (!key || !m->val[i])
+			continue; /* a taken image its generation holds */
 		if ((id = image_of(key))) {
 			if (strmap_find(&mine, id, strlen(id)))
 				continue; /* its other part: read, counted */
@@ -292,10 +374,11 @@ static void count_images(struct merge_set *set, struct bundle *b)
 	strmap_release(&mine);
 }
 
-/* The contexts file of a merged directory in the bundle. */
-static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
-				 struct archive *a, const char *name,
-				 unsigned char **buf, size_t *alloc,
+/* The contexts file NAME of a merged directory in the bundle, read into
+ * *BUF (NUL-terminated): its length, or an error. */
+static enum cr_err read_contexts(struct bundle *b, struct archive *a,
+				 const char *name, unsigned char **buf,
+				 size_t *alloc, size_t *len,
 				 struct cr_error *err)
 {
 	long n = read_entry(a, buf, alloc, CR_READ_MAX);
@@ -308,8 +391,105 @@ static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
 	*buf = cr_xrealloc(*buf, (size_t)n + 1);
 	*alloc = (size_t)n + 1;
 	(*buf)[n] = '\0';
-	return merge_parse_contexts(set, (char *)*buf, b->path, note_merged,
-				    b, err);
+	*len = (size_t)n;
+	return CR_OK;
+}
+
+/* The contexts file NAME (run part P): a merged directory's, read now, or
+ * a fold generation's, kept until the current generation is known. */
+static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
+				 struct archive *a, const char *name,
+				 const char *p, unsigned char **buf,
+				 size_t *alloc, struct cr_error *err)
+{
+	size_t len = 0, plen = 0;
+	int taken;
+	long gen = fold_gen(name, p, &taken, &plen);
+	enum cr_err e = read_contexts(b, a, name, buf, alloc, &len, err);
+
+	if (e)
+		return e;
+	if (gen < 0 || taken)
+		return merge_parse_contexts(set, (char *)*buf, b->path,
+					    note_merged, b, err);
+	CR_GROW(b->gens, b->ngens + 1, b->gens_alloc);
+	b->gens[b->ngens].prefix = cr_xstrndup(name, plen);
+	b->gens[b->ngens].name = cr_xstrdup(name);
+	b->gens[b->ngens].text = cr_xstrndup((const char *)*buf, len);
+	b->gens[b->ngens++].gen = gen;
+	return CR_OK;
+}
+
+/* fold/current of a run directory in the bundle (NAME ends with it). */
+static void scan_current(struct bundle *b, struct archive *a,
+			 const char *name, unsigned char **buf,
+			 size_t *alloc)
+{
+	size_t plen = strlen(name) - strlen(RUNDIR_FOLD "/"
+					    RUNDIR_FOLD_CURRENT);
+	long n = read_entry(a, buf, alloc, 64);
+	long gen = n > 0 ? rundir_fold_parse_current((char *)*buf, (size_t)n)
+			 : 0;
+
+	if (gen > 0 && gen <= UINT32_MAX)
+		strmap_put(&b->fold_current, name, plen, (uint32_t)gen);
+}
+
+/* Is NAME a fold/current file (at the top or under a directory)? */
+static int is_fold_current(const char *name)
+{
+	static const char tail[] = RUNDIR_FOLD "/" RUNDIR_FOLD_CURRENT;
+	size_t n = strlen(name), t = sizeof(tail) - 1;
+
+	return n >= t && !strcmp(name + n - t, tail) &&
+	       (n == t || name[n - t - 1] == '/');
+}
+
+/* Once the first pass knows each run directory's current generation:
+ * its contexts are read, and the images taken into it or into an earlier
+ * one are not (its aggregate holds them; docs/run-directory.md, "Fold").
+ * Images taken for a later generation are read like any image. */
+static enum cr_err settle_folds(struct merge_set *set, struct bundle *b,
+				struct cr_error *err)
+{
+	enum cr_err e = CR_OK;
+
+	for (size_t i = 0; i < b->ngens && !e; i++) {
+		struct fold_contexts *g = &b->gens[i];
+		if (g->gen == current_gen(b, g->prefix, strlen(g->prefix)))
+			e = merge_parse_contexts(set, g->text, b->path,
+						 note_merged, b, err);
+	}
+	for (size_t i = 0; i < b->taken.size; i++) {
+		const char *key = b->taken.key[i], *nl;
+		uint32_t *k;
+		if (!key || !(nl = strchr(key, '\n')))
+			continue;
+		if ((long)b->taken.val[i] >
+		    current_gen(b, key, (size_t)(nl - key)))
+			continue;
+		k = strmap_find(&b->images, nl + 1, strlen(nl + 1));
+		if (k)
+			*k = 0;
+	}
+	return e;
+}
+
+/* Remember that image entry NAME (run part KEY, KEYLEN bytes of P) was
+ * taken by a fold, when it was. */
+static void note_taken(struct bundle *b, const char *name, const char *p,
+		       size_t keylen)
+{
+	size_t plen;
+	int taken;
+	long gen = fold_gen(name, p, &taken, &plen);
+	char *key;
+
+	if (gen < 0 || !taken || gen > UINT32_MAX)
+		return;
+	key = cr_xasprintf("%.*s\n%.*s", (int)plen, name, (int)keylen, p);
+	strmap_put(&b->taken, key, strlen(key), (uint32_t)gen);
+	free(key);
 }
 
 /* First pass: records and contexts; images counted per context. */
@@ -330,6 +510,11 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		const char *p = name ? run_part(name) : NULL;
 
 		nentries++;
+		if (name && is_fold_current(name) &&
+		    archive_entry_filetype(ent) == AE_IFREG) {
+			scan_current(b, a, name, &buf, &alloc);
+			continue;
+		}
 		if (!p || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
 		if (!strncmp(p, PROC_PART, PROC_LEN) &&
@@ -341,20 +526,26 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		} else if (!strcmp(p, RUNDIR_JOURNAL_Z)) {
 			scan_journal(set, b, a, name, &buf, &alloc, 1);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
-			e = scan_contexts(set, b, a, name, &buf, &alloc, err);
+			e = scan_contexts(set, b, a, name, p, &buf, &alloc,
+					  err);
 			if (e)
 				break;
 		} else if (!strncmp(p, DATA_PART, DATA_LEN) && p[DATA_LEN] &&
 			   !strchr(p + DATA_LEN, '/')) {
 			strmap_put(&b->images, p, strlen(p), 1);
+			note_taken(b, name, p, strlen(p));
 		} else if (!strncmp(p, IMG_PART, IMG_LEN) ||
 			   !strncmp(p, RUNDIR_UNATTRIBUTED "/",
 				    sizeof(RUNDIR_UNATTRIBUTED))) {
 			const char *end = strchr(strchr(p, '/') + 1, '/');
-			if (end)
+			if (end) {
 				strmap_put(&b->images, p, (size_t)(end - p), 1);
+				note_taken(b, name, p, (size_t)(end - p));
+			}
 		}
 	}
+	if (!e)
+		e = settle_folds(set, b, err);
 	if (!e && r != ARCHIVE_EOF && !nentries)
 		e = cr_error_set(err, CR_ECORRUPT, b->path, -1, "cannot read "
 				 "the bundle: %s", archive_error_string(a));
@@ -401,12 +592,14 @@ static void entry_warn(struct worker *w, const struct bundle *b,
 
 /* The context of the gcda entry whose run part is P (ID its image or
  * context id, REST the absolute gcda path), or -1 when it is not read. */
-static long entry_context(const struct bundle *b, const char *p,
-			  const char *id, const char *rest)
+static long entry_context(const struct bundle *b, const char *name,
+			  const char *p, const char *id, const char *rest)
 {
 	const uint32_t *k;
 
 	if (!strncmp(p, RUNDIR_CTX "/", sizeof(RUNDIR_CTX))) {
+		if (!current_generation(b, name, p))
+			return -1;
 		k = strmap_find(&b->merged, id, (size_t)(rest - id));
 		return k ? (long)*k : -1;
 	}
@@ -493,7 +686,8 @@ static void read_data(struct worker *w, const struct bundle *b,
 /* The context of data file entry P ("data/<id>" of an image to read, or
  * "ctx/<id>" of a listed context: a fold generation's data file), or -1
  * when P is neither. */
-static long data_context(const struct bundle *b, const char *p)
+static long data_context(const struct bundle *b, const char *name,
+			 const char *p)
 {
 	const uint32_t *k;
 
@@ -506,7 +700,8 @@ static long data_context(const struct bundle *b, const char *p)
 		k = strmap_find(&b->img, p + DATA_LEN, strlen(p + DATA_LEN));
 		return k ? (long)*k : (long)b->unattr;
 	}
-	if (strncmp(p, CTX_PART, CTX_LEN) || strchr(p + CTX_LEN, '/'))
+	if (strncmp(p, CTX_PART, CTX_LEN) || strchr(p + CTX_LEN, '/') ||
+	    !current_generation(b, name, p))
 		return -1;
 	k = strmap_find(&b->merged, p + CTX_LEN, strlen(p + CTX_LEN));
 	return k ? (long)*k : -1;
@@ -518,7 +713,7 @@ static int data_entry(struct worker *w, const struct bundle *b,
 		      struct archive *a, struct archive_entry *ent,
 		      const char *name, const char *p, struct strmap *done)
 {
-	long ctx = p ? data_context(b, p) : -1;
+	long ctx = p ? data_context(b, name, p) : -1;
 
 	if (ctx == -1 || (!strncmp(p, CTX_PART, CTX_LEN) &&
 			  archive_entry_filetype(ent) == AE_IFDIR))
@@ -564,7 +759,7 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 			continue;
 		id = strchr(p, '/') + 1;
 		rest = strchr(id, '/');
-		if (!rest || (ctx = entry_context(b, p, id, rest)) < 0)
+		if (!rest || (ctx = entry_context(b, name, p, id, rest)) < 0)
 			continue;
 		if (archive_entry_filetype(ent) != AE_IFREG) {
 			entry_warn(w, b, name, p, "not a regular file");

@@ -539,16 +539,28 @@ enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 
 /* ---- fold generations ------------------------------------------------- */
 
+long rundir_fold_parse_current(const char *text, size_t len)
+{
+	char num[32];
+	size_t n = len < sizeof(num) - 1 ? len : sizeof(num) - 1;
+	long gen;
+
+	memcpy(num, text, n);
+	num[n] = '\0';
+	num[strcspn(num, "\n")] = '\0';
+	return cr_parse_long(num, 1, 1L << 40, &gen) ? 0 : gen;
+}
+
 long rundir_fold_current(const char *dir)
 {
-	char *path = cr_xasprintf("%s/" RUNDIR_FOLD "/current", dir), *text;
+	char *path = cr_xasprintf("%s/" RUNDIR_FOLD "/" RUNDIR_FOLD_CURRENT,
+				  dir), *text;
 	struct cr_error e;
+	size_t len;
 	long gen = 0;
 
-	if (cr_read_file(path, &text, NULL, &e) == CR_OK) {
-		text[strcspn(text, "\n")] = '\0';
-		if (cr_parse_long(text, 1, 1L << 40, &gen))
-			gen = 0;
+	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
+		gen = rundir_fold_parse_current(text, len);
 		free(text);
 	}
 	free(path);
@@ -562,7 +574,7 @@ char *rundir_fold_dir(const char *dir, long gen)
 
 char *rundir_fold_taken(const char *dir, long gen)
 {
-	return cr_xasprintf("%s/" RUNDIR_FOLD "/%ld/taken", dir, gen);
+	return cr_xasprintf("%s/" RUNDIR_FOLD "/%ld/" RUNDIR_FOLD_TAKEN, dir, gen);
 }
 
 static int cmp_long(const void *a, const void *b)
@@ -647,7 +659,8 @@ enum cr_err rundir_fold_take(const char *dir, const char *id, long gen,
 enum cr_err rundir_fold_switch(const char *dir, long gen,
 			       struct cr_error *err)
 {
-	char *cur = cr_xasprintf("%s/" RUNDIR_FOLD "/current", dir);
+	char *cur = cr_xasprintf("%s/" RUNDIR_FOLD "/" RUNDIR_FOLD_CURRENT,
+				  dir);
 	char num[32];
 	enum cr_err e;
 

@@ -32,6 +32,8 @@
 #define RUNDIR_PROC "proc"              /* format 1: proc/<image>.rec */
 #define RUNDIR_UNATTRIBUTED "unattributed"
 #define RUNDIR_FOLD "fold"
+#define RUNDIR_FOLD_CURRENT "current"  /* fold/current: "N\n" */
+#define RUNDIR_FOLD_TAKEN "taken"      /* fold/<N>/taken/ */
 #define RUNDIR_CONTEXTS "contexts"      /* merged directory: its contexts */
 #define RUNDIR_CTX "ctx"                /* merged directory: ctx/<context> */
 #define RUNDIR_FOLD_IMAGES_V1 "images"  /* format 1: fold/<N>/images */
@@ -314,6 +316,9 @@ void rundir_compactor_free(struct rundir_compactor *c);
  * fold/<N+1>/taken deleted.  A reader counts fold/<current>, the images
  * still in img/ and data/, and every fold/<M>/taken with M > current. */
 long rundir_fold_current(const char *dir);
+/* The generation a fold/current file's TEXT (LEN bytes) names, 0 when
+ * it names none. */
+long rundir_fold_parse_current(const char *text, size_t len);
 char *rundir_fold_dir(const char *dir, long gen);
 /* fold/<gen>/taken: laid out as a run directory's img/ and data/. */
 char *rundir_fold_taken(const char *dir, long gen);

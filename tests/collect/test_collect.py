@@ -627,6 +627,20 @@ def fold_crash(t, step):
        "after a crash at %s: the same counts as merging at the end" % step)
     forks_many_functions(fixture_functions(os.path.join(t.dir,
                                                         "again.json")), 40, 2)
+    # the same directory packed in an archive: the bundle reader counts
+    # fold/current's generation and the images taken after it, never an
+    # older generation or the images its aggregate holds
+    import tarfile
+    bundle = os.path.join(t.dir, "crashed.tar.gz")
+    with tarfile.open(bundle, "w:gz") as tar:
+        tar.add(t.data, arcname="run")
+    t.covrun("report", "--json", "bundle.json", bundle, check_rc=0,
+             data=False)
+    eq(json_counts(os.path.join(t.dir, "bundle.json")),
+       json_counts(os.path.join(t.dir, "whole.json")),
+       "after a crash at %s, from a bundle" % step)
+    forks_many_functions(fixture_functions(os.path.join(t.dir,
+                                                        "bundle.json")), 40, 2)
 
 
 def test_fold_crash_taken(t):
