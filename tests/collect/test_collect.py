@@ -620,13 +620,9 @@ def fold_crash(t, step):
           "images taken into generation 2")
     eq(os.path.exists(os.path.join(fold, "2", "contexts")),
        step != "taken", "generation 2 written")
-    t.covrun("report", "--json", "again.json", t.data, check_rc=0,
-             data=False)
-    eq(json_counts(os.path.join(t.dir, "again.json")),
-       json_counts(os.path.join(t.dir, "whole.json")),
-       "after a crash at %s: the same counts as merging at the end" % step)
-    forks_many_functions(fixture_functions(os.path.join(t.dir,
-                                                        "again.json")), 40, 2)
+    report_as_whole(t, t.data, "again.json",
+                    "after a crash at %s: the same counts as merging at the "
+                    "end" % step)
     # the same directory packed in an archive: the bundle reader counts
     # fold/current's generation and the images taken after it, never an
     # older generation or the images its aggregate holds
@@ -634,13 +630,17 @@ def fold_crash(t, step):
     bundle = os.path.join(t.dir, "crashed.tar.gz")
     with tarfile.open(bundle, "w:gz") as tar:
         tar.add(t.data, arcname="run")
-    t.covrun("report", "--json", "bundle.json", bundle, check_rc=0,
-             data=False)
-    eq(json_counts(os.path.join(t.dir, "bundle.json")),
-       json_counts(os.path.join(t.dir, "whole.json")),
-       "after a crash at %s, from a bundle" % step)
-    forks_many_functions(fixture_functions(os.path.join(t.dir,
-                                                        "bundle.json")), 40, 2)
+    report_as_whole(t, bundle, "bundle.json",
+                    "after a crash at %s, from a bundle" % step)
+
+
+def report_as_whole(t, source, out, what):
+    """`covrun report` of SOURCE (a run directory or bundle) into OUT
+    counts what whole.json (the same run merged at the end) does."""
+    t.covrun("report", "--json", out, source, check_rc=0, data=False)
+    eq(json_counts(os.path.join(t.dir, out)),
+       json_counts(os.path.join(t.dir, "whole.json")), what)
+    forks_many_functions(fixture_functions(os.path.join(t.dir, out)), 40, 2)
 
 
 def test_fold_crash_taken(t):
