@@ -730,6 +730,39 @@ static int data_entry(struct worker *w, const struct bundle *b,
 	return 1;
 }
 
+/* Note in MET the context of entry NAME (run part P) when it is one of
+ * a merged directory's, or of the current fold generation's: ctx/<id>,
+ * ctx/<id>/, ctx/<id>/<gcda path>. */
+static void note_context(const struct bundle *b, const char *name,
+			 const char *p, struct strmap *met)
+{
+	const char *id, *end;
+
+	if (!p || strncmp(p, CTX_PART, CTX_LEN) ||
+	    !current_generation(b, name, p))
+		return;
+	id = p + CTX_LEN;
+	end = strchr(id, '/');
+	if (end != id && *id)
+		strmap_put(met, id, end ? (size_t)(end - id) : strlen(id), 1);
+}
+
+/* A context its contexts file lists with no entry in the bundle: its
+ * data is lost, as a directory's missing ctx/<id> is. */
+static void warn_missing_contexts(struct worker *w, const struct bundle *b,
+				  const struct strmap *met)
+{
+	for (size_t i = 0; i < b->merged.size; i++) {
+		const char *id = b->merged.key[i];
+		struct cr_error err;
+		if (!id || strmap_find(met, id, strlen(id)))
+			continue;
+		cr_error_set(&err, CR_ECORRUPT, b->path, -1, "context '%s' is "
+			     "listed but not in the bundle (left out)", id);
+		merge_worker_warn(w, &err);
+	}
+}
+
 /* Second pass, in a reader thread. */
 void merge_bundle_read(struct worker *w, const struct merge_input *in)
 {
@@ -738,6 +771,7 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 	struct archive *a = open_archive(b->path, &err);
 	struct archive_entry *ent;
 	struct strmap done = { 0 }; /* run parts read: each once */
+	struct strmap ctx_met = { 0 }; /* contexts with an entry */
 	int r;
 
 	if (!a) {
@@ -753,6 +787,7 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 
 		while (n > 1 && name[n - 1] == '/')
 			n--; /* a directory entry */
+		note_context(b, name, p, &ctx_met);
 		if (data_entry(w, b, a, ent, name, p, &done))
 			continue;
 		if (!p || n < 5 || strncmp(name + n - 5, ".gcda", 5))
@@ -777,7 +812,10 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 			     "rest of the bundle: %s (left out)",
 			     archive_error_string(a));
 		merge_worker_warn(w, &err);
+	} else {
+		warn_missing_contexts(w, b, &ctx_met);
 	}
 	strmap_release(&done);
+	strmap_release(&ctx_met);
 	archive_read_free(a);
 }

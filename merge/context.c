@@ -474,6 +474,10 @@ static enum cr_err write_context(struct merge_set *set, uint32_t c,
 
 	cr_buf_init(&b);
 	cr_buf_init(&path);
+	/* the context's directory even when empty: listed without it, it
+	 * reads as data lost (see pack_context) */
+	cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s", outdir, set->ctx[c].id);
+	e = cr_mkdir_p(path.buf, err);
 	for (uint32_t i = 0; i < n && !e; i++) {
 		struct mobj *o = set->objs[objs[i]];
 		char *d;
@@ -538,7 +542,10 @@ static enum cr_err pack_context(struct merge_set *set, uint32_t c,
 			head, RUNDIR_FRAME_GCDA, gcda.len, hash));
 		cr_buf_add(&b, gcda.buf, gcda.len);
 	}
-	e = b.len ? cr_write_file_atomic(path, b.buf, b.len, err) : CR_OK;
+	/* written even empty: a context listed without its file reads as
+	 * data lost (a context whose images ran nothing that another
+	 * context did not run has nothing to write) */
+	e = cr_write_file_atomic(path, b.buf ? b.buf : "", b.len, err);
 	free(path);
 	cr_buf_release(&b);
 	cr_buf_release(&gcda);

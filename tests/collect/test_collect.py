@@ -495,6 +495,73 @@ def test_fold_take_bounded(t):
        "folded result against merging at the end")
 
 
+def test_fold_context_without_data(t):
+    """A context whose images ran nothing another context did not run
+    (p2 loads lib.o, which p1 runs, and calls nothing instrumented) has
+    nothing to write: its fold data file, and its directory in `covrun
+    merge -o`, are still there, empty, so that reading them back loses
+    nothing (listed without them, it read as data lost: exit 3)."""
+    src = {"lib.c": "int lib_work(int x) { return x * 2 + 1; }\n",
+           "p1.c": "int lib_work(int);\n"
+                   "int main(void) { return lib_work(3) != 7; }\n",
+           "p2.c": "int lib_work(int);\n"
+                   "int (*volatile keep)(int) = lib_work;\n"
+                   "int main(void) { return 0; }\n"}
+    for name, text in src.items():
+        with open(os.path.join(t.dir, name), "w") as f:
+            f.write(text)
+    def cc(*args):
+        subprocess.run([covtest.CC, "-O0"] + list(args), cwd=t.dir,
+                       check=True)
+    cc("--coverage", "-c", "lib.c")
+    cc("-c", "p1.c")
+    cc("-c", "p2.c")
+    cc("--coverage", "-o", "p1", "p1.o", "lib.o")
+    cc("--coverage", "-o", "p2", "p2.o", "lib.o")
+    t.covrun("--fold-batch", "1", "--json", "run.json", "sh", "-c",
+             "./p1 && sleep 0.3 && ./p2 && sleep 0.3", check_rc=0)
+    with open(os.path.join(t.data, "fold", "current")) as f:
+        gen = os.path.join(t.data, "fold", f.read().strip())
+    with open(os.path.join(gen, "contexts")) as f:
+        ids = [l.split("\t")[0] for l in f.read().splitlines()[1:]]
+    eq(len(ids), 2, "two contexts folded (p1, p2)")
+    for c in ids:
+        check(os.path.isfile(os.path.join(gen, "ctx", c)),
+              "context %s has its data file" % c)
+    want = json_counts(os.path.join(t.dir, "run.json"))
+    eq(want["lib.c"][1][0], 1, "lib_work ran once (in p1)")
+    p = t.covrun("report", "--json", "again.json", t.data, data=False)
+    eq(p.returncode, 0, "report of the run: " + p.stderr)
+    eq(json_counts(os.path.join(t.dir, "again.json")), want, "again")
+    merged = os.path.join(t.dir, "merged")
+    t.covrun("merge", "-o", merged, t.data, check_rc=0, data=False)
+    for c in ids:
+        check(os.path.isdir(os.path.join(merged, "ctx", c)),
+              "merged context %s has its directory" % c)
+    p = t.covrun("report", "--json", "merged.json", merged, data=False)
+    eq(p.returncode, 0, "report of the merged directory: " + p.stderr)
+    eq(json_counts(os.path.join(t.dir, "merged.json")), want, "merged")
+    # packed in archives: the same; one without a listed context's data
+    # file is named and the rest counted (exit 3), as a directory is
+    import tarfile
+    gone = "fold/%s/ctx/%s" % (os.path.basename(gen), ids[1])
+    for name, drop in (("run.tar.gz", None), ("cut.tar.gz", gone)):
+        bundle = os.path.join(t.dir, name)
+        with tarfile.open(bundle, "w:gz") as tar:
+            tar.add(t.data, arcname="run", filter=lambda ti: None
+                    if drop and ti.name == "run/" + drop else ti)
+        p = t.covrun("report", "--json", name + ".json", bundle,
+                     data=False)
+        if drop:
+            eq(p.returncode, 3, "a bundle without %s: exit status" % drop)
+            check("context '%s' is listed but not in the bundle" % ids[1]
+                  in p.stderr, "the context is named: " + p.stderr)
+        else:
+            eq(p.returncode, 0, "report of the bundle: " + p.stderr)
+            eq(json_counts(os.path.join(t.dir, name + ".json")), want,
+               "the bundle")
+
+
 def test_fold_interrupted(t):
     """A fold interrupted after switching generations but before deleting
     its images: the images it lists are not counted twice."""
