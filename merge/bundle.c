@@ -45,6 +45,8 @@ struct bundle {
 	/* fold generations (docs/run-directory.md, "Fold"), per run
 	 * directory in the bundle (its path up to "fold/"): */
 	struct strmap fold_current; /* prefix -> fold/current's generation */
+	struct strmap rundirs;      /* prefixes of run directories (a run
+				     * file met: journal, run.info, ...) */
 	struct strmap taken;        /* "<prefix>\n<run part>" of a taken
 				     * image -> its generation */
 	struct fold_contexts *gens; /* contexts files of generations */
@@ -75,6 +77,7 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->merged);
 	strmap_release(&b->images);
 	strmap_release(&b->fold_current);
+	strmap_release(&b->rundirs);
 	strmap_release(&b->taken);
 	for (size_t i = 0; i < b->ngens; i++) {
 		free(b->gens[i].prefix);
@@ -187,6 +190,15 @@ static long fold_gen(const char *name, const char *p, int *taken,
 	return gen;
 }
 
+/* Is NAME[0, LEN) the path of a run directory in the bundle?  Else a
+ * path like "ci/fold/7/" is some user's directory, holding a merged
+ * directory, not a fold generation. */
+static int is_rundir(const struct bundle *b, const char *name, size_t len)
+{
+	return strmap_find(&b->rundirs, name, len) ||
+	       strmap_find(&b->fold_current, name, len);
+}
+
 /* The current fold generation of the run directory whose path in the
  * bundle is NAME[0, LEN): fold/current's, 0 when there is none. */
 static long current_gen(const struct bundle *b, const char *name, size_t len)
@@ -205,7 +217,8 @@ static int current_generation(const struct bundle *b, const char *name,
 	int taken;
 	long gen = fold_gen(name, p, &taken, &plen);
 
-	return gen < 0 || (!taken && gen == current_gen(b, name, plen));
+	return gen < 0 || !is_rundir(b, name, plen) ||
+	       (!taken && gen == current_gen(b, name, plen));
 }
 
 #define ENTRY_TOO_LARGE (-2)
@@ -456,7 +469,9 @@ static enum cr_err settle_folds(struct merge_set *set, struct bundle *b,
 
 	for (size_t i = 0; i < b->ngens && !e; i++) {
 		struct fold_contexts *g = &b->gens[i];
-		if (g->gen == current_gen(b, g->prefix, strlen(g->prefix)))
+		size_t n = strlen(g->prefix);
+		if (!is_rundir(b, g->prefix, n) ||
+		    g->gen == current_gen(b, g->prefix, n))
 			e = merge_parse_contexts(set, g->text, b->path,
 						 note_merged, b, err);
 	}
@@ -465,8 +480,9 @@ static enum cr_err settle_folds(struct merge_set *set, struct bundle *b,
 		uint32_t *k;
 		if (!key || !(nl = strchr(key, '\n')))
 			continue;
-		if ((long)b->taken.val[i] >
-		    current_gen(b, key, (size_t)(nl - key)))
+		if (!is_rundir(b, key, (size_t)(nl - key)) ||
+		    (long)b->taken.val[i] >
+			    current_gen(b, key, (size_t)(nl - key)))
 			continue;
 		k = strmap_find(&b->images, nl + 1, strlen(nl + 1));
 		if (k)
@@ -490,6 +506,16 @@ static void note_taken(struct bundle *b, const char *name, const char *p,
 	key = cr_xasprintf("%.*s\n%.*s", (int)plen, name, (int)keylen, p);
 	strmap_put(&b->taken, key, strlen(key), (uint32_t)gen);
 	free(key);
+}
+
+/* A file only a run directory has (run part P of entry NAME): its path
+ * is a run directory's. */
+static void note_rundir(struct bundle *b, const char *name, const char *p)
+{
+	if (!strcmp(p, RUNDIR_INFO) || !strcmp(p, RUNDIR_JOURNAL) ||
+	    !strcmp(p, RUNDIR_JOURNAL_Z) ||
+	    !strncmp(p, PROC_PART, PROC_LEN))
+		strmap_put(&b->rundirs, name, (size_t)(p - name), 1);
 }
 
 /* First pass: records and contexts; images counted per context. */
@@ -517,6 +543,7 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		}
 		if (!p || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
+		note_rundir(b, name, p);
 		if (!strncmp(p, PROC_PART, PROC_LEN) &&
 		    strlen(p) > PROC_LEN + 4 &&
 		    !strcmp(p + strlen(p) - 4, ".rec")) {
@@ -734,7 +761,8 @@ static int data_entry(struct worker *w, const struct bundle *b,
  * a merged directory's, or of the current fold generation's: ctx/<id>,
  * ctx/<id>/, ctx/<id>/<gcda path>. */
 static void note_context(const struct bundle *b, const char *name,
-			 const char *p, struct strmap *met)
+			 const char *p, struct archive_entry *ent,
+			 struct strmap *met, int *packed)
 {
 	const char *id, *end;
 
@@ -745,10 +773,15 @@ static void note_context(const struct bundle *b, const char *name,
 	end = strchr(id, '/');
 	if (end != id && *id)
 		strmap_put(met, id, end ? (size_t)(end - id) : strlen(id), 1);
+	if (*id && !end && archive_entry_filetype(ent) == AE_IFREG)
+		*packed = 1; /* a generation's data file: every context has one */
 }
 
 /* A context its contexts file lists with no entry in the bundle: its
- * data is lost, as a directory's missing ctx/<id> is. */
+ * data is lost, as a directory's missing ctx/<id> is.  Only said of
+ * bundles with fold generations' data files (written for every context):
+ * an archiver may leave out the empty directory of a merged directory's
+ * context, and covrun before 2026-12 wrote none for an empty context. */
 static void warn_missing_contexts(struct worker *w, const struct bundle *b,
 				  const struct strmap *met)
 {
@@ -772,7 +805,7 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 	struct archive_entry *ent;
 	struct strmap done = { 0 }; /* run parts read: each once */
 	struct strmap ctx_met = { 0 }; /* contexts with an entry */
-	int r;
+	int r, packed = 0;
 
 	if (!a) {
 		merge_worker_warn(w, &err);
@@ -787,7 +820,7 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 
 		while (n > 1 && name[n - 1] == '/')
 			n--; /* a directory entry */
-		note_context(b, name, p, &ctx_met);
+		note_context(b, name, p, ent, &ctx_met, &packed);
 		if (data_entry(w, b, a, ent, name, p, &done))
 			continue;
 		if (!p || n < 5 || strncmp(name + n - 5, ".gcda", 5))
@@ -812,7 +845,7 @@ void merge_bundle_read(struct worker *w, const struct merge_input *in)
 			     "rest of the bundle: %s (left out)",
 			     archive_error_string(a));
 		merge_worker_warn(w, &err);
-	} else {
+	} else if (packed) {
 		warn_missing_contexts(w, b, &ctx_met);
 	}
 	strmap_release(&done);

@@ -560,6 +560,19 @@ def test_fold_context_without_data(t):
             eq(p.returncode, 0, "report of the bundle: " + p.stderr)
             eq(json_counts(os.path.join(t.dir, name + ".json")), want,
                "the bundle")
+    # the merged directory zipped without directory entries (its empty
+    # context is then no entry at all), under a path that looks like a
+    # fold generation's: read as the merged directory it is
+    import zipfile
+    zipped = os.path.join(t.dir, "merged.zip")
+    with zipfile.ZipFile(zipped, "w") as z:
+        for d, _, names in os.walk(merged):
+            for n in names:
+                path = os.path.join(d, n)
+                z.write(path, "ci/fold/7/" + os.path.relpath(path, merged))
+    p = t.covrun("report", "--json", "zip.json", zipped, data=False)
+    eq(p.returncode, 0, "report of the zipped merged directory: " + p.stderr)
+    eq(json_counts(os.path.join(t.dir, "zip.json")), want, "zipped")
 
 
 def test_fold_interrupted(t):
