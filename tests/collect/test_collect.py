@@ -1186,7 +1186,9 @@ def test_object_cache(t):
     # opens each once; the first image to look reads libc, the next
     # ones stat() it; nothing reads the shim.
     log = os.path.join(t.dir, "strace.log")
-    subprocess.run(["strace", "-f", "-o", log, "-e", "trace=openat,execve",
+    for old in covtest.strace_per_process(log):
+        os.unlink("%s.%s" % (log, old))
+    subprocess.run(["strace", "-ff", "-o", log, "-e", "trace=openat,execve",
                     COVRUN, "run", "--data-dir", t.data, "--force",
                     "--no-report", "sh", "-c", "/bin/true; /bin/true; "
                     "cp libcovp.so libcovc.so; ./plain; ./plain"],
@@ -1194,9 +1196,8 @@ def test_object_cache(t):
                    stderr=subprocess.DEVNULL, timeout=120,
                    env=covtest.strace_env())
     images, opens = {"true": [], "plain": []}, {}
-    with open(log) as f:
-        for line in f:
-            pid = line.split()[0]
+    for pid, lines in covtest.strace_per_process(log).items():
+        for line in lines:
             for exe in images:
                 if 'execve("' in line and '/%s"' % exe in line and \
                         pid not in images[exe]:

@@ -283,6 +283,21 @@ def strace_env():
                 "detect_leaks=0")
 
 
+def strace_per_process(prefix):
+    """The lines of `strace -ff -o PREFIX`, one file per process or
+    thread: {pid: [line, ...]}.  With -f and one file, a system call of
+    one process interrupted by another's is split over two lines
+    ("<unfinished ...>", "<... resumed>"), and a failed call then reads
+    as a call without its result."""
+    out = {}
+    d, base = os.path.split(prefix)
+    for name in os.listdir(d or "."):
+        if name.startswith(base + ".") and name[len(base) + 1:].isdigit():
+            with open(os.path.join(d, name)) as f:
+                out[name[len(base) + 1:]] = f.read().splitlines()
+    return out
+
+
 def plain_env(extra=None):
     """The environment for a run *without* covrun, gcda written in place,
     even when this test itself runs under covrun: COVRUN_DIR set to the
