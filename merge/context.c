@@ -342,6 +342,23 @@ static enum cr_err add_folded(struct merge_set *set, const char *dir,
 	return e;
 }
 
+/* A fold/current that names no generation (damaged, or not a file):
+ * the images folded so far are lost, which is said, not kept quiet. */
+static void check_fold_current(struct merge_set *set, const char *dir)
+{
+	char *path = rundir_path(dir, RUNDIR_FOLD "/" RUNDIR_FOLD_CURRENT);
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		struct cr_error w;
+		cr_error_set(&w, CR_ECORRUPT, path, -1, "names no fold "
+			     "generation: the images folded during the run "
+			     "are left out");
+		merge_set_left_out(set, &w);
+	}
+	free(path);
+}
+
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err)
 {
@@ -373,7 +390,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			     run.nbad == 1 ? "" : "s");
 		merge_set_warn(set, &w);
 	}
-	merge_fold_current(dir, &fold);
+	if (!merge_fold_current(dir, &fold))
+		check_fold_current(set, dir);
 	e = add_folded(set, dir, &run, &fold, err);
 	if (!e) {
 		add_images(set, &run, dir, &fold);

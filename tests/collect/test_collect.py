@@ -462,6 +462,16 @@ def test_fold_during_run(t):
     eq(fns["child_work"], (3 * n, 0, 3 * n), "child_work all/root/child")
     eq(fns["helper_work"], (2 * ((n + 2) // 3), 0, 2 * ((n + 2) // 3)),
        "helper_work (every third child execs helper 2)")
+    # a damaged fold/current loses the aggregate: said, exit status 3
+    t.data = os.path.join(t.dir, ".covrun")
+    with open(current, "w") as f:
+        f.write("junk\n")
+    p = t.covrun("report", "--json", "damaged.json", t.data, data=False)
+    # 3: data left out; 5 when no image was left unfolded to report
+    check(p.returncode in (3, 5), "report with a damaged fold/current: "
+          "exit status %d: %s" % (p.returncode, p.stderr))
+    check("'%s': names no fold generation" % current in p.stderr,
+          "the damaged file is named: " + p.stderr)
 
 
 def test_fold_take_bounded(t):
