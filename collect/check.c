@@ -266,9 +266,9 @@ static void check_outside(const char *dir, int64_t start_ns,
 	walk_tree(&set, img);
 	walk_data(&set, data);
 	/* images folded during the run: the current generation's data
-	 * files fold/<N>/ctx/<context> (trees before format 2.1), and
-	 * images taken by a fold
-	 * that did not finish (docs/run-directory.md, "Fold") */
+	 * files fold/<N>/ctx/<context> (gcda trees in directories written
+	 * before), and images taken by a fold that did not finish
+	 * (docs/run-directory.md, "Fold") */
 	if (current) {
 		char *gen = rundir_fold_dir(dir, current);
 		char *ctx = rundir_path(gen, RUNDIR_CTX);

@@ -9,8 +9,8 @@
  * give every image its context, which must exist before reading starts;
  * then a reader thread streams the gcda entries (img/<id>/..., ctx/<id>/...,
  * unattributed/<pid>/...) and the data files (data/<id>, format 2: framed
- * gcda; ctx/<id> of a fold generation) straight into the counters.  Entry names are
- * only used to find contexts and notes files: nothing is written, so a
+ * gcda; ctx/<id> of a fold generation) straight into the counters.
+ * Entry names are only used to find contexts and notes files: nothing is written, so a
  * hostile name cannot escape anywhere; entry sizes are capped.
  * Interface: merge/merge.h (merge_set_add_bundle), merge/internal.h.
  */
@@ -56,7 +56,7 @@ struct bundle {
 /* The contexts file of fold generation GEN of the run directory PREFIX,
  * kept until the first pass knows which generation is current. */
 struct fold_contexts {
-	char *prefix, *name, *text;
+	char *prefix, *text;
 	long gen;
 };
 
@@ -81,7 +81,6 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->taken);
 	for (size_t i = 0; i < b->ngens; i++) {
 		free(b->gens[i].prefix);
-		free(b->gens[i].name);
 		free(b->gens[i].text);
 	}
 	free(b->gens);
@@ -427,7 +426,6 @@ static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
 					    note_merged, b, err);
 	CR_GROW(b->gens, b->ngens + 1, b->gens_alloc);
 	b->gens[b->ngens].prefix = cr_xstrndup(name, plen);
-	b->gens[b->ngens].name = cr_xstrdup(name);
 	b->gens[b->ngens].text = cr_xstrndup((const char *)*buf, len);
 	b->gens[b->ngens++].gen = gen;
 	return CR_OK;
@@ -774,7 +772,7 @@ static void note_context(const struct bundle *b, const char *name,
 	if (end != id && *id)
 		strmap_put(met, id, end ? (size_t)(end - id) : strlen(id), 1);
 	if (*id && !end && archive_entry_filetype(ent) == AE_IFREG)
-		*packed = 1; /* a generation's data file: every context has one */
+		*packed = 1; /* a generation's: every context has one */
 }
 
 /* A context its contexts file lists with no entry in the bundle: its

@@ -464,11 +464,23 @@ static uint32_t *objects_to_write(struct merge_set *set, uint32_t *n,
 	return objs;
 }
 
-/* Does context C write object O: used, with counts or as its zero_home? */
-static int writes(const struct merge_set *set, const struct mobj *o,
-		  uint32_t c)
+/* What merge_set_write writes: the objects with data (objects_to_write),
+ * each one's zero_home (found once, not once per context), and a
+ * counter array of zeros for the all-zero ones. */
+struct to_write {
+	uint32_t *objs, n;
+	uint32_t *home;
+	int64_t *zero;
+};
+
+/* Does context C write object I of W: used, with counts or as its
+ * zero_home? */
+static int writes(const struct merge_set *set, const struct to_write *w,
+		  uint32_t i, uint32_t c)
 {
-	return o->used[c] && (o->ctr[c] || c == zero_home(set, o));
+	const struct mobj *o = set->objs[w->objs[i]];
+
+	return o->used[c] && (o->ctr[c] || c == w->home[i]);
 }
 
 /* Object O's gcda for context C, appended to B. */
@@ -482,8 +494,7 @@ static void context_gcda(const struct mobj *o, uint32_t c,
 /* OUTDIR/ctx/<context id>/<gcda path> of every object OBJS[0..N) that
  * context C writes. */
 static enum cr_err write_context(struct merge_set *set, uint32_t c,
-				 const char *outdir, const uint32_t *objs,
-				 uint32_t n, const int64_t *zero,
+				 const char *outdir, const struct to_write *w,
 				 struct cr_error *err)
 {
 	struct cr_buf b, path;
@@ -496,10 +507,10 @@ static enum cr_err write_context(struct merge_set *set, uint32_t c,
 	 * reads as data lost (see pack_context) */
 	cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s", outdir, set->ctx[c].id);
 	e = cr_mkdir_p(path.buf, err);
-	for (uint32_t i = 0; i < n && !e; i++) {
-		struct mobj *o = set->objs[objs[i]];
+	for (uint32_t i = 0; i < w->n && !e; i++) {
+		struct mobj *o = set->objs[w->objs[i]];
 		char *d;
-		if (!writes(set, o, c))
+		if (!writes(set, w, i, c))
 			continue;
 		cr_buf_reset(&path);
 		cr_buf_addf(&path, "%s/" RUNDIR_CTX "/%s%s%s", outdir,
@@ -517,7 +528,7 @@ static enum cr_err write_context(struct merge_set *set, uint32_t c,
 		if (e)
 			break;
 		cr_buf_reset(&b);
-		context_gcda(o, c, zero, &b);
+		context_gcda(o, c, w->zero, &b);
 		e = cr_write_file_atomic(path.buf, b.buf, b.len, err);
 	}
 	free(lastdir);
@@ -533,8 +544,7 @@ static enum cr_err write_context(struct merge_set *set, uint32_t c,
  * second on a real suite.  OUTDIR is new (the generation's directory):
  * nothing is replaced, and fold/current is what commits it. */
 static enum cr_err pack_context(struct merge_set *set, uint32_t c,
-				const char *outdir, const uint32_t *objs,
-				uint32_t n, const int64_t *zero,
+				const char *outdir, const struct to_write *w,
 				struct cr_error *err)
 {
 	struct cr_buf b, gcda;
@@ -544,17 +554,17 @@ static enum cr_err pack_context(struct merge_set *set, uint32_t c,
 
 	cr_buf_init(&b);
 	cr_buf_init(&gcda);
-	for (uint32_t i = 0; i < n; i++) {
-		struct mobj *o = set->objs[objs[i]];
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct mobj *o = set->objs[w->objs[i]];
 		char head[RUNDIR_FRAME_HEAD_MAX];
 		size_t plen = strlen(o->gcno) + 1;
 		uint32_t hash;
-		if (!writes(set, o, c))
+		if (!writes(set, w, i, c))
 			continue;
 		cr_buf_reset(&gcda);
 		cr_buf_add(&gcda, o->gcno, plen);
 		memcpy(gcda.buf + plen - 5, "gcda", 4);
-		context_gcda(o, c, zero, &gcda);
+		context_gcda(o, c, w->zero, &gcda);
 		hash = rundir_hash(gcda.buf, gcda.len);
 		cr_buf_add(&b, head, rundir_frame_head_format(
 			head, RUNDIR_FRAME_GCDA, gcda.len, hash));
@@ -604,36 +614,37 @@ static enum cr_err write_contexts_file(const struct merge_set *set,
 static enum cr_err write_set(struct merge_set *set, const char *outdir,
 			     enum cr_err (*write)(struct merge_set *, uint32_t,
 						  const char *,
-						  const uint32_t *, uint32_t,
-						  const int64_t *,
+						  const struct to_write *,
 						  struct cr_error *),
 			     struct cr_error *err)
 {
 	char *path = cr_xasprintf("%s/" RUNDIR_CONTEXTS, outdir);
-	uint32_t *objs, nobjs, maxctr;
-	int64_t *zero;
+	char *ctx = cr_xasprintf("%s/" RUNDIR_CTX, outdir);
+	struct to_write w = { 0 };
+	uint32_t maxctr;
 	enum cr_err e = CR_OK;
 
 	merge_set_name_contexts(set);
 	/* replace an earlier merge there (its data was read, if it was an
 	 * input): context ids may have changed */
-	if (access(path, F_OK) == 0) {
-		char *ctx = cr_xasprintf("%s/" RUNDIR_CTX, outdir);
+	if (access(path, F_OK) == 0)
 		e = cr_rm_rf(ctx, err);
-		free(ctx);
-	}
 	free(path);
-	if (!e && write == pack_context) {
-		char *ctx = cr_xasprintf("%s/" RUNDIR_CTX, outdir);
+	if (!e)
 		e = cr_mkdir_p(ctx, err);
-		free(ctx);
+	free(ctx);
+	if (!e) {
+		w.objs = objects_to_write(set, &w.n, &maxctr);
+		w.zero = cr_xcalloc(maxctr + 1, sizeof(int64_t));
+		w.home = cr_xmalloc((w.n + 1) * sizeof(uint32_t));
+		for (uint32_t i = 0; i < w.n; i++)
+			w.home[i] = zero_home(set, set->objs[w.objs[i]]);
 	}
-	objs = e ? NULL : objects_to_write(set, &nobjs, &maxctr);
-	zero = objs ? cr_xcalloc(maxctr + 1, sizeof(int64_t)) : NULL;
-	for (uint32_t c = 0; objs && c < set->nctx && !e; c++)
-		e = write(set, c, outdir, objs, nobjs, zero, err);
-	free(zero);
-	free(objs);
+	for (uint32_t c = 0; !e && c < set->nctx; c++)
+		e = write(set, c, outdir, &w, err);
+	free(w.zero);
+	free(w.home);
+	free(w.objs);
 	return e ? e : write_contexts_file(set, outdir, err);
 }
 

@@ -271,7 +271,9 @@ static int take_full(const struct merge_folder *f)
 
 	if (f->take_max)
 		return f->taken_bytes >= f->take_max;
-	return f->taken_bytes >= (bound > FOLD_TAKE_MIN ? bound : FOLD_TAKE_MIN);
+	if (bound < FOLD_TAKE_MIN)
+		bound = FOLD_TAKE_MIN;
+	return f->taken_bytes >= bound;
 }
 
 /* Once a batch of images has finished, take the data of every finished image into fold/<current + 1>/taken
@@ -440,7 +442,8 @@ static enum cr_err fold_tick(struct merge_folder *f, int final, int *more,
 	/* taken data is held until a generation is written (each rewrite
 	 * of the aggregate is then paid for by that much data read) */
 	if (f->ntaken &&
-	    (final || *more || f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
+	    (final || *more ||
+	     f->ntaken >= FOLD_WRITE_BATCHES * (size_t)f->batch ||
 	     taken_enough(f) ||
 	     cr_now_ns() - f->written_ns >= FOLD_WRITE_NS))
 		e = write_generation(f, err);
