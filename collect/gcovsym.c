@@ -272,18 +272,27 @@ static void cache_add(const struct rundir_object *k)
  * clean" rule): a file system may keep change times in whole seconds or
  * timer ticks, and a file replaced by another of the same size within one
  * such step (an inode number is often reused at once) would keep its key.
- * A change time of a whole second is taken for such a file system's:
- * never entered there. */
+ * Once an image has entered a file older than the step, a replacement
+ * gets a later change time.  A change time of a whole second may be such
+ * a file system's (FAT keeps 2-second steps): such a file must be a
+ * minute old.  A whole-second change time is also what system files of
+ * a disk image built with whole-second times have, on a file system that
+ * keeps nanoseconds: never entering them made every exec'd image read
+ * libc again. */
 #define CACHE_SETTLED_NS 2000000000LL
+#define CACHE_SETTLED_COARSE_NS 60000000000LL
 
 static int settled(const struct stat *st)
 {
 	struct timespec now;
+	int64_t age;
 
-	if (st->st_ctim.tv_nsec == 0 || clock_gettime(CLOCK_REALTIME, &now))
+	if (clock_gettime(CLOCK_REALTIME, &now))
 		return 0;
-	return (int64_t)(now.tv_sec - st->st_ctim.tv_sec) * 1000000000LL +
-		       (now.tv_nsec - st->st_ctim.tv_nsec) > CACHE_SETTLED_NS;
+	age = (int64_t)(now.tv_sec - st->st_ctim.tv_sec) * 1000000000LL +
+	      (now.tv_nsec - st->st_ctim.tv_nsec);
+	return age > (st->st_ctim.tv_nsec ? CACHE_SETTLED_NS
+					  : CACHE_SETTLED_COARSE_NS);
 }
 
 static int found_gcov(const struct gobj *g)
