@@ -99,5 +99,12 @@ int frame_write(int fd, char kind, const struct iovec *parts, int nparts);
 /* Whether the gcda image DATA[0..N) has a non-zero arc counter (1 when
  * unsure).  Async-signal-safe. */
 int gcda_has_counts(const void *data, size_t n);
+/* The gcda image DATA[0..N) (GCC 11 or 12) written into OUT (CAP bytes,
+ * at least N + 16) with the records of its functions whose counters are
+ * all zero replaced by one TAG_COVRUN_ZERO record of their idents
+ * (docs/gcov-format.md, section 3): its new size, or 0 when it is to be
+ * written as it is (another version or layout, no such function).
+ * Async-signal-safe. */
+size_t gcda_strip_zero(const void *data, size_t n, void *out, size_t cap);
 
 #endif /* COVRUN_COLLECT_INTERNAL_H */

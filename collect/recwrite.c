@@ -7,6 +7,7 @@
  * format itself is parsed by collect/record.c.
  */
 #include "collect/internal.h"
+#include "gcov/gcov.h"
 #include "rundir/rundir.h"
 
 #include <errno.h>
@@ -157,47 +158,133 @@ static uint32_t word_at(const unsigned char *p)
 	return w;
 }
 
-/* Whether a gcda image of N bytes has a non-zero arc counter; 1 when
- * unsure (an unknown version or layout: keep it).  Lengths are words for
- * GCC 11 and clang, bytes for GCC 12, where a negative length is a
- * function whose counters are all zero (docs/gcov-format.md). */
-int gcda_has_counts(const void *data, size_t n)
+/* The layout of a gcda image of N bytes: 1 with *BYTES (lengths in
+ * bytes, GCC 12; else in words, GCC 11 and clang) and *HEAD (the header's
+ * size) set, or 0 when it is not a version read here. */
+static int gcda_layout(const unsigned char *p, size_t n, int *bytes,
+		       size_t *head, int *gcc)
 {
-	const unsigned char *p = data;
 	uint32_t version, c0, c1;
-	size_t off;
-	int bytes;
 
-	if (n < 12 || word_at(p) != 0x67636461u) /* "gcda", our byte order */
-		return 1;
+	if (n < 12 || word_at(p) != GCDA_MAGIC) /* our byte order */
+		return 0;
 	version = word_at(p + 4);
 	c0 = version >> 24;
 	c1 = (version >> 16) & 0xff;
 	if (c0 == 'B' && (c1 == '1' || c1 == '2'))
-		bytes = c1 == '2';
+		*bytes = c1 == '2';
 	else if (c0 == '4' && c1 == '0')
-		bytes = 0;
+		*bytes = 0;
 	else
+		return 0;
+	*gcc = c0 == 'B';
+	*head = *bytes ? 16 : 12;
+	return n >= *head;
+}
+
+/* The record at OFF of P[0..N): its tag, and the size of its payload
+ * (*ZERO: GCC's negative length, all zero, no payload).  0 when it is the
+ * end (a zero tag) or does not fit. */
+static int gcda_record(const unsigned char *p, size_t n, size_t off,
+		       int bytes, int gcc, uint32_t *tag, size_t *size,
+		       int *zero)
+{
+	uint32_t len;
+
+	if (n - off < 8)
+		return 0;
+	*tag = word_at(p + off);
+	len = word_at(p + off + 4);
+	if (!*tag)
+		return 0;
+	*zero = gcc && (int32_t)len < 0;
+	*size = *zero ? 0 : bytes ? len : (size_t)len * 4;
+	return *size <= n - off - 8;
+}
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Whether a gcda image of N bytes has a non-zero arc counter; 1 when
+ * unsure (an unknown version or layout: keep it).  Lengths are words for
+ * GCC 11 and clang, bytes for GCC 12; GCC writes a function whose
+ * counters are all zero with a negative length (docs/gcov-format.md). */
+int gcda_has_counts(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t off, size;
+	uint32_t tag;
+	int bytes, gcc, zero;
+
+	if (!gcda_layout(p, n, &bytes, &off, &gcc))
 		return 1;
 	/* the file ends with a zero tag word and no length */
-	for (off = bytes ? 16 : 12; off + 4 <= n;) {
-		uint32_t tag = word_at(p + off), len;
-		if (tag == 0)
-			return 0;
-		if (n - off < 8)
+	for (; gcda_record(p, n, off, bytes, gcc, &tag, &size, &zero);
+	     off += 8 + size)
+		if (tag == TAG_COUNTER_ARCS && !all_zero(p + off + 8, size))
 			return 1;
-		len = word_at(p + off + 4);
-		off += 8;
-		if (bytes && (int32_t)len < 0)
-			continue; /* all zero, no payload */
-		size_t size = bytes ? len : (size_t)len * 4;
-		if (size > n - off)
-			return 1;
-		if (tag == 0x01a10000u)
-			for (size_t i = 0; i < size; i++)
-				if (p[off + i])
-					return 1;
-		off += size;
+	return off == n || (n - off >= 4 && !word_at(p + off)) ? 0 : 1;
+}
+
+/* Is the function whose FUNCTION record is at OFF all zero: one arc
+ * counter record, all zero, then another function or the end?  *NEXT
+ * is then where the next record starts. */
+static int zero_function(const unsigned char *p, size_t n, size_t off,
+			 int bytes, int gcc, size_t *next)
+{
+	size_t size, at = off + 8 + 12;
+	uint32_t tag;
+	int zero;
+
+	if (!gcda_record(p, n, at, bytes, gcc, &tag, &size, &zero) ||
+	    tag != TAG_COUNTER_ARCS || (!zero && !all_zero(p + at + 8, size)))
+		return 0;
+	at += 8 + size;
+	*next = at;
+	return n - at < 8 || word_at(p + at) == TAG_FUNCTION ||
+	       (word_at(p + at) & 0xff000000u) != 0x01000000u;
+}
+
+size_t gcda_strip_zero(const void *data, size_t n, void *outp, size_t cap)
+{
+	const unsigned char *p = data;
+	unsigned char *out = outp;
+	size_t off, w, size, nzero = 0, next;
+	uint32_t tag, len;
+	int bytes, gcc, zero;
+
+	if (!gcda_layout(p, n, &bytes, &off, &gcc) || !gcc || cap < n + 16)
+		return 0;
+	memcpy(out, p, off);
+	w = off;
+	/* kept records from the front, idents from the back (each function
+	 * left out frees at least 28 bytes, an ident takes 4) */
+	for (; gcda_record(p, n, off, bytes, gcc, &tag, &size, &zero);
+	     off += 8 + size) {
+		if (tag == TAG_FUNCTION && size == 12 &&
+		    zero_function(p, n, off, bytes, gcc, &next)) {
+			nzero++;
+			memcpy(out + cap - 4 * nzero, p + off + 8, 4);
+			size = next - off - 8;
+			continue;
+		}
+		memcpy(out + w, p + off, 8 + size);
+		w += 8 + size;
 	}
-	return off == n ? 0 : 1;
+	if (!nzero || (off != n && (n - off < 4 || word_at(p + off))))
+		return 0; /* nothing left out, or not the layout expected */
+	tag = TAG_COVRUN_ZERO;
+	len = bytes ? (uint32_t)(4 * nzero) : (uint32_t)nzero;
+	memcpy(out + w, &tag, 4);
+	memcpy(out + w + 4, &len, 4);
+	w += 8;
+	for (size_t i = 1; i <= nzero; i++, w += 4)
+		memcpy(out + w, out + cap - 4 * i, 4);
+	memcpy(out + w, p + off, n - off); /* the end, as written */
+	return w + n - off;
 }

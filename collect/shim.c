@@ -650,27 +650,28 @@ static int data_file_fd(void)
 	return data_fd = fd;
 }
 
-/* A buffer of at least SIZE bytes for one gcda, kept for the image's
- * later gcda: mapping and unmapping a memory file per object cost a TLB
- * flush each, which dominated a program of 300 objects.  Never malloc:
- * this runs in signal handlers. */
-static void *gcda_buffer(size_t size)
+/* Buffer WHICH (0: a gcda as libgcov wrote it, 1: as written to the
+ * data file) of at least SIZE bytes, kept for the image's later gcda:
+ * mapping and unmapping a memory file per object cost a TLB flush each,
+ * which dominated a program of 300 objects.  Never malloc: this runs in
+ * signal handlers. */
+static void *gcda_buffer(int which, size_t size)
 {
-	static void *buf;
-	static size_t cap;
+	static void *buf[2];
+	static size_t cap[2];
 
-	if (size <= cap)
-		return buf;
-	if (buf)
-		munmap(buf, cap);
-	cap = (size + 65535) & ~(size_t)65535;
-	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		buf = NULL;
-		cap = 0;
+	if (size <= cap[which])
+		return buf[which];
+	if (buf[which])
+		munmap(buf[which], cap[which]);
+	cap[which] = (size + 65535) & ~(size_t)65535;
+	buf[which] = mmap(NULL, cap[which], PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf[which] == MAP_FAILED) {
+		buf[which] = NULL;
+		cap[which] = 0;
 	}
-	return buf;
+	return buf[which];
 }
 
 /* The zero table (rundir.h): has some image of the run written an
@@ -698,27 +699,34 @@ static int zero_written(const char *path, int claim)
 
 /* Append the gcda in memory file FD (entry SLOT) to the data file, when
  * some arc counter is non-zero, or when it is the run's first all-zero
- * gcda of that path (so that the object is reported, at zero). */
+ * gcda of that path (so that the object is reported, at zero); its
+ * functions that did not run are left out (gcda_strip_zero: a
+ * PostgreSQL backend's gcda were 300 kB, mostly such records). */
 static void mem_gcda_write(int slot, int fd)
 {
 	struct stat st;
 	struct iovec parts[2];
-	void *p;
+	void *p, *stripped;
+	size_t size, cap;
 	int out;
 
 	if (fstat(fd, &st) < 0 || st.st_size <= 0)
 		return;
-	p = gcda_buffer((size_t)st.st_size);
-	if (!p || pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+	size = (size_t)st.st_size;
+	p = gcda_buffer(0, size);
+	if (!p || pread(fd, p, size, 0) != st.st_size) {
 		lost_reason = "cannot read the counters written in memory";
 		return;
 	}
-	int zero = !gcda_has_counts(p, (size_t)st.st_size);
+	int zero = !gcda_has_counts(p, size);
 	if (!zero || !zero_written(mem_gcda_path[slot], 0)) {
+		cap = size + 16;
+		stripped = gcda_buffer(1, cap);
+		cap = stripped ? gcda_strip_zero(p, size, stripped, cap) : 0;
 		parts[0].iov_base = mem_gcda_path[slot];
 		parts[0].iov_len = strlen(mem_gcda_path[slot]) + 1;
-		parts[1].iov_base = p;
-		parts[1].iov_len = (size_t)st.st_size;
+		parts[1].iov_base = cap ? stripped : p;
+		parts[1].iov_len = cap ? cap : size;
 		out = data_file_fd();
 		if (out < 0 || frame_write(out, RUNDIR_FRAME_GCDA, parts, 2))
 			lost_reason = "cannot write the image's data file";

@@ -116,6 +116,19 @@ static enum cr_err scan(struct reader *r, const struct gcno_file *g,
 					(long long)start, "profile mismatch "
 					"for '%s' (stale data)",
 					g->fns[cur].name);
+		} else if (tag == TAG_COVRUN_ZERO && g->flavor != GCOV_CLANG) {
+			/* functions all zero, left out by covrun's shim: as
+			 * their records with all-zero counters would be */
+			for (size_t k = 0; k + 4 <= len && !r->failed; k += 4) {
+				long fn = gcno_find_ident(g, reader_u32(r));
+				if (fn < 0 || r->failed)
+					continue;
+				CR_GROW(*list, *nlist + 1, alloc);
+				(*list)[*nlist].fn = (uint32_t)fn;
+				(*list)[*nlist].offset = 0;
+				(*nlist)++;
+				info->nfunctions++;
+			}
 		} else if (tag == TAG_COUNTER_ARCS && cur >= 0) {
 			const struct gcno_fn *fn = &g->fns[cur];
 			if (len % 8 || len / 8 != fn->nctrs)

@@ -108,6 +108,11 @@ enum gcov_flavor {
 #define TAG_COUNTER_ARCS 0x01a10000u
 #define TAG_OBJECT_SUMMARY 0xa1000000u
 #define TAG_PROGRAM_SUMMARY 0xa3000000u
+/* covrun's own record, only in the gcda of run directories' data files
+ * (docs/gcov-format.md, section 3): the idents of functions whose arc
+ * counters are all zero, in place of their FUNCTION and counter records.
+ * No compiler writes this tag. */
+#define TAG_COVRUN_ZERO 0xc0c00000u
 
 /* Flavor of the version word V, or 0 when covrun does not read it. */
 int gcov_flavor_of(uint32_t v);

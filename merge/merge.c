@@ -352,6 +352,36 @@ static void left_out(struct merge_set *set, const char *image,
 	note_skip(set);
 }
 
+/* A gcda with covrun's TAG_COVRUN_ZERO record (data files), for gcov:
+ * the same counters as an ordinary gcda (gcda_write), in B.  Only an
+ * object covrun reads itself has such records (collect/recwrite.c), read
+ * through gcov when tests ask for it (merge_set_gcov_fallback); 0 when
+ * DATA is to be given to gcov as it is. */
+static int ordinary_gcda(const char *gcno, const unsigned char *data,
+			 size_t size, struct cr_buf *b)
+{
+	uint32_t tag = TAG_COVRUN_ZERO;
+	struct gcno_file g;
+	struct gcda_info info;
+	struct cr_error err;
+	int64_t *ctrs;
+	uint8_t *seen;
+	int ok;
+
+	if (!memmem(data, size, &tag, 4) || gcno_file_read(gcno, &g, &err))
+		return 0;
+	ctrs = cr_xcalloc(g.nctrs + 1, sizeof(*ctrs));
+	seen = cr_xcalloc(g.nfns + 1, 1);
+	ok = gcda_apply(&g, data, size, gcno, ctrs, seen, &info, &err) ==
+	     CR_OK;
+	if (ok)
+		gcda_write(&g, ctrs, seen, &info, b);
+	free(ctrs);
+	free(seen);
+	gcno_file_release(&g);
+	return ok;
+}
+
 /* Bundle data of an object read through gcov: gcov needs a file. */
 static enum cr_err fallback_data(struct mobj *o, const char *gcda,
 				 const unsigned char *data, size_t size,
@@ -359,8 +389,14 @@ static enum cr_err fallback_data(struct mobj *o, const char *gcda,
 {
 	char path[] = "/tmp/covrun-gcda-XXXXXX";
 	int fd = mkstemp(path);
+	struct cr_buf b;
 	enum cr_err e;
 
+	cr_buf_init(&b);
+	if (fd >= 0 && ordinary_gcda(o->gcno, data, size, &b)) {
+		data = (const unsigned char *)b.buf;
+		size = b.len;
+	}
 	if (fd < 0)
 		return cr_error_errno(err, gcda, "cannot create a temporary "
 				      "file");
@@ -369,9 +405,11 @@ static enum cr_err fallback_data(struct mobj *o, const char *gcda,
 				   "file");
 		close(fd);
 		unlink(path);
+		cr_buf_release(&b);
 		return e;
 	}
 	close(fd);
+	cr_buf_release(&b);
 	e = fallback_gcda(o->gcno, path, fb, err);
 	unlink(path);
 	return e;

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -979,6 +980,23 @@ def test_data_file_per_image(t):
     eq(counts.get("f1"), F1_CALLS, "f1")
     eq(sorted(k for k in counts if k not in ("main", "f1")), [],
        "functions of objects that did not run")
+    # A function that did not run is left out of the frame, its ident
+    # kept in covrun's record (docs/gcov-format.md, section 3): the
+    # function record (8 + 12 bytes) and its counters' header (8) become
+    # 4 bytes of one record with an 8-byte header, 16 bytes less than the
+    # gcda libgcov writes in place for o2..o9 (one function each, never
+    # called).
+    subprocess.run(["./ten"], cwd=t.dir, check=True)
+    zero_tag = struct.pack("<I", 0xc0c00000)
+    for path, gcda in data_frames(t, tens[0]["id"]):
+        name = os.path.basename(path.decode())
+        if name in ("ten-main.gcda", "ten-o1.gcda"):
+            check(zero_tag not in gcda, "%s: nothing left out" % name)
+            continue
+        with open(path.decode(), "rb") as f:
+            plain = f.read()
+        eq(len(gcda), len(plain) - 16, "%s: bytes in the frame" % name)
+        check(zero_tag in gcda, "%s: covrun's record" % name)
 
 
 def test_bundle_data_files(t):
