@@ -108,66 +108,6 @@ static void check_images(const struct collect_run *run,
 			check_image(&run->records[i], ui);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted parent ids of the images that began by exec. */
-static const char **exec_parents(const struct collect_run *run, size_t *n)
-{
-	const char **v = cr_xcalloc(run->nrecords + 1, sizeof(char *));
-
-	*n = 0;
-	for (size_t i = 0; i < run->nrecords; i++)
-		if (run->records[i].how == COLLECT_HOW_EXEC)
-			v[(*n)++] = run->records[i].parent;
-	if (*n)
-		qsort(v, *n, sizeof(char *), cmp_str);
-	return v;
-}
-
-/* Whether image ID has data in DIR: img/<id> (a directory: static
- * programs, format 1) or data/<id> (a file: docs/run-directory.md). */
-static int has_data(const char *dir, const char *id)
-{
-	char *img = rundir_image_dir(dir, id), *data = rundir_data_file(dir, id);
-	struct stat st;
-	int has = (stat(img, &st) == 0 && S_ISDIR(st.st_mode)) ||
-		  (stat(data, &st) == 0 && S_ISREG(st.st_mode));
-
-	free(img);
-	free(data);
-	return has;
-}
-
-size_t collect_finished_images(const struct collect_run *run, char ***ids)
-{
-	size_t n = 0, alloc = 0, nexec;
-	const char **execd = exec_parents(run, &nexec);
-
-	*ids = NULL;
-	for (size_t i = 0; i < run->nrecords; i++) {
-		const struct collect_record *r = &run->records[i];
-		int done;
-		if (r->end == COLLECT_END_NONE)
-			continue;
-		/* the end is recorded before the counters are written: the
-		 * data is complete once the process is gone or the exec'd
-		 * image has started */
-		done = r->end == COLLECT_END_EXEC
-			       ? bsearch(&r->id, execd, nexec, sizeof(char *),
-					 cmp_str) != NULL
-			       : !alive(r->pid);
-		if (done && has_data(run->dir, r->id)) {
-			CR_GROW(*ids, n + 1, alloc);
-			(*ids)[n++] = cr_xstrdup(r->id);
-		}
-	}
-	free(execd);
-	return n;
-}
-
 /* ---- gcda written outside the run ------------------------------------ */
 
 struct dirset {
@@ -245,6 +185,29 @@ static void walk_data(struct dirset *set, const char *datadir)
 		closedir(d);
 }
 
+/* The gcda directories of the journal's "@d" frames after the current
+ * fold generation's mark (it holds those before). */
+static void walk_journal(struct dirset *set, const char *dir, long current)
+{
+	char *gen = current ? rundir_fold_dir(dir, current) : NULL;
+	uint64_t w = gen ? rundir_fold_mark_read(gen, NULL) : 0, at;
+	size_t len, pos = 0, rlen;
+	struct rundir_frame f;
+	struct cr_error err;
+	const char *id, *rest;
+	char *buf;
+	int rc;
+
+	free(gen);
+	if (rundir_journal_from(dir, w, &buf, &len, &at, &err))
+		return;
+	while (buf && (rc = rundir_next_frame(buf, len, &pos, &f)))
+		if (rc > 0 && !rundir_data_frame(&f, &id, &rest, &rlen) &&
+		    memchr(rest, '\0', rlen))
+			add_gcda_dir(set, rest);
+	free(buf);
+}
+
 /* Remember the gcda directories seen under ROOT/<one component>/... */
 static void walk_tree(struct dirset *set, const char *root)
 {
@@ -265,6 +228,7 @@ static void check_outside(const char *dir, int64_t start_ns,
 
 	walk_tree(&set, img);
 	walk_data(&set, data);
+	walk_journal(&set, dir, current);
 	/* images folded during the run: the current generation's data
 	 * files fold/<N>/ctx/<context> (gcda trees in directories written
 	 * before), and images taken by a fold that did not finish

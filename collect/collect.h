@@ -171,12 +171,6 @@ enum cr_err collect_run_jobs(const struct collect_opts *opts,
 			     struct collect_result *result,
 			     struct cr_error *err) CR_WUR;
 
-/* Ids of the images of RUN whose data is complete and still in img/:
- * ended by exit, _exit or a signal with their process gone, or replaced
- * by exec (the new image has started).  Returns how many; *IDS is owned
- * by the caller (free each string and the array). */
-size_t collect_finished_images(const struct collect_run *run, char ***ids);
-
 /* Find CMD as execvp would (a name without '/' is searched in PATH):
  * 0 with *PATH set (caller frees), or ENOENT (not found) or EACCES (no
  * file we may execute).  covrun resolves a command before it touches the

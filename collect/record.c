@@ -415,6 +415,8 @@ static struct jentry *journal_entries(const char *buf, size_t size,
 
 	*n = 0;
 	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
+		if (rc > 0 && f.kind == RUNDIR_FRAME_DATA)
+			continue; /* counters, read by merge/ */
 		if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD && f.len > 3 &&
 		    !memcmp(f.payload, REC_ID " ", 3) &&
 		    memchr(f.payload, '\n', f.len)) {

@@ -512,22 +512,6 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 static int mem_gcda_fd[MEM_GCDA_SLOTS]; /* memory file + 1; 0: free, -1: being set up */
 static char mem_gcda_path[MEM_GCDA_SLOTS][PATH_MAX]; /* gcda path without the prefix */
 static int mem_gcda_used; /* entries not free: close() looks only then */
-/* This image's data file, opened at its first frame (or before a change
- * of user) and checked by device and inode like the journal. */
-static int data_fd = -1;
-static dev_t data_dev;
-static ino_t data_ino;
-
-/* "data/<id>", the image's data file relative to the run directory. */
-static void data_name(char *buf, size_t size)
-{
-	struct outbuf o = { buf, 0, size, 0 };
-
-	out_str(&o, RUNDIR_DATA "/");
-	out_str(&o, me.id);
-	out_end(&o);
-}
-
 /* The gcda path that PATH names under this image's prefix, or NULL.
  * clang puts "/" between the prefix and an absolute path; gcc does not. */
 static const char *under_prefix(const char *path)
@@ -596,8 +580,7 @@ static void mem_gcda_release(int slot)
 	__atomic_sub_fetch(&mem_gcda_used, 1, __ATOMIC_ACQ_REL);
 }
 
-/* A fork child's entries are its parent's files: closed and forgotten,
- * like the parent's data file. */
+/* A fork child's entries are its parent's files: closed and forgotten. */
 static void mem_gcda_forget(void)
 {
 	real_calls_init();
@@ -612,42 +595,23 @@ static void mem_gcda_forget(void)
 		mem_gcda_fd[i] = 0;
 	}
 	mem_gcda_used = 0;
-	if (still_open(data_fd, data_dev, data_ino) >= 0 && real.close)
-		real.close(data_fd);
-	data_fd = -1;
 }
 
-/* This image's data file, open for appending: through the run directory
- * kept open when there is one (chroot, change of user), like the
- * journal.  Returns the descriptor, or -1. */
-static int data_file_fd(void)
+/* Append one frame of KIND with the NPARTS pieces PARTS to the journal
+ * (kept open from the start, else opened for this frame): 0 or -1.
+ * Async-signal-safe. */
+static int journal_append(char kind, const struct iovec *parts, int nparts)
 {
-	char path[PATH_MAX + 80];
-	struct outbuf o = { path, 0, sizeof(path), 0 };
-	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, fd;
-	struct stat st;
+	int fd = journal_fd(), own = fd < 0, rc;
 
-	data_fd = still_open(data_fd, data_dev, data_ino);
-	if (data_fd >= 0)
-		return data_fd;
-	if (run_dir_fd() >= 0) {
-		data_name(path, sizeof(path));
-		fd = openat(run_fd, path, flags, 0666);
-	} else {
-		out_str(&o, run_dir);
-		out_str(&o, "/" RUNDIR_DATA "/");
-		out_str(&o, me.id);
-		out_end(&o);
-		fd = o.overflow ? -1 : open(path, flags, 0666);
-	}
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
+	if (own)
+		fd = open_journal_file();
+	if (fd < 0)
 		return -1;
-	}
-	data_dev = st.st_dev;
-	data_ino = st.st_ino;
-	return data_fd = fd;
+	rc = frame_write(fd, kind, parts, nparts);
+	if (own)
+		close(fd);
+	return rc;
 }
 
 /* Buffer WHICH (0: a gcda as libgcov wrote it, 1: as written to the
@@ -697,7 +661,7 @@ static int zero_written(const char *path, int claim)
 	return 0;
 }
 
-/* Append the gcda in memory file FD (entry SLOT) to the data file, when
+/* Append the gcda in memory file FD (entry SLOT) to the journal, when
  * some arc counter is non-zero, or when it is the run's first all-zero
  * gcda of that path (so that the object is reported, at zero); its
  * functions that did not run are left out (gcda_strip_zero: a
@@ -705,10 +669,9 @@ static int zero_written(const char *path, int claim)
 static void mem_gcda_write(int slot, int fd)
 {
 	struct stat st;
-	struct iovec parts[2];
+	struct iovec parts[3];
 	void *p, *stripped;
 	size_t size, cap;
-	int out;
 
 	if (fstat(fd, &st) < 0 || st.st_size <= 0)
 		return;
@@ -723,13 +686,15 @@ static void mem_gcda_write(int slot, int fd)
 		cap = size + 16;
 		stripped = gcda_buffer(1, cap);
 		cap = stripped ? gcda_strip_zero(p, size, stripped, cap) : 0;
-		parts[0].iov_base = mem_gcda_path[slot];
-		parts[0].iov_len = strlen(mem_gcda_path[slot]) + 1;
-		parts[1].iov_base = cap ? stripped : p;
-		parts[1].iov_len = cap ? cap : size;
-		out = data_file_fd();
-		if (out < 0 || frame_write(out, RUNDIR_FRAME_GCDA, parts, 2))
-			lost_reason = "cannot write the image's data file";
+		parts[0].iov_base = me.id;
+		parts[0].iov_len = strlen(me.id) + 1;
+		parts[1].iov_base = mem_gcda_path[slot];
+		parts[1].iov_len = strlen(mem_gcda_path[slot]) + 1;
+		parts[2].iov_base = cap ? stripped : p;
+		parts[2].iov_len = cap ? cap : size;
+		if (journal_append(RUNDIR_FRAME_DATA, parts, 3))
+			lost_reason = "cannot write the counters to the "
+				      "journal";
 		else if (zero)
 			zero_written(mem_gcda_path[slot], 1);
 	}
@@ -913,14 +878,20 @@ static void image_dir(char *buf, size_t size)
 	out_end(&o);
 }
 
-/* Where this image's counters go: data/<id> (the shim), img/<id> (the
+/* Where this image's counters go: the journal (the shim), img/<id> (the
  * static runtime: libgcov writes them itself). */
 #ifdef COVRUN_RUNTIME
 #define COUNTERS_DIR RUNDIR_IMG
 #define counters_name image_dir
 #else
-#define COUNTERS_DIR RUNDIR_DATA
-#define counters_name data_name
+#define COUNTERS_DIR RUNDIR_JOURNAL
+static void counters_name(char *buf, size_t size)
+{
+	struct outbuf o = { buf, 0, size, 0 };
+
+	out_str(&o, RUNDIR_JOURNAL);
+	out_end(&o);
+}
 #endif
 
 /* Why the counters cannot reach the image's data, or NULL.  Once
@@ -935,6 +906,13 @@ static const char *dump_blocker(void)
 	struct stat st;
 	int dir = run_dir_fd(), mode = W_OK | X_OK;
 
+#ifndef COVRUN_RUNTIME
+	if (journal_fd() >= 0) { /* open for writing since the start */
+		through_fd = dir >= 0;
+		return NULL;
+	}
+	mode = W_OK;
+#endif
 	out_str(&o, run_dir);
 	out_str(&o, "/" COUNTERS_DIR);
 	out_end(&o);
@@ -944,7 +922,7 @@ static const char *dump_blocker(void)
 		if (fstatat(dir, img, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			memcpy(img, COUNTERS_DIR, sizeof(COUNTERS_DIR));
 		else if (S_ISREG(st.st_mode))
-			mode = W_OK; /* data/<id>, made before a setuid */
+			mode = W_OK; /* the journal */
 	} else if (stat(run_dir, &st) < 0 || st.st_dev != run_dev ||
 		   st.st_ino != run_ino) {
 		return "the run directory is not reachable (chroot?)";
@@ -2145,23 +2123,16 @@ SHIM_EXPORT int chroot(const char *path)
 	return next ? next(path) : no_next();
 }
 
-/* Root giving up its user id: make the image's data file now (kept open)
- * and give it to the new user, who may then append the counters to it
- * through the run directory kept open.  Such an image has a data file
- * even when it writes no frame.  Images forked after the change cannot
- * make their own (named in the loss ledger). */
+/* Root giving up its user id: keep the run directory and the journal
+ * open, so that the image's counters and end are appended through them
+ * whatever the new user may open.  Images forked after the change share
+ * the open journal. */
 static void before_user_change(uid_t to)
 {
-	int fd;
-
 	if (!active || geteuid() != 0 || to == 0 || to == (uid_t)-1)
 		return;
 	keep_run_dir();
-	if (run_dir_fd() < 0)
-		return;
-	fd = data_file_fd();
-	if (fd >= 0 && fchown(fd, to, (gid_t)-1) < 0)
-		(void)0; /* then its counts are named as lost */
+	open_journal();
 }
 
 SHIM_EXPORT int setuid(uid_t uid)

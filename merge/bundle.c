@@ -51,6 +51,20 @@ struct bundle {
 				     * image -> its generation */
 	struct fold_contexts *gens; /* contexts files of generations */
 	size_t ngens, gens_alloc;
+	struct fold_contexts *marks; /* fold/<N>/mark of generations */
+	size_t nmarks, marks_alloc;
+	/* "@d" frames of journals (docs/run-directory.md, "Data in the
+	 * journal"), kept until their generation's mark is known */
+	struct bundle_frame *frames;
+	size_t nframes, frames_alloc;
+	struct strmap journals;     /* journal entries read */
+};
+
+/* A "@d" frame of the journal of the run directory PREFIX. */
+struct bundle_frame {
+	char *prefix, *id, *rest; /* rest: "path NUL gcda" */
+	size_t len;
+	uint64_t offset;
 };
 
 /* The contexts file of fold generation GEN of the run directory PREFIX,
@@ -79,11 +93,23 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->fold_current);
 	strmap_release(&b->rundirs);
 	strmap_release(&b->taken);
+	strmap_release(&b->journals);
 	for (size_t i = 0; i < b->ngens; i++) {
 		free(b->gens[i].prefix);
 		free(b->gens[i].text);
 	}
 	free(b->gens);
+	for (size_t i = 0; i < b->nmarks; i++) {
+		free(b->marks[i].prefix);
+		free(b->marks[i].text);
+	}
+	free(b->marks);
+	for (size_t i = 0; i < b->nframes; i++) {
+		free(b->frames[i].prefix);
+		free(b->frames[i].id);
+		free(b->frames[i].rest);
+	}
+	free(b->frames);
 	free(b->path);
 	free(b);
 }
@@ -320,8 +346,52 @@ static long inflate_entry(struct archive *a, unsigned char **buf,
 /* A format-2 journal entry (COMPRESSED: journal.z): the contexts of the
  * images it records (docs/run-directory.md).  Bad frames are left alone:
  * their images are unattributed. */
+static void bundle_twice(struct merge_set *set, const struct bundle *b,
+			 const char *what)
+{
+	struct cr_error err;
+
+	cr_error_set(&err, CR_ECORRUPT, b->path, -1, "%s is in the bundle "
+		     "twice (counted once)", what);
+	merge_set_left_out(set, &err);
+}
+
+static void keep_frames(struct merge_set *set, struct bundle *b,
+			const char *name, size_t plen, const char *buf,
+			size_t len)
+{
+	size_t at = 0, rlen, nbad = 0, bad_at = 0;
+	struct rundir_frame f;
+	const char *id, *rest;
+	int rc;
+
+	while ((rc = rundir_next_frame(buf, len, &at, &f)) != 0) {
+		struct bundle_frame *bf;
+		/* the hole compaction leaves reads as zeros: no frame */
+		if (rc < 0 && buf[f.offset] == '@' && !nbad++)
+			bad_at = f.offset;
+		if (rc < 0 || rundir_data_frame(&f, &id, &rest, &rlen))
+			continue;
+		CR_GROW(b->frames, b->nframes + 1, b->frames_alloc);
+		bf = &b->frames[b->nframes++];
+		bf->prefix = cr_xstrndup(name, plen);
+		bf->id = cr_xstrdup(id);
+		bf->rest = cr_xmalloc(rlen ? rlen : 1);
+		memcpy(bf->rest, rest, rlen);
+		bf->len = rlen;
+		bf->offset = f.offset;
+	}
+	if (nbad) {
+		struct cr_error err;
+		cr_error_set(&err, CR_ECORRUPT, b->path, (long long)bad_at,
+			     "entry '%s': a damaged frame at offset %zu (%zu "
+			     "in all; left out)", name, bad_at, nbad);
+		merge_set_left_out(set, &err);
+	}
+}
+
 static void scan_journal(struct merge_set *set, struct bundle *b,
-			 struct archive *a, const char *name,
+			 struct archive *a, const char *name, size_t plen,
 			 unsigned char **buf, size_t *alloc, int compressed)
 {
 	struct collect_run run = { 0 };
@@ -331,6 +401,12 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 
 	if (n < 0)
 		return;
+	/* journal.z holds no "@d" frame, and its offsets are not the
+	 * journal's; an entry given twice is read once */
+	if (!compressed && strmap_put(&b->journals, name, strlen(name), 1))
+		keep_frames(set, b, name, plen, (const char *)*buf, (size_t)n);
+	else if (!compressed)
+		bundle_twice(set, b, name);
 	collect_journal_parse((char *)*buf, (size_t)n, name, &run, &nrec,
 			      NULL);
 	for (size_t i = 0; i < run.nrecords; i++) {
@@ -446,6 +522,123 @@ static void scan_current(struct bundle *b, struct archive *a,
 		strmap_put(&b->fold_current, name, plen, (uint32_t)gen);
 }
 
+/* A generation's mark, fold/<N>/mark (docs/run-directory.md, "Fold"),
+ * kept until the current generation is known: 1 when NAME is one. */
+static int scan_mark(struct bundle *b, struct archive *a, const char *name,
+		     unsigned char **buf, size_t *alloc)
+{
+	static const char tail[] = "/" RUNDIR_FOLD_MARK;
+	size_t n = strlen(name), t = sizeof(tail) - 1, plen;
+	struct fold_contexts *m;
+	long gen, len;
+	int taken;
+
+	if (n <= t || strcmp(name + n - t, tail))
+		return 0;
+	gen = fold_gen(name, name + n - t + 1, &taken, &plen);
+	if (gen < 0 || taken)
+		return 0;
+	len = read_entry(a, buf, alloc, CR_READ_MAX);
+	if (len < 0)
+		return 1;
+	CR_GROW(b->marks, b->nmarks + 1, b->marks_alloc);
+	m = &b->marks[b->nmarks++];
+	m->prefix = cr_xstrndup(name, plen);
+	m->gen = gen;
+	m->text = cr_xmalloc((size_t)len + 1);
+	memcpy(m->text, *buf, (size_t)len);
+	m->text[len] = '\0';
+	return 1;
+}
+
+/* The mark W of the current generation of the run directory PREFIX, and
+ * the images it holds part of (OPEN). */
+static uint64_t current_mark(const struct bundle *b, const char *prefix,
+			     struct strmap *open)
+{
+	size_t n = strlen(prefix);
+	long cur = current_gen(b, prefix, n);
+
+	for (size_t i = 0; cur && i < b->nmarks; i++) {
+		if (b->marks[i].gen == cur && !strcmp(b->marks[i].prefix,
+						      prefix))
+			return rundir_fold_mark_parse(
+				b->marks[i].text, strlen(b->marks[i].text),
+				open);
+	}
+	return 0;
+}
+
+/* Queue the "@d" frames of the bundle's journals, from their current
+ * generation's mark (which holds those before), one input per image; an
+ * image the generation holds part of is not counted again, and one with
+ * img/<id> in the bundle was counted with it (count_images). */
+static void queue_frames(struct merge_set *set, struct bundle *b)
+{
+	struct strmap index = { 0 }, ids = { 0 };
+	struct image { const char *prefix, *id; uint64_t w; int open;
+		       struct cr_buf list; } *v = NULL;
+	uint32_t *grp = cr_xcalloc(b->nframes + 1, sizeof(*grp));
+	size_t nv = 0, valloc = 0;
+
+	for (size_t i = 0; i < b->nframes; i++) {
+		struct bundle_frame *f = &b->frames[i];
+		char *key = cr_xasprintf("%s\n%s", f->prefix, f->id);
+		uint32_t *ix = strmap_find(&index, key, strlen(key));
+		if (!ix) {
+			CR_GROW(v, nv + 1, valloc);
+			memset(&v[nv], 0, sizeof(v[nv]));
+			cr_buf_init(&v[nv].list);
+			v[nv].prefix = f->prefix;
+			v[nv].id = f->id;
+			strmap_put(&index, key, strlen(key), (uint32_t)nv++);
+			ix = strmap_find(&index, key, strlen(key));
+		}
+		grp[i] = *ix;
+		free(key);
+	}
+	for (size_t i = 0; i < nv; i++) {
+		struct strmap open = { 0 };
+		if (is_rundir(b, v[i].prefix, strlen(v[i].prefix)))
+			v[i].w = current_mark(b, v[i].prefix, &open);
+		v[i].open = strmap_find(&open, v[i].id, strlen(v[i].id)) != NULL;
+		strmap_release(&open);
+	}
+	for (size_t i = 0; i < b->nframes; i++)
+		if (b->frames[i].offset >= v[grp[i]].w)
+			merge_frames_append(&v[grp[i]].list, b->frames[i].rest,
+					    b->frames[i].len);
+	for (size_t i = 0; i < nv; i++) {
+		char *img = cr_xasprintf(IMG_PART "%s", v[i].id);
+		uint32_t *has_img = strmap_find(&b->images, img, strlen(img));
+		uint32_t *k = strmap_find(&b->img, v[i].id, strlen(v[i].id));
+		/* unattr_ctx may grow set->ctx: index after the call */
+		uint32_t c = k ? *k : unattr_ctx(set, b);
+		if (v[i].list.len &&
+		    !strmap_put(&ids, v[i].id, strlen(v[i].id), 1)) {
+			char *what = cr_xasprintf("image '%s'", v[i].id);
+			bundle_twice(set, b, what);
+			free(what);
+		} else if (v[i].list.len &&
+		    (has_img || merge_set_claim_image(set, v[i].id, b->path)))
+			merge_set_add_frames(set, b->path, v[i].id, c,
+					     &v[i].list,
+					     !has_img && !v[i].open);
+		cr_buf_release(&v[i].list);
+		free(img);
+	}
+	free(v);
+	free(grp);
+	strmap_release(&index);
+	strmap_release(&ids);
+	for (size_t i = 0; i < b->nframes; i++) {
+		free(b->frames[i].prefix);
+		free(b->frames[i].id);
+		free(b->frames[i].rest);
+	}
+	b->nframes = 0; /* copied into the inputs */
+}
+
 /* Is NAME a fold/current file (at the top or under a directory)? */
 static int is_fold_current(const char *name)
 {
@@ -539,6 +732,9 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 			scan_current(b, a, name, &buf, &alloc);
 			continue;
 		}
+		if (name && archive_entry_filetype(ent) == AE_IFREG &&
+		    scan_mark(b, a, name, &buf, &alloc))
+			continue;
 		if (!p || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
 		note_rundir(b, name, p);
@@ -547,9 +743,11 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		    !strcmp(p + strlen(p) - 4, ".rec")) {
 			scan_record(set, b, a, name, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_JOURNAL)) {
-			scan_journal(set, b, a, name, &buf, &alloc, 0);
+			scan_journal(set, b, a, name, (size_t)(p - name), &buf,
+				     &alloc, 0);
 		} else if (!strcmp(p, RUNDIR_JOURNAL_Z)) {
-			scan_journal(set, b, a, name, &buf, &alloc, 1);
+			scan_journal(set, b, a, name, (size_t)(p - name), &buf,
+				     &alloc, 1);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
 			e = scan_contexts(set, b, a, name, p, &buf, &alloc,
 					  err);
@@ -576,8 +774,10 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 				 "the bundle: %s", archive_error_string(a));
 	/* a damaged archive: what precedes the damage is still merged (the
 	 * second pass reports the damage) */
-	if (!e)
+	if (!e) {
 		count_images(set, b);
+		queue_frames(set, b);
+	}
 	free(buf);
 	archive_read_free(a);
 	return e;

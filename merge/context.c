@@ -313,6 +313,98 @@ static enum cr_err load_records(struct merge_set *set, const char *dir,
 	return e;
 }
 
+/* The "@d" frames of one image, in journal order. */
+struct image_frames {
+	char *id;
+	struct cr_buf list; /* merge_frames_append */
+};
+
+/* Group the "@d" frames of BUF (the journal JOURNAL from offset AT) by
+ * image; a damaged frame is named once. */
+static struct image_frames *frames_by_image(struct merge_set *set,
+					    const char *journal,
+					    const char *buf, size_t len,
+					    uint64_t at0, size_t *n)
+{
+	struct image_frames *v = NULL;
+	struct strmap index = { 0 };
+	size_t at = 0, alloc = 0, rlen, nbad = 0;
+	struct rundir_frame f;
+	const char *id, *rest;
+	int rc;
+
+	*n = 0;
+	while ((rc = rundir_next_frame(buf, len, &at, &f)) != 0) {
+		uint32_t *ix;
+		if (rc < 0 && buf[f.offset] == '@' && !nbad++) {
+			struct cr_error err;
+			unsigned long long off = at0 + f.offset;
+			cr_error_set(&err, CR_ECORRUPT, journal, (long long)off,
+				     "a damaged frame at offset %llu of the "
+				     "journal '%s' (left out)", off, journal);
+			merge_set_left_out(set, &err);
+		}
+		if (rc < 0 || rundir_data_frame(&f, &id, &rest, &rlen))
+			continue;
+		ix = strmap_find(&index, id, strlen(id));
+		if (!ix) {
+			CR_GROW(v, *n + 1, alloc);
+			v[*n].id = cr_xstrdup(id);
+			cr_buf_init(&v[*n].list);
+			strmap_put(&index, id, strlen(id), (uint32_t)*n);
+			ix = strmap_find(&index, id, strlen(id));
+			(*n)++;
+		}
+		merge_frames_append(&v[*ix].list, rest, rlen);
+	}
+	strmap_release(&index);
+	return v;
+}
+
+/* The counters in DIR's journal (docs/run-directory.md, "Data in the
+ * journal"): its "@d" frames from the current fold generation's mark,
+ * which holds those below; an image the generation holds part of (OPEN)
+ * is not counted again, and one with img/<id> (the shim fell back to
+ * files for some objects) was counted with it. */
+static void add_journal_data(struct merge_set *set, const char *dir,
+			     const struct collect_run *run,
+			     const struct merge_fold_state *fold)
+{
+	struct strmap open = { 0 };
+	uint64_t w = fold->dir ? rundir_fold_mark_read(fold->dir, &open) : 0;
+	char *buf, *journal = rundir_path(dir, RUNDIR_JOURNAL);
+	struct image_frames *v = NULL;
+	size_t len, n = 0;
+	uint64_t at;
+	struct cr_error e;
+
+	if (rundir_journal_from(dir, w, &buf, &len, &at, &e))
+		merge_set_left_out(set, &e);
+	else if (buf)
+		v = frames_by_image(set, journal, buf, len, at, &n);
+	for (size_t i = 0; i < n; i++) {
+		long r = collect_run_find(run, v[i].id);
+		const struct collect_record *rec = r >= 0 ? &run->records[r]
+							  : NULL;
+		uint32_t c = merge_set_context(set,
+			rec && rec->exe ? rec->exe : "",
+			rec ? rec->role : COLLECT_ROLE_UNATTRIBUTED,
+			rec && rec->label ? rec->label : "");
+		int with_img = has_image_dir(dir, v[i].id);
+		if (with_img || merge_set_claim_image(set, v[i].id, journal))
+			merge_set_add_frames(set, journal, v[i].id, c,
+					     &v[i].list, !with_img &&
+					     !strmap_find(&open, v[i].id,
+							  strlen(v[i].id)));
+		cr_buf_release(&v[i].list);
+		free(v[i].id);
+	}
+	free(v);
+	free(buf);
+	free(journal);
+	strmap_release(&open);
+}
+
 /* What a fold made (docs/run-directory.md, "Fold"): the current
  * generation's aggregate, and the images taken by an attempt that did not
  * finish (generations after the current one).  Never the current
@@ -395,6 +487,7 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 	e = add_folded(set, dir, &run, &fold, err);
 	if (!e) {
 		add_images(set, &run, dir, &fold);
+		add_journal_data(set, dir, &run, &fold);
 		add_unattributed(set, dir);
 	}
 	merge_fold_release(&fold);

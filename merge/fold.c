@@ -98,6 +98,14 @@ int merge_fold_has(const struct merge_fold_state *st, const char *id)
 
 /* ---- the folder -------------------------------------------------------- */
 
+/* The "@d" frames of one image read and not summed yet
+ * (docs/run-directory.md, "Data in the journal"). */
+struct look_image {
+	char *id;
+	uint32_t ctx;
+	struct cr_buf list;    /* merge_frames_append */
+};
+
 /* An image whose record is known and whose data is not folded yet. */
 struct pend {
 	char *id;                  /* owned */
@@ -116,11 +124,28 @@ struct merge_folder {
 	uint64_t gen_bytes;        /* blocks of the generation last written */
 	int64_t written_ns;        /* when a generation was last written */
 	struct rundir_cursor cursor;
+	uint64_t mark;             /* the journal's "@d" frames below are in
+				    * generation current */
+	uint64_t summed;           /* ... below are in the aggregate */
+	struct strmap counted;     /* images whose frames were summed
+				    * (counted in their context) */
+	struct look_image *look;   /* frames read, not summed, by image: a
+				    * batch of images at a time (--fold-batch) */
+	size_t nlook, look_alloc;
+	uint64_t look_bytes;
+	struct strmap look_index;  /* id -> look index + 1 */
+	char *journal;             /* owned; the journal's path (messages) */
 	struct rundir_compactor *compactor; /* NULL: compaction stopped */
 	uint64_t compact_bytes;
 	uint64_t take_max;         /* test hook: a look's take; 0: take_full */
 	struct strmap done;        /* ids of images finished (folded or no
-				    * data): their records are not read */
+				    * data) -> their context's key + 1 (0:
+				    * no record): their records are not
+				    * read */
+	struct collect_record *keys; /* exe, role, label of those contexts
+				      * (a context is made only for data) */
+	size_t nkeys, keys_alloc;
+	struct strmap key_index;   /* "role exe label" -> keys index */
 	struct strmap execd;       /* parents of images begun by exec */
 	struct strmap index;       /* id -> pending index + 1 (0: none) */
 	struct pend *pending;
@@ -174,24 +199,127 @@ static void got_record(void *arg, const char *id, const char *text,
 	p->dirty = 1;
 }
 
-/* Parse the records that changed; note the images begun by exec. */
+/* Parse P's record if it changed; note an image begun by exec. */
+static void parse_one(struct merge_folder *f, struct pend *p)
+{
+	struct cr_error e;
+
+	if (!p->dirty)
+		return;
+	p->dirty = 0;
+	if (p->parsed)
+		collect_record_release(&p->rec);
+	p->parsed = collect_record_parse(p->text.buf, p->text.len, p->id,
+					 &p->rec, &e) == CR_OK;
+	if (p->parsed && p->rec.how == COLLECT_HOW_EXEC && p->rec.parent &&
+	    *p->rec.parent)
+		strmap_put(&f->execd, p->rec.parent, strlen(p->rec.parent), 1);
+}
+
+static uint32_t context_of(struct merge_set *set,
+			   const struct collect_record *r)
+{
+	return merge_set_context(set, r->exe ? r->exe : "", r->role,
+				 r->label ? r->label : "");
+}
+
+/* The index in F->keys of R's context (exe, role, label). */
+static uint32_t key_of(struct merge_folder *f, const struct collect_record *r)
+{
+	char *k = cr_xasprintf("%d\x1f%s\x1f%s", (int)r->role,
+			       r->exe ? r->exe : "", r->label ? r->label : "");
+	uint32_t *ix = strmap_find(&f->key_index, k, strlen(k));
+
+	if (!ix) {
+		CR_GROW(f->keys, f->nkeys + 1, f->keys_alloc);
+		memset(&f->keys[f->nkeys], 0, sizeof(f->keys[0]));
+		f->keys[f->nkeys].exe = cr_xstrdup(r->exe ? r->exe : "");
+		f->keys[f->nkeys].label = cr_xstrdup(r->label ? r->label : "");
+		f->keys[f->nkeys].role = r->role;
+		strmap_put(&f->key_index, k, strlen(k), (uint32_t)f->nkeys++);
+		ix = strmap_find(&f->key_index, k, strlen(k));
+	}
+	free(k);
+	return *ix;
+}
+
+/* The context of image ID, whose "@d" frame was just read: its start
+ * record precedes its frames in the journal (docs/run-directory.md); an
+ * image without a record is unattributed, as readers count it. */
+static uint32_t frame_context(struct merge_folder *f, const char *id)
+{
+	uint32_t *ix = strmap_find(&f->index, id, strlen(id));
+	uint32_t *d = strmap_find(&f->done, id, strlen(id));
+
+	if (ix && *ix) {
+		struct pend *p = &f->pending[*ix - 1];
+		parse_one(f, p);
+		if (p->parsed)
+			return context_of(f->set, &p->rec);
+	} else if (d && *d) {
+		return context_of(f->set, &f->keys[*d - 1]);
+	}
+	return merge_set_context(f->set, "", COLLECT_ROLE_UNATTRIBUTED, "");
+}
+
+static void got_data(void *arg, const char *id, const char *rest,
+		     size_t len, uint64_t offset)
+{
+	struct merge_folder *f = arg;
+	uint32_t *ix;
+	struct look_image *li;
+
+	if (offset < f->mark)
+		return; /* in the current generation (a fold started again) */
+	ix = strmap_find(&f->look_index, id, strlen(id));
+	if (!ix || !*ix) {
+		CR_GROW(f->look, f->nlook + 1, f->look_alloc);
+		li = &f->look[f->nlook++];
+		li->id = cr_xstrdup(id);
+		li->ctx = frame_context(f, id);
+		cr_buf_init(&li->list);
+		strmap_put(&f->look_index, id, strlen(id), (uint32_t)f->nlook);
+	} else {
+		li = &f->look[*ix - 1];
+	}
+	merge_frames_append(&li->list, rest, len);
+	f->look_bytes += len;
+}
+
+static uint64_t take_bound(const struct merge_folder *f);
+
+/* Queue the frames read so far, an input per image, once a batch of
+ * images has some or they hold a take's bound: everything read of the
+ * journal is then summed.  At the end, fewer than a batch are left to
+ * merge (--fold-batch).  Returns how many images were queued. */
+static size_t queue_look(struct merge_folder *f)
+{
+	size_t n = f->nlook;
+
+	if (n < (size_t)f->batch && f->look_bytes < take_bound(f))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct look_image *li = &f->look[i];
+		merge_set_add_frames(f->set, f->journal, li->id, li->ctx,
+				     &li->list,
+				     strmap_put(&f->counted, li->id,
+						strlen(li->id), 1));
+		free(li->id);
+	}
+	f->nlook = 0;
+	f->taken_bytes += f->look_bytes;
+	f->look_bytes = 0;
+	f->summed = f->cursor.journal_offset;
+	strmap_release(&f->look_index);
+	memset(&f->look_index, 0, sizeof(f->look_index));
+	return n;
+}
+
+/* Parse the records that changed. */
 static void parse_pending(struct merge_folder *f)
 {
-	for (size_t i = 0; i < f->npending; i++) {
-		struct pend *p = &f->pending[i];
-		struct cr_error e;
-		if (!p->dirty)
-			continue;
-		p->dirty = 0;
-		if (p->parsed)
-			collect_record_release(&p->rec);
-		p->parsed = collect_record_parse(p->text.buf, p->text.len,
-						 p->id, &p->rec, &e) == CR_OK;
-		if (p->parsed && p->rec.how == COLLECT_HOW_EXEC &&
-		    p->rec.parent && *p->rec.parent)
-			strmap_put(&f->execd, p->rec.parent,
-				   strlen(p->rec.parent), 1);
-	}
+	for (size_t i = 0; i < f->npending; i++)
+		parse_one(f, &f->pending[i]);
 }
 
 static int alive(pid_t pid)
@@ -217,20 +345,14 @@ static int finished(const struct merge_folder *f, const struct pend *p)
 	return !alive(r->pid);
 }
 
-static uint32_t context_of(struct merge_set *set,
-			   const struct collect_record *r)
-{
-	return merge_set_context(set, r->exe ? r->exe : "", r->role,
-				 r->label ? r->label : "");
-}
-
 static void pend_drop(struct merge_folder *f, size_t i)
 {
 	struct pend *p = &f->pending[i];
 	uint32_t *ix = strmap_find(&f->index, p->id, strlen(p->id));
 
 	*ix = 0;
-	strmap_put(&f->done, p->id, strlen(p->id), 1);
+	strmap_put(&f->done, p->id, strlen(p->id),
+		   p->parsed ? key_of(f, &p->rec) + 1 : 0);
 	if (p->parsed)
 		collect_record_release(&p->rec);
 	cr_buf_release(&p->text);
@@ -265,15 +387,18 @@ static int taken_enough(const struct merge_folder *f)
  * a time, each part deleted once its generation is written.  At least
  * FOLD_TAKE_MIN, so that a small aggregate does not make a generation per
  * handful of images. */
-static int take_full(const struct merge_folder *f)
+static uint64_t take_bound(const struct merge_folder *f)
 {
 	uint64_t bound = FOLD_TAKEN_FACTOR * f->gen_bytes;
 
 	if (f->take_max)
-		return f->taken_bytes >= f->take_max;
-	if (bound < FOLD_TAKE_MIN)
-		bound = FOLD_TAKE_MIN;
-	return f->taken_bytes >= bound;
+		return f->take_max;
+	return bound < FOLD_TAKE_MIN ? FOLD_TAKE_MIN : bound;
+}
+
+static int take_full(const struct merge_folder *f)
+{
+	return f->taken_bytes >= take_bound(f);
 }
 
 /* Once a batch of images has finished, take the data of every finished image into fold/<current + 1>/taken
@@ -368,6 +493,32 @@ static uint64_t tree_bytes(const char *dir, long gen)
 	return walked_bytes;
 }
 
+/* fold/<gen>/mark: the journal's frames below what was summed are all
+ * in the aggregate; of the images counted, those not finished and those
+ * with frames read but not summed have frames after it
+ * (docs/run-directory.md, "Fold"). */
+static enum cr_err write_mark(struct merge_folder *f, const char *gendir,
+			      struct cr_error *err)
+{
+	char **open = cr_xcalloc(f->npending + f->nlook + 1, sizeof(char *));
+	size_t n = 0;
+	enum cr_err e;
+
+	for (size_t i = 0; i < f->npending; i++) {
+		const struct pend *p = &f->pending[i];
+		if (strmap_find(&f->counted, p->id, strlen(p->id)) &&
+		    !finished(f, p))
+			open[n++] = p->id;
+	}
+	for (size_t i = 0; i < f->nlook; i++) /* read after the mark */
+		if (strmap_find(&f->counted, f->look[i].id,
+				strlen(f->look[i].id)))
+			open[n++] = f->look[i].id;
+	e = rundir_fold_mark_write(gendir, f->summed, open, n, err);
+	free(open);
+	return e;
+}
+
 /* Write the aggregate as generation current + 1 and switch to it. */
 static enum cr_err write_generation(struct merge_folder *f,
 				    struct cr_error *err)
@@ -376,8 +527,13 @@ static enum cr_err write_generation(struct merge_folder *f,
 	char *gendir = rundir_fold_dir(f->dir, gen);
 	enum cr_err e;
 
+	/* made first: the crash tests see a generation in the making */
+	e = cr_mkdir_p(gendir, err);
 	fault("taken", gen);
-	e = merge_set_write_packed(f->set, gendir, err);
+	if (!e)
+		e = merge_set_write_packed(f->set, gendir, err);
+	if (!e)
+		e = write_mark(f, gendir, err);
 	free(gendir);
 	if (!e)
 		fault("written", gen);
@@ -388,6 +544,7 @@ static enum cr_err write_generation(struct merge_folder *f,
 	fault("switched", gen);
 	rundir_fold_clean(f->dir, gen);
 	f->current = gen;
+	f->mark = f->summed;
 	f->ntaken = 0;
 	f->taken_bytes = 0;
 	f->gen_bytes = tree_bytes(f->dir, gen);
@@ -406,11 +563,12 @@ static void compact(struct merge_folder *f)
 
 	if (!f->compactor)
 		return;
+	/* what the current generation holds: the "@d" frames below the
+	 * mark are dropped */
 	done = rundir_compacted(f->compactor);
-	if (f->cursor.journal_offset - done < f->compact_bytes)
+	if (f->mark < done || f->mark - done < f->compact_bytes)
 		return;
-	if (rundir_journal_compact(f->compactor, f->cursor.journal_offset,
-				   &e) == CR_OK)
+	if (rundir_journal_compact(f->compactor, f->mark, &e) == CR_OK)
 		return;
 	if (f->set->opts.warn)
 		f->set->opts.warn(f->set->opts.warn_arg, &e);
@@ -424,21 +582,23 @@ static void compact(struct merge_folder *f)
 static enum cr_err fold_tick(struct merge_folder *f, int final, int *more,
 			     struct cr_error *err)
 {
-	size_t queued;
+	size_t queued, framed;
 	enum cr_err e;
 
+	f->cursor.max_read = take_bound(f);
 	e = rundir_records_since(f->dir, &f->cursor, want_record, got_record,
-				 f, err);
+				 got_data, f, err);
 	if (e)
 		return e;
-	compact(f);
+	framed = queue_look(f);
+	*more |= f->cursor.more;
 	parse_pending(f);
 	e = take_finished(f, &queued, more, err);
-	if (!e && queued)
+	if (!e && (queued || framed))
 		e = merge_set_read(f->set, err);
 	if (e)
 		return e;
-	f->ntaken += queued;
+	f->ntaken += queued + framed;
 	/* taken data is held until a generation is written (each rewrite
 	 * of the aggregate is then paid for by that much data read) */
 	if (f->ntaken &&
@@ -447,6 +607,8 @@ static enum cr_err fold_tick(struct merge_folder *f, int final, int *more,
 	     taken_enough(f) ||
 	     cr_now_ns() - f->written_ns >= FOLD_WRITE_NS))
 		e = write_generation(f, err);
+	if (!e)
+		compact(f);
 	return e;
 }
 
@@ -537,9 +699,12 @@ struct merge_folder *merge_folder_start(const char *rundir, long batch,
 			     "interrupted");
 		goto fail;
 	}
+	f->journal = rundir_path(f->dir, RUNDIR_JOURNAL);
 	if (f->current) {
 		char *gendir = rundir_fold_dir(f->dir, f->current);
 		enum cr_err e = merge_set_add_run(f->set, gendir, err);
+		f->mark = rundir_fold_mark_read(gendir, &f->counted);
+		f->summed = f->mark;
 		free(gendir);
 		if (e || merge_set_read(f->set, err))
 			goto fail;
@@ -558,6 +723,8 @@ struct merge_folder *merge_folder_start(const char *rundir, long batch,
 	pthread_mutex_destroy(&f->lock);
 fail:
 	merge_set_free(f->set);
+	strmap_release(&f->counted);
+	free(f->journal);
 	free(f->dir);
 	free(f);
 	return NULL;
@@ -584,6 +751,20 @@ void merge_folder_stop(struct merge_folder *f)
 	strmap_release(&f->done);
 	strmap_release(&f->execd);
 	strmap_release(&f->index);
+	strmap_release(&f->counted);
+	strmap_release(&f->look_index);
+	strmap_release(&f->key_index);
+	for (size_t i = 0; i < f->nlook; i++) {
+		free(f->look[i].id);
+		cr_buf_release(&f->look[i].list);
+	}
+	for (size_t i = 0; i < f->nkeys; i++) {
+		free(f->keys[i].exe);
+		free(f->keys[i].label);
+	}
+	free(f->keys);
+	free(f->look);
+	free(f->journal);
 	rundir_compactor_free(f->compactor);
 	merge_set_free(f->set);
 	free(f->dir);

@@ -28,6 +28,8 @@ enum input_kind {
 	INPUT_FILE = 2,  /* one gcda beside its gcno */
 	INPUT_BUNDLE = 3, /* an archive of a run directory (bundle.c) */
 	INPUT_DATA = 4,  /* a data file data/<id>: framed gcda (format 2) */
+	INPUT_FRAMES = 5, /* an image's "@d" frames of a journal (format 3),
+			   * copied (merge_set_add_frames) */
 };
 
 struct merge_input {
@@ -36,6 +38,7 @@ struct merge_input {
 	char *image;           /* owned; image id for messages */
 	uint32_t ctx;
 	struct bundle *bundle; /* owned; INPUT_BUNDLE */
+	struct cr_buf frames;  /* owned; INPUT_FRAMES, released once read */
 };
 
 /* A reader thread (merge.c). */

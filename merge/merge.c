@@ -113,6 +113,7 @@ static void queue(struct merge_set *set, enum input_kind kind,
 	set->inputs[set->ninputs].image = cr_xstrdup(image ? image : "");
 	set->inputs[set->ninputs].ctx = ctx;
 	set->inputs[set->ninputs].bundle = NULL;
+	cr_buf_init(&set->inputs[set->ninputs].frames);
 	set->ninputs++;
 	if (kind == INPUT_IMAGE || kind == INPUT_FILE || kind == INPUT_DATA)
 		set->ctx[ctx].nimages++;
@@ -141,6 +142,23 @@ void merge_set_add_gcda(struct merge_set *set, const char *gcda,
 			const char *image, uint32_t ctx)
 {
 	queue(set, INPUT_FILE, gcda, image, ctx);
+}
+
+void merge_frames_append(struct cr_buf *list, const char *rest, size_t len)
+{
+	cr_buf_add(list, &len, sizeof(len));
+	cr_buf_add(list, rest, len);
+}
+
+void merge_set_add_frames(struct merge_set *set, const char *journal,
+			  const char *image, uint32_t ctx,
+			  struct cr_buf *list, int count)
+{
+	queue(set, INPUT_FRAMES, journal, image, ctx);
+	set->inputs[set->ninputs - 1].frames = *list;
+	cr_buf_init(list);
+	if (count)
+		set->ctx[ctx].nimages++;
 }
 
 enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
@@ -232,6 +250,7 @@ void merge_set_free(struct merge_set *set)
 	for (uint32_t i = 0; i < set->ninputs; i++) {
 		free(set->inputs[i].path);
 		free(set->inputs[i].image);
+		cr_buf_release(&set->inputs[i].frames);
 		merge_bundle_free(set->inputs[i].bundle);
 	}
 	for (uint32_t i = 0; i < set->nctx; i++) {
@@ -703,10 +722,35 @@ static void read_data_file(struct worker *w, const struct merge_input *in)
 	cr_map_close(&map);
 }
 
-static void run_input(struct worker *w, const struct merge_input *in)
+/* An image's "@d" frames (merge_set_add_frames), released once read: a
+ * fold keeps its inputs for the whole run. */
+static void read_frames(struct worker *w, struct merge_input *in)
+{
+	const char *p = in->frames.buf, *end = p + in->frames.len;
+
+	while (p && end - p >= (ptrdiff_t)sizeof(size_t)) {
+		size_t n;
+		memcpy(&n, p, sizeof(n));
+		p += sizeof(n);
+		if (data_frame(w, in->image, in->ctx, p, n, 0)) {
+			struct cr_error err;
+			cr_error_set(&err, CR_ECORRUPT, in->path, -1, "a frame "
+				     "of image '%s' names no gcda", in->image);
+			left_out(w->set, in->image, &err);
+		}
+		p += n;
+	}
+	cr_buf_release(&in->frames);
+}
+
+static void run_input(struct worker *w, struct merge_input *in)
 {
 	struct cr_buf path;
 
+	if (in->kind == INPUT_FRAMES) {
+		read_frames(w, in);
+		return;
+	}
 	if (in->kind == INPUT_BUNDLE) {
 		merge_bundle_read(w, in);
 		return;

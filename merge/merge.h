@@ -177,6 +177,15 @@ void merge_set_add_data_file(struct merge_set *set, const char *file,
 			     const char *image, uint32_t ctx);
 void merge_set_add_gcda(struct merge_set *set, const char *gcda,
 			const char *image, uint32_t ctx);
+/* Queue the "@d" frames of image IMAGE (docs/run-directory.md, "Data in
+ * the journal") of context CTX, read from the journal JOURNAL (named in
+ * messages): LIST holds them as merge_frames_append made it, and is
+ * taken (left empty).  COUNT: the image is counted in its context (not
+ * when a fold generation counted it already). */
+void merge_frames_append(struct cr_buf *list, const char *rest, size_t len);
+void merge_set_add_frames(struct merge_set *set, const char *journal,
+			  const char *image, uint32_t ctx,
+			  struct cr_buf *list, int count);
 enum cr_err merge_set_add_tree(struct merge_set *set, const char *dir,
 			       uint32_t ctx, struct cr_error *err) CR_WUR;
 

@@ -43,11 +43,12 @@ static int is_file(const char *dir, const char *name)
 	return yes;
 }
 
-/* 1 or 2 when DIR/run.info is a regular file (not a link) that starts
- * with a run magic line, else 0. */
+/* 1, 2 or 3 when DIR/run.info is a regular file (not a link) that
+ * starts with a run magic line, else 0. */
 static int info_format(const char *dir)
 {
 	static const char *const magic[] = { RUNDIR_RUN_MAGIC_V1 "\n",
+					     RUNDIR_RUN_MAGIC_V2 "\n",
 					     RUNDIR_RUN_MAGIC "\n" };
 	char *info = cr_path_join(dir, RUNDIR_INFO);
 	char head[32] = { 0 };
@@ -60,7 +61,7 @@ static int info_format(const char *dir)
 		n = read(fd, head, sizeof(head) - 1);
 		close(fd);
 	}
-	for (int i = 0; i < 2 && n > 0; i++)
+	for (int i = 0; i < 3 && n > 0; i++)
 		if (!strncmp(head, magic[i], strlen(magic[i])))
 			format = i + 1;
 	free(info);
@@ -131,11 +132,10 @@ static enum cr_err write_counter(const char *dir, struct cr_error *err)
 enum cr_err rundir_create(const char *dir, struct cr_error *err)
 {
 	static const char *const subdirs[] = { RUNDIR_PROC, RUNDIR_IMG,
-					       RUNDIR_DATA,
 					       RUNDIR_UNATTRIBUTED };
 	enum cr_err rc = CR_OK;
 
-	for (size_t i = 0; rc == CR_OK && i < 4; i++) {
+	for (size_t i = 0; rc == CR_OK && i < 3; i++) {
 		char *sub = cr_path_join(dir, subdirs[i]);
 		rc = cr_mkdir_p(sub, err);
 		free(sub);
@@ -207,74 +207,117 @@ static enum cr_err proc_records(const char *dir, rundir_want_fn want,
 	return CR_OK;
 }
 
-static void read_zx(const char *dir, uint64_t *x, uint64_t *l);
+static void read_zx(const char *dir, uint64_t *x, uint64_t *l, uint64_t *n);
 static enum cr_err journal_tail(const char *dir, uint64_t from,
 				struct cr_buf *out, struct cr_error *err);
 
-/* Format 2: the journal's "@r" entries after CUR's offset.  The offset
- * moves past the last whole frame only: a frame at the end that fails its
- * check may still be being written, and is looked at again next time;
- * a bad frame with whole frames after it is skipped for good (the final
- * load names it). */
-static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
-				   rundir_want_fn want, rundir_record_fn each,
-				   void *arg, struct cr_error *err)
+/* The journal's frames after CUR's offset: "@r" entries to EACH (those
+ * WANT asks for), "@d" frames to DATA.  The offset moves past the last
+ * whole frame only: a frame at the end that fails its check may still be
+ * being written, and is looked at again next time; a bad frame with whole
+ * frames after it is skipped for good (the final load names it). */
+static void journal_frames(const char *buf, size_t size, uint64_t at0,
+			   struct rundir_cursor *cur, rundir_want_fn want,
+			   rundir_record_fn each, rundir_data_fn data,
+			   void *arg)
 {
-	struct cr_buf text;
-	size_t size, at = 0;
-	const char *buf;
+	size_t at = 0, good = 0, past_bad = 0, rlen;
 	struct rundir_frame f;
-	uint64_t x, l;
-	enum cr_err e;
+	const char *id, *rest;
 	int rc;
 
-	cr_buf_init(&text);
-	read_zx(dir, &x, &l);
-	if (x > cur->journal_offset) { /* compacted past it (not by us) */
-		char *all;
-		size_t len;
-		e = rundir_journal_read(dir, &all, &len, err);
-		if (e == CR_ECORRUPT) /* named by the final load */
-			e = CR_OK;
-		if (!e && len > cur->journal_offset)
-			cr_buf_add(&text, all + cur->journal_offset,
-				   len - (size_t)cur->journal_offset);
-		if (!e)
-			free(all);
-	} else {
-		e = journal_tail(dir, cur->journal_offset, &text, err);
-	}
-	if (e || !text.len) {
-		cr_buf_release(&text);
-		return e;
-	}
-	buf = text.buf;
-	size = text.len;
-	size_t good = 0;
 	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
 		const char *nl;
-		if (rc < 0)
+		if (rc < 0) {
+			past_bad = at; /* the next '@', or the end */
 			continue;
+		}
 		good = at;
+		if (!rundir_data_frame(&f, &id, &rest, &rlen)) {
+			if (data)
+				data(arg, id, rest, rlen, at0 + f.offset);
+			continue;
+		}
 		nl = memchr(f.payload, '\n', f.len);
 		if (f.kind != RUNDIR_FRAME_RECORD || f.len < 4 || !nl ||
 		    memcmp(f.payload, REC_ID " ", 3))
 			continue;
-		char *id = cr_xstrndup(f.payload + 3, (size_t)(nl - f.payload) - 3);
-		if (!want || want(arg, id))
-			each(arg, id, f.payload, f.len, 0);
-		free(id);
+		char *rid = cr_xstrndup(f.payload + 3,
+					(size_t)(nl - f.payload) - 3);
+		if (!want || want(arg, rid))
+			each(arg, rid, f.payload, f.len, 0);
+		free(rid);
 	}
-	cur->journal_offset += good;
-	cr_buf_release(&text);
+	/* a window of damage only: on past it (a frame being written is at
+	 * the journal's end, not inside a window with more after it) */
+	if (!good && cur->more)
+		good = past_bad;
+	cur->journal_offset = at0 + good;
+}
+
+/* The records of journal.z (compacted past CUR by another covrun: a
+ * fold of a run started again), all of them: a record read twice adds
+ * nothing.  It holds no "@d" frame. */
+static enum cr_err compacted_records(const char *dir, uint64_t x,
+				     struct rundir_cursor *cur,
+				     rundir_want_fn want,
+				     rundir_record_fn each, void *arg,
+				     struct cr_error *err)
+{
+	char *all;
+	size_t len;
+	uint64_t at;
+	enum cr_err e = rundir_journal_read(dir, &all, &len, err);
+
+	if (e == CR_ECORRUPT) /* named by the final load */
+		e = CR_OK;
+	if (e)
+		return e;
+	at = cur->journal_offset;
+	/* journal_read gives journal.z's records, then the journal from X */
+	journal_frames(all, len, 0, cur, want, each, NULL, arg);
+	cur->journal_offset = at > x ? at : x;
+	free(all);
 	return CR_OK;
+}
+
+/* The journal of DIR from FROM, at most MAX bytes (0: all) but whole the
+ * frame there: *MORE when more is left. */
+static enum cr_err journal_window(const char *dir, uint64_t from,
+				  uint64_t max, struct cr_buf *out, int *more,
+				  struct cr_error *err);
+
+static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
+				   rundir_want_fn want, rundir_record_fn each,
+				   rundir_data_fn data, void *arg,
+				   struct cr_error *err)
+{
+	struct cr_buf text;
+	uint64_t x, l, zn, from;
+	enum cr_err e;
+
+	read_zx(dir, &x, &l, &zn);
+	if (x > cur->journal_offset) {
+		e = compacted_records(dir, x, cur, want, each, arg, err);
+		if (e)
+			return e;
+	}
+	cr_buf_init(&text);
+	from = cur->journal_offset;
+	e = journal_window(dir, from, cur->max_read, &text, &cur->more, err);
+	if (!e && text.len)
+		journal_frames(text.buf, text.len, from, cur, want, each, data,
+			       arg);
+	cr_buf_release(&text);
+	return e;
 }
 
 enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 				 rundir_want_fn want, rundir_record_fn each,
-				 void *arg, struct cr_error *err)
+				 rundir_data_fn data, void *arg,
+				 struct cr_error *err)
 {
-	enum cr_err e = journal_records(dir, cur, want, each, arg, err);
+	enum cr_err e = journal_records(dir, cur, want, each, data, arg, err);
 
 	return e ? e : proc_records(dir, want, each, arg, err);
 }
@@ -282,18 +325,24 @@ enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 /* ---- journal compaction ----------------------------------------------- */
 
 /* journal.zx of DIR: *X and *L, both 0 when there is none. */
-static void read_zx(const char *dir, uint64_t *x, uint64_t *l)
+/* journal.zx of DIR: *X, *L and *N (the size journal.z's first L bytes
+ * inflate to; X in a journal.zx written before "@d" frames, which had
+ * two numbers), all 0 when there is none. */
+static void read_zx(const char *dir, uint64_t *x, uint64_t *l, uint64_t *n)
 {
 	char *path = rundir_path(dir, RUNDIR_JOURNAL_ZX), *text;
 	size_t len;
 	struct cr_error e;
-	unsigned long long a, b;
+	unsigned long long a, b, c;
+	int got;
 
-	*x = *l = 0;
+	*x = *l = *n = 0;
 	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
-		if (sscanf(text, "%llu %llu", &a, &b) == 2) {
+		got = sscanf(text, "%llu %llu %llu", &a, &b, &c);
+		if (got >= 2) {
 			*x = a;
 			*l = b;
+			*n = got == 3 ? c : a;
 		}
 		free(text);
 	}
@@ -325,8 +374,9 @@ int rundir_inflate(const void *z, size_t zlen, size_t max,
 	return (rc == Z_OK || rc == Z_STREAM_END) && out->len <= max ? 0 : -1;
 }
 
-/* Inflate the first L bytes of journal.z into OUT: exactly X bytes. */
-static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
+/* Inflate the first L bytes of journal.z into OUT: exactly N bytes, the
+ * journal's start without its "@d" frames. */
+static enum cr_err inflate_start(const char *dir, uint64_t n, uint64_t l,
 				 struct cr_buf *out, struct cr_error *err)
 {
 	char *path = rundir_path(dir, RUNDIR_JOURNAL_Z), *z;
@@ -340,8 +390,8 @@ static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
 	if (zlen < l)
 		e = cr_error_set(err, CR_ECORRUPT, path, -1, "shorter than "
 				 "journal.zx says");
-	else if (rundir_inflate(z, (size_t)l, (size_t)x, out) ||
-		 out->len != x)
+	else if (rundir_inflate(z, (size_t)l, (size_t)n, out) ||
+		 out->len != n)
 		e = cr_error_set(err, CR_ECORRUPT, path, -1, "damaged "
 				 "compacted journal (left out)");
 	free(z);
@@ -349,33 +399,109 @@ static enum cr_err inflate_start(const char *dir, uint64_t x, uint64_t l,
 	return e;
 }
 
-/* Append the journal of DIR from offset FROM to OUT. */
-static enum cr_err journal_tail(const char *dir, uint64_t from,
-				struct cr_buf *out, struct cr_error *err)
+/* Open the journal of DIR for reading: its descriptor and size, -1 when
+ * there is none (CR_OK) or on an error. */
+static enum cr_err journal_open(const char *dir, int *fd, uint64_t *size,
+				struct cr_error *err)
 {
 	char *path = rundir_path(dir, RUNDIR_JOURNAL);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	enum cr_err e = CR_OK;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0 || errno != ENOENT)
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (*fd < 0 || fstat(*fd, &st) < 0) {
+		if (*fd >= 0 || errno != ENOENT)
 			e = cr_error_errno(err, path, "cannot read journal");
 	} else if (!S_ISREG(st.st_mode)) {
 		e = cr_error_set(err, CR_ECORRUPT, path, -1, "not a regular "
 				 "file");
-	} else if ((uint64_t)st.st_size > from) {
-		size_t n = (size_t)((uint64_t)st.st_size - from);
-		char *tmp = cr_xmalloc(n);
-		if (pread(fd, tmp, n, (off_t)from) != (ssize_t)n)
-			e = cr_error_errno(err, path, "cannot read journal");
-		else
-			cr_buf_add(out, tmp, n);
-		free(tmp);
+	} else {
+		*size = (uint64_t)st.st_size;
 	}
+	if (e && *fd >= 0)
+		close(*fd);
+	if (e)
+		*fd = -1;
+	free(path);
+	return e;
+}
+
+/* Append N bytes of journal FD at FROM to OUT. */
+static enum cr_err journal_pread(const char *dir, int fd, uint64_t from,
+				 size_t n, struct cr_buf *out,
+				 struct cr_error *err)
+{
+	char *tmp = cr_xmalloc(n ? n : 1);
+	enum cr_err e = CR_OK;
+
+	if (pread(fd, tmp, n, (off_t)from) != (ssize_t)n) {
+		char *path = rundir_path(dir, RUNDIR_JOURNAL);
+		e = cr_error_errno(err, path, "cannot read journal");
+		free(path);
+	} else {
+		cr_buf_add(out, tmp, n);
+	}
+	free(tmp);
+	return e;
+}
+
+static enum cr_err journal_window(const char *dir, uint64_t from,
+				  uint64_t max, struct cr_buf *out, int *more,
+				  struct cr_error *err)
+{
+	uint64_t size = 0, n;
+	struct rundir_frame f;
+	size_t body;
+	int fd;
+	enum cr_err e = journal_open(dir, &fd, &size, err);
+
+	*more = 0;
+	if (e || fd < 0 || size <= from)
+		goto out;
+	n = size - from;
+	if (max && n > max) /* a header at least: the frame is read whole */
+		n = max > RUNDIR_FRAME_HEAD_MAX ? max : RUNDIR_FRAME_HEAD_MAX;
+	if (n > size - from)
+		n = size - from;
+	e = journal_pread(dir, fd, from, (size_t)n, out, err);
+	/* a frame longer than the window is read whole */
+	body = e ? 0 : rundir_frame_head(out->buf, out->len, 0, &f);
+	if (body && body + f.len > out->len && from + body + f.len <= size) {
+		e = journal_pread(dir, fd, from + out->len,
+				  body + f.len - out->len, out, err);
+	}
+	*more = !e && from + out->len < size;
+out:
 	if (fd >= 0)
 		close(fd);
-	free(path);
+	return e;
+}
+
+/* Append the journal of DIR from offset FROM to OUT. */
+static enum cr_err journal_tail(const char *dir, uint64_t from,
+				struct cr_buf *out, struct cr_error *err)
+{
+	int more;
+
+	return journal_window(dir, from, 0, out, &more, err);
+}
+
+enum cr_err rundir_journal_from(const char *dir, uint64_t from, char **buf,
+				size_t *len, uint64_t *at,
+				struct cr_error *err)
+{
+	struct cr_buf out;
+	uint64_t x, l, n;
+	enum cr_err e;
+
+	read_zx(dir, &x, &l, &n);
+	*at = from > x ? from : x;
+	cr_buf_init(&out);
+	e = journal_tail(dir, *at, &out, err);
+	*len = e ? 0 : out.len;
+	*buf = *len ? out.buf : NULL;
+	if (!*len)
+		cr_buf_release(&out);
 	return e;
 }
 
@@ -383,14 +509,14 @@ enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
 				struct cr_error *err)
 {
 	struct cr_buf out;
-	uint64_t x, l, x2, l2;
+	uint64_t x, l, n, x2, l2, n2;
 	enum cr_err e;
 
 	/* a compaction meanwhile (a reader during the run): read again */
 	for (int tries = 0;; tries++) {
 		cr_buf_init(&out);
-		read_zx(dir, &x, &l);
-		e = l ? inflate_start(dir, x, l, &out, err) : CR_OK;
+		read_zx(dir, &x, &l, &n);
+		e = l ? inflate_start(dir, n, l, &out, err) : CR_OK;
 		if (e == CR_ECORRUPT) /* the rest is still read */
 			cr_buf_reset(&out);
 		if (!e || e == CR_ECORRUPT) {
@@ -400,7 +526,7 @@ enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
 			if (t && !e)
 				e = t;
 		}
-		read_zx(dir, &x2, &l2);
+		read_zx(dir, &x2, &l2, &n2);
 		if ((e && e != CR_ECORRUPT) || (x2 == x && l2 == l) ||
 		    tries == 3)
 			break;
@@ -421,6 +547,7 @@ struct rundir_compactor {
 	char *dir;
 	z_stream z;
 	uint64_t x, zlen;  /* compacted up to x, in zlen bytes of journal.z */
+	uint64_t n;        /* that inflate to n bytes */
 	int failed;
 };
 
@@ -465,6 +592,31 @@ static void deflate_more(struct rundir_compactor *c, const char *in,
 	} while (c->z.avail_out == 0 || c->z.avail_in);
 }
 
+/* Deflate the journal's N bytes at IN without their whole "@d" frames
+ * (a fold generation holds them; readers read "@d" frames only in the
+ * journal itself, from the generation's mark). */
+static size_t deflate_records(struct rundir_compactor *c, const char *in,
+			      size_t n, struct cr_buf *out)
+{
+	size_t at = 0, from = 0;
+	struct rundir_frame f;
+	struct cr_buf kept;
+	int rc;
+
+	cr_buf_init(&kept);
+	while ((rc = rundir_next_frame(in, n, &at, &f)) != 0) {
+		if (rc < 0 || f.kind != RUNDIR_FRAME_DATA)
+			continue;
+		cr_buf_add(&kept, in + from, f.offset - from);
+		from = at;
+	}
+	cr_buf_add(&kept, in + from, n - from);
+	deflate_more(c, kept.buf ? kept.buf : "", kept.len, out);
+	n = kept.len;
+	cr_buf_release(&kept);
+	return n;
+}
+
 /* Append DATA to journal.z (synced before journal.zx names it). */
 static enum cr_err append_z(struct rundir_compactor *c,
 			    const struct cr_buf *data, struct cr_error *err)
@@ -504,7 +656,8 @@ enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 {
 	struct cr_buf raw, z;
 	enum cr_err e;
-	char zx[64];
+	size_t kept = 0;
+	char zx[96];
 
 	if (c->failed || upto <= c->x)
 		return CR_OK;
@@ -515,18 +668,21 @@ enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 		e = cr_error_set(err, CR_ECORRUPT, c->dir, -1, "the journal "
 				 "is shorter than what was read of it");
 	if (!e) {
-		deflate_more(c, raw.buf, (size_t)(upto - c->x), &z);
+		kept = deflate_records(c, raw.buf, (size_t)(upto - c->x), &z);
 		e = append_z(c, &z, err);
 	}
 	if (!e) {
 		char *path = rundir_path(c->dir, RUNDIR_JOURNAL_ZX);
-		snprintf(zx, sizeof(zx), "%llu %llu\n", (unsigned long long)upto,
-			 (unsigned long long)(c->zlen + z.len));
+		snprintf(zx, sizeof(zx), "%llu %llu %llu\n",
+			 (unsigned long long)upto,
+			 (unsigned long long)(c->zlen + z.len),
+			 (unsigned long long)(c->n + kept));
 		e = cr_write_file_atomic(path, zx, strlen(zx), err);
 		free(path);
 	}
 	if (!e) {
 		c->x = upto;
+		c->n += kept;
 		c->zlen += z.len;
 		punch(c->dir, upto);
 	} else {
@@ -654,6 +810,54 @@ enum cr_err rundir_fold_take(const char *dir, const char *id, long gen,
 	free(img);
 	free(to);
 	return e;
+}
+
+enum cr_err rundir_fold_mark_write(const char *gendir, uint64_t w,
+				   char *const *open, size_t nopen,
+				   struct cr_error *err)
+{
+	char *path = cr_path_join(gendir, RUNDIR_FOLD_MARK);
+	struct cr_buf b;
+	enum cr_err e;
+
+	cr_buf_init(&b);
+	cr_buf_addf(&b, "%llu\n", (unsigned long long)w);
+	for (size_t i = 0; i < nopen; i++)
+		cr_buf_addf(&b, "%s\n", open[i]);
+	e = cr_write_file_atomic(path, b.buf, b.len, err);
+	cr_buf_release(&b);
+	free(path);
+	return e;
+}
+
+uint64_t rundir_fold_mark_parse(char *text, size_t len, struct strmap *open)
+{
+	unsigned long long w = 0;
+	char *end = text + len, *line = text, *nl;
+
+	if (!len || sscanf(text, "%llu", &w) != 1)
+		return 0;
+	for (; line < end && (nl = memchr(line, '\n', (size_t)(end - line)));
+	     line = nl + 1) {
+		if (line != text && nl > line && open)
+			strmap_put(open, line, (size_t)(nl - line), 1);
+	}
+	return (uint64_t)w;
+}
+
+uint64_t rundir_fold_mark_read(const char *gendir, struct strmap *open)
+{
+	char *path = cr_path_join(gendir, RUNDIR_FOLD_MARK), *text;
+	struct cr_error e;
+	size_t len;
+	uint64_t w = 0;
+
+	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
+		w = rundir_fold_mark_parse(text, len, open);
+		free(text);
+	}
+	free(path);
+	return w;
 }
 
 enum cr_err rundir_fold_switch(const char *dir, long gen,

@@ -12,18 +12,20 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ======================= format (shared with the shim) ================= */
 
-#define RUNDIR_FORMAT 2
+#define RUNDIR_FORMAT 3
 #define RUNDIR_RUN_MAGIC_V1 "covrun-run 1"
-#define RUNDIR_RUN_MAGIC "covrun-run 2"
+#define RUNDIR_RUN_MAGIC_V2 "covrun-run 2"
+#define RUNDIR_RUN_MAGIC "covrun-run 3"
 
 /* Names inside a run directory. */
 #define RUNDIR_LOCK "lock"
 #define RUNDIR_INFO "run.info"
 #define RUNDIR_COUNTER "counter"
-#define RUNDIR_JOURNAL "journal"        /* format 2: process records */
+#define RUNDIR_JOURNAL "journal"        /* process records and counters */
 #define RUNDIR_JOURNAL_Z "journal.z"    /* its start, compacted (zlib) */
 #define RUNDIR_JOURNAL_ZX "journal.zx"  /* "<X> <L>\n": journal.z's first
 					 * L bytes are the journal's first X */
@@ -34,6 +36,8 @@
 #define RUNDIR_FOLD "fold"
 #define RUNDIR_FOLD_CURRENT "current"  /* fold/current: "N\n" */
 #define RUNDIR_FOLD_TAKEN "taken"      /* fold/<N>/taken/ */
+#define RUNDIR_FOLD_MARK "mark"        /* fold/<N>/mark: "<W>\n", then
+					* ids of images it holds part of */
 #define RUNDIR_CONTEXTS "contexts"      /* merged directory: its contexts */
 #define RUNDIR_CTX "ctx"                /* merged directory: ctx/<context> */
 #define RUNDIR_FOLD_IMAGES_V1 "images"  /* format 1: fold/<N>/images */
@@ -88,6 +92,8 @@ struct rundir_object {
 /* Frames: "@<kind> <length> <hash>\n" then LENGTH bytes of payload. */
 #define RUNDIR_FRAME_RECORD 'r'         /* journal entry */
 #define RUNDIR_FRAME_GCDA 'g'           /* data file entry: path NUL gcda */
+#define RUNDIR_FRAME_DATA 'd'           /* journal entry: image id NUL
+					 * path NUL gcda */
 #define RUNDIR_FRAME_HEAD_MAX 40        /* "@g " 20 digits " " 8 hex "\n": 33 */
 
 /* FNV-1a continued over more bytes: the hash of a payload written in
@@ -167,6 +173,25 @@ struct rundir_frame {
 	size_t len;
 	size_t offset;        /* of its header line */
 };
+
+/* A "@d" frame F: *ID (its image, NUL-terminated in the payload) and
+ * the rest, "path NUL gcda" as in a "@g" frame (*REST, *LEN).  0, or -1
+ * when F is no such frame. */
+static inline int rundir_data_frame(const struct rundir_frame *f,
+				    const char **id, const char **rest,
+				    size_t *len)
+{
+	const char *nul;
+
+	if (f->kind != RUNDIR_FRAME_DATA ||
+	    !(nul = (const char *)memchr(f->payload, '\0', f->len)) ||
+	    nul == f->payload)
+		return -1;
+	*id = f->payload;
+	*rest = nul + 1;
+	*len = f->len - (size_t)(nul + 1 - f->payload);
+	return 0;
+}
 
 /* Parse the header "@<kind> <length> <hash>\n" at BUF[AT]: the offset of
  * the payload, with F's kind and length set, or 0 when it is no header. */
@@ -269,26 +294,43 @@ pid_t rundir_lock_holder(const char *dir);
  * RUNDIR_RECORDS_SINCE calls EACH for every record text that is new or
  * may have changed since CUR was last passed: format 1 re-reads
  * proc/<id>.rec of every image WANT(arg, id) still asks for (WHOLE = 1:
- * the text replaces what was known); format 2 reads the journal from
- * CUR's offset (WHOLE = 0: the text adds to what was known, later keys
- * win).  CUR starts zeroed. */
+ * the text replaces what was known); formats 2 and 3 read the journal
+ * from CUR's offset (WHOLE = 0: the text adds to what was known, later
+ * keys win), and DATA (when not NULL) is called for each "@d" frame, in
+ * journal order, with the frame's image ID, REST ("path NUL gcda", LEN
+ * bytes) and its journal OFFSET.  At most MAX_READ bytes of the journal
+ * are read at a time (0: all; a longer frame is read whole); *MORE is set
+ * when more is there.  CUR starts zeroed. */
 struct rundir_cursor {
 	uint64_t journal_offset;
+	uint64_t max_read;
+	int more;
 };
 typedef int (*rundir_want_fn)(void *arg, const char *id);
 typedef void (*rundir_record_fn)(void *arg, const char *id, const char *text,
 				 size_t len, int whole);
+typedef void (*rundir_data_fn)(void *arg, const char *id, const char *rest,
+			       size_t len, uint64_t offset);
 enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 				 rundir_want_fn want, rundir_record_fn each,
-				 void *arg, struct cr_error *err) CR_WUR;
+				 rundir_data_fn data, void *arg,
+				 struct cr_error *err) CR_WUR;
+/* The journal of DIR from offset FROM (or from where its compacted start
+ * ends, when that is later) to its end: *BUF (caller frees; NULL when
+ * empty), *LEN, and *AT, the journal offset of *BUF's first byte.  Its
+ * "@d" frames are read there and only there: compaction leaves them out
+ * (docs/run-directory.md, "Journal compaction"). */
+enum cr_err rundir_journal_from(const char *dir, uint64_t from, char **buf,
+				size_t *len, uint64_t *at,
+				struct cr_error *err) CR_WUR;
 
 /* ---- journal compaction (docs/run-directory.md, "Journal compaction") --
  * The fold, the one compactor of a run, moves the journal's start into
- * journal.z (one zlib stream, flushed at each step and appended to), then
- * records in journal.zx how far it goes, then frees the journal's blocks
- * below that (a hole: offsets stay, concurrent appends go on).  A reader
- * reads journal.z up to what journal.zx says, then the journal from
- * there. */
+ * journal.z (one zlib stream, flushed at each step and appended to)
+ * without its "@d" frames (which a fold generation holds), then records
+ * in journal.zx how far it goes, then frees the journal's blocks below
+ * that (a hole: offsets stay, concurrent appends go on).  A reader reads
+ * journal.z up to what journal.zx says, then the journal from there. */
 /* The whole journal of DIR as one text (caller frees *BUF; *LEN 0 and
  * *BUF NULL without one).  A damaged journal.z: CR_ECORRUPT naming it,
  * with *BUF, *LEN the rest of the journal (to read, after a warning). */
@@ -300,8 +342,10 @@ int rundir_inflate(const void *z, size_t zlen, size_t max,
 		   struct cr_buf *out);
 struct rundir_compactor;
 struct rundir_compactor *rundir_compactor_new(const char *dir);
-/* Compact the journal up to UPTO, the end of a whole frame.  An error
- * leaves the directory readable and the compactor stopped for good. */
+/* Compact the journal up to UPTO, the end of a whole frame, at most the
+ * mark of the current fold generation (its "@d" frames below UPTO are
+ * dropped).  An error leaves the directory readable and the compactor
+ * stopped for good. */
 enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 				   struct cr_error *err) CR_WUR;
 /* How far the journal is compacted. */
@@ -329,6 +373,17 @@ size_t rundir_fold_pending(const char *dir, long current, long **gens);
  * *TAKEN is set when there was some.  Atomic per file (rename). */
 enum cr_err rundir_fold_take(const char *dir, const char *id, long gen,
 			     int *taken, struct cr_error *err) CR_WUR;
+/* fold/<N>/mark (docs/run-directory.md, "Fold"): generation N holds
+ * every "@d" frame of the journal below its mark W, and, of the images
+ * listed (OPEN), perhaps frames after W too: readers count their frames
+ * after W but not the images again.  rundir_fold_mark_write writes it in
+ * GENDIR; rundir_fold_mark_parse reads TEXT (modified): W, and the ids
+ * put in OPEN (may be NULL); W is 0 for a generation without the file. */
+enum cr_err rundir_fold_mark_write(const char *gendir, uint64_t w,
+				   char *const *open, size_t nopen,
+				   struct cr_error *err) CR_WUR;
+uint64_t rundir_fold_mark_parse(char *text, size_t len, struct strmap *open);
+uint64_t rundir_fold_mark_read(const char *gendir, struct strmap *open);
 /* Make GEN the current generation (atomic). */
 enum cr_err rundir_fold_switch(const char *dir, long gen,
 			       struct cr_error *err) CR_WUR;

@@ -430,15 +430,16 @@ def test_fold_during_run(t):
         gen = f.read().strip()
     eq(sorted(os.listdir(os.path.join(t.data, "fold"))), sorted(["current", gen]),
        "one generation left, no taken images")
-    # a generation is its contexts file and one data file per context
-    # (docs/run-directory.md, "Fold"), not a gcda tree per context
+    # a generation is its contexts file, one data file per context
+    # (docs/run-directory.md, "Fold"), not a gcda tree per context, and
+    # its mark in the journal
     gendir = os.path.join(t.data, "fold", gen)
     with open(os.path.join(gendir, "contexts")) as f:
         ctx_ids = [l.split("\t")[0] for l in f.read().splitlines()[1:]]
     check(ctx_ids, "contexts listed")
     files = [os.path.relpath(os.path.join(d, n), gendir)
              for d, _, names in os.walk(gendir) for n in names]
-    eq(sorted(files), sorted(["contexts"] +
+    eq(sorted(files), sorted(["contexts", "mark"] +
                              [os.path.join("ctx", c) for c in ctx_ids]),
        "generation files")
     folded = folded_images(t.data)
@@ -588,11 +589,13 @@ def test_fold_context_without_data(t):
 
 def test_fold_interrupted(t):
     """A fold interrupted after switching generations but before deleting
-    its images: the images it lists are not counted twice."""
+    its images (format 1's list of images folded, in a format-2 run
+    directory): the images it lists are not counted twice."""
     build(t)
     t.covrun("--fold-batch", "0", "--json", "whole.json", "./forks", "many",
              "30", check_rc=0)
     want = json_counts(os.path.join(t.dir, "whole.json"))
+    covtest.to_format2(t.data)
     part = os.path.join(t.dir, "part")
     imgs = covtest.image_ids(t.data)[:12]
     os.makedirs(os.path.join(part, "img"))
@@ -707,8 +710,12 @@ def fold_crash(t, step):
     with open(os.path.join(fold, "current")) as f:
         current = f.read().strip()
     eq(current, "2" if step == "switched" else "1", "fold/current")
-    check(covtest.image_ids(os.path.join(fold, "2", "taken")),
-          "images taken into generation 2")
+    if step == "switched":
+        check(os.path.isdir(os.path.join(fold, "1")),
+              "generation 1 not deleted yet")
+    else:
+        check(covtest.image_ids(t.data), "images summed into generation 2 "
+              "still after generation 1's mark")
     eq(os.path.exists(os.path.join(fold, "2", "contexts")),
        step != "taken", "generation 2 written")
     report_as_whole(t, t.data, "again.json",
@@ -758,11 +765,11 @@ def test_fold_signal_forwarded(t):
                             stderr=subprocess.PIPE, universal_newlines=True,
                             env=dict(os.environ,
                                      COVRUN_FOLD_FAULT="sleep:6"))
-    taken = os.path.join(t.data, "fold", "1", "taken")
+    gen = os.path.join(t.data, "fold", "1")
     deadline = time.monotonic() + 30
-    while not os.path.isdir(taken) and time.monotonic() < deadline:
+    while not os.path.isdir(gen) and time.monotonic() < deadline:
         time.sleep(0.02)
-    check(os.path.isdir(taken), "a fold is in progress")
+    check(os.path.isdir(gen), "a fold is in progress")
     sent = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     got = os.path.join(t.dir, "got")
@@ -787,7 +794,7 @@ def test_v1_run_directory(t):
     info = os.path.join(t.data, "run.info")
     with open(info) as f:
         lines = f.read().split("\n")
-    eq(lines[0], "covrun-run 2", "run.info magic of a new run")
+    eq(lines[0], "covrun-run 3", "run.info magic of a new run")
     with open(info, "w") as f:
         f.write("\n".join(["covrun-run 1"] + lines[1:]))
     t.covrun("report", "--json", "v1.json", t.data, check_rc=0, data=False)
@@ -798,7 +805,7 @@ def test_v1_run_directory(t):
                  data=False)
     check("moved to" in p.stderr + p.stdout, "v1 run moved aside")
     with open(info + "") as f:
-        eq(f.readline().strip(), "covrun-run 2", "the new run")
+        eq(f.readline().strip(), "covrun-run 3", "the new run")
     with open(os.path.join(t.data + ".prev", "run.info")) as f:
         eq(f.readline().strip(), "covrun-run 1", "the v1 run kept")
 
@@ -945,26 +952,33 @@ def ten_objects(t):
 
 
 def data_frames(t, image_id):
-    """The @g frames of data/<id>: [(gcda path, gcda bytes)]."""
-    frames, bad = covtest.read_frames(os.path.join(t.data, "data",
-                                                   image_id))
-    eq(bad, [], "damaged frames in data/%s" % image_id)
-    return [tuple(p.split(b"\0", 1)) for k, p in frames if k == "g"]
+    """The "@d" frames of one image in the journal: [(gcda path, gcda
+    bytes)]."""
+    bad = covtest.read_frames(os.path.join(t.data, "journal"))[1]
+    eq(bad, [], "damaged frames in the journal")
+    return [(p.encode(), g) for p, g in t.data_frames(image_id)]
+
+
+def journal_frame(iid, gcda_path, gcda):
+    """A "@d" frame (docs/run-directory.md, "Data in the journal")."""
+    return covtest.frame("d", iid.encode() + b"\0" + gcda_path + b"\0" +
+                         gcda)
 
 
 def test_data_file_per_image(t):
-    """Format 2: an image with 10 instrumented objects of which 2 ran
-    writes one file, data/<id>, and no img/<id>.  The run's first image
-    writes all 10 (8 at zero: every object appears in the reports); the
-    second writes 2 frames (main.c's and o1.c's gcda), and gcov reads the
-    counts of the control flow from them."""
+    """Format 3: an image with 10 instrumented objects of which 2 ran
+    appends its counters to the journal and creates no file.  The run's
+    first image writes all 10 (8 at zero: every object appears in the
+    reports); the second writes 2 frames (main.c's and o1.c's gcda), and
+    gcov reads the counts of the control flow from them."""
     ten_objects(t)
     t.covrun("sh", "-c", "./ten && ./ten", check_rc=0)
     tens = sorted((r for r in t.records()
                    if os.path.basename(r["exe"]) == "ten"),
                   key=lambda r: int(r["start"]))
-    eq(sorted(os.listdir(os.path.join(t.data, "data"))),
-       sorted(r["id"] for r in tens), "data/")
+    eq(sorted({i for i, _, _ in covtest.journal_data(t.data)}),
+       sorted(r["id"] for r in tens), "images with frames")
+    eq(os.path.exists(os.path.join(t.data, "data")), False, "data/")
     for r in tens:
         eq(os.path.exists(os.path.join(t.data, "img", r["id"])), False,
            "img/<id> of the image")
@@ -1000,15 +1014,15 @@ def test_data_file_per_image(t):
 
 
 def test_bundle_data_files(t):
-    """A format-2 run directory packed in an archive (a CI artifact) merges
-    like the directory: its data/<id> files are read from the archive, an
-    image counted once; a data file whose frame is damaged in the archive
-    is named and the rest counted."""
+    """A run directory packed in an archive (a CI artifact) merges like
+    the directory: its journal's "@d" frames are read from the archive, an
+    image counted once; a damaged frame in the archive's journal is named
+    and the rest counted."""
     import tarfile
     ten_objects(t)
     t.covrun("--no-report", "sh", "-c", "./ten && ./ten", check_rc=0)
-    check(len(os.listdir(os.path.join(t.data, "data"))) == 2,
-          "two data files to pack")
+    ids = sorted({i for i, _, _ in covtest.journal_data(t.data)})
+    eq(len(ids), 2, "images with frames to pack")
     bundle = os.path.join(t.dir, "run.tar.gz")
     with tarfile.open(bundle, "w:gz") as tar:
         tar.add(t.data, arcname="run")
@@ -1027,23 +1041,23 @@ def test_bundle_data_files(t):
                  data=False)
     eq(json_counts(got), json_counts(want), "the bundle given twice")
     # a damaged frame: named, the other image still counted
-    ids = sorted(os.listdir(os.path.join(t.data, "data")))
-    path = os.path.join(t.data, "data", ids[0])
+    path = os.path.join(t.data, "journal")
     with open(path, "rb") as f:
         raw = bytearray(f.read())
-    raw[len(raw) // 2] ^= 0xff
+    first = raw.find(("@d ").encode())
+    raw[first + 60] ^= 0xff
     bad = os.path.join(t.dir, "bad.tar")
     with tarfile.open(bad, "w") as tar:
         tar.add(t.data, arcname="run", filter=lambda ti: None
-                if ti.name == "run/data/" + ids[0] else ti)
-        info = tarfile.TarInfo("run/data/" + ids[0])
+                if ti.name == "run/journal" else ti)
+        info = tarfile.TarInfo("run/journal")
         info.size = len(raw)
         import io
         tar.addfile(info, io.BytesIO(bytes(raw)))
     p = t.covrun("report", "--json", got, "--root", t.dir, bad, data=False,
                  check_rc=3)
-    check("damaged frame" in p.stderr and ids[0] in p.stderr,
-          "the damaged data file named: %r" % p.stderr)
+    check("damaged frame" in p.stderr and "run/journal" in p.stderr,
+          "the damaged frame named: %r" % p.stderr)
     eq(json_counts(got)[main_c][f1_line][0] >= 1, True,
        "the other image counted")
 
@@ -1063,7 +1077,7 @@ def test_journal_compaction(t):
     t.covrun("--no-report", "./forks", "many", "300", check_rc=0,
              env={"COVRUN_FOLD_COMPACT": "4096"})
     with open(os.path.join(t.data, "journal.zx")) as f:
-        x, zlen = (int(v) for v in f.read().split())
+        x, zlen = (int(v) for v in f.read().split()[:2])
     st = os.stat(os.path.join(t.data, "journal"))
     check(x > 4096 * 8, "compacted %d bytes" % x)
     check(st.st_blocks * 512 <= st.st_size - x + 8192,
@@ -1132,14 +1146,9 @@ def test_data_file_all_zero(t):
     for r in plains:
         eq(r.get("instrumented"), "1", "the image has instrumented code")
         check("dumped" in r, "counters dumped: %r" % r)
-    data = os.path.join(t.data, "data")
-    eq(sorted(os.listdir(data)), [plains[0]["id"]],
-       "data files: the first image's only")
-    frames, damaged = covtest.read_frames(os.path.join(data, plains[0]["id"]))
-    eq(damaged, [], "damaged frames")
-    eq([(k, p.split(b"\0", 1)[0].decode()) for k, p in frames],
-       [("g", os.path.join(t.dir, "libcovz.so-lib.gcda"))],
-       "the frame's gcda path")
+    eq([(i, p) for i, p, _ in covtest.journal_data(t.data)],
+       [(plains[0]["id"], os.path.join(t.dir, "libcovz.so-lib.gcda"))],
+       "frames: the first image's only")
     t.covrun("report", "--json", "cov.json", "--root", t.dir, t.data,
              data=False, check_rc=0)
     counts = json_counts(os.path.join(t.dir, "cov.json"))
@@ -1208,8 +1217,8 @@ def test_object_cache(t):
                     key=lambda r: int(r["start"]))
     eq([r.get("instrumented") for r in plains], ["0", "0", "1"],
        "instrumented, before and after the library was replaced")
-    eq(os.path.exists(os.path.join(t.data, "data", plains[2]["id"])), True,
-       "the data file of the image with the instrumented library")
+    eq(plains[2]["id"] in covtest.image_ids(t.data), True,
+       "counters of the image with the instrumented library")
     # Each image's own opens of libc and of the shim: the dynamic loader
     # opens each once; the first image to look reads libc, the next
     # ones stat() it; nothing reads the shim.
@@ -1248,43 +1257,42 @@ def test_object_cache(t):
 
 
 def test_data_file_damaged_frame(t):
-    """A damaged frame of a data file is left out with a message naming
-    the file, once; the other frames of that file are still counted."""
+    """A damaged "@d" frame of the journal is left out with a message
+    naming the journal, once; the image's other frames are still
+    counted."""
     ten_objects(t)
     t.covrun("--no-report", "./ten", check_rc=0)
-    root = one(t.records(), how="root")
-    path = os.path.join(t.data, "data", root["id"])
+    path = os.path.join(t.data, "journal")
     with open(path, "rb") as f:
         raw = bytearray(f.read())
     main_gcda = (os.path.join(t.dir, "ten-main.gcda") + "\0").encode()
     at = raw.find(main_gcda)
-    check(at > 0, "main.c's frame in the data file")
+    check(at > 0, "main.c's frame in the journal")
     raw[at + len(main_gcda) + 20] ^= 0xff  # inside its gcda: hash fails
     with open(path, "wb") as f:
         f.write(raw)
     p = t.covrun("report", "--json", "cov.json", t.data, data=False)
     check("'%s'" % path in p.stderr and "damaged frame" in p.stderr,
-          "warning names the data file: " + p.stderr)
+          "warning names the journal: " + p.stderr)
     eq(p.stderr.count("damaged frame"), 1, "one warning per file")
+    eq(p.returncode, 3, "exit status: an input left out")
     fns = fixture_functions(os.path.join(t.dir, "cov.json"))
     eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from the other frame")
     eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
 
 
 def test_data_file_same_path_twice(t):
-    """The same gcda path twice in one data file (two dumps of an image)
-    is two inputs, summed."""
+    """The same gcda path twice among an image's frames (two dumps of an
+    image) is two inputs, summed."""
     ten_objects(t)
     t.covrun("--no-report", "./ten", check_rc=0)
     root = one(t.records(), how="root")
-    path = os.path.join(t.data, "data", root["id"])
+    path = os.path.join(t.data, "journal")
     o1 = [(p, g) for p, g in data_frames(t, root["id"])
           if p.endswith(b"/ten-o1.gcda")]
     eq(len(o1), 1, "o1.c's frames")
-    payload = o1[0][0] + b"\0" + o1[0][1]
     with open(path, "ab") as f:
-        f.write(b"@g %d %08x\n" % (len(payload), covtest.fnv1a(payload))
-                + payload)
+        f.write(journal_frame(root["id"], o1[0][0], o1[0][1]))
     t.covrun("report", "--json", "cov.json", t.data, data=False,
              check_rc=0)
     fns = fixture_functions(os.path.join(t.dir, "cov.json"))
@@ -1826,37 +1834,42 @@ def need_root():
           "runs as root")
 
 
-def cannot_write_case(t, args, reason):
+def cannot_write_case(t, args):
     """ending.c calls root_work() and then cannot reach the run directory
-    (ARGS): the record says why, the ledger names the image with that
-    reason, and nothing is written anywhere else."""
+    (ARGS), its descriptors closed, the shim's journal with them: nothing
+    more can be recorded; the ledger names the image, libgcov is kept from
+    writing anywhere else, and nothing is."""
     need_root()
     ending_cases.build_race(t)
     for how in ("_exit", "exit"):
         # its only image lost its counts: nothing to report (README: 5)
         p = t.covrun("./ending", *args, how, check_rc=5)
         root = one(t.records(), how="root")
-        eq(root.get("end"), how + " 0", "recorded end")
-        check(reason in root.get("lost", ""), "record's 'lost': %r"
-              % root.get("lost"))
         check("dumped" not in root, "no completed dump recorded")
-        check("image %s (pid %s: ./ending %s %s) ended (%s 0) but could "
-              "not write its counts: %s" % (root["id"], root["pid"],
-                                            " ".join(args), how, how,
-                                            root["lost"]) in p.stderr,
-              "ledger names the image with the reason: " + p.stderr)
-        check("SIGKILL" not in p.stderr, "no SIGKILL guess for an image "
-              "that exited 0")
+        check("image %s (pid %s: ./ending %s %s)" % (
+              root["id"], root["pid"], " ".join(args), how) in p.stderr and
+              "its coverage is lost" in p.stderr,
+              "ledger names the image: " + p.stderr)
         eq(t.image_gcda(root["id"]), {}, "gcda of the image")
         eq(t.stray_gcda(), [], "gcda written next to the gcno")
         check("profiling:" not in p.stderr, "libgcov did not try to write")
 
 
-def test_chroot_lost(t):
-    """chroot through the raw system call: the shim cannot see it."""
+def test_chroot_raw_written(t):
+    """chroot through the raw system call, which the shim cannot see: the
+    journal it keeps open from the image's start takes the counts."""
     jail = os.path.join(t.dir, "jail")
     os.makedirs(jail)
-    cannot_write_case(t, ["chroot-raw", jail], "not reachable (chroot?)")
+    written_case(t, ["chroot-raw", jail])
+    eq(os.listdir(jail), [], "nothing written inside the chroot")
+
+
+def test_chroot_lost(t):
+    """chroot through the raw system call, then every descriptor closed:
+    the run directory cannot be reached."""
+    jail = os.path.join(t.dir, "jail")
+    os.makedirs(jail)
+    cannot_write_case(t, ["chroot-raw-close", jail])
     eq(os.listdir(jail), [], "nothing written inside the chroot")
 
 
@@ -1892,11 +1905,16 @@ def test_setuid_written(t):
     written_case(t, ["setuid", "65534"])
 
 
+def test_setuid_raw_written(t):
+    """setuid through the raw system call, which the shim cannot see: the
+    journal it keeps open from the image's start takes the counts."""
+    written_case(t, ["setuid-raw", "65534"])
+
+
 def test_setuid_lost(t):
-    """setuid through the raw system call: the shim cannot see it."""
-    nobody = 65534
-    cannot_write_case(t, ["setuid-raw", str(nobody)],
-                      "user %d may not write the run directory" % nobody)
+    """setuid through the raw system call, then every descriptor closed
+    (the shim's journal with them): the counts cannot be written."""
+    cannot_write_case(t, ["setuid-raw-close", "65534"])
 
 
 TESTS = {name[5:]: fn for name, fn in list(globals().items())

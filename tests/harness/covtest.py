@@ -76,6 +76,12 @@ def read_frames(path):
 
 def parse_frames(data):
     """read_frames of bytes DATA."""
+    frames, bad = parse_frames_at(data)
+    return [(k, p) for _, k, p in frames], bad
+
+
+def parse_frames_at(data):
+    """parse_frames with each frame's offset: [(offset, kind, payload)]."""
     frames, bad, at = [], [], 0
     while at < len(data):
         m = re.match(rb"@(.) ([0-9]+) ([0-9a-f]{8})\n", data[at:at + 40])
@@ -85,7 +91,7 @@ def parse_frames(data):
             payload = data[body:body + n]
             if len(payload) == n and "%08x" % fnv1a(payload) == \
                     m.group(3).decode():
-                frames.append((m.group(1).decode(), payload))
+                frames.append((at, m.group(1).decode(), payload))
                 at = body + n
                 continue
         bad.append(at)
@@ -103,13 +109,94 @@ def fnv1a(data):
 
 def image_ids(base):
     """Sorted ids of the images with data in BASE (a run directory or a
-    fold's taken images): img/<id> (static programs) and data/<id>."""
+    fold's taken images): img/<id> (static programs), data/<id> (format
+    2) and "@d" frames of the journal (format 3)."""
     ids = set()
     for sub in ("img", "data"):
         d = os.path.join(base, sub)
         if os.path.isdir(d):
             ids.update(os.listdir(d))
+    mark, held = fold_mark(base)
+    ids.update(iid for iid, _, _ in journal_data(base, mark)
+               if iid not in held)
     return sorted(ids)
+
+
+def frame(kind, payload):
+    """One frame (docs/run-directory.md, "Frames")."""
+    return b"@%s %d %08x\n" % (kind.encode(), len(payload),
+                                fnv1a(payload)) + payload
+
+
+def to_format2(rundir):
+    """Rewrite the format-3 run RUNDIR (not folded) as format 2 would have
+    written it: each image's "@d" frames out of the journal, into
+    data/<id> as "@g" frames; run.info saying "covrun-run 2"."""
+    path = os.path.join(rundir, "journal")
+    with open(path, "rb") as f:
+        frames = parse_frames(f.read())[0]
+    os.makedirs(os.path.join(rundir, "data"), exist_ok=True)
+    with open(path + ".new", "wb") as out:
+        for kind, payload in frames:
+            if kind != "d":
+                out.write(frame(kind, payload))
+                continue
+            iid, rest = payload.split(b"\0", 1)
+            with open(os.path.join(rundir, "data", iid.decode()),
+                      "ab") as d:
+                d.write(frame("g", rest))
+    os.rename(path + ".new", path)
+    info = os.path.join(rundir, "run.info")
+    with open(info) as f:
+        text = f.read()
+    with open(info, "w") as f:
+        f.write(text.replace("covrun-run 3", "covrun-run 2", 1))
+
+
+def drop_journal_data(rundir, image_id):
+    """Rewrite the journal of RUNDIR without image IMAGE_ID's "@d"
+    frames."""
+    path = os.path.join(rundir, "journal")
+    with open(path, "rb") as f:
+        frames = parse_frames(f.read())[0]
+    with open(path + ".new", "wb") as out:
+        for kind, payload in frames:
+            if kind != "d" or payload.split(b"\0", 1)[0].decode() != \
+                    image_id:
+                out.write(frame(kind, payload))
+    os.rename(path + ".new", path)
+
+
+def fold_mark(rundir):
+    """The current fold generation's mark of RUNDIR (docs/run-directory.md,
+    "Fold"): (W, ids of the images it holds part of); (0, set()) when
+    there is none."""
+    try:
+        with open(os.path.join(rundir, "fold", "current")) as f:
+            gen = f.read().strip()
+        with open(os.path.join(rundir, "fold", gen, "mark")) as f:
+            lines = f.read().splitlines()
+    except (OSError, ValueError):
+        return 0, set()
+    return int(lines[0]), set(lines[1:])
+
+
+def journal_data(rundir, since=0):
+    """The "@d" frames of the journal of RUNDIR (docs/run-directory.md,
+    "Data in the journal") at offsets SINCE and after: [(image id, gcda
+    path, gcda bytes)], from the journal itself (compaction leaves them
+    out of journal.z)."""
+    path = os.path.join(rundir, "journal")
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        data = f.read()
+    out = []
+    for at, kind, payload in parse_frames_at(data)[0]:
+        if kind == "d" and at >= since:
+            iid, orig, gcda = payload.split(b"\0", 2)
+            out.append((iid.decode(), orig.decode(), gcda))
+    return out
 
 
 def journal_bytes(rundir):
@@ -117,16 +204,19 @@ def journal_bytes(rundir):
     "Journal compaction"): journal.z's first L bytes inflated, journal.zx
     saying "X L", then the journal from X."""
     import zlib
-    x = l = 0
+    x = l = n = 0
     zx = os.path.join(rundir, "journal.zx")
     if os.path.exists(zx):
         with open(zx) as f:
-            x, l = (int(v) for v in f.read().split()[:2])
+            nums = [int(v) for v in f.read().split()]
+            x, l = nums[:2]
+            n = nums[2] if len(nums) > 2 else x
     data = b""
     if l:
         with open(os.path.join(rundir, "journal.z"), "rb") as f:
             data = zlib.decompressobj().decompress(f.read()[:l])
-        eq(len(data), x, "journal.z inflated")
+        eq(len(data), n, "journal.z inflated (without its \"@d\" "
+           "frames)")
     path = os.path.join(rundir, "journal")
     if os.path.exists(path):
         with open(path, "rb") as f:
@@ -141,6 +231,8 @@ def journal_records(rundir):
     if not os.path.exists(os.path.join(rundir, "journal")):
         return texts
     for kind, payload in parse_frames(journal_bytes(rundir))[0]:
+        if kind != "r":
+            continue
         text = payload.decode("utf-8", errors="replace")
         iid = text.split("\n", 1)[0][3:]
         texts.setdefault(iid, "covrun-record 1\n")
@@ -228,21 +320,30 @@ class Case:
         for p in sorted(glob.glob(os.path.join(root, "**", "*.gcda"),
                                   recursive=True)):
             out.append(("/" + os.path.relpath(p, root), p))
+        split = os.path.join(self.dir, ".frames", image_id)
+        shutil.rmtree(split, ignore_errors=True)
+        for i, (orig, gcda) in enumerate(self.data_frames(image_id)):
+            os.makedirs(split, exist_ok=True)
+            copy = os.path.join(split, "%d-%s" % (
+                i, os.path.basename(orig)))
+            with open(copy, "wb") as f:
+                f.write(gcda)
+            out.append((orig, copy))
+        return out
+
+    def data_frames(self, image_id):
+        """[(gcda path, gcda bytes)] of one image's counters written by
+        the shim: the frames of data/<id> (format 2) and its "@d" frames
+        in the journal (format 3)."""
+        out = []
         data = os.path.join(self.data, "data", image_id)
         if os.path.exists(data):
-            split = os.path.join(self.dir, ".frames", image_id)
-            shutil.rmtree(split, ignore_errors=True)
-            os.makedirs(split)
-            for i, (kind, payload) in enumerate(read_frames(data)[0]):
-                if kind != "g":
-                    continue
-                orig, gcda = payload.split(b"\0", 1)
-                orig = orig.decode()
-                copy = os.path.join(split, "%d-%s" % (
-                    i, os.path.basename(orig)))
-                with open(copy, "wb") as f:
-                    f.write(gcda)
-                out.append((orig, copy))
+            for kind, payload in read_frames(data)[0]:
+                if kind == "g":
+                    orig, gcda = payload.split(b"\0", 1)
+                    out.append((orig.decode(), gcda))
+        out += [(orig, gcda) for iid, orig, gcda in journal_data(self.data)
+                if iid == image_id]
         return out
 
     def image_gcda(self, image_id):

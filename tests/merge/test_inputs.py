@@ -74,18 +74,16 @@ def fixture(e):
 
 
 def as_image_dir(e, image_id):
-    """Lay image IMAGE_ID's data file out as img/<id>/<gcda path>, the
-    layout of statically linked programs (docs/run-directory.md): these
-    tests damage single gcda files and bundle entries, which bundles read
-    only in that layout (README.md, Known limits)."""
-    data = os.path.join(e.data, "data", image_id)
-    if not os.path.exists(data):
-        return
+    """Lay image IMAGE_ID's counters (its frames in the journal) out as
+    img/<id>/<gcda path>, the layout of statically linked programs
+    (docs/run-directory.md): these tests damage single gcda files and
+    bundle entries, which bundles read only in that layout (README.md,
+    Known limits)."""
     for orig, copy in e.image_gcda_list(image_id):
         dst = os.path.join(e.data, "img", image_id) + orig
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy(copy, dst)
-    os.unlink(data)
+    covtest.drop_journal_data(e.data, image_id)
 
 
 def merged_counts(out):
