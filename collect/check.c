@@ -190,7 +190,7 @@ static void walk_data(struct dirset *set, const char *datadir)
 static void walk_journal(struct dirset *set, const char *dir, long current)
 {
 	char *gen = current ? rundir_fold_dir(dir, current) : NULL;
-	uint64_t w = gen ? rundir_fold_mark_read(gen, NULL) : 0, at;
+	uint64_t w = 0, at;
 	size_t len, pos = 0, rlen;
 	struct rundir_frame f;
 	struct cr_error err;
@@ -198,6 +198,8 @@ static void walk_journal(struct dirset *set, const char *dir, long current)
 	char *buf;
 	int rc;
 
+	if (gen && rundir_fold_mark_read(gen, &w, NULL))
+		w = 0; /* more directories looked at: harmless */
 	free(gen);
 	if (rundir_journal_from(dir, w, &buf, &len, &at, &err))
 		return;

@@ -399,8 +399,14 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 	long n = compressed ? inflate_entry(a, buf, alloc)
 			    : read_entry(a, buf, alloc, JOURNAL_MAX);
 
-	if (n < 0)
+	if (n < 0) {
+		struct cr_error err;
+		cr_error_set(&err, CR_ECORRUPT, b->path, -1, "entry '%s': "
+			     "damaged, or larger than %zu MiB (its records "
+			     "and counters left out)", name, JOURNAL_MAX >> 20);
+		merge_set_left_out(set, &err);
 		return;
+	}
 	/* journal.z holds no "@d" frame, and its offsets are not the
 	 * journal's; an entry given twice is read once */
 	if (!compressed && strmap_put(&b->journals, name, strlen(name), 1))
@@ -551,22 +557,24 @@ static int scan_mark(struct bundle *b, struct archive *a, const char *name,
 	return 1;
 }
 
-/* The mark W of the current generation of the run directory PREFIX, and
- * the images it holds part of (OPEN). */
-static uint64_t current_mark(const struct bundle *b, const char *prefix,
-			     struct strmap *open)
+/* The mark *W of the current generation of the run directory PREFIX,
+ * and the images it holds part of (OPEN): 0, or -1 when there is a
+ * generation without a mark (missing or damaged). */
+static int current_mark(const struct bundle *b, const char *prefix,
+			uint64_t *w, struct strmap *open)
 {
 	size_t n = strlen(prefix);
 	long cur = current_gen(b, prefix, n);
 
+	*w = 0;
 	for (size_t i = 0; cur && i < b->nmarks; i++) {
 		if (b->marks[i].gen == cur && !strcmp(b->marks[i].prefix,
 						      prefix))
 			return rundir_fold_mark_parse(
 				b->marks[i].text, strlen(b->marks[i].text),
-				open);
+				w, open);
 	}
-	return 0;
+	return cur ? -1 : 0;
 }
 
 /* Queue the "@d" frames of the bundle's journals, from their current
@@ -575,9 +583,9 @@ static uint64_t current_mark(const struct bundle *b, const char *prefix,
  * img/<id> in the bundle was counted with it (count_images). */
 static void queue_frames(struct merge_set *set, struct bundle *b)
 {
-	struct strmap index = { 0 }, ids = { 0 };
-	struct image { const char *prefix, *id; uint64_t w; int open;
-		       struct cr_buf list; } *v = NULL;
+	struct strmap index = { 0 }, ids = { 0 }, warned = { 0 };
+	struct image { const char *prefix, *id; uint64_t w; int open,
+		       no_mark; struct cr_buf list; } *v = NULL;
 	uint32_t *grp = cr_xcalloc(b->nframes + 1, sizeof(*grp));
 	size_t nv = 0, valloc = 0;
 
@@ -600,7 +608,8 @@ static void queue_frames(struct merge_set *set, struct bundle *b)
 	for (size_t i = 0; i < nv; i++) {
 		struct strmap open = { 0 };
 		if (is_rundir(b, v[i].prefix, strlen(v[i].prefix)))
-			v[i].w = current_mark(b, v[i].prefix, &open);
+			v[i].no_mark = current_mark(b, v[i].prefix, &v[i].w,
+						    &open) != 0;
 		v[i].open = strmap_find(&open, v[i].id, strlen(v[i].id)) != NULL;
 		strmap_release(&open);
 	}
@@ -614,7 +623,20 @@ static void queue_frames(struct merge_set *set, struct bundle *b)
 		uint32_t *k = strmap_find(&b->img, v[i].id, strlen(v[i].id));
 		/* unattr_ctx may grow set->ctx: index after the call */
 		uint32_t c = k ? *k : unattr_ctx(set, b);
-		if (v[i].list.len &&
+		if (v[i].no_mark && v[i].list.len) {
+			struct cr_error err;
+			if (!strmap_put(&warned, v[i].prefix,
+					strlen(v[i].prefix), 1))
+				goto next; /* said once per run directory */
+			cr_error_set(&err, CR_ECORRUPT, b->path, -1, "'%s"
+				     RUNDIR_FOLD "/%ld/" RUNDIR_FOLD_MARK "' is "
+				     "missing or damaged: the counters in the "
+				     "journal after that generation are left "
+				     "out", v[i].prefix,
+				     current_gen(b, v[i].prefix,
+						 strlen(v[i].prefix)));
+			merge_set_left_out(set, &err);
+		} else if (v[i].list.len &&
 		    !strmap_put(&ids, v[i].id, strlen(v[i].id), 1)) {
 			char *what = cr_xasprintf("image '%s'", v[i].id);
 			bundle_twice(set, b, what);
@@ -624,6 +646,7 @@ static void queue_frames(struct merge_set *set, struct bundle *b)
 			merge_set_add_frames(set, b->path, v[i].id, c,
 					     &v[i].list,
 					     !has_img && !v[i].open);
+next:
 		cr_buf_release(&v[i].list);
 		free(img);
 	}
@@ -631,6 +654,7 @@ static void queue_frames(struct merge_set *set, struct bundle *b)
 	free(grp);
 	strmap_release(&index);
 	strmap_release(&ids);
+	strmap_release(&warned);
 	for (size_t i = 0; i < b->nframes; i++) {
 		free(b->frames[i].prefix);
 		free(b->frames[i].id);

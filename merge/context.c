@@ -138,12 +138,11 @@ static void queue_ctx_dir(struct merge_set *set, const char *id,
 		merge_set_left_out(set, &w);
 	} else if (got && S_ISREG(st.st_mode)) { /* a fold generation's */
 		merge_set_add_data_file(set, sub, img, c);
-		if (nimages > 1)
-			set->ctx[c].nimages += nimages - 1;
+		/* queued as one image: NIMAGES, 0 included */
+		set->ctx[c].nimages = set->ctx[c].nimages - 1 + nimages;
 	} else {
 		merge_set_add_image(set, sub, img, c);
-		if (nimages > 1)
-			set->ctx[c].nimages += nimages - 1;
+		set->ctx[c].nimages = set->ctx[c].nimages - 1 + nimages;
 	}
 	free(sub);
 	free(img);
@@ -371,8 +370,9 @@ static void add_journal_data(struct merge_set *set, const char *dir,
 			     const struct merge_fold_state *fold)
 {
 	struct strmap open = { 0 };
-	uint64_t w = fold->dir ? rundir_fold_mark_read(fold->dir, &open) : 0;
-	char *buf, *journal = rundir_path(dir, RUNDIR_JOURNAL);
+	uint64_t w = 0;
+	int no_mark = fold->dir && rundir_fold_mark_read(fold->dir, &w, &open);
+	char *buf = NULL, *journal = rundir_path(dir, RUNDIR_JOURNAL);
 	struct image_frames *v = NULL;
 	size_t len, n = 0;
 	uint64_t at;
@@ -382,6 +382,17 @@ static void add_journal_data(struct merge_set *set, const char *dir,
 		merge_set_left_out(set, &e);
 	else if (buf)
 		v = frames_by_image(set, journal, buf, len, at, &n);
+	if (no_mark && n) { /* where the generation's counters end: lost */
+		cr_error_set(&e, CR_ECORRUPT, fold->dir, -1, "its mark is "
+			     "missing or damaged: the counters in the journal "
+			     "after the generation are left out");
+		merge_set_left_out(set, &e);
+		for (size_t i = 0; i < n; i++) {
+			cr_buf_release(&v[i].list);
+			free(v[i].id);
+		}
+		n = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		long r = collect_run_find(run, v[i].id);
 		const struct collect_record *rec = r >= 0 ? &run->records[r]
@@ -548,6 +559,8 @@ static uint32_t *objects_to_write(struct merge_set *set, uint32_t *n,
 		}
 		if (o->state != MOBJ_READ || !o->has_data)
 			continue;
+		/* a context made since the last read (a fold's) */
+		merge_obj_grow(o, set->nctx);
 		objs[(*n)++] = oi;
 		if (o->g.nctrs > *maxctr)
 			*maxctr = o->g.nctrs;

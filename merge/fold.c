@@ -102,7 +102,8 @@ int merge_fold_has(const struct merge_fold_state *st, const char *id)
  * (docs/run-directory.md, "Data in the journal"). */
 struct look_image {
 	char *id;
-	uint32_t ctx;
+	uint32_t key;          /* its context's key + 1 (0: unattributed):
+				* the context is made when summed */
 	struct cr_buf list;    /* merge_frames_append */
 };
 
@@ -128,7 +129,9 @@ struct merge_folder {
 				    * generation current */
 	uint64_t summed;           /* ... below are in the aggregate */
 	struct strmap counted;     /* images whose frames were summed
-				    * (counted in their context) */
+				    * (counted in their context) -> OPEN
+				    * (no "dumped" or "lost" read: more
+				    * frames may come) or SETTLED */
 	struct look_image *look;   /* frames read, not summed, by image: a
 				    * batch of images at a time (--fold-batch) */
 	size_t nlook, look_alloc;
@@ -157,11 +160,33 @@ struct merge_folder {
 	int stop;
 };
 
+enum { OPEN = 1, SETTLED = 2 }; /* values of merge_folder.counted */
+
+/* Records of finished images are not read again, but for "dumped" or
+ * "lost" of an image counted and still open (its process was gone before
+ * the fold read all of its frames). */
 static int want_record(void *arg, const char *id)
 {
 	struct merge_folder *f = arg;
+	const uint32_t *c = strmap_find(&f->counted, id, strlen(id));
 
-	return !strmap_find(&f->done, id, strlen(id));
+	return !strmap_find(&f->done, id, strlen(id)) || (c && *c == OPEN);
+}
+
+/* Does journal entry TEXT say that its image's counters are complete
+ * ("dumped" other than 0, or "lost" with a reason)? */
+static int says_settled(const char *text, size_t len)
+{
+	static const char dumped[] = "\n" REC_DUMPED " ";
+	static const char lost[] = "\n" REC_LOST " ";
+	const char *p = memmem(text, len, dumped, sizeof(dumped) - 1);
+	const char *q = memmem(text, len, lost, sizeof(lost) - 1);
+	const char *end = text + len;
+
+	p = p ? p + sizeof(dumped) - 1 : NULL;
+	q = q ? q + sizeof(lost) - 1 : NULL;
+	return (p && p < end && *p >= '1' && *p <= '9') ||
+	       (q && q < end && *q != '\n');
 }
 
 static struct pend *pend_of(struct merge_folder *f, const char *id)
@@ -187,8 +212,15 @@ static void got_record(void *arg, const char *id, const char *text,
 		       size_t len, int whole)
 {
 	struct merge_folder *f = arg;
-	struct pend *p = pend_of(f, id);
+	uint32_t *c = strmap_find(&f->counted, id, strlen(id));
+	struct pend *p;
 
+	if (strmap_find(&f->done, id, strlen(id))) {
+		if (c && says_settled(text, len))
+			*c = SETTLED;
+		return;
+	}
+	p = pend_of(f, id);
 	if (whole && p->text.len == len && !memcmp(p->text.buf, text, len))
 		return; /* unchanged since the last look */
 	if (whole)
@@ -197,6 +229,16 @@ static void got_record(void *arg, const char *id, const char *text,
 		cr_buf_adds(&p->text, COLLECT_RECORD_MAGIC "\n");
 	cr_buf_add(&p->text, text, len);
 	p->dirty = 1;
+}
+
+/* Whether counted image P may have frames to come: until its record
+ * says "dumped" or "lost" (an exec that failed takes "dumped" back). */
+static void settle(struct merge_folder *f, const struct pend *p)
+{
+	uint32_t *c = strmap_find(&f->counted, p->id, strlen(p->id));
+
+	if (c && p->parsed)
+		*c = p->rec.dumped_ns || p->rec.lost ? SETTLED : OPEN;
 }
 
 /* Parse P's record if it changed; note an image begun by exec. */
@@ -211,6 +253,7 @@ static void parse_one(struct merge_folder *f, struct pend *p)
 		collect_record_release(&p->rec);
 	p->parsed = collect_record_parse(p->text.buf, p->text.len, p->id,
 					 &p->rec, &e) == CR_OK;
+	settle(f, p);
 	if (p->parsed && p->rec.how == COLLECT_HOW_EXEC && p->rec.parent &&
 	    *p->rec.parent)
 		strmap_put(&f->execd, p->rec.parent, strlen(p->rec.parent), 1);
@@ -243,10 +286,11 @@ static uint32_t key_of(struct merge_folder *f, const struct collect_record *r)
 	return *ix;
 }
 
-/* The context of image ID, whose "@d" frame was just read: its start
- * record precedes its frames in the journal (docs/run-directory.md); an
- * image without a record is unattributed, as readers count it. */
-static uint32_t frame_context(struct merge_folder *f, const char *id)
+/* The context key + 1 (0: unattributed) of image ID, whose "@d" frame
+ * was just read: its start record precedes its frames in the journal
+ * (docs/run-directory.md); an image without a record is unattributed,
+ * as readers count it. */
+static uint32_t frame_key(struct merge_folder *f, const char *id)
 {
 	uint32_t *ix = strmap_find(&f->index, id, strlen(id));
 	uint32_t *d = strmap_find(&f->done, id, strlen(id));
@@ -254,12 +298,19 @@ static uint32_t frame_context(struct merge_folder *f, const char *id)
 	if (ix && *ix) {
 		struct pend *p = &f->pending[*ix - 1];
 		parse_one(f, p);
-		if (p->parsed)
-			return context_of(f->set, &p->rec);
-	} else if (d && *d) {
-		return context_of(f->set, &f->keys[*d - 1]);
+		return p->parsed ? key_of(f, &p->rec) + 1 : 0;
 	}
-	return merge_set_context(f->set, "", COLLECT_ROLE_UNATTRIBUTED, "");
+	return d ? *d : 0;
+}
+
+/* The context of key K + 1 (made now: the set's arrays grow at its next
+ * read). */
+static uint32_t key_context(struct merge_folder *f, uint32_t k)
+{
+	if (!k)
+		return merge_set_context(f->set, "",
+					 COLLECT_ROLE_UNATTRIBUTED, "");
+	return context_of(f->set, &f->keys[k - 1]);
 }
 
 static void got_data(void *arg, const char *id, const char *rest,
@@ -276,7 +327,7 @@ static void got_data(void *arg, const char *id, const char *rest,
 		CR_GROW(f->look, f->nlook + 1, f->look_alloc);
 		li = &f->look[f->nlook++];
 		li->id = cr_xstrdup(id);
-		li->ctx = frame_context(f, id);
+		li->key = frame_key(f, id);
 		cr_buf_init(&li->list);
 		strmap_put(&f->look_index, id, strlen(id), (uint32_t)f->nlook);
 	} else {
@@ -300,10 +351,14 @@ static size_t queue_look(struct merge_folder *f)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		struct look_image *li = &f->look[i];
-		merge_set_add_frames(f->set, f->journal, li->id, li->ctx,
-				     &li->list,
-				     strmap_put(&f->counted, li->id,
-						strlen(li->id), 1));
+		uint32_t *ix = strmap_find(&f->index, li->id, strlen(li->id));
+		int first = strmap_put(&f->counted, li->id, strlen(li->id),
+				       OPEN);
+		merge_set_add_frames(f->set, f->journal, li->id,
+				     key_context(f, li->key), &li->list, first);
+		if (ix && *ix)
+			settle(f, &f->pending[*ix - 1]);
+		cr_buf_release(&li->list);
 		free(li->id);
 	}
 	f->nlook = 0;
@@ -500,20 +555,18 @@ static uint64_t tree_bytes(const char *dir, long gen)
 static enum cr_err write_mark(struct merge_folder *f, const char *gendir,
 			      struct cr_error *err)
 {
-	char **open = cr_xcalloc(f->npending + f->nlook + 1, sizeof(char *));
+	const struct strmap *m = &f->counted;
+	char **open = cr_xcalloc(m->n + 1, sizeof(char *));
 	size_t n = 0;
 	enum cr_err e;
 
-	for (size_t i = 0; i < f->npending; i++) {
-		const struct pend *p = &f->pending[i];
-		if (strmap_find(&f->counted, p->id, strlen(p->id)) &&
-		    !finished(f, p))
-			open[n++] = p->id;
+	for (size_t i = 0; i < m->size; i++) {
+		const uint32_t *in_look = m->key[i] ? strmap_find(
+			&f->look_index, m->key[i], strlen(m->key[i])) : NULL;
+		/* more frames may come, or were read after the mark */
+		if (m->key[i] && (m->val[i] == OPEN || (in_look && *in_look)))
+			open[n++] = m->key[i];
 	}
-	for (size_t i = 0; i < f->nlook; i++) /* read after the mark */
-		if (strmap_find(&f->counted, f->look[i].id,
-				strlen(f->look[i].id)))
-			open[n++] = f->look[i].id;
 	e = rundir_fold_mark_write(gendir, f->summed, open, n, err);
 	free(open);
 	return e;
@@ -703,7 +756,9 @@ struct merge_folder *merge_folder_start(const char *rundir, long batch,
 	if (f->current) {
 		char *gendir = rundir_fold_dir(f->dir, f->current);
 		enum cr_err e = merge_set_add_run(f->set, gendir, err);
-		f->mark = rundir_fold_mark_read(gendir, &f->counted);
+		if (rundir_fold_mark_read(gendir, &f->mark, &f->counted))
+			e = cr_error_set(err, CR_ECORRUPT, gendir, -1, "its "
+					 "mark is missing or damaged");
 		f->summed = f->mark;
 		free(gendir);
 		if (e || merge_set_read(f->set, err))

@@ -155,6 +155,7 @@ void merge_set_add_frames(struct merge_set *set, const char *journal,
 			  struct cr_buf *list, int count)
 {
 	queue(set, INPUT_FRAMES, journal, image, ctx);
+	cr_buf_release(&set->inputs[set->ninputs - 1].frames);
 	set->inputs[set->ninputs - 1].frames = *list;
 	cr_buf_init(list);
 	if (count)

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,17 +222,15 @@ static void journal_frames(const char *buf, size_t size, uint64_t at0,
 			   rundir_record_fn each, rundir_data_fn data,
 			   void *arg)
 {
-	size_t at = 0, good = 0, past_bad = 0, rlen;
+	size_t at = 0, good = 0, rlen;
 	struct rundir_frame f;
 	const char *id, *rest;
 	int rc;
 
 	while ((rc = rundir_next_frame(buf, size, &at, &f)) != 0) {
 		const char *nl;
-		if (rc < 0) {
-			past_bad = at; /* the next '@', or the end */
+		if (rc < 0)
 			continue;
-		}
 		good = at;
 		if (!rundir_data_frame(&f, &id, &rest, &rlen)) {
 			if (data)
@@ -248,10 +247,6 @@ static void journal_frames(const char *buf, size_t size, uint64_t at0,
 			each(arg, rid, f.payload, f.len, 0);
 		free(rid);
 	}
-	/* a window of damage only: on past it (a frame being written is at
-	 * the journal's end, not inside a window with more after it) */
-	if (!good && cur->more)
-		good = past_bad;
 	cur->journal_offset = at0 + good;
 }
 
@@ -304,10 +299,17 @@ static enum cr_err journal_records(const char *dir, struct rundir_cursor *cur,
 	}
 	cr_buf_init(&text);
 	from = cur->journal_offset;
-	e = journal_window(dir, from, cur->max_read, &text, &cur->more, err);
-	if (!e && text.len)
-		journal_frames(text.buf, text.len, from, cur, want, each, data,
-			       arg);
+	/* a window without a whole frame (damage, or a frame crossing its
+	 * end) while more follows: a wider one, until a frame ends in it */
+	for (uint64_t max = cur->max_read;; max *= 2) {
+		cr_buf_reset(&text);
+		e = journal_window(dir, from, max, &text, &cur->more, err);
+		if (!e && text.len)
+			journal_frames(text.buf, text.len, from, cur, want,
+				       each, data, arg);
+		if (e || cur->journal_offset != from || !cur->more || !max)
+			break;
+	}
 	cr_buf_release(&text);
 	return e;
 }
@@ -334,11 +336,10 @@ static void read_zx(const char *dir, uint64_t *x, uint64_t *l, uint64_t *n)
 	size_t len;
 	struct cr_error e;
 	unsigned long long a, b, c;
-	int got;
 
 	*x = *l = *n = 0;
 	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
-		got = sscanf(text, "%llu %llu %llu", &a, &b, &c);
+		int got = sscanf(text, "%llu %llu %llu", &a, &b, &c);
 		if (got >= 2) {
 			*x = a;
 			*l = b;
@@ -657,7 +658,6 @@ enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 	struct cr_buf raw, z;
 	enum cr_err e;
 	size_t kept = 0;
-	char zx[96];
 
 	if (c->failed || upto <= c->x)
 		return CR_OK;
@@ -673,6 +673,7 @@ enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 	}
 	if (!e) {
 		char *path = rundir_path(c->dir, RUNDIR_JOURNAL_ZX);
+		char zx[96];
 		snprintf(zx, sizeof(zx), "%llu %llu %llu\n",
 			 (unsigned long long)upto,
 			 (unsigned long long)(c->zlen + z.len),
@@ -830,34 +831,43 @@ enum cr_err rundir_fold_mark_write(const char *gendir, uint64_t w,
 	return e;
 }
 
-uint64_t rundir_fold_mark_parse(char *text, size_t len, struct strmap *open)
+int rundir_fold_mark_parse(const char *text, size_t len, uint64_t *w,
+			   struct strmap *open)
 {
-	unsigned long long w = 0;
-	char *end = text + len, *line = text, *nl;
+	const char *end = text + len, *line, *nl = memchr(text, '\n', len);
+	char num[24];
+	long v;
 
-	if (!len || sscanf(text, "%llu", &w) != 1)
-		return 0;
-	for (; line < end && (nl = memchr(line, '\n', (size_t)(end - line)));
-	     line = nl + 1) {
-		if (line != text && nl > line && open)
+	*w = 0;
+	if (!nl || nl == text || (size_t)(nl - text) >= sizeof(num))
+		return -1;
+	memcpy(num, text, (size_t)(nl - text));
+	num[nl - text] = '\0';
+	if (cr_parse_long(num, 0, LONG_MAX, &v))
+		return -1;
+	*w = (uint64_t)v;
+	for (line = nl + 1; line < end &&
+	     (nl = memchr(line, '\n', (size_t)(end - line))); line = nl + 1)
+		if (nl > line && open)
 			strmap_put(open, line, (size_t)(nl - line), 1);
-	}
-	return (uint64_t)w;
+	return 0;
 }
 
-uint64_t rundir_fold_mark_read(const char *gendir, struct strmap *open)
+int rundir_fold_mark_read(const char *gendir, uint64_t *w,
+			  struct strmap *open)
 {
 	char *path = cr_path_join(gendir, RUNDIR_FOLD_MARK), *text;
 	struct cr_error e;
 	size_t len;
-	uint64_t w = 0;
+	int rc = -1;
 
+	*w = 0;
 	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
-		w = rundir_fold_mark_parse(text, len, open);
+		rc = rundir_fold_mark_parse(text, len, w, open);
 		free(text);
 	}
 	free(path);
-	return w;
+	return rc;
 }
 
 enum cr_err rundir_fold_switch(const char *dir, long gen,

@@ -377,13 +377,17 @@ enum cr_err rundir_fold_take(const char *dir, const char *id, long gen,
  * every "@d" frame of the journal below its mark W, and, of the images
  * listed (OPEN), perhaps frames after W too: readers count their frames
  * after W but not the images again.  rundir_fold_mark_write writes it in
- * GENDIR; rundir_fold_mark_parse reads TEXT (modified): W, and the ids
- * put in OPEN (may be NULL); W is 0 for a generation without the file. */
+ * GENDIR; rundir_fold_mark_parse reads TEXT (LEN bytes): *W, and the ids
+ * put in OPEN (may be NULL).  rundir_fold_mark_read reads GENDIR's: 0,
+ * or -1 (*W 0) when it is missing (a generation of format 2, whose
+ * journal has no "@d" frame) or damaged. */
 enum cr_err rundir_fold_mark_write(const char *gendir, uint64_t w,
 				   char *const *open, size_t nopen,
 				   struct cr_error *err) CR_WUR;
-uint64_t rundir_fold_mark_parse(char *text, size_t len, struct strmap *open);
-uint64_t rundir_fold_mark_read(const char *gendir, struct strmap *open);
+int rundir_fold_mark_parse(const char *text, size_t len, uint64_t *w,
+			   struct strmap *open);
+int rundir_fold_mark_read(const char *gendir, uint64_t *w,
+			  struct strmap *open);
 /* Make GEN the current generation (atomic). */
 enum cr_err rundir_fold_switch(const char *dir, long gen,
 			       struct cr_error *err) CR_WUR;

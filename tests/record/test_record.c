@@ -2,13 +2,15 @@
  * tests/record/test_record.c: unit tests of the collect pieces that need
  * no process tree: reading process records (collect/record.c, format in
  * README.md, "Process records") and finding a command as execvp does
- * (collect_resolve_command).  One ctest test per scenario:
+ * (collect_resolve_command), and reading a journal a window at a time
+ * as the fold does (rundir_records_since).  One ctest test per scenario:
  * test_record SCENARIO WORKDIR.  Records are written by hand from the
  * README's format, so expected values come from the format, not from the
  * shim's output.
  */
 #define _GNU_SOURCE
 #include "collect/collect.h"
+#include "rundir/rundir.h"
 #include "tests/harness/unit.h"
 
 #include <errno.h>
@@ -138,9 +140,104 @@ static void test_resolve(const char *work)
 	free(dir);
 }
 
+/* Append a frame of KIND with PAYLOAD (N bytes) to F. */
+static void put_frame(FILE *f, char kind, const char *payload, size_t n)
+{
+	char head[RUNDIR_FRAME_HEAD_MAX];
+	size_t h = rundir_frame_head_format(head, kind, n,
+					    rundir_hash(payload, n));
+
+	fwrite(head, 1, h, f);
+	fwrite(payload, 1, n, f);
+}
+
+struct seen_frames {
+	int data, records;
+};
+
+static void on_record(void *arg, const char *id, const char *text,
+		      size_t len, int whole)
+{
+	(void)id;
+	(void)text;
+	(void)len;
+	(void)whole;
+	((struct seen_frames *)arg)->records++;
+}
+
+static void on_data(void *arg, const char *id, const char *rest, size_t len,
+		    uint64_t offset)
+{
+	(void)id;
+	(void)rest;
+	(void)len;
+	(void)offset;
+	((struct seen_frames *)arg)->data++;
+}
+
+/* Looks of at most MAX bytes until nothing more comes: what they saw. */
+static struct seen_frames read_windows(const char *dir, uint64_t max)
+{
+	struct rundir_cursor cur = { 0, max, 0 };
+	struct seen_frames seen = { 0, 0 };
+	struct cr_error err;
+
+	for (int looks = 0; looks < 1000; looks++) {
+		uint64_t was = cur.journal_offset;
+		CHECK(rundir_records_since(dir, &cur, NULL, on_record, on_data,
+					   &seen, &err) == CR_OK,
+		      "look: %s", err.msg);
+		if (cur.journal_offset == was && !cur.more)
+			break;
+	}
+	return seen;
+}
+
+/* A journal read a window at a time (the fold: rundir_records_since
+ * with max_read) misses no whole frame: not one behind 1,700 bytes of
+ * damage, not one longer than the window, not one crossing a window's
+ * end; a frame cut short at the end is left for the next look. */
+static void test_journal_window(const char *work)
+{
+	char *dir = cr_path_join(work, "window");
+	char *path = cr_path_join(dir, RUNDIR_JOURNAL);
+	char big[5000], data[400];
+	struct cr_error err;
+	struct seen_frames seen;
+	FILE *f;
+
+	CHECK(cr_mkdir_p(dir, &err) == CR_OK, "mkdir");
+	f = fopen(path, "w");
+	CHECK(f != NULL, "create %s", path);
+	if (!f)
+		return;
+	put_frame(f, RUNDIR_FRAME_RECORD, "id a\npid 1\n", 12);
+	for (int i = 0; i < 1700; i++)
+		fputc('x', f); /* damage */
+	memset(data, 'g', sizeof(data));
+	memcpy(data, "a\0/p/x.gcda\0", 13);
+	for (int i = 0; i < 3; i++)
+		put_frame(f, RUNDIR_FRAME_DATA, data, sizeof(data));
+	memset(big, 'g', sizeof(big));
+	memcpy(big, "a\0/p/y.gcda\0", 13);
+	put_frame(f, RUNDIR_FRAME_DATA, big, sizeof(big)); /* > window */
+	put_frame(f, RUNDIR_FRAME_RECORD, "id a\ndumped 5\n", 15);
+	fputs("@d 999 00000000\nabc", f); /* being written */
+	fclose(f);
+	for (uint64_t max = 0; max <= 1000; max += 250) {
+		seen = read_windows(dir, max);
+		CHECK(seen.data == 4 && seen.records == 2,
+		      "windows of %llu bytes: %d data frames (4), %d records "
+		      "(2)", (unsigned long long)max, seen.data, seen.records);
+	}
+	free(path);
+	free(dir);
+}
+
 static const struct unit_scenario scenarios[] = {
 	{"fields", test_fields},   {"updates", test_updates},
 	{"corrupt", test_corrupt}, {"resolve", test_resolve},
+	{"journal_window", test_journal_window},
 };
 
 int main(int argc, char **argv)
