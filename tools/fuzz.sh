@@ -15,7 +15,7 @@ mkdir -p "$out/seeds/gcno" "$out/seeds/gcda" "$out/seeds/record" "$out/obj"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top"
 common_srcs="$top/common/error.c $top/common/alloc.c $top/common/path.c
-  $top/common/workers.c $top/common/lock.c"
+  $top/common/workers.c $top/common/lock.c $top/common/strmap.c"
 record_srcs="$common_srcs $top/rundir/rundir.c $top/collect/record.c"
 # the gcov library alone (gcov/): it knows nothing of runs
 gcov_srcs=$(ls "$top"/gcov/*.c)
