@@ -658,12 +658,14 @@ enum cr_err rundir_journal_compact(struct rundir_compactor *c, uint64_t upto,
 	struct cr_buf raw, z;
 	enum cr_err e;
 	size_t kept = 0;
+	int more;
 
 	if (c->failed || upto <= c->x)
 		return CR_OK;
 	cr_buf_init(&raw);
 	cr_buf_init(&z);
-	e = journal_tail(c->dir, c->x, &raw, err);
+	/* only what is compacted: the counters after the mark can be MBs */
+	e = journal_window(c->dir, c->x, upto - c->x, &raw, &more, err);
 	if (!e && raw.len < upto - c->x)
 		e = cr_error_set(err, CR_ECORRUPT, c->dir, -1, "the journal "
 				 "is shorter than what was read of it");
