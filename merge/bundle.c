@@ -57,7 +57,19 @@ struct bundle {
 	 * journal"), kept until their generation's mark is known */
 	struct bundle_frame *frames;
 	size_t nframes, frames_alloc;
+	/* frames that failed their check, named once the mark says whether
+	 * they are below it: compaction leaves the end of a frame there */
+	struct bundle_bad *bad;
+	size_t nbad, bad_alloc;
 	struct strmap journals;     /* journal entries read */
+};
+
+/* Frames that failed their check in journal entry NAME of the run
+ * directory PREFIX, one after the other (a damaged place): the first at
+ * FIRST, the last at LAST. */
+struct bundle_bad {
+	char *prefix, *name;
+	uint64_t first, last;
 };
 
 /* A "@d" frame of the journal of the run directory PREFIX. */
@@ -110,6 +122,11 @@ void merge_bundle_free(struct bundle *b)
 		free(b->frames[i].rest);
 	}
 	free(b->frames);
+	for (size_t i = 0; i < b->nbad; i++) {
+		free(b->bad[i].prefix);
+		free(b->bad[i].name);
+	}
+	free(b->bad);
 	free(b->path);
 	free(b);
 }
@@ -356,20 +373,29 @@ static void bundle_twice(struct merge_set *set, const struct bundle *b,
 	merge_set_left_out(set, &err);
 }
 
-static void keep_frames(struct merge_set *set, struct bundle *b,
-			const char *name, size_t plen, const char *buf,
-			size_t len)
+static void keep_frames(struct bundle *b, const char *name, size_t plen,
+			const char *buf, size_t len)
 {
-	size_t at = 0, rlen, nbad = 0, bad_at = 0;
+	size_t at = 0, rlen;
 	struct rundir_frame f;
 	const char *id, *rest;
-	int rc;
+	int rc, in_bad = 0;
 
 	while ((rc = rundir_next_frame(buf, len, &at, &f)) != 0) {
 		struct bundle_frame *bf;
 		/* the hole compaction leaves reads as zeros: no frame */
-		if (rc < 0 && buf[f.offset] == '@' && !nbad++)
-			bad_at = f.offset;
+		if (rc < 0 && buf[f.offset] == '@' && in_bad) {
+			b->bad[b->nbad - 1].last = f.offset;
+		} else if (rc < 0 && buf[f.offset] == '@') {
+			CR_GROW(b->bad, b->nbad + 1, b->bad_alloc);
+			b->bad[b->nbad].prefix = cr_xstrndup(name, plen);
+			b->bad[b->nbad].name = cr_xstrdup(name);
+			b->bad[b->nbad].first = b->bad[b->nbad].last = f.offset;
+			b->nbad++;
+			in_bad = 1;
+		}
+		if (rc > 0)
+			in_bad = 0;
 		if (rc < 0 || rundir_data_frame(&f, &id, &rest, &rlen))
 			continue;
 		CR_GROW(b->frames, b->nframes + 1, b->frames_alloc);
@@ -380,13 +406,6 @@ static void keep_frames(struct merge_set *set, struct bundle *b,
 		memcpy(bf->rest, rest, rlen);
 		bf->len = rlen;
 		bf->offset = f.offset;
-	}
-	if (nbad) {
-		struct cr_error err;
-		cr_error_set(&err, CR_ECORRUPT, b->path, (long long)bad_at,
-			     "entry '%s': a damaged frame at offset %zu (%zu "
-			     "in all; left out)", name, bad_at, nbad);
-		merge_set_left_out(set, &err);
 	}
 }
 
@@ -410,7 +429,7 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 	/* journal.z holds no "@d" frame, and its offsets are not the
 	 * journal's; an entry given twice is read once */
 	if (!compressed && strmap_put(&b->journals, name, strlen(name), 1))
-		keep_frames(set, b, name, plen, (const char *)*buf, (size_t)n);
+		keep_frames(b, name, plen, (const char *)*buf, (size_t)n);
 	else if (!compressed)
 		bundle_twice(set, b, name);
 	collect_journal_parse((char *)*buf, (size_t)n, name, &run, &nrec,
@@ -575,6 +594,39 @@ static int current_mark(const struct bundle *b, const char *prefix,
 				w, open);
 	}
 	return cur ? -1 : 0;
+}
+
+/* Name the damaged places of each journal entry at or above their
+ * generation's mark, once per entry: below it, compaction may have freed
+ * the start of a frame (the journal reads as zeros up to a block
+ * boundary, then the rest of that frame), and the generation holds what
+ * was there. */
+static void name_bad_frames(struct merge_set *set, struct bundle *b)
+{
+	size_t i = 0;
+
+	/* keep_frames adds an entry's places one after the other */
+	while (i < b->nbad) {
+		const struct bundle_bad *f = &b->bad[i];
+		struct strmap open = { 0 };
+		uint64_t w = 0, first = 0;
+		size_t n = 0;
+		if (is_rundir(b, f->prefix, strlen(f->prefix)))
+			current_mark(b, f->prefix, &w, &open);
+		strmap_release(&open);
+		for (; i < b->nbad && !strcmp(b->bad[i].name, f->name); i++)
+			if (b->bad[i].last >= w && !n++)
+				first = b->bad[i].first >= w ? b->bad[i].first
+							     : b->bad[i].last;
+		if (n) {
+			struct cr_error err;
+			cr_error_set(&err, CR_ECORRUPT, b->path,
+				     (long long)first, "entry '%s': a damaged "
+				     "frame at offset %" PRIu64 " (%zu in all; "
+				     "left out)", f->name, first, n);
+			merge_set_left_out(set, &err);
+		}
+	}
 }
 
 /* Queue the "@d" frames of the bundle's journals, from their current
@@ -800,6 +852,7 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 	 * second pass reports the damage) */
 	if (!e) {
 		count_images(set, b);
+		name_bad_frames(set, b);
 		queue_frames(set, b);
 	}
 	free(buf);

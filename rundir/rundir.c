@@ -326,7 +326,6 @@ enum cr_err rundir_records_since(const char *dir, struct rundir_cursor *cur,
 
 /* ---- journal compaction ----------------------------------------------- */
 
-/* journal.zx of DIR: *X and *L, both 0 when there is none. */
 /* journal.zx of DIR: *X, *L and *N (the size journal.z's first L bytes
  * inflate to; X in a journal.zx written before "@d" frames, which had
  * two numbers), all 0 when there is none. */

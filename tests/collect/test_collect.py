@@ -1152,6 +1152,16 @@ def test_journal_compaction(t):
     t.covrun("report", "--json", got, "--root", t.dir, t.data, data=False,
              check_rc=0)
     eq(json_counts(got), json_counts(want), "counts, compacted or not")
+    # compaction frees whole blocks below X: the block holding X keeps
+    # the end of a frame before it, which may hold an '@' (seen: 6 runs
+    # in 10 under load); X is a frame's end (the mark's W), so the bytes
+    # before it are only ever the rest of a folded frame
+    with open(os.path.join(t.data, "journal"), "r+b") as f:
+        f.seek(x - 24)
+        f.write(b"@d\x00\x01rest of a frame@\x00\x00")
+    t.covrun("report", "--json", got, "--root", t.dir, t.data, data=False,
+             check_rc=0)
+    eq(json_counts(got), json_counts(want), "counts, a frame's end at X")
     bundle = os.path.join(t.dir, "run.tar.gz")
     with tarfile.open(bundle, "w:gz") as tar:
         tar.add(t.data, arcname="run")
@@ -1316,6 +1326,7 @@ def test_data_file_damaged_frame(t):
     """A damaged "@d" frame of the journal is left out with a message
     naming the journal, once; the image's other frames are still
     counted."""
+    import tarfile
     ten_objects(t)
     t.covrun("--no-report", "./ten", check_rc=0)
     path = os.path.join(t.data, "journal")
@@ -1335,6 +1346,17 @@ def test_data_file_damaged_frame(t):
     fns = fixture_functions(os.path.join(t.dir, "cov.json"))
     eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from the other frame")
     eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
+    bundle = os.path.join(t.dir, "run.tar")
+    with tarfile.open(bundle, "w") as tar:
+        tar.add(t.data, arcname="run")
+    p = t.covrun("report", "--json", "cov.json", bundle, data=False)
+    check("entry 'run/journal': a damaged frame" in p.stderr,
+          "a bundle's warning names the entry: " + p.stderr)
+    eq(p.stderr.count("damaged frame"), 1, "one warning per entry")
+    eq(p.returncode, 3, "exit status from a bundle")
+    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+    eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from a bundle")
+    eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out there")
 
 
 def test_data_file_same_path_twice(t):
