@@ -69,10 +69,25 @@ struct image {
 
 static int active;                 /* COVRUN_DIR was set */
 static struct image me;
-static char run_dir[PATH_MAX];
-static char shim_path[PATH_MAX] __attribute__((unused));
-static char prefix[PATH_MAX + 64]; /* what getenv("GCOV_PREFIX") gives */
-static char exe[PATH_MAX], cwd[PATH_MAX], label[512];
+/* The image's names, set at its start one after the other in names(),
+ * then the record buffer.  Each page an image writes first costs a page
+ * fault (20 us on a virtual machine with shadow page tables, more than
+ * all the rest the shim does at an image's start): in arrays of PATH_MAX
+ * bytes of their own, each short name was a page of its own.  Every
+ * pointer names "" until shim_init sets it. */
+#define RECBUF_SIZE (16384 + RUNDIR_FRAME_HEAD_MAX)
+#define LABEL_MAX 512
+#define NAMES_SIZE (6 * PATH_MAX + LABEL_MAX + RECBUF_SIZE)
+static char *names(void);
+static size_t names_len;
+static char no_name[1];
+static char *run_dir = no_name;
+static char *shim_path __attribute__((unused)) = no_name;
+static char *prefix = no_name;  /* what getenv("GCOV_PREFIX") gives */
+static size_t prefix_size = 1;
+static char *exe = no_name, *cwd = no_name, *label = no_name;
+static char *env_unattributed = no_name; /* GCOV_PREFIX=.../%p */
+static char *recbuf = no_name;
 static int saved_argc;
 static char **saved_argv;
 /* How far the end of this image has got: its end is being recorded and
@@ -113,19 +128,42 @@ static long max_images;
 
 /* Environment entries owned by the shim (putenv keeps the pointer). */
 static char env_image[128];             /* COVRUN_IMAGE=id/pid/AI */
-static char env_unattributed[PATH_MAX + 64]; /* GCOV_PREFIX=.../%p */
 #ifdef COVRUN_RUNTIME
 static char env_prefix[PATH_MAX + 80];  /* GCOV_PREFIX=<prefix> */
 #endif
 
-static char recbuf[16384 + RUNDIR_FRAME_HEAD_MAX];
-
+/* The system calls every image's start makes go through syscall(), on
+ * the page of mmap(), which it calls anyway: libc's getpid, getppid and
+ * clock_gettime (with the vDSO's two data pages) are each a page to
+ * fault in (see names()), which costs far more than the system call
+ * the vDSO saves. */
 static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(id, &ts);
+	syscall(SYS_clock_gettime, id, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static pid_t my_pid(void)
+{
+	return (pid_t)syscall(SYS_getpid);
+}
+
+static pid_t my_parent_pid(void)
+{
+	return (pid_t)syscall(SYS_getppid);
+}
+
+/* The decimal number S starts with (strtol without its locale tables,
+ * another page to fault in), 0 when none. */
+static long decimal(const char *s)
+{
+	long n = 0;
+
+	while (s && *s >= '0' && *s <= '9' && n < LONG_MAX / 10)
+		n = n * 10 + (*s++ - '0');
+	return n;
 }
 
 /* A getenv that reads environ directly: safe before the shim is set up
@@ -313,7 +351,7 @@ static void write_record(void)
 
 	open_journal();
 	if (whole_written) {
-		o = begin_entry(recbuf, sizeof(recbuf));
+		o = begin_entry(recbuf, RECBUF_SIZE);
 		out_changing(&o);
 		out_str(&o, REC_END " " REC_END_NONE "\n" REC_FINISH " 0\n"
 			    REC_DUMPED " 0\n" REC_LOST " \n");
@@ -323,7 +361,7 @@ static void write_record(void)
 	if (!gcovsym_instrumented())
 		return;
 	o = (struct outbuf){ recbuf + RUNDIR_FRAME_HEAD_MAX, 0,
-			     sizeof(recbuf) - RUNDIR_FRAME_HEAD_MAX, 0 };
+			     RECBUF_SIZE - RUNDIR_FRAME_HEAD_MAX, 0 };
 	out_whole(&o);
 	append_frame(recbuf, &o);
 	whole_written = !o.overflow;
@@ -340,12 +378,12 @@ static void append_record_end(void)
 		return;
 	if (!whole_written) {
 		o = (struct outbuf){ recbuf + RUNDIR_FRAME_HEAD_MAX, 0,
-				     sizeof(recbuf) - RUNDIR_FRAME_HEAD_MAX,
+				     RECBUF_SIZE - RUNDIR_FRAME_HEAD_MAX,
 				     0 };
 		out_whole(&o);
 		whole_written = !o.overflow;
 	} else {
-		o = begin_entry(recbuf, sizeof(recbuf));
+		o = begin_entry(recbuf, RECBUF_SIZE);
 		out_changing(&o);
 	}
 	append_frame(recbuf, &o);
@@ -360,7 +398,7 @@ static void append_record_dumped(void)
 	char buf[512];
 	int whole = !whole_written;
 	struct outbuf o = whole ? (struct outbuf){ recbuf + RUNDIR_FRAME_HEAD_MAX,
-						   0, sizeof(recbuf) -
+						   0, RECBUF_SIZE -
 						   RUNDIR_FRAME_HEAD_MAX, 0 }
 				: begin_entry(buf, sizeof(buf));
 
@@ -382,7 +420,8 @@ static void append_record_dumped(void)
 
 static void update_env_image(void)
 {
-	struct outbuf o = { env_image, 0, sizeof(env_image), 0 };
+	char now[sizeof(env_image)];
+	struct outbuf o = { now, 0, sizeof(now), 0 };
 
 	out_str(&o, "COVRUN_IMAGE=");
 	out_str(&o, me.id);
@@ -392,6 +431,10 @@ static void update_env_image(void)
 	out_str(&o, me.anc_instr ? "1" : "0");
 	out_str(&o, gcovsym_instrumented() ? "1" : "0");
 	out_end(&o);
+	/* before each fork: writing the same again would cost the parent a
+	 * copy-on-write fault per fork (its page was shared by the last) */
+	if (strcmp(now, env_image))
+		memcpy(env_image, now, strlen(now) + 1);
 }
 
 static void map_counter(void)
@@ -441,15 +484,15 @@ static void count_image(enum how how, pid_t forker)
 					   __ATOMIC_RELAXED);
 	if (max_images <= 0 || live <= max_images)
 		return;
-	if (forker > 0 && getppid() == forker) /* never covrun itself */
+	if (forker > 0 && my_parent_pid() == forker) /* never covrun itself */
 		syscall(SYS_kill, forker, SIGKILL);
-	syscall(SYS_kill, getpid(), SIGKILL);
+	syscall(SYS_kill, my_pid(), SIGKILL);
 }
 
 /* What getenv("GCOV_PREFIX") gives libgcov: the image's directory. */
 static void set_prefix(void)
 {
-	struct outbuf p = { prefix, 0, sizeof(prefix), 0 };
+	struct outbuf p = { prefix, 0, prefix_size, 0 };
 
 	out_str(&p, run_dir);
 	out_str(&p, "/img/");
@@ -462,8 +505,8 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 {
 	struct outbuf o = { me.id, 0, sizeof(me.id), 0 };
 
-	me.pid = getpid();
-	me.ppid = getppid();
+	me.pid = my_pid();
+	me.ppid = my_parent_pid();
 	me.how = how;
 	me.anc_instr = anc_instr;
 	me.start_ns = clock_ns(CLOCK_REALTIME);
@@ -510,7 +553,8 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 /* The descriptors apart from the paths: a fork child reads them all
  * (mem_gcda_forget), and each page it touches is a copy-on-write fault. */
 static int mem_gcda_fd[MEM_GCDA_SLOTS]; /* memory file + 1; 0: free, -1: being set up */
-static char mem_gcda_path[MEM_GCDA_SLOTS][PATH_MAX]; /* gcda path without the prefix */
+/* mem_gcda_path(i): the gcda path of slot I, without the prefix */
+static char *mem_gcda_path(int i);
 static int mem_gcda_used; /* entries not free: close() looks only then */
 /* The gcda path that PATH names under this image's prefix, or NULL.
  * clang puts "/" between the prefix and an absolute path; gcc does not. */
@@ -555,7 +599,7 @@ static int mem_gcda_open(const char *rest, int flags)
 			__atomic_store_n(&mem_gcda_fd[i], 0, __ATOMIC_RELEASE);
 			return -2;
 		}
-		memcpy(mem_gcda_path[i], rest, len + 1);
+		memcpy(mem_gcda_path(i), rest, len + 1);
 		__atomic_add_fetch(&mem_gcda_used, 1, __ATOMIC_ACQ_REL);
 		__atomic_store_n(&mem_gcda_fd[i], fd + 1, __ATOMIC_RELEASE);
 		return fd;
@@ -614,28 +658,29 @@ static int journal_append(char kind, const struct iovec *parts, int nparts)
 	return rc;
 }
 
-/* Buffer WHICH (0: a gcda as libgcov wrote it, 1: as written to the
- * data file) of at least SIZE bytes, kept for the image's later gcda:
+/* A buffer of at least SIZE bytes, kept for the image's later gcda:
  * mapping and unmapping a memory file per object cost a TLB flush each,
- * which dominated a program of 300 objects.  Never malloc: this runs in
- * signal handlers. */
-static void *gcda_buffer(int which, size_t size)
+ * which dominated a program of 300 objects.  One buffer holds the gcda as
+ * libgcov wrote it and, right after it, as it goes to the journal: a
+ * small gcda's two copies are one page to fault in.  Never malloc: this
+ * runs in signal handlers. */
+static void *gcda_buffer(size_t size)
 {
-	static void *buf[2];
-	static size_t cap[2];
+	static void *buf;
+	static size_t cap;
 
-	if (size <= cap[which])
-		return buf[which];
-	if (buf[which])
-		munmap(buf[which], cap[which]);
-	cap[which] = (size + 65535) & ~(size_t)65535;
-	buf[which] = mmap(NULL, cap[which], PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf[which] == MAP_FAILED) {
-		buf[which] = NULL;
-		cap[which] = 0;
+	if (size <= cap)
+		return buf;
+	if (buf)
+		munmap(buf, cap);
+	cap = (size + 65535) & ~(size_t)65535;
+	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		buf = NULL;
+		cap = 0;
 	}
-	return buf[which];
+	return buf;
 }
 
 /* The zero table (rundir.h): has some image of the run written an
@@ -671,32 +716,33 @@ static void mem_gcda_write(int slot, int fd)
 	struct stat st;
 	struct iovec parts[3];
 	void *p, *stripped;
-	size_t size, cap;
+	size_t size, at, cap;
 
 	if (fstat(fd, &st) < 0 || st.st_size <= 0)
 		return;
 	size = (size_t)st.st_size;
-	p = gcda_buffer(0, size);
+	/* the gcda, then its stripped copy (at most 16 bytes longer) */
+	at = (size + 63) & ~(size_t)63;
+	p = gcda_buffer(at + size + 16);
 	if (!p || pread(fd, p, size, 0) != st.st_size) {
 		lost_reason = "cannot read the counters written in memory";
 		return;
 	}
 	int zero = !gcda_has_counts(p, size);
-	if (!zero || !zero_written(mem_gcda_path[slot], 0)) {
-		cap = size + 16;
-		stripped = gcda_buffer(1, cap);
-		cap = stripped ? gcda_strip_zero(p, size, stripped, cap) : 0;
+	if (!zero || !zero_written(mem_gcda_path(slot), 0)) {
+		stripped = (char *)p + at;
+		cap = gcda_strip_zero(p, size, stripped, size + 16);
 		parts[0].iov_base = me.id;
 		parts[0].iov_len = strlen(me.id) + 1;
-		parts[1].iov_base = mem_gcda_path[slot];
-		parts[1].iov_len = strlen(mem_gcda_path[slot]) + 1;
+		parts[1].iov_base = mem_gcda_path(slot);
+		parts[1].iov_len = strlen(mem_gcda_path(slot)) + 1;
 		parts[2].iov_base = cap ? stripped : p;
 		parts[2].iov_len = cap ? cap : size;
 		if (journal_append(RUNDIR_FRAME_DATA, parts, 3))
 			lost_reason = "cannot write the counters to the "
 				      "journal";
 		else if (zero)
-			zero_written(mem_gcda_path[slot], 1);
+			zero_written(mem_gcda_path(slot), 1);
 	}
 }
 
@@ -789,7 +835,7 @@ SHIM_EXPORT int close(int fd)
  * unattributed/ (getenv below), where covrun names them in a warning. */
 static int foreign_process(void)
 {
-	return active && getpid() != me.pid;
+	return active && my_pid() != me.pid;
 }
 
 /* Whether this process may end the image (it is not a foreign one). */
@@ -960,7 +1006,7 @@ static void dump_counters(void)
 		lost_reason = "the run directory is not reachable (chroot?)";
 		return;
 	}
-	image_dir(prefix, sizeof(prefix));
+	image_dir(prefix, prefix_size);
 	gcovsym_dump_all();
 	if (fchdir(here) < 0)
 		(void)0; /* nothing better to do: the process is ending */
@@ -1152,26 +1198,34 @@ static void exit_static(int status, void *arg)
 
 /* Fork with every signal blocked, so that a signal cannot reach the
  * child before it is an image of its own (it would write into its
- * parent's). */
-static __thread sigset_t fork_mask;
-static __thread int fork_blocked;
+ * parent's).  The shim is loaded at the start (LD_PRELOAD) or linked in,
+ * so its thread variables can be in the static TLS block: no call to
+ * __tls_get_addr, whose page each fork child would fault in again. */
+#define SHIM_TLS __thread __attribute__((tls_model("initial-exec")))
+static SHIM_TLS sigset_t fork_mask;
 
 static void fork_prepare(void)
 {
+	sigset_t old;
+
 	if (!active)
 		return;
-	block_all(&fork_mask);
-	fork_blocked = 1;
+	/* the mask is saved only when it changed: a write to fork_mask's
+	 * page after the last fork would be a copy-on-write fault */
+	block_all(&old);
+	if (memcmp(&old, &fork_mask, sizeof(old)))
+		fork_mask = old;
 	gcovsym_refresh();
 	update_env_image();
 }
 
+/* Nothing written here: each page the parent writes after a fork is a
+ * copy-on-write fault (the handlers are registered once active, so
+ * fork_prepare has always saved the mask). */
 static void fork_parent(void)
 {
-	if (!fork_blocked)
-		return;
-	fork_blocked = 0;
-	pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
+	if (active)
+		pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
 }
 
 static void fork_child(void)
@@ -1312,7 +1366,7 @@ static int interrupted_allocator(const siginfo_t *si, const void *ctx)
 	/* raise() and abort() of the process itself: the signal arrives
 	 * where the program sent it, not inside the allocator */
 	if ((si->si_code == SI_TKILL || si->si_code == SI_USER) &&
-	    si->si_pid == getpid())
+	    si->si_pid == my_pid())
 		return 0;
 #if defined(__x86_64__)
 	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -1355,12 +1409,32 @@ static int put_off(int sig)
 	return 1;
 }
 
+/* The dump signal install_signal_handlers is setting, and those it
+ * found ignored: another thread (started by a library's constructor) may
+ * meet the handler between setting it and putting SIG_IGN back. */
+static volatile int installing_sig;
+static volatile uint64_t ignored_at_start[2];
+
+/* SIG reached the handler while install_signal_handlers was putting its
+ * action back: it was ignored, so it stays ignored.  (A bit stays set
+ * until the shim's sigaction sets the handler for the program.) */
+static int ignored_meanwhile(int sig)
+{
+	while (__atomic_load_n(&installing_sig, __ATOMIC_SEQ_CST) == sig)
+		; /* another thread, microseconds from putting it back */
+	return sig < 128 && (__atomic_load_n(&ignored_at_start[sig / 64],
+					     __ATOMIC_SEQ_CST) >>
+			     (sig % 64) & 1);
+}
+
 /* Installed with every catchable signal in sa_mask: the kernel blocks
  * them all before the first instruction of the handler. */
 static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 {
 	int saved = errno;
 
+	if (ignored_meanwhile(sig))
+		return;
 	if (owns_image() && end_state == END_IDLE &&
 	    interrupted_allocator(si, ctx) && put_off(sig)) {
 		errno = saved;
@@ -1405,24 +1479,35 @@ static int is_mine(const struct sigaction *sa)
 #endif
 
 /* Take every dump signal whose action is the default one (an exec keeps
- * only SIG_DFL and SIG_IGN).  Query first, then set: setting and putting
- * back an ignored signal's action would let another thread (started by a
- * library's constructor) meet the handler meanwhile. */
+ * only SIG_DFL and SIG_IGN), with one system call each: set, and put
+ * SIG_IGN back where the call says it was (a query first took two; a
+ * system call is microseconds on a virtual machine, and there are 54).
+ * This thread blocks them meanwhile: a signal for it waits until its
+ * action is final (putting SIG_IGN back discards it). */
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
+	sigset_t all, mask;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++) {
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &mask);
+	for (int sig = 1; sig < NSIG && sig < 128; sig++) {
 		if (!is_dump_signal(sig))
 			continue;
-		if (real.sigaction(sig, NULL, &old) == 0 &&
-		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
-			real.sigaction(sig, &sa, NULL);
+		__atomic_store_n(&installing_sig, sig, __ATOMIC_SEQ_CST);
+		if (real.sigaction(sig, &sa, &old) == 0 &&
+		    ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)) {
+			__atomic_or_fetch(&ignored_at_start[sig / 64],
+					  1ULL << (sig % 64), __ATOMIC_SEQ_CST);
+			real.sigaction(sig, &old, NULL);
+		}
 	}
+	__atomic_store_n(&installing_sig, 0, __ATOMIC_SEQ_CST);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* ======================= start-up ===================================== */
@@ -1443,8 +1528,8 @@ static void read_parent(enum how *how, char *parent, size_t size, int *anc)
 		return;
 	memcpy(parent, v, (size_t)(s1 - v));
 	parent[s1 - v] = '\0';
-	pid = strtol(s1 + 1, NULL, 10);
-	if (pid == (long)getpid()) {
+	pid = decimal(s1 + 1);
+	if (pid == (long)my_pid()) {
 		*how = HOW_EXEC;
 		*anc = s2[1] == '1';
 	} else {
@@ -1453,30 +1538,70 @@ static void read_parent(enum how *how, char *parent, size_t size, int *anc)
 	}
 }
 
+/* SRC into DST (SIZE bytes), cut short if need be; unlike strncpy,
+ * writes no padding (see names()). */
 static void copy_str(char *dst, size_t size, const char *src)
 {
-	strncpy(dst, src ? src : "", size - 1);
-	dst[size - 1] = '\0';
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
+/* The end of names(), where the next name goes. */
+static char *names_end(void)
+{
+	return names() + names_len;
+}
+
+/* Keep the name written at names_end(): the next one goes after it. */
+static char *keep_name(void)
+{
+	char *name = names_end();
+
+	names_len += strlen(name) + 1;
+	return name;
+}
+
+/* Keep SRC, at most SIZE bytes with its NUL, in names(). */
+static char *copy_name(const char *src, size_t size)
+{
+	copy_str(names_end(), size, src);
+	return keep_name();
+}
+
+/* The names of the image, after run_dir (names() has room for them all at
+ * their longest, and the record buffer after them). */
 static void init_paths(void)
 {
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct outbuf o = { env_unattributed, 0, sizeof(env_unattributed), 0 };
+	ssize_t n = readlink("/proc/self/exe", names_end(), PATH_MAX - 1);
+	struct outbuf o;
 
-	exe[n > 0 ? n : 0] = '\0';
-	if (!getcwd(cwd, sizeof(cwd)))
-		cwd[0] = '\0';
-	copy_str(label, sizeof(label), raw_getenv("COVRUN_LABEL"));
+	names_end()[n > 0 ? n : 0] = '\0';
+	exe = keep_name();
+	if (!getcwd(names_end(), PATH_MAX))
+		names_end()[0] = '\0';
+	cwd = keep_name();
+	label = copy_name(raw_getenv("COVRUN_LABEL"), LABEL_MAX);
+	o = (struct outbuf){ names_end(), 0, PATH_MAX + 64, 0 };
 	out_str(&o, "GCOV_PREFIX=");
 	out_str(&o, run_dir);
 	out_str(&o, "/unattributed/%p");
 	out_end(&o);
+	env_unattributed = keep_name();
 #ifndef COVRUN_RUNTIME
 	Dl_info info;
 	if (dladdr((void *)&init_paths, &info) && info.dli_fname)
-		copy_str(shim_path, sizeof(shim_path), info.dli_fname);
+		shim_path = copy_name(info.dli_fname, PATH_MAX);
 #endif
+	/* img/<id> or run_dir/img/<id>, or skip_dumps's name */
+	prefix_size = strlen(run_dir) + 64;
+	if (prefix_size < NAME_MAX + 3)
+		prefix_size = NAME_MAX + 3;
+	prefix = names_end();
+	prefix[0] = '\0';
+	names_len += prefix_size;
+	recbuf = names_end();
 }
 
 #ifndef COVRUN_RUNTIME
@@ -1510,11 +1635,11 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 	enum how how;
 	int anc;
 
-	if (!dir || dir[0] != '/' || strlen(dir) >= sizeof(run_dir) - 64 ||
+	if (!dir || dir[0] != '/' || strlen(dir) >= PATH_MAX - 64 ||
 	    another_shim_is_first())
 		return;
 	real_calls_init();
-	copy_str(run_dir, sizeof(run_dir), dir);
+	run_dir = copy_name(dir, PATH_MAX);
 	struct stat st;
 	if (stat(run_dir, &st) == 0) {
 		run_dev = st.st_dev;
@@ -1522,9 +1647,7 @@ __attribute__((constructor)) static void shim_init(int argc, char **argv)
 	}
 	saved_argc = argc;
 	saved_argv = argv;
-	max_images = strtol(raw_getenv("COVRUN_MAX_PROCESSES")
-			    ? raw_getenv("COVRUN_MAX_PROCESSES") : "0",
-			    NULL, 10);
+	max_images = decimal(raw_getenv("COVRUN_MAX_PROCESSES"));
 	init_paths();
 	map_counter();
 	read_parent(&how, parent, sizeof(parent), &anc);
@@ -2219,6 +2342,10 @@ SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
 		mine.sa_flags |= SA_SIGINFO;
 		sigfillset(&mine.sa_mask);
 		act = &mine;
+		if (sig < 128) /* the handler takes it from now on */
+			__atomic_and_fetch(&ignored_at_start[sig / 64],
+					   ~(1ULL << (sig % 64)),
+					   __ATOMIC_SEQ_CST);
 	}
 	rc = real.sigaction(sig, act, &prev);
 	if (rc == 0 && old) {
@@ -2332,4 +2459,23 @@ SHIM_EXPORT void __wrap__exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
+#endif
+
+/* ======================= buffers ====================================== */
+
+/* The big buffers, as static variables of functions defined last: the
+ * shim is compiled with -fno-toplevel-reorder, so they come after every
+ * small variable, which an image's start then finds on one page. */
+static char *names(void)
+{
+	static char buf[NAMES_SIZE];
+	return buf;
+}
+
+#ifndef COVRUN_RUNTIME
+static char *mem_gcda_path(int i)
+{
+	static char path[MEM_GCDA_SLOTS][PATH_MAX];
+	return path[i];
+}
 #endif

@@ -1230,7 +1230,9 @@ def test_ignored_signal_kept(t):
     constructor started before the shim's: it sends SIGUSR1 to the process
     over and over, and the program must live.  (Setting the handler and
     putting SIG_IGN back let that thread meet the handler: 5 deaths in 20.)
-    Thirty runs."""
+    Thirty runs.  Then the program sets SIGUSR1's default action itself
+    and raises it: it dies by it, its end and counters recorded (the shim
+    keeps in mind which signals it found ignored; that must end there)."""
     with open(os.path.join(t.dir, "spam.c"), "w") as f:
         f.write("#include <pthread.h>\n#include <signal.h>\n"
                 "#include <unistd.h>\nvolatile int spam_stop;\n"
@@ -1241,10 +1243,15 @@ def test_ignored_signal_kept(t):
                 "\tpthread_create(&t, 0, loop, 0);\n\tpthread_detach(t);"
                 "\n}\n")
     with open(os.path.join(t.dir, "prog.c"), "w") as f:
-        f.write("#include <stdio.h>\n#include <unistd.h>\n"
-                "extern volatile int spam_stop;\nint main(void)\n{\n"
-                "\tusleep(1000);\n\tspam_stop = 1;\n"
-                "\tputs(\"survived\");\n\treturn 0;\n}\n")
+        f.write("#include <signal.h>\n#include <stdio.h>\n"
+                "#include <unistd.h>\n"
+                "extern volatile int spam_stop;\n"
+                "int main(int argc, char **argv)\n{\n"
+                "\t(void)argv;\n\tusleep(1000);\n\tspam_stop = 1;\n"
+                "\tputs(\"survived\");\n\tfflush(stdout);\n"
+                "\tif (argc > 1) {\n\t\tsignal(SIGUSR1, SIG_DFL);\n"
+                "\t\traise(SIGUSR1);\n\t\tputs(\"not ended\");\n"
+                "\t}\n\treturn 0;\n}\n")
     t.cc("libspam.so", [os.path.join(t.dir, "spam.c")], coverage=False,
          flags=["-shared", "-fPIC", "-pthread"])
     t.cc("prog", [os.path.join(t.dir, "prog.c")],
@@ -1255,6 +1262,14 @@ def test_ignored_signal_kept(t):
                      "trap '' USR1; exec ./prog")
         deaths += p.returncode != 0 or "survived" not in p.stdout
     eq(deaths, 0, "runs in which the ignored SIGUSR1 ended the program")
+    p = t.covrun("--no-report", "-q", "sh", "-c",
+                 "trap '' USR1; exec ./prog die")
+    check("not ended" not in p.stdout, "SIGUSR1, set to its default "
+          "action, ended the program: %r" % p.stdout)
+    prog = [r for r in t.records() if os.path.basename(r["exe"]) == "prog"]
+    eq(len(prog), 1, "images of ./prog")
+    eq(prog[0].get("end"), "signal %d" % signal.SIGUSR1, "its end")
+    check("dumped" in prog[0], "its counters written: %r" % prog[0])
 
 
 def test_object_cache(t):
