@@ -711,23 +711,44 @@ static int zero_written(const char *path, int claim)
  * gcda of that path (so that the object is reported, at zero); its
  * functions that did not run are left out (gcda_strip_zero: a
  * PostgreSQL backend's gcda were 300 kB, mostly such records). */
+/* Read the gcda in memory file FD into gcda_buffer(), with room after
+ * it for its stripped copy (at most 16 bytes longer, at *AT): its size,
+ * or -1.  Most gcda are small: one read says the size, with no fstat (a
+ * system call per object of a program of hundreds). */
+static ssize_t mem_gcda_read(int fd, void **p, size_t *at)
+{
+	size_t room = 32768;
+	struct stat st;
+	ssize_t n;
+
+	for (;;) {
+		*p = gcda_buffer(2 * room + 80);
+		if (!*p || (n = pread(fd, *p, room + 1, 0)) < 0)
+			return -1;
+		if ((size_t)n <= room)
+			break;
+		if (fstat(fd, &st) < 0 || (size_t)st.st_size < (size_t)n)
+			return -1;
+		room = (size_t)st.st_size;
+	}
+	*at = ((size_t)n + 63) & ~(size_t)63;
+	return n;
+}
+
 static void mem_gcda_write(int slot, int fd)
 {
-	struct stat st;
 	struct iovec parts[3];
 	void *p, *stripped;
 	size_t size, at, cap;
+	ssize_t n = mem_gcda_read(fd, &p, &at);
 
-	if (fstat(fd, &st) < 0 || st.st_size <= 0)
-		return;
-	size = (size_t)st.st_size;
-	/* the gcda, then its stripped copy (at most 16 bytes longer) */
-	at = (size + 63) & ~(size_t)63;
-	p = gcda_buffer(at + size + 16);
-	if (!p || pread(fd, p, size, 0) != st.st_size) {
+	if (n < 0) {
 		lost_reason = "cannot read the counters written in memory";
 		return;
 	}
+	if (n == 0)
+		return;
+	size = (size_t)n;
 	int zero = !gcda_has_counts(p, size);
 	if (!zero || !zero_written(mem_gcda_path(slot), 0)) {
 		stripped = (char *)p + at;

@@ -1021,6 +1021,34 @@ def journal_frame(iid, gcda_path, gcda):
                          gcda)
 
 
+def test_data_file_large(t):
+    """A gcda larger than the shim's first read of a memory file (32 KiB:
+    docs/run-directory.md, "Data in the journal") is read whole: 3,000
+    functions, function i called i % 7 + 1 times (counted by gcov from
+    the frame, and by covrun's report; 3,000 function records of at least
+    28 bytes make more than 80 KiB)."""
+    n = 3000
+    with open(os.path.join(t.dir, "big.c"), "w") as f:
+        for i in range(n):
+            f.write("int f%d(int x) { return x + %d; }\n" % (i, i))
+        f.write("int main(void)\n{\n\tint s = 0;\n")
+        for i in range(n):
+            f.write("\tfor (int k = 0; k < %d; k++) s += f%d(k);\n"
+                    % (i % 7 + 1, i))
+        f.write("\treturn s == -1;\n}\n")
+    t.cc("big", [os.path.join(t.dir, "big.c")])
+    t.covrun("--no-report", "./big", check_rc=0)
+    frames = [g for _, p, g in covtest.journal_data(t.data)
+              if p.endswith("big.gcda")]
+    eq(len(frames), 1, "frames of big.c")
+    check(len(frames[0]) > 80 * 1024, "a gcda of %d bytes" % len(frames[0]))
+    t.covrun("report", "--json", "cov.json", t.data, data=False,
+             check_rc=0)
+    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+    eq({"f%d" % i: fns.get("f%d" % i, (None,))[0] for i in range(n)},
+       {"f%d" % i: i % 7 + 1 for i in range(n)}, "calls of f0..f2999")
+
+
 def test_data_file_per_image(t):
     """Format 3: an image with 10 instrumented objects of which 2 ran
     appends its counters to the journal and creates no file.  The run's
