@@ -1381,25 +1381,20 @@ def test_data_file_damaged_frame(t):
     raw[at + len(main_gcda) + 20] ^= 0xff  # inside its gcda: hash fails
     with open(path, "wb") as f:
         f.write(raw)
-    p = t.covrun("report", "--json", "cov.json", t.data, data=False)
-    check("'%s'" % path in p.stderr and "damaged frame" in p.stderr,
-          "warning names the journal: " + p.stderr)
-    eq(p.stderr.count("damaged frame"), 1, "one warning per file")
-    eq(p.returncode, 3, "exit status: an input left out")
-    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
-    eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from the other frame")
-    eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
     bundle = os.path.join(t.dir, "run.tar")
     with tarfile.open(bundle, "w") as tar:
         tar.add(t.data, arcname="run")
-    p = t.covrun("report", "--json", "cov.json", bundle, data=False)
-    check("entry 'run/journal': a damaged frame" in p.stderr,
-          "a bundle's warning names the entry: " + p.stderr)
-    eq(p.stderr.count("damaged frame"), 1, "one warning per entry")
-    eq(p.returncode, 3, "exit status from a bundle")
-    fns = fixture_functions(os.path.join(t.dir, "cov.json"))
-    eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from a bundle")
-    eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out there")
+    # the directory names the journal; a bundle, the archive and its entry
+    for given, named in ((t.data, "'%s'" % path),
+                         (bundle, "entry 'run/journal': a damaged frame")):
+        p = t.covrun("report", "--json", "cov.json", given, data=False)
+        check(named in p.stderr and "damaged frame" in p.stderr,
+              "the warning names %s: %s" % (named, p.stderr))
+        eq(p.stderr.count("damaged frame"), 1, "one warning per file")
+        eq(p.returncode, 3, "exit status: an input left out")
+        fns = fixture_functions(os.path.join(t.dir, "cov.json"))
+        eq(fns.get("f1"), (F1_CALLS, F1_CALLS, 0), "f1 from the other frame")
+        eq(fns.get("main", (0, 0, 0))[0], 0, "main's frame left out")
 
 
 def test_data_file_same_path_twice(t):
