@@ -1430,32 +1430,12 @@ static int put_off(int sig)
 	return 1;
 }
 
-/* The dump signal install_signal_handlers is setting, and those it
- * found ignored: another thread (started by a library's constructor) may
- * meet the handler between setting it and putting SIG_IGN back. */
-static volatile int installing_sig;
-static volatile uint64_t ignored_at_start[2];
-
-/* SIG reached the handler while install_signal_handlers was putting its
- * action back: it was ignored, so it stays ignored.  (A bit stays set
- * until the shim's sigaction sets the handler for the program.) */
-static int ignored_meanwhile(int sig)
-{
-	while (__atomic_load_n(&installing_sig, __ATOMIC_SEQ_CST) == sig)
-		; /* another thread, microseconds from putting it back */
-	return sig < 128 && (__atomic_load_n(&ignored_at_start[sig / 64],
-					     __ATOMIC_SEQ_CST) >>
-			     (sig % 64) & 1);
-}
-
 /* Installed with every catchable signal in sa_mask: the kernel blocks
  * them all before the first instruction of the handler. */
 static void on_fatal_signal(int sig, siginfo_t *si, void *ctx)
 {
 	int saved = errno;
 
-	if (ignored_meanwhile(sig))
-		return;
 	if (owns_image() && end_state == END_IDLE &&
 	    interrupted_allocator(si, ctx) && put_off(sig)) {
 		errno = saved;
@@ -1499,36 +1479,68 @@ static int is_mine(const struct sigaction *sa)
 }
 #endif
 
+/* The signals whose action is not the default one, from the "SigIgn"
+ * and "SigCgt" lines of /proc/self/status (bit N-1: signal N), into
+ * *NOT_DFL: 0, or -1 when the file cannot be read (no /proc).  One read
+ * instead of a query per signal: a system call is microseconds on a
+ * virtual machine, and there are 54 dump signals. */
+static int non_default_signals(uint64_t *not_dfl)
+{
+	char buf[4096];
+	ssize_t n = -1;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	*not_dfl = 0;
+	for (char *line = buf; line; line = strchr(line, '\n')) {
+		uint64_t mask = 0;
+		line += *line == '\n';
+		if (strncmp(line, "SigIgn:", 7) && strncmp(line, "SigCgt:", 7))
+			continue;
+		for (char *h = line + 7; *h; h++) {
+			int d = *h >= '0' && *h <= '9' ? *h - '0'
+				: *h >= 'a' && *h <= 'f' ? *h - 'a' + 10 : -1;
+			if (d >= 0)
+				mask = mask << 4 | (uint64_t)d;
+			else if (*h != '\t' && *h != ' ')
+				break;
+		}
+		*not_dfl |= mask;
+		found++;
+	}
+	return found == 2 ? 0 : -1;
+}
+
 /* Take every dump signal whose action is the default one (an exec keeps
- * only SIG_DFL and SIG_IGN), with one system call each: set, and put
- * SIG_IGN back where the call says it was (a query first took two; a
- * system call is microseconds on a virtual machine, and there are 54).
- * This thread blocks them meanwhile: a signal for it waits until its
- * action is final (putting SIG_IGN back discards it). */
+ * only SIG_DFL and SIG_IGN; a library's constructor may have set a
+ * handler).  Never set and put back: another thread (started by such a
+ * constructor) would meet the shim's handler meanwhile, and lose an
+ * ignored signal or one the program handles. */
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
-	sigset_t all, mask;
+	uint64_t not_dfl;
+	int known = non_default_signals(&not_dfl) == 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &mask);
-	for (int sig = 1; sig < NSIG && sig < 128; sig++) {
+	for (int sig = 1; sig < NSIG; sig++) {
 		if (!is_dump_signal(sig))
 			continue;
-		__atomic_store_n(&installing_sig, sig, __ATOMIC_SEQ_CST);
-		if (real.sigaction(sig, &sa, &old) == 0 &&
-		    ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)) {
-			__atomic_or_fetch(&ignored_at_start[sig / 64],
-					  1ULL << (sig % 64), __ATOMIC_SEQ_CST);
-			real.sigaction(sig, &old, NULL);
-		}
+		if (known && sig <= 64 ? !(not_dfl >> (sig - 1) & 1)
+		    : real.sigaction(sig, NULL, &old) == 0 &&
+		      !(old.sa_flags & SA_SIGINFO) &&
+		      old.sa_handler == SIG_DFL)
+			real.sigaction(sig, &sa, NULL);
 	}
-	__atomic_store_n(&installing_sig, 0, __ATOMIC_SEQ_CST);
-	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* ======================= start-up ===================================== */
@@ -2363,10 +2375,6 @@ SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction
 		mine.sa_flags |= SA_SIGINFO;
 		sigfillset(&mine.sa_mask);
 		act = &mine;
-		if (sig < 128) /* the handler takes it from now on */
-			__atomic_and_fetch(&ignored_at_start[sig / 64],
-					   ~(1ULL << (sig % 64)),
-					   __ATOMIC_SEQ_CST);
 	}
 	rc = real.sigaction(sig, act, &prev);
 	if (rc == 0 && old) {

@@ -622,8 +622,9 @@ static void name_bad_frames(struct merge_set *set, struct bundle *b)
 			struct cr_error err;
 			cr_error_set(&err, CR_ECORRUPT, b->path,
 				     (long long)first, "entry '%s': a damaged "
-				     "frame at offset %" PRIu64 " (%zu in all; "
-				     "left out)", f->name, first, n);
+				     "frame at offset %" PRIu64 " (%zu damaged "
+				     "places in all; left out)", f->name,
+				     first, n);
 			merge_set_left_out(set, &err);
 		}
 	}

@@ -1300,6 +1300,56 @@ def test_ignored_signal_kept(t):
     check("dumped" in prog[0], "its counters written: %r" % prog[0])
 
 
+def test_handler_kept_at_start(t):
+    """A handler a library's constructor set before the shim's start gets
+    every signal, even those a thread of that library sends while the
+    shim takes its signals: the shim never sets a signal whose action is
+    not the default and puts it back (setting every one and putting back
+    the others lost one realtime signal in each run).  strace delays every
+    sigaction by 3 ms to hold that moment open; the thread queues
+    SIGRTMIN+3 (queued, never merged) until main tells it to stop."""
+    with open(os.path.join(t.dir, "h.c"), "w") as f:
+        f.write("#include <pthread.h>\n#include <signal.h>\n"
+                "#include <unistd.h>\nvolatile int h_stop;\n"
+                "volatile long h_sent, h_got;\n"
+                "static void on(int s)\n{\n\t(void)s;\n"
+                "\t__atomic_add_fetch(&h_got, 1, __ATOMIC_SEQ_CST);\n}\n"
+                "static void *loop(void *a)\n{\n\tunion sigval v;\n"
+                "\t(void)a;\n\tv.sival_int = 0;\n\twhile (!h_stop)\n"
+                "\t\tif (sigqueue(getpid(), SIGRTMIN + 3, v) == 0)\n"
+                "\t\t\t__atomic_add_fetch(&h_sent, 1, "
+                "__ATOMIC_SEQ_CST);\n\treturn 0;\n}\n"
+                "__attribute__((constructor)) static void start(void)\n"
+                "{\n\tpthread_t t;\n\tsignal(SIGRTMIN + 3, on);\n"
+                "\tpthread_create(&t, 0, loop, 0);\n"
+                "\tpthread_detach(t);\n}\n")
+    with open(os.path.join(t.dir, "hp.c"), "w") as f:
+        f.write("#include <stdio.h>\n#include <unistd.h>\n"
+                "extern volatile int h_stop;\n"
+                "extern volatile long h_sent, h_got;\n"
+                "int main(void)\n{\n\tusleep(2000);\n\th_stop = 1;\n"
+                "\tusleep(200000);\n"
+                "\tprintf(\"sent %ld got %ld\\n\", h_sent, h_got);\n"
+                "\treturn 0;\n}\n")
+    t.cc("libh.so", [os.path.join(t.dir, "h.c")], coverage=False,
+         flags=["-shared", "-fPIC", "-pthread"])
+    t.cc("hp", [os.path.join(t.dir, "hp.c")],
+         flags=["-L.", "-lh", "-pthread", "-Wl,-rpath," + t.dir])
+    for _ in range(3):
+        p = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull,
+                            "-e", "trace=rt_sigaction", "-e",
+                            "inject=rt_sigaction:delay_exit=3000", COVRUN,
+                            "run", "--data-dir", t.data, "--force",
+                            "--no-report", "-q", "./hp"], cwd=t.dir,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=300,
+                           env=covtest.strace_env())
+        eq(p.returncode, 0, "status: " + p.stderr)
+        m = re.search(r"sent (\d+) got (\d+)", p.stdout)
+        check(m and int(m.group(1)) > 0, "signals sent: %r" % p.stdout)
+        eq(m.group(2), m.group(1), "signals the handler got, of those sent")
+
+
 def test_object_cache(t):
     """The run's cache of objects without instrumented code (rundir.h,
     "counter file"): an object is read once per run, not once per image;
