@@ -1252,6 +1252,19 @@ def test_data_file_all_zero(t):
        "lib.c's line counts")
 
 
+def with_constructor_lib(t, lib, lib_src, prog, prog_src):
+    """Build PROG (instrumented) from PROG_SRC, linked with the shared
+    library LIB (not instrumented) from LIB_SRC, whose constructor runs
+    before the shim's."""
+    for name, src in ((lib, lib_src), (prog, prog_src)):
+        with open(os.path.join(t.dir, name + ".c"), "w") as f:
+            f.write(src)
+    t.cc("lib%s.so" % lib, [os.path.join(t.dir, lib + ".c")],
+         coverage=False, flags=["-shared", "-fPIC", "-pthread"])
+    t.cc(prog, [os.path.join(t.dir, prog + ".c")],
+         flags=["-L.", "-l" + lib, "-pthread", "-Wl,-rpath," + t.dir])
+
+
 def test_ignored_signal_kept(t):
     """A signal the program ignores (inherited SIG_IGN) stays ignored while
     the shim takes the others, even for a thread that a library's
@@ -1260,30 +1273,26 @@ def test_ignored_signal_kept(t):
     putting SIG_IGN back let that thread meet the handler: 5 deaths in 20.)
     Thirty runs.  Then the program sets SIGUSR1's default action itself
     and raises it: it dies by it, its end and counters recorded (the shim
-    keeps in mind which signals it found ignored; that must end there)."""
-    with open(os.path.join(t.dir, "spam.c"), "w") as f:
-        f.write("#include <pthread.h>\n#include <signal.h>\n"
-                "#include <unistd.h>\nvolatile int spam_stop;\n"
-                "static void *loop(void *a)\n{\n\t(void)a;\n"
-                "\twhile (!spam_stop)\n\t\tkill(getpid(), SIGUSR1);\n"
-                "\treturn 0;\n}\n__attribute__((constructor)) static "
-                "void start(void)\n{\n\tpthread_t t;\n"
-                "\tpthread_create(&t, 0, loop, 0);\n\tpthread_detach(t);"
-                "\n}\n")
-    with open(os.path.join(t.dir, "prog.c"), "w") as f:
-        f.write("#include <signal.h>\n#include <stdio.h>\n"
-                "#include <unistd.h>\n"
-                "extern volatile int spam_stop;\n"
-                "int main(int argc, char **argv)\n{\n"
-                "\t(void)argv;\n\tusleep(1000);\n\tspam_stop = 1;\n"
-                "\tputs(\"survived\");\n\tfflush(stdout);\n"
-                "\tif (argc > 1) {\n\t\tsignal(SIGUSR1, SIG_DFL);\n"
-                "\t\traise(SIGUSR1);\n\t\tputs(\"not ended\");\n"
-                "\t}\n\treturn 0;\n}\n")
-    t.cc("libspam.so", [os.path.join(t.dir, "spam.c")], coverage=False,
-         flags=["-shared", "-fPIC", "-pthread"])
-    t.cc("prog", [os.path.join(t.dir, "prog.c")],
-         flags=["-L.", "-lspam", "-pthread", "-Wl,-rpath," + t.dir])
+    leaves an ignored signal alone, and takes it once the program sets
+    the default action)."""
+    spam = ("#include <pthread.h>\n#include <signal.h>\n"
+            "#include <unistd.h>\nvolatile int spam_stop;\n"
+            "static void *loop(void *a)\n{\n\t(void)a;\n"
+            "\twhile (!spam_stop)\n\t\tkill(getpid(), SIGUSR1);\n"
+            "\treturn 0;\n}\n__attribute__((constructor)) static "
+            "void start(void)\n{\n\tpthread_t t;\n"
+            "\tpthread_create(&t, 0, loop, 0);\n\tpthread_detach(t);"
+            "\n}\n")
+    prog = ("#include <signal.h>\n#include <stdio.h>\n"
+            "#include <unistd.h>\n"
+            "extern volatile int spam_stop;\n"
+            "int main(int argc, char **argv)\n{\n"
+            "\t(void)argv;\n\tusleep(1000);\n\tspam_stop = 1;\n"
+            "\tputs(\"survived\");\n\tfflush(stdout);\n"
+            "\tif (argc > 1) {\n\t\tsignal(SIGUSR1, SIG_DFL);\n"
+            "\t\traise(SIGUSR1);\n\t\tputs(\"not ended\");\n"
+            "\t}\n\treturn 0;\n}\n")
+    with_constructor_lib(t, "spam", spam, "prog", prog)
     deaths = 0
     for _ in range(30):
         p = t.covrun("--no-report", "-q", "sh", "-c",
@@ -1308,33 +1317,34 @@ def test_handler_kept_at_start(t):
     the others lost one realtime signal in each run).  strace delays every
     sigaction by 3 ms to hold that moment open; the thread queues
     SIGRTMIN+3 (queued, never merged) until main tells it to stop."""
-    with open(os.path.join(t.dir, "h.c"), "w") as f:
-        f.write("#include <pthread.h>\n#include <signal.h>\n"
-                "#include <unistd.h>\nvolatile int h_stop;\n"
-                "volatile long h_sent, h_got;\n"
-                "static void on(int s)\n{\n\t(void)s;\n"
-                "\t__atomic_add_fetch(&h_got, 1, __ATOMIC_SEQ_CST);\n}\n"
-                "static void *loop(void *a)\n{\n\tunion sigval v;\n"
-                "\t(void)a;\n\tv.sival_int = 0;\n\twhile (!h_stop)\n"
-                "\t\tif (sigqueue(getpid(), SIGRTMIN + 3, v) == 0)\n"
-                "\t\t\t__atomic_add_fetch(&h_sent, 1, "
-                "__ATOMIC_SEQ_CST);\n\treturn 0;\n}\n"
-                "__attribute__((constructor)) static void start(void)\n"
-                "{\n\tpthread_t t;\n\tsignal(SIGRTMIN + 3, on);\n"
-                "\tpthread_create(&t, 0, loop, 0);\n"
-                "\tpthread_detach(t);\n}\n")
-    with open(os.path.join(t.dir, "hp.c"), "w") as f:
-        f.write("#include <stdio.h>\n#include <unistd.h>\n"
-                "extern volatile int h_stop;\n"
-                "extern volatile long h_sent, h_got;\n"
-                "int main(void)\n{\n\tusleep(2000);\n\th_stop = 1;\n"
-                "\tusleep(200000);\n"
-                "\tprintf(\"sent %ld got %ld\\n\", h_sent, h_got);\n"
-                "\treturn 0;\n}\n")
-    t.cc("libh.so", [os.path.join(t.dir, "h.c")], coverage=False,
-         flags=["-shared", "-fPIC", "-pthread"])
-    t.cc("hp", [os.path.join(t.dir, "hp.c")],
-         flags=["-L.", "-lh", "-pthread", "-Wl,-rpath," + t.dir])
+    h = ("#include <pthread.h>\n#include <signal.h>\n"
+         "#include <unistd.h>\nvolatile int h_stop;\n"
+         "volatile long h_sent, h_got;\n"
+         "static void on(int s)\n{\n\t(void)s;\n"
+         "\t__atomic_add_fetch(&h_got, 1, __ATOMIC_SEQ_CST);\n}\n"
+         "static void *loop(void *a)\n{\n\tunion sigval v;\n"
+         "\t(void)a;\n\tv.sival_int = 0;\n\twhile (!h_stop)\n"
+         "\t\tif (sigqueue(getpid(), SIGRTMIN + 3, v) == 0)\n"
+         "\t\t\t__atomic_add_fetch(&h_sent, 1, "
+         "__ATOMIC_SEQ_CST);\n\treturn 0;\n}\n"
+         "pthread_t h_thread;\n"
+         "__attribute__((constructor)) static void start(void)\n"
+         "{\n\tsignal(SIGRTMIN + 3, on);\n"
+         "\tpthread_create(&h_thread, 0, loop, 0);\n}\n")
+    # main waits for the sender, then up to a second for the signals it
+    # queued: a lost one never comes
+    hp = ("#include <pthread.h>\n#include <stdio.h>\n"
+          "#include <unistd.h>\n"
+          "extern volatile int h_stop;\n"
+          "extern volatile long h_sent, h_got;\n"
+          "extern pthread_t h_thread;\n"
+          "int main(void)\n{\n\tusleep(2000);\n\th_stop = 1;\n"
+          "\tpthread_join(h_thread, 0);\n"
+          "\tfor (int i = 0; i < 1000 && h_got < h_sent; i++)\n"
+          "\t\tusleep(1000);\n"
+          "\tprintf(\"sent %ld got %ld\\n\", h_sent, h_got);\n"
+          "\treturn 0;\n}\n")
+    with_constructor_lib(t, "h", h, "hp", hp)
     for _ in range(3):
         p = subprocess.run(["strace", "-f", "-qq", "-o", os.devnull,
                             "-e", "trace=rt_sigaction", "-e",
