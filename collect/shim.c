@@ -706,11 +706,6 @@ static int zero_written(const char *path, int claim)
 	return 0;
 }
 
-/* Append the gcda in memory file FD (entry SLOT) to the journal, when
- * some arc counter is non-zero, or when it is the run's first all-zero
- * gcda of that path (so that the object is reported, at zero); its
- * functions that did not run are left out (gcda_strip_zero: a
- * PostgreSQL backend's gcda were 300 kB, mostly such records). */
 /* Read the gcda in memory file FD into gcda_buffer(), with room after
  * it for its stripped copy (at most 16 bytes longer, at *AT): its size,
  * or -1.  Most gcda are small: one read says the size, with no fstat (a
@@ -735,6 +730,11 @@ static ssize_t mem_gcda_read(int fd, void **p, size_t *at)
 	return n;
 }
 
+/* Append the gcda in memory file FD (entry SLOT) to the journal, when
+ * some arc counter is non-zero, or when it is the run's first all-zero
+ * gcda of that path (so that the object is reported, at zero); its
+ * functions that did not run are left out (gcda_strip_zero: a
+ * PostgreSQL backend's gcda were 300 kB, mostly such records). */
 static void mem_gcda_write(int slot, int fd)
 {
 	struct iovec parts[3];
@@ -1479,6 +1479,28 @@ static int is_mine(const struct sigaction *sa)
 }
 #endif
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The hexadecimal mask after KEY in STATUS (/proc/self/status), or -1
+ * when KEY is not there. */
+static int status_mask(const char *status, const char *key, uint64_t *mask)
+{
+	const char *p = strstr(status, key);
+
+	if (!p)
+		return -1;
+	for (p += strlen(key); *p == '\t' || *p == ' '; p++)
+		;
+	for (*mask = 0; hex_digit(*p) >= 0; p++)
+		*mask = *mask << 4 | (uint64_t)hex_digit(*p);
+	return 0;
+}
+
 /* The signals whose action is not the default one, from the "SigIgn"
  * and "SigCgt" lines of /proc/self/status (bit N-1: signal N), into
  * *NOT_DFL: 0, or -1 when the file cannot be read (no /proc).  One read
@@ -1488,7 +1510,8 @@ static int non_default_signals(uint64_t *not_dfl)
 {
 	char buf[4096];
 	ssize_t n = -1;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), found = 0;
+	uint64_t ign, cgt;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
@@ -1497,24 +1520,11 @@ static int non_default_signals(uint64_t *not_dfl)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	*not_dfl = 0;
-	for (char *line = buf; line; line = strchr(line, '\n')) {
-		uint64_t mask = 0;
-		line += *line == '\n';
-		if (strncmp(line, "SigIgn:", 7) && strncmp(line, "SigCgt:", 7))
-			continue;
-		for (char *h = line + 7; *h; h++) {
-			int d = *h >= '0' && *h <= '9' ? *h - '0'
-				: *h >= 'a' && *h <= 'f' ? *h - 'a' + 10 : -1;
-			if (d >= 0)
-				mask = mask << 4 | (uint64_t)d;
-			else if (*h != '\t' && *h != ' ')
-				break;
-		}
-		*not_dfl |= mask;
-		found++;
-	}
-	return found == 2 ? 0 : -1;
+	if (status_mask(buf, "\nSigIgn:", &ign) ||
+	    status_mask(buf, "\nSigCgt:", &cgt))
+		return -1;
+	*not_dfl = ign | cgt;
+	return 0;
 }
 
 /* Take every dump signal whose action is the default one (an exec keeps

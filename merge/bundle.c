@@ -384,18 +384,16 @@ static void keep_frames(struct bundle *b, const char *name, size_t plen,
 	while ((rc = rundir_next_frame(buf, len, &at, &f)) != 0) {
 		struct bundle_frame *bf;
 		/* the hole compaction leaves reads as zeros: no frame */
-		if (rc < 0 && buf[f.offset] == '@' && in_bad) {
+		if (rc < 0 && buf[f.offset] == '@') {
+			if (!in_bad) { /* a new damaged place */
+				CR_GROW(b->bad, b->nbad + 1, b->bad_alloc);
+				b->bad[b->nbad].prefix = cr_xstrndup(name, plen);
+				b->bad[b->nbad].name = cr_xstrdup(name);
+				b->bad[b->nbad++].first = f.offset;
+			}
 			b->bad[b->nbad - 1].last = f.offset;
-		} else if (rc < 0 && buf[f.offset] == '@') {
-			CR_GROW(b->bad, b->nbad + 1, b->bad_alloc);
-			b->bad[b->nbad].prefix = cr_xstrndup(name, plen);
-			b->bad[b->nbad].name = cr_xstrdup(name);
-			b->bad[b->nbad].first = b->bad[b->nbad].last = f.offset;
-			b->nbad++;
-			in_bad = 1;
 		}
-		if (rc > 0)
-			in_bad = 0;
+		in_bad = rc < 0 && (in_bad || buf[f.offset] == '@');
 		if (rc < 0 || rundir_data_frame(&f, &id, &rest, &rlen))
 			continue;
 		CR_GROW(b->frames, b->nframes + 1, b->frames_alloc);

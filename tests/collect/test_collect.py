@@ -1360,6 +1360,39 @@ def test_handler_kept_at_start(t):
         eq(m.group(2), m.group(1), "signals the handler got, of those sent")
 
 
+def test_signals_without_proc(t):
+    """Where /proc/self/status cannot be read (no /proc in the image's
+    mount namespace), the shim asks each signal's action instead: an
+    inherited SIG_IGN of SIGUSR1 stays (the program sends it to itself
+    and lives), and SIGTERM, at its default, ends the image with its end
+    and counters recorded (without the handler, no end would be)."""
+    with open(os.path.join(t.dir, "noproc.c"), "w") as f:
+        f.write("#include <signal.h>\n#include <stdio.h>\n"
+                "#include <unistd.h>\nint main(void)\n{\n"
+                "\tFILE *s = fopen(\"/proc/self/status\", \"r\");\n"
+                "\tprintf(\"status %s\\n\", s ? \"read\" : \"none\");\n"
+                "\tkill(getpid(), SIGUSR1);\n\tputs(\"survived\");\n"
+                "\tfflush(stdout);\n\tkill(getpid(), SIGTERM);\n"
+                "\tputs(\"not ended\");\n\treturn 0;\n}\n")
+    t.cc("noproc", [os.path.join(t.dir, "noproc.c")])
+    probe = subprocess.run(["unshare", "-m", "sh", "-c",
+                            "mount -t tmpfs none /proc"],
+                           stderr=subprocess.DEVNULL)
+    require.capability(probe.returncode == 0,
+                       "cannot hide /proc in a mount namespace (needs root)")
+    p = t.covrun("--no-report", "-q", "unshare", "-m", "sh", "-c",
+                 "mount -t tmpfs none /proc && trap '' USR1 && "
+                 "exec ./noproc")
+    eq(p.stdout.split("\n")[:2], ["status none", "survived"],
+       "no /proc; the ignored SIGUSR1 kept")
+    check("not ended" not in p.stdout, "SIGTERM ended it: %r" % p.stdout)
+    prog = [r for r in t.records() if os.path.basename(r["exe"]) ==
+            "noproc" or r["argv"][:1] == ["./noproc"]]
+    eq(len(prog), 1, "images of ./noproc")
+    eq(prog[0].get("end"), "signal %d" % signal.SIGTERM, "its end")
+    check("dumped" in prog[0], "its counters written: %r" % prog[0])
+
+
 def test_object_cache(t):
     """The run's cache of objects without instrumented code (rundir.h,
     "counter file"): an object is read once per run, not once per image;
