@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define DEFAULT_MAX_PROCESSES 4096
-#define DEFAULT_FOLD_BATCH 256
+#define DEFAULT_FOLD_BATCH 128
 
 #define STR(x) #x
 #define VALUE_OF(x) STR(x) /* "4096" for DEFAULT_MAX_PROCESSES */

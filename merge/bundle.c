@@ -347,7 +347,8 @@ static long inflate_entry(struct archive *a, unsigned char **buf,
 	struct cr_buf out;
 
 	cr_buf_init(&out);
-	if (zn < 0 || rundir_inflate(z, (size_t)zn, JOURNAL_MAX, &out)) {
+	if (zn < 0 || rundir_journal_z_inflate(z, (size_t)zn, JOURNAL_MAX,
+						&out)) {
 		free(z);
 		cr_buf_release(&out);
 		return -1;

@@ -41,7 +41,7 @@
 /* Compact the journal once this much of it has been read since the last
  * compaction (docs/run-directory.md, "Journal compaction"); the test hook
  * COVRUN_FOLD_COMPACT=<bytes> sets it (tests/README.md). */
-#define FOLD_COMPACT_BYTES ((uint64_t)256 << 10)
+#define FOLD_COMPACT_BYTES ((uint64_t)32 << 10)
 
 /* ---- format 1 generations: the list of folded images ------------------ */
 

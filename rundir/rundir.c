@@ -349,8 +349,8 @@ static void read_zx(const char *dir, uint64_t *x, uint64_t *l, uint64_t *n)
 	free(path);
 }
 
-int rundir_inflate(const void *z, size_t zlen, size_t max,
-		   struct cr_buf *out)
+static int z_inflate(const void *z, size_t zlen, size_t max,
+		     struct cr_buf *out)
 {
 	z_stream s = { 0 };
 	int rc;
@@ -374,26 +374,48 @@ int rundir_inflate(const void *z, size_t zlen, size_t max,
 	return (rc == Z_OK || rc == Z_STREAM_END) && out->len <= max ? 0 : -1;
 }
 
-/* Inflate the first L bytes of journal.z into OUT: exactly N bytes, the
- * journal's start without its "@d" frames. */
+static void z_expand(const char *in, size_t n, struct cr_buf *out);
+
+int rundir_journal_z_inflate(const void *z, size_t zlen, size_t max,
+			     struct cr_buf *out)
+{
+	struct cr_buf stream;
+	int rc;
+
+	cr_buf_init(&stream);
+	rc = z_inflate(z, zlen, max, &stream);
+	if (!rc)
+		z_expand(stream.buf ? stream.buf : "", stream.len, out);
+	cr_buf_release(&stream);
+	return rc;
+}
+
+/* Inflate the first L bytes of journal.z, exactly N bytes, into OUT as
+ * the journal frames they stand for: the journal's start without its
+ * "@d" frames. */
 static enum cr_err inflate_start(const char *dir, uint64_t n, uint64_t l,
 				 struct cr_buf *out, struct cr_error *err)
 {
 	char *path = rundir_path(dir, RUNDIR_JOURNAL_Z), *z;
 	size_t zlen;
+	struct cr_buf stream;
 	enum cr_err e = cr_read_file(path, &z, &zlen, err);
 
 	if (e) {
 		free(path);
 		return e;
 	}
+	cr_buf_init(&stream);
 	if (zlen < l)
 		e = cr_error_set(err, CR_ECORRUPT, path, -1, "shorter than "
 				 "journal.zx says");
-	else if (rundir_inflate(z, (size_t)l, (size_t)n, out) ||
-		 out->len != n)
+	else if (z_inflate(z, (size_t)l, (size_t)n, &stream) ||
+		 stream.len != n)
 		e = cr_error_set(err, CR_ECORRUPT, path, -1, "damaged "
 				 "compacted journal (left out)");
+	else
+		z_expand(stream.buf ? stream.buf : "", stream.len, out);
+	cr_buf_release(&stream);
 	free(z);
 	free(path);
 	return e;
@@ -592,28 +614,144 @@ static void deflate_more(struct rundir_compactor *c, const char *in,
 	} while (c->z.avail_out == 0 || c->z.avail_in);
 }
 
-/* Deflate the journal's N bytes at IN without their whole "@d" frames
- * (a fold generation holds them; readers read "@d" frames only in the
- * journal itself, from the generation's mark). */
+/* journal.z's stream (docs/run-directory.md, "Journal compaction")
+ * starts with this line, then holds items "@r <len>\n<entry>" (the
+ * entries of one image in one step as one entry, its "id" line once: the
+ * three entries of an image cost a third of the frame headers, whose
+ * hashes do not compress) and "@x <len>\n<bytes>" (a damaged place of the
+ * journal, kept for readers to name).  A stream without the line (written
+ * before it) holds the journal's frames as they were. */
+#define Z_MAGIC "covrun-journal-z 2\n"
+#define Z_ITEM_VERBATIM 'x'
+
+struct z_item {
+	char kind;          /* RUNDIR_FRAME_RECORD or Z_ITEM_VERBATIM */
+	struct cr_buf text;
+};
+
+struct z_step {
+	struct z_item *items;
+	size_t n, alloc;
+	struct strmap ids;  /* image id -> its item + 1 */
+	int verbatim_open;  /* the last item takes the next damaged bytes */
+};
+
+static struct z_item *z_new_item(struct z_step *s, char kind)
+{
+	CR_GROW(s->items, s->n + 1, s->alloc);
+	s->items[s->n].kind = kind;
+	cr_buf_init(&s->items[s->n].text);
+	s->verbatim_open = kind == Z_ITEM_VERBATIM;
+	return &s->items[s->n++];
+}
+
+/* Add the journal's frame F, a whole "@r" entry, to step S: to its
+ * image's item (without its "id" line) or as a new item. */
+static int z_add_entry(struct z_step *s, const struct rundir_frame *f)
+{
+	const char *nl = memchr(f->payload, '\n', f->len);
+	size_t idlen;
+	uint32_t *ix;
+
+	if (!nl || f->len < 4 || memcmp(f->payload, "id ", 3))
+		return -1;
+	idlen = (size_t)(nl - f->payload) - 3;
+	ix = strmap_find(&s->ids, f->payload + 3, idlen);
+	if (ix) {
+		cr_buf_add(&s->items[*ix - 1].text, nl + 1,
+			   f->len - (size_t)(nl + 1 - f->payload));
+		s->verbatim_open = 0;
+		return 0;
+	}
+	cr_buf_add(&z_new_item(s, RUNDIR_FRAME_RECORD)->text, f->payload,
+		   f->len);
+	strmap_put(&s->ids, f->payload + 3, idlen, (uint32_t)s->n);
+	return 0;
+}
+
+/* The journal's N bytes at IN as items of journal.z's stream, appended to
+ * OUT (with Z_MAGIC when FIRST): its whole "@d" frames left out (a fold
+ * generation holds them; readers read "@d" frames only in the journal
+ * itself, from the generation's mark). */
+static void z_step_items(const char *in, size_t n, int first,
+			 struct cr_buf *out)
+{
+	struct z_step s = { 0 };
+	size_t at = 0;
+	struct rundir_frame f;
+	int rc;
+
+	while ((rc = rundir_next_frame(in, n, &at, &f)) != 0) {
+		if (rc > 0 && f.kind == RUNDIR_FRAME_DATA)
+			continue;
+		if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD &&
+		    !z_add_entry(&s, &f))
+			continue;
+		if (!s.verbatim_open)
+			z_new_item(&s, Z_ITEM_VERBATIM);
+		cr_buf_add(&s.items[s.n - 1].text, in + f.offset,
+			   at - f.offset);
+	}
+	if (first)
+		cr_buf_adds(out, Z_MAGIC);
+	for (size_t i = 0; i < s.n; i++) {
+		char head[RUNDIR_FRAME_HEAD_MAX];
+		int hn = snprintf(head, sizeof(head), "@%c %zu\n",
+				  s.items[i].kind, s.items[i].text.len);
+		cr_buf_add(out, head, (size_t)hn);
+		cr_buf_add(out, s.items[i].text.buf, s.items[i].text.len);
+		cr_buf_release(&s.items[i].text);
+	}
+	free(s.items);
+	strmap_release(&s.ids);
+}
+
+/* The journal frames that journal.z's inflated stream IN (N bytes)
+ * stands for, appended to OUT: what cannot be read as items is appended
+ * as it is (frame parsing then names it as damage). */
+static void z_expand(const char *in, size_t n, struct cr_buf *out)
+{
+	size_t at = strlen(Z_MAGIC);
+
+	if (n < at || memcmp(in, Z_MAGIC, at)) {
+		cr_buf_add(out, in, n);
+		return;
+	}
+	while (n - at >= 4) {
+		size_t p = at + 3, len = 0, digits = 0;
+		char kind = in[at + 1];
+		for (; p < n && in[p] >= '0' && in[p] <= '9' && digits < 20;
+		     p++, digits++)
+			len = len * 10 + (size_t)(in[p] - '0');
+		if (in[at] != '@' || in[at + 2] != ' ' || !digits ||
+		    p >= n || in[p] != '\n' || len > n - p - 1 ||
+		    (kind != RUNDIR_FRAME_RECORD && kind != Z_ITEM_VERBATIM))
+			break;
+		if (kind == RUNDIR_FRAME_RECORD) {
+			char head[RUNDIR_FRAME_HEAD_MAX];
+			cr_buf_add(out, head, rundir_frame_head_format(
+				head, kind, len, rundir_hash(in + p + 1, len)));
+		}
+		cr_buf_add(out, in + p + 1, len);
+		at = p + 1 + len;
+	}
+	if (at < n)
+		cr_buf_add(out, in + at, n - at);
+}
+
+/* Deflate the journal's N bytes at IN as journal.z's items, with a sync
+ * flush: the stream so far inflates to everything given so far.  Appends
+ * to OUT; returns the stream's bytes given. */
 static size_t deflate_records(struct rundir_compactor *c, const char *in,
 			      size_t n, struct cr_buf *out)
 {
-	size_t at = 0, from = 0;
-	struct rundir_frame f;
-	struct cr_buf kept;
-	int rc;
+	struct cr_buf items;
 
-	cr_buf_init(&kept);
-	while ((rc = rundir_next_frame(in, n, &at, &f)) != 0) {
-		if (rc < 0 || f.kind != RUNDIR_FRAME_DATA)
-			continue;
-		cr_buf_add(&kept, in + from, f.offset - from);
-		from = at;
-	}
-	cr_buf_add(&kept, in + from, n - from);
-	deflate_more(c, kept.buf ? kept.buf : "", kept.len, out);
-	n = kept.len;
-	cr_buf_release(&kept);
+	cr_buf_init(&items);
+	z_step_items(in, n, c->n == 0, &items);
+	deflate_more(c, items.buf ? items.buf : "", items.len, out);
+	n = items.len;
+	cr_buf_release(&items);
 	return n;
 }
 

@@ -337,9 +337,10 @@ enum cr_err rundir_journal_from(const char *dir, uint64_t from, char **buf,
 enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
 				struct cr_error *err) CR_WUR;
 /* Inflate ZLEN bytes of journal.z (a flushed zlib stream, perhaps without
- * its end) into OUT, at most MAX bytes: 0, or -1 when damaged or larger. */
-int rundir_inflate(const void *z, size_t zlen, size_t max,
-		   struct cr_buf *out);
+ * its end; at most MAX bytes inflated) into OUT as the journal frames they
+ * stand for: 0, or -1 when damaged or larger. */
+int rundir_journal_z_inflate(const void *z, size_t zlen, size_t max,
+			     struct cr_buf *out);
 struct rundir_compactor;
 struct rundir_compactor *rundir_compactor_new(const char *dir);
 /* Compact the journal up to UPTO, the end of a whole frame, at most the

@@ -217,12 +217,38 @@ def journal_bytes(rundir):
             data = zlib.decompressobj().decompress(f.read()[:l])
         eq(len(data), n, "journal.z inflated (without its \"@d\" "
            "frames)")
+        data = journal_z_frames(data)
     path = os.path.join(rundir, "journal")
     if os.path.exists(path):
         with open(path, "rb") as f:
             f.seek(x)
             data += f.read()
     return data
+
+
+JOURNAL_Z_MAGIC = b"covrun-journal-z 2\n"
+
+
+def journal_z_frames(stream):
+    """The journal frames that journal.z's inflated STREAM stands for
+    (docs/run-directory.md, "Journal compaction"): after its first line,
+    items "@r <len>\\n<entry>" (a frame without its hash) and
+    "@x <len>\\n<bytes>" (bytes as they were); a stream without the line
+    is the frames themselves."""
+    if not stream.startswith(JOURNAL_Z_MAGIC):
+        return stream
+    out, at = [], len(JOURNAL_Z_MAGIC)
+    while at < len(stream):
+        m = re.match(rb"@([rx]) ([0-9]+)\n", stream[at:at + 32])
+        if not m or at + m.end() + int(m.group(2)) > len(stream):
+            out.append(stream[at:])
+            break
+        body = stream[at + m.end():at + m.end() + int(m.group(2))]
+        if m.group(1) == b"r":
+            out.append(b"@r %d %08x\n" % (len(body), fnv1a(body)))
+        out.append(body)
+        at += m.end() + len(body)
+    return b"".join(out)
 
 
 def journal_records(rundir):

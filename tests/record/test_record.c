@@ -234,10 +234,126 @@ static void test_journal_window(const char *work)
 	free(dir);
 }
 
+/* Offset of F's end (the journal's size so far). */
+static uint64_t journal_end(FILE *f)
+{
+	fflush(f);
+	return (uint64_t)ftell(f);
+}
+
+/* The "@r" frames journal.z of DIR stands for, counted by image id. */
+static void count_compacted(const char *dir, int *a, int *b, int *other)
+{
+	char *path = cr_path_join(dir, RUNDIR_JOURNAL_Z), *z;
+	size_t zlen, at = 0;
+	struct cr_buf out;
+	struct rundir_frame f;
+	struct cr_error err;
+	int rc;
+
+	*a = *b = *other = 0;
+	cr_buf_init(&out);
+	CHECK(cr_read_file(path, &z, &zlen, &err) == CR_OK, "read %s", path);
+	CHECK(rundir_journal_z_inflate(z, zlen, (size_t)1 << 20, &out) == 0,
+	      "inflate %s", path);
+	while ((rc = rundir_next_frame(out.buf, out.len, &at, &f)) != 0) {
+		if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD &&
+		    !strncmp(f.payload, "id a\n", 5))
+			(*a)++;
+		else if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD &&
+			 !strncmp(f.payload, "id b\n", 5))
+			(*b)++;
+		else
+			(*other)++;
+	}
+	cr_buf_release(&out);
+	free(z);
+	free(path);
+}
+
+static const struct collect_record *find(const struct collect_run *run,
+					 const char *id)
+{
+	long i = collect_run_find(run, id);
+
+	return i < 0 ? NULL : &run->records[i];
+}
+
+/* Compaction (docs/run-directory.md, "Journal compaction") keeps the
+ * entries of an image compacted in one step as one entry, leaves out
+ * "@d" frames and keeps a damaged place for readers to name: two images
+ * of three entries each, interleaved with counters and damage, compacted
+ * in two steps (image a's last entry in the second), read back whole. */
+static void test_journal_compact(const char *work)
+{
+	char *dir = cr_path_join(work, "compact");
+	char *path = cr_path_join(dir, RUNDIR_JOURNAL);
+	static const char data[] = "a\0/p/x.gcda\0gcda bytes";
+	struct rundir_compactor *c;
+	struct collect_run run;
+	const struct collect_record *ra, *rb;
+	struct cr_error err;
+	uint64_t step1, step2;
+	int na, nb, other;
+	FILE *f;
+
+	CHECK(cr_mkdir_p(dir, &err) == CR_OK, "mkdir");
+	f = fopen(path, "w");
+	CHECK(f != NULL, "create %s", path);
+	if (!f)
+		return;
+#define PUT(text) put_frame(f, RUNDIR_FRAME_RECORD, text, strlen(text))
+	PUT("id a\npid 1\nexe /bin/a\nstart 10\narg a1\narg a2\n"
+	    "instrumented 1\n");
+	PUT("id b\npid 2\nparent a\nexe /bin/b\nstart 11\n"
+	    "instrumented 1\n");
+	put_frame(f, RUNDIR_FRAME_DATA, data, sizeof(data));
+	fputs("@r 40 0badf00d\nid b\ncut short", f); /* damage */
+	PUT("id a\ninstrumented 1\nend exit 3\nfinish 20\n");
+	PUT("id b\nend signal 9\nfinish 21\n");
+	PUT("id b\ndumped 22\n");
+	step1 = journal_end(f);
+	PUT("id a\ndumped 23\n");
+	step2 = journal_end(f);
+	PUT("id c\npid 3\nstart 12\n"); /* after the mark */
+#undef PUT
+	fclose(f);
+	c = rundir_compactor_new(dir);
+	CHECK(rundir_journal_compact(c, step1, &err) == CR_OK,
+	      "compact to %llu: %s", (unsigned long long)step1, err.msg);
+	count_compacted(dir, &na, &nb, &other);
+	CHECK(na == 1 && nb == 1 && other == 1, "one entry per image in a "
+	      "step and the damage: a %d (1), b %d (1), other %d (1)", na,
+	      nb, other);
+	CHECK(rundir_journal_compact(c, step2, &err) == CR_OK,
+	      "compact to %llu: %s", (unsigned long long)step2, err.msg);
+	rundir_compactor_free(c);
+	count_compacted(dir, &na, &nb, &other);
+	CHECK(na == 2 && nb == 1 && other == 1, "a's last entry in its own "
+	      "step: a %d (2), b %d (1), other %d (1)", na, nb, other);
+	CHECK(collect_run_load(dir, &run, NULL, &err) == CR_OK, "load: %s",
+	      err.msg);
+	ra = find(&run, "a");
+	rb = find(&run, "b");
+	CHECK(run.nrecords == 3 && run.nbad == 1, "3 records (%zu), the "
+	      "damage named once (%zu)", run.nrecords, run.nbad);
+	CHECK(ra && ra->pid == 1 && ra->argc == 2 && ra->end_ns == 20 &&
+	      ra->end == COLLECT_END_EXIT && ra->status == 3 &&
+	      ra->dumped_ns == 23, "image a whole");
+	CHECK(rb && rb->pid == 2 && !strcmp(rb->parent, "a") &&
+	      rb->end == COLLECT_END_SIGNAL && rb->status == 9 &&
+	      rb->dumped_ns == 22, "image b whole");
+	CHECK(find(&run, "c") != NULL, "image c, after the mark");
+	collect_run_release(&run);
+	free(path);
+	free(dir);
+}
+
 static const struct unit_scenario scenarios[] = {
 	{"fields", test_fields},   {"updates", test_updates},
 	{"corrupt", test_corrupt}, {"resolve", test_resolve},
 	{"journal_window", test_journal_window},
+	{"journal_compact", test_journal_compact},
 };
 
 int main(int argc, char **argv)
