@@ -152,6 +152,14 @@ enum cr_err cr_write_output(const char *path, const void *data, size_t len,
  * (close-on-exec, blocking reads) and *SIZE is its size. */
 enum cr_err cr_open_regular(const char *path, size_t max, int *fd,
 			    size_t *size, struct cr_error *err) CR_WUR;
+/* Map the whole regular file at PATH, at most MAX bytes (see
+ * cr_open_regular), read-only: *DATA (NULL when empty) and *LEN, released
+ * with cr_unmap_file.  For a large file only passed on (written
+ * elsewhere): nothing is copied into the process.  A file cut short while
+ * mapped makes a write from the mapping fail (EFAULT). */
+enum cr_err cr_map_file(const char *path, size_t max, const void **data,
+			size_t *len, struct cr_error *err) CR_WUR;
+void cr_unmap_file(const void *data, size_t len);
 /* Read the whole regular file at PATH, at most CR_READ_MAX bytes (see
  * cr_open_regular), into *OUT (NUL-terminated, caller frees). */
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,

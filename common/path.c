@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -347,45 +348,86 @@ enum cr_err cr_open_regular(const char *path, size_t max, int *fd,
 	return rc;
 }
 
+/* Read FD (PATH) to its end into *OUT, at most MAX bytes: the buffer is
+ * sized from the file's SIZE first (copies and reallocations of a growing
+ * buffer were most of a report's page faults), and grows only for a file
+ * that grows while read. */
+static enum cr_err read_all(int fd, const char *path, size_t size, size_t max,
+			    char **out, size_t *len, struct cr_error *err)
+{
+	size_t cap = size + 1, n = 0;
+	char *buf = cr_xmalloc(cap);
+
+	for (;;) {
+		ssize_t got;
+		if (n + 1 == cap) {
+			cap *= 2;
+			buf = cr_xrealloc(buf, cap);
+		}
+		got = read(fd, buf + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || (size_t)got > max - n) { /* grew while read */
+			enum cr_err rc = got == 0 ? CR_OK
+				: got < 0 ? cr_error_errno(err, path,
+							   "cannot read")
+				: cr_error_set(err, CR_ECORRUPT, path, -1,
+					       "too large (more than %zu "
+					       "bytes)", max);
+			if (rc) {
+				free(buf);
+				return rc;
+			}
+			break;
+		}
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return CR_OK;
+}
+
+enum cr_err cr_map_file(const char *path, size_t max, const void **data,
+			size_t *len, struct cr_error *err)
+{
+	size_t size;
+	int fd;
+	void *p = NULL;
+	enum cr_err rc = cr_open_regular(path, max, &fd, &size, err);
+
+	if (rc)
+		return rc;
+	if (size) {
+		p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			rc = cr_error_errno(err, path, "cannot read");
+	}
+	close(fd);
+	*data = rc ? NULL : p;
+	*len = rc ? 0 : size;
+	return rc;
+}
+
+void cr_unmap_file(const void *data, size_t len)
+{
+	if (data)
+		munmap((void *)(uintptr_t)data, len);
+}
+
 enum cr_err cr_read_file_max(const char *path, size_t max, char **out,
 			     size_t *len, struct cr_error *err)
 {
-	struct cr_buf b;
-	char chunk[65536];
 	size_t size;
 	int fd;
 	enum cr_err rc = cr_open_regular(path, max, &fd, &size, err);
 
 	if (rc)
 		return rc;
-	cr_buf_init(&b);
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = cr_error_errno(err, path, "cannot read");
-			break;
-		}
-		if (n == 0)
-			break;
-		if ((size_t)n > max - b.len) { /* grew while read */
-			rc = cr_error_set(err, CR_ECORRUPT, path, -1,
-					  "too large (more than %zu bytes)",
-					  max);
-			break;
-		}
-		cr_buf_add(&b, chunk, (size_t)n);
-	}
+	rc = read_all(fd, path, size, max, out, len, err);
 	close(fd);
-	if (rc) {
-		cr_buf_release(&b);
-		return rc;
-	}
-	if (len)
-		*len = b.len;
-	*out = cr_buf_take(&b);
-	return CR_OK;
+	return rc;
 }
 
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,

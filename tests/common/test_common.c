@@ -123,6 +123,41 @@ static char *in(const char *work, const char *name)
 	return cr_path_join(work, name);
 }
 
+/* A file of 300,000 bytes (past the stdio and read chunk sizes) is read
+ * and mapped whole, byte for byte; an empty one maps to nothing. */
+static void test_large_file(const char *work)
+{
+	struct cr_error err;
+	char *big = in(work, "big"), *empty = in(work, "empty"), *data = NULL;
+	size_t n = 300000, len = 0, bad = 0;
+	char *want = cr_xmalloc(n);
+	const void *map = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		want[i] = (char)('a' + (i * 7 + i / 4099) % 26);
+	CHECK(cr_write_file_atomic(big, want, n, &err) == CR_OK &&
+	      cr_write_file_atomic(empty, "", 0, &err) == CR_OK, "write");
+	CHECK(cr_read_file(big, &data, &len, &err) == CR_OK && len == n &&
+	      !memcmp(data, want, n) && data[n] == '\0', "read whole");
+	free(data);
+	CHECK(cr_map_file(big, CR_READ_MAX, &map, &len, &err) == CR_OK &&
+	      len == n && map && !memcmp(map, want, n), "mapped whole");
+	cr_unmap_file(map, len);
+	CHECK(cr_map_file(big, n - 1, &map, &len, &err) == CR_ECORRUPT,
+	      "over the limit: too large");
+	CHECK(cr_map_file(empty, CR_READ_MAX, &map, &len, &err) == CR_OK &&
+	      !map && !len, "empty: nothing mapped");
+	CHECK(cr_read_file(empty, &data, &len, &err) == CR_OK && !len &&
+	      data && !data[0], "empty: read as an empty string");
+	free(data);
+	for (size_t i = 0; i < n; i++) /* the pattern is not constant */
+		bad += want[i] == want[0];
+	CHECK(bad < n / 10, "the content varies");
+	free(want);
+	free(big);
+	free(empty);
+}
+
 static void test_files(const char *work)
 {
 	struct cr_error err;
@@ -146,7 +181,11 @@ static void test_files(const char *work)
 	alarm(10);
 	CHECK(cr_read_file(fifo, &data, &len, &err) == CR_EIO,
 	      "a FIFO is refused, not read");
+	const void *map = NULL;
+	CHECK(cr_map_file(fifo, CR_READ_MAX, &map, &len, &err) == CR_EIO &&
+	      !map, "a FIFO is refused, not mapped");
 	alarm(0);
+	test_large_file(work);
 	char *top = in(work, "a");
 	CHECK(cr_rm_rf(top, &err) == CR_OK && access(top, F_OK) != 0,
 	      "rm -rf");
