@@ -38,7 +38,7 @@ struct real_calls {
 	pid_t (*vfork)(void);
 	int (*open)(const char *, int, ...);
 	int (*open64)(const char *, int, ...);
-	int (*fclose)(FILE *);
+	FILE *(*fdopen)(int, const char *);
 	int (*close)(int);
 };
 extern struct real_calls real;

@@ -542,8 +542,9 @@ static void begin_image(enum how how, const char *parent, int anc_instr,
 
 /* libgcov writes each object's counters to <GCOV_PREFIX>/<gcda path>.  An
  * open of such a path (the prefix is this image's: getenv below) gets an
- * anonymous memory file instead; its fclose appends the bytes, when some
- * arc counter is non-zero, as one "@g" frame to data/<id>
+ * anonymous memory file instead, and fdopen() of it a stream kept in
+ * memory, whose fclose appends the bytes, when some arc counter is
+ * non-zero, as one "@d" frame to the journal
  * (docs/run-directory.md, "Data files"): one file per image instead of a
  * directory per path component and a file per object.  A table entry
  * that cannot be made falls back to the real file under img/<id>, which
@@ -658,31 +659,6 @@ static int journal_append(char kind, const struct iovec *parts, int nparts)
 	return rc;
 }
 
-/* A buffer of at least SIZE bytes, kept for the image's later gcda:
- * mapping and unmapping a memory file per object cost a TLB flush each,
- * which dominated a program of 300 objects.  One buffer holds the gcda as
- * libgcov wrote it and, right after it, as it goes to the journal: a
- * small gcda's two copies are one page to fault in.  Never malloc: this
- * runs in signal handlers. */
-static void *gcda_buffer(size_t size)
-{
-	static void *buf;
-	static size_t cap;
-
-	if (size <= cap)
-		return buf;
-	if (buf)
-		munmap(buf, cap);
-	cap = (size + 65535) & ~(size_t)65535;
-	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		buf = NULL;
-		cap = 0;
-	}
-	return buf;
-}
-
 /* The zero table (rundir.h): has some image of the run written an
  * all-zero gcda of PATH?  With CLAIM, enter it (after writing it: an
  * image that dies first leaves the next one to write it). */
@@ -706,52 +682,21 @@ static int zero_written(const char *path, int claim)
 	return 0;
 }
 
-/* Read the gcda in memory file FD into gcda_buffer(), with room after
- * it for its stripped copy (at most 16 bytes longer, at *AT): its size,
- * or -1.  Most gcda are small: one read says the size, with no fstat (a
- * system call per object of a program of hundreds). */
-static ssize_t mem_gcda_read(int fd, void **p, size_t *at)
-{
-	size_t room = 32768;
-	struct stat st;
-	ssize_t n;
-
-	for (;;) {
-		*p = gcda_buffer(2 * room + 80);
-		if (!*p || (n = pread(fd, *p, room + 1, 0)) < 0)
-			return -1;
-		if ((size_t)n <= room)
-			break;
-		if (fstat(fd, &st) < 0 || (size_t)st.st_size < (size_t)n)
-			return -1;
-		room = (size_t)st.st_size;
-	}
-	*at = ((size_t)n + 63) & ~(size_t)63;
-	return n;
-}
-
-/* Append the gcda in memory file FD (entry SLOT) to the journal, when
- * some arc counter is non-zero, or when it is the run's first all-zero
- * gcda of that path (so that the object is reported, at zero); its
- * functions that did not run are left out (gcda_strip_zero: a
- * PostgreSQL backend's gcda were 300 kB, mostly such records). */
-static void mem_gcda_write(int slot, int fd)
+/* Append the gcda P of SIZE bytes (entry SLOT, stream buffer with room
+ * for a copy after AT) to the journal, when some arc counter is non-zero,
+ * or when it is the run's first all-zero gcda of that path (so that the
+ * object is reported, at zero); its functions that did not run are left
+ * out (gcda_strip_zero: a PostgreSQL backend's gcda were 300 kB, mostly
+ * such records). */
+static void mem_gcda_write(int slot, char *p, size_t size, size_t at)
 {
 	struct iovec parts[3];
-	void *p;
-	size_t size, at;
-	ssize_t n = mem_gcda_read(fd, &p, &at);
 
-	if (n < 0) {
-		lost_reason = "cannot read the counters written in memory";
+	if (size == 0)
 		return;
-	}
-	if (n == 0)
-		return;
-	size = (size_t)n;
 	int zero = !gcda_has_counts(p, size);
 	if (!zero || !zero_written(mem_gcda_path(slot), 0)) {
-		char *stripped = (char *)p + at;
+		char *stripped = p + at;
 		size_t cap = gcda_strip_zero(p, size, stripped, size + 16);
 		parts[0].iov_base = me.id;
 		parts[0].iov_len = strlen(me.id) + 1;
@@ -765,6 +710,123 @@ static void mem_gcda_write(int slot, int fd)
 		else if (zero)
 			zero_written(mem_gcda_path(slot), 1);
 	}
+}
+
+/* ---- the stream libgcov writes a gcda through ---------------------------
+ * libgcov (gcc's and clang's) opens a gcda with open(), locks it, then
+ * reads and writes it through fdopen().  The descriptor is a memory file
+ * (a private lock target); the stream fdopen() gives for it keeps the
+ * bytes in the entry's own buffer, with no system call: through the memory
+ * file itself, each object cost seven (fstat, read, lseek, write, pread,
+ * fcntl, and the page the file allocated).  The gcda starts empty: every
+ * dump is a new one (two dumps of an image are two frames). */
+struct mem_stream {
+	char *buf;       /* mapped, kept for the entry's later gcda */
+	size_t cap;      /* bytes mapped */
+	size_t len, pos; /* the gcda's size; the stream's position */
+};
+static struct mem_stream *mem_stream(int slot);
+
+/* Room for NEED bytes in S's buffer, keeping its bytes: 0 or -1.
+ * Never malloc: this runs in signal handlers. */
+static int stream_room(struct mem_stream *s, size_t need)
+{
+	size_t cap = s->cap ? s->cap : 65536;
+	void *p;
+
+	if (need <= s->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = s->buf ? mremap(s->buf, s->cap, cap, MREMAP_MAYMOVE)
+		   : mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	s->buf = p;
+	s->cap = cap;
+	return 0;
+}
+
+static ssize_t stream_read(void *cookie, char *out, size_t size)
+{
+	struct mem_stream *s = mem_stream((int)(intptr_t)cookie);
+	size_t n = s->pos < s->len ? s->len - s->pos : 0;
+
+	if (n > size)
+		n = size;
+	memcpy(out, s->buf + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+static ssize_t stream_write(void *cookie, const char *in, size_t size)
+{
+	struct mem_stream *s = mem_stream((int)(intptr_t)cookie);
+
+	if (s->pos + size < s->pos || stream_room(s, s->pos + size)) {
+		lost_reason = "cannot keep the counters in memory";
+		return 0;
+	}
+	memcpy(s->buf + s->pos, in, size);
+	s->pos += size;
+	if (s->len < s->pos)
+		s->len = s->pos;
+	return (ssize_t)size;
+}
+
+static int stream_seek(void *cookie, off64_t *offset, int whence)
+{
+	struct mem_stream *s = mem_stream((int)(intptr_t)cookie);
+	off64_t base = whence == SEEK_SET   ? 0
+		       : whence == SEEK_CUR ? (off64_t)s->pos
+		       : whence == SEEK_END ? (off64_t)s->len
+					    : -1;
+
+	if (base < 0 || *offset < -base || *offset > (off64_t)1 << 40) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->pos = (size_t)(base + *offset);
+	*offset = (off64_t)s->pos;
+	return 0;
+}
+
+/* The gcda is complete: append it (with room for its stripped copy), then
+ * close the memory file and free the entry. */
+static int stream_close(void *cookie)
+{
+	int slot = (int)(intptr_t)cookie;
+	struct mem_stream *s = mem_stream(slot);
+	size_t at = (s->len + 63) & ~(size_t)63;
+
+	if (!lost_reason && s->len) {
+		if (stream_room(s, at + s->len + 16))
+			lost_reason = "cannot keep the counters in memory";
+		else
+			mem_gcda_write(slot, s->buf, s->len, at);
+	}
+	if (real.close)
+		real.close(mem_gcda_fd[slot] - 1);
+	mem_gcda_release(slot);
+	return 0;
+}
+
+/* The stream for memory file entry SLOT, or NULL (libgcov then reports
+ * that it cannot open the gcda, and the image records the loss). */
+static FILE *mem_gcda_stream(int slot, const char *mode)
+{
+	static const cookie_io_functions_t io = {
+		stream_read, stream_write, stream_seek, stream_close
+	};
+	struct mem_stream *s = mem_stream(slot);
+	FILE *f;
+
+	s->len = s->pos = 0;
+	f = fopencookie((void *)(intptr_t)slot, mode, io);
+	if (!f)
+		lost_reason = "cannot open a stream for the counters";
+	return f;
 }
 
 static int open_common(int (*next)(const char *, int, ...), const char *path,
@@ -814,23 +876,23 @@ SHIM_EXPORT int open64(const char *path, int flags, ...)
 	return fd;
 }
 
-SHIM_EXPORT int fclose(FILE *f)
+SHIM_EXPORT FILE *fdopen(int fd, const char *mode)
 {
-	int slot = f ? mem_gcda_find(fileno(f)) : -1;
+	int slot = mem_gcda_find(fd);
 
-	if (!real.fclose)
+	if (!real.fdopen)
 		real_calls_init();
-	if (slot >= 0) {
-		fflush(f);
-		if (!lost_reason)
-			mem_gcda_write(slot, fileno(f));
-		mem_gcda_release(slot);
+	if (slot >= 0)
+		return mem_gcda_stream(slot, mode);
+	if (!real.fdopen) {
+		errno = ENOSYS;
+		return NULL;
 	}
-	return real.fclose ? real.fclose(f) : EOF;
+	return real.fdopen(fd, mode);
 }
 
-/* A memory file closed without fclose: its entry is freed, nothing is
- * written (libgcov always closes through fclose). */
+/* A memory file closed without its stream: its entry is freed, nothing
+ * is written (libgcov always writes and closes through the stream). */
 SHIM_EXPORT int close(int fd)
 {
 	int slot = mem_gcda_find(fd);
@@ -2518,5 +2580,11 @@ static char *mem_gcda_path(int i)
 	/* cppcheck-suppress constVariable ; written through the result */
 	static char path[MEM_GCDA_SLOTS][PATH_MAX];
 	return path[i];
+}
+
+static struct mem_stream *mem_stream(int slot)
+{
+	static struct mem_stream streams[MEM_GCDA_SLOTS];
+	return &streams[slot];
 }
 #endif

@@ -57,7 +57,7 @@ void real_calls_init(void)
 	RESOLVE(vfork, "vfork");
 	RESOLVE(open, "open");
 	RESOLVE(open64, "open64");
-	RESOLVE(fclose, "fclose");
+	RESOLVE(fdopen, "fdopen");
 	RESOLVE(close, "close");
 	if (!real.exit_)
 		real.exit_ = exit_syscall;

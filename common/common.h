@@ -134,6 +134,11 @@ enum cr_err cr_rm_rf(const char *path, struct cr_error *err) CR_WUR;
 /* Write DATA to PATH atomically: a temporary file beside it, then rename. */
 enum cr_err cr_write_file_atomic(const char *path, const void *data,
 				 size_t len, struct cr_error *err) CR_WUR;
+/* The same with at most MAX bytes read from the open file SRC, copied in
+ * the kernel (a large file only passed on); a source cut short meanwhile
+ * gives a shorter file, not an error. */
+enum cr_err cr_write_fd_atomic(const char *path, int src, size_t max,
+			       struct cr_error *err) CR_WUR;
 /* Write DATA to the output PATH a user named (a report file): "-" is
  * standard output; a missing or regular file is written atomically as
  * above; a symbolic link, character device or FIFO is opened and written
@@ -152,14 +157,6 @@ enum cr_err cr_write_output(const char *path, const void *data, size_t len,
  * (close-on-exec, blocking reads) and *SIZE is its size. */
 enum cr_err cr_open_regular(const char *path, size_t max, int *fd,
 			    size_t *size, struct cr_error *err) CR_WUR;
-/* Map the whole regular file at PATH, at most MAX bytes (see
- * cr_open_regular), read-only: *DATA (NULL when empty) and *LEN, released
- * with cr_unmap_file.  For a large file only passed on (written
- * elsewhere): nothing is copied into the process.  A file cut short while
- * mapped makes a write from the mapping fail (EFAULT). */
-enum cr_err cr_map_file(const char *path, size_t max, const void **data,
-			size_t *len, struct cr_error *err) CR_WUR;
-void cr_unmap_file(const void *data, size_t len);
 /* Read the whole regular file at PATH, at most CR_READ_MAX bytes (see
  * cr_open_regular), into *OUT (NUL-terminated, caller frees). */
 enum cr_err cr_read_file(const char *path, char **out, size_t *len,

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +229,34 @@ enum cr_err cr_write_file_atomic(const char *path, const void *data,
 	return rc;
 }
 
+enum cr_err cr_write_fd_atomic(const char *path, int src, size_t max,
+			       struct cr_error *err)
+{
+	char *tmp = cr_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	enum cr_err rc = CR_OK;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	ssize_t n = 0;
+
+	if (fd < 0) {
+		free(tmp);
+		return cr_error_errno(err, path, "cannot write");
+	}
+	/* in the kernel, not through the process: a source cut short ends
+	 * the copy early instead of faulting */
+	while (max > 0 && ((n = sendfile(fd, src, NULL, max)) > 0 ||
+			   (n < 0 && errno == EINTR)))
+		if (n > 0)
+			max -= (size_t)n;
+	if (n < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		rc = cr_error_errno(err, path, "cannot write");
+		if (n < 0)
+			close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
 /* Is the file open at FD the one at ST (same device and inode)? */
 static int same_file(int fd, const struct stat *st)
 {
@@ -387,33 +415,6 @@ static enum cr_err read_all(int fd, const char *path, size_t size, size_t max,
 	if (len)
 		*len = n;
 	return CR_OK;
-}
-
-enum cr_err cr_map_file(const char *path, size_t max, const void **data,
-			size_t *len, struct cr_error *err)
-{
-	size_t size;
-	int fd;
-	void *p = NULL;
-	enum cr_err rc = cr_open_regular(path, max, &fd, &size, err);
-
-	if (rc)
-		return rc;
-	if (size) {
-		p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED)
-			rc = cr_error_errno(err, path, "cannot read");
-	}
-	close(fd);
-	*data = rc ? NULL : p;
-	*len = rc ? 0 : size;
-	return rc;
-}
-
-void cr_unmap_file(const void *data, size_t len)
-{
-	if (data)
-		munmap((void *)(uintptr_t)data, len);
 }
 
 enum cr_err cr_read_file_max(const char *path, size_t max, char **out,

@@ -1066,24 +1066,25 @@ static enum cr_err copy_hljs(struct html *h, struct cr_error *err)
 	const char *dir =
 		h->opts->hljs_dir ? h->opts->hljs_dir : DEFAULT_HLJS_DIR;
 	char *src, *dst;
-	const void *data = NULL;
 	size_t len = 0;
 	struct cr_error ignored;
 	enum cr_err rc = CR_OK;
+	int fd;
 
 	if (!*dir)
 		return CR_OK;
 	src = cr_path_join(dir, "highlight.min.js");
-	/* mapped, not read: 850 kB copied into the process were half of a
-	 * small report's page faults */
-	if (!cr_map_file(src, CR_READ_MAX, &data, &len, &ignored) && len) {
-		dst = cr_path_join(h->dir, "highlight.min.js");
-		rc = rp_write(dst, data, len, err);
-		free(dst);
-		if (!rc)
-			h->hljs = 1;
+	/* copied by the kernel, not read: 850 kB read into the process were
+	 * half of a small report's page faults */
+	if (!cr_open_regular(src, CR_READ_MAX, &fd, &len, &ignored)) {
+		if (len) {
+			dst = cr_path_join(h->dir, "highlight.min.js");
+			rc = cr_write_fd_atomic(dst, fd, len, err);
+			free(dst);
+			h->hljs = !rc;
+		}
+		close(fd);
 	}
-	cr_unmap_file(data, len);
 	free(src);
 	return rc;
 }

@@ -992,7 +992,7 @@ def test_journal_cut_frame(t):
 F1_CALLS = 4
 
 
-def ten_objects(t):
+def ten_objects(t, cc=None, out="ten"):
     """A program of 10 objects of which 2 run: main.c calls f1() (in o1.c)
     F1_CALLS times; o2.c .. o9.c are linked in but never called."""
     srcs = ["main.c"] + ["o%d.c" % i for i in range(1, 10)]
@@ -1004,7 +1004,7 @@ def ten_objects(t):
         with open(os.path.join(t.dir, "o%d.c" % i), "w") as f:
             f.write("int f%d(int x)\n{\n\treturn x > 1 ? x : -x;\n}\n"
                     % i)
-    return t.cc("ten", [os.path.join(t.dir, s) for s in srcs])
+    return t.cc(out, [os.path.join(t.dir, s) for s in srcs], cc=cc)
 
 
 def data_frames(t, image_id):
@@ -1021,9 +1021,59 @@ def journal_frame(iid, gcda_path, gcda):
                          gcda)
 
 
+def test_data_stream(t):
+    """libgcov writes each gcda through a stream the shim keeps in memory
+    (docs/run-directory.md, "Data files"): the memory file it opens is
+    only locked and closed, never read, written, sought or stat'ed (each
+    of those was a system call per object of every image).  gcc 11's and
+    clang 14's runtimes write through it as gcc 12's does (clang's seeks
+    to the end and asks the size first): the counts of two runs of the
+    ten-object program are its control flow's."""
+    ten_objects(t)
+    log = os.path.join(t.dir, "stream.log")
+    subprocess.run(["strace", "-ff", "-o", log, "-e",
+                    "trace=memfd_create,read,write,pread64,lseek,"
+                    "newfstatat,fstat,close,fcntl",
+                    COVRUN, "run", "--data-dir", t.data, "--force",
+                    "--no-report", "./ten"],
+                   cwd=t.dir, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120,
+                   env=covtest.strace_env())
+    uses, opened = [], 0
+    for lines in covtest.strace_per_process(log).values():
+        memfds = set()
+        for line in lines:
+            m = re.match(r"(\w+)\((\d+)?.*= (-?\d+)", line)
+            if not m:
+                continue
+            call, fd, rc = m.groups()
+            if call == "memfd_create" and '"covrun-gcda"' in line:
+                memfds.add(rc)
+                opened += 1
+            elif fd in memfds:
+                if call == "close":
+                    memfds.discard(fd)
+                elif call != "fcntl" or "F_SETLK" not in line:
+                    uses.append(line)
+    eq(opened, 10, "memory files opened (one per object)")
+    eq(uses[:4], [], "system calls on the memory files but lock and close")
+    for cc in ("gcc-11", "clang-14"):
+        check(shutil.which(cc), "%s is required (tools/deps.sh)" % cc)
+        name = "ten-" + cc
+        ten_objects(t, cc=cc, out=name)
+        t.covrun("sh", "-c", "./%s && ./%s" % (name, name), check_rc=0)
+        t.covrun("report", "--json", cc + ".json", t.data, data=False,
+                 check_rc=0)
+        fns = fixture_functions(os.path.join(t.dir, cc + ".json"))
+        eq({k: v[0] for k, v in fns.items()},
+           dict({"main": 2, "f1": 2 * F1_CALLS},
+                **{"f%d" % i: 0 for i in range(2, 10)}),
+           "%s: calls of two runs" % cc)
+
+
 def test_data_file_large(t):
-    """A gcda larger than the shim's first read of a memory file (32 KiB:
-    docs/run-directory.md, "Data in the journal") is read whole: 3,000
+    """A gcda larger than the first buffer of the shim's stream (64 KiB:
+    docs/run-directory.md, "Data in the journal") is kept whole: 3,000
     functions, function i called i % 7 + 1 times (counted by gcov from
     the frame, and by covrun's report; 3,000 function records of at least
     28 bytes make more than 80 KiB)."""
