@@ -529,6 +529,8 @@ static void add_records(struct collect_run *run, const char *dir)
 	memcpy(run->records + run->nrecords, one.records,
 	       one.nrecords * sizeof(*one.records));
 	run->nrecords += one.nrecords;
+	if (!run->nbad && one.nbad)
+		run->first_bad = one.first_bad;
 	run->nbad += one.nbad;
 	if (!run->dir)
 		run->dir = cr_xstrdup(one.dir ? one.dir : dir);

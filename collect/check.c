@@ -293,8 +293,10 @@ void collect_check_losses(const char *abs_dir, int64_t start_ns,
 		check_images(&run, ui);
 		check_stripped(&run, ui);
 		if (run.nbad)
-			ui->warn("%zu process record(s) in '%s/proc' could not "
-				 "be read", run.nbad, abs_dir);
+			ui->warn("'%s': %s (%zu place%s); the images of "
+				 "records lost are counted as unattributed",
+				 run.first_bad.path, run.first_bad.msg,
+				 run.nbad, run.nbad == 1 ? "" : "s");
 		collect_run_release(&run);
 	}
 	if (nun)

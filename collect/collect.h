@@ -67,6 +67,7 @@ struct collect_run {
 	size_t nrecords;
 	struct collect_record *records; /* owned */
 	size_t nbad;                  /* records that could not be read */
+	struct cr_error first_bad;    /* why, for the first of them */
 	size_t *by_id;                /* owned; record indices by image id */
 };
 

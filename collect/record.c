@@ -362,6 +362,17 @@ static int by_image_then_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* A record or frame that could not be read: counted, the first one's
+ * reason kept (merge/ names it), each one passed to WARN. */
+static void note_bad(struct collect_run *run, const struct cr_error *e,
+		     void (*warn)(const struct cr_error *))
+{
+	if (!run->nbad++)
+		run->first_bad = *e;
+	if (warn)
+		warn(e);
+}
+
 static void add_record(struct collect_run *run, size_t *alloc,
 		       const char *text, size_t len, const char *path,
 		       void (*warn)(const struct cr_error *))
@@ -373,9 +384,7 @@ static void add_record(struct collect_run *run, size_t *alloc,
 				 &e) == CR_OK) {
 		run->nrecords++;
 	} else {
-		run->nbad++;
-		if (warn)
-			warn(&e);
+		note_bad(run, &e, warn);
 	}
 }
 
@@ -428,15 +437,14 @@ static struct jentry *journal_entries(const char *buf, size_t size,
 			(*n)++;
 			continue;
 		}
-		if (nbad++ == 0 && warn) {
+		if (nbad++ == 0) {
 			struct cr_error e;
 			cr_error_set(&e, CR_ECORRUPT, path, (long long)f.offset,
 				     "journal frame cut short or damaged: "
 				     "skipped");
-			warn(&e);
+			note_bad(run, &e, warn);
 		}
 	}
-	run->nbad += nbad;
 	return out;
 }
 
@@ -458,6 +466,30 @@ void collect_journal_parse(const char *buf, size_t size, const char *path,
 	free(e);
 }
 
+/* The whole journal read, records from FROM on without their start
+ * entry lost it (a damaged journal.z): who ran their images is unknown,
+ * so they are left out, and the images counted as unattributed. */
+static void drop_startless(struct collect_run *run, size_t from,
+			   const char *path,
+			   void (*warn)(const struct cr_error *))
+{
+	size_t kept = from;
+
+	for (size_t i = from; i < run->nrecords; i++) {
+		struct collect_record *rec = &run->records[i];
+		if (rec->start_ns) {
+			run->records[kept++] = *rec;
+			continue;
+		}
+		struct cr_error bad;
+		cr_error_set(&bad, CR_ECORRUPT, path, -1, "the record of "
+			     "image '%s' has lost its start", rec->id);
+		note_bad(run, &bad, warn);
+		collect_record_release(rec);
+	}
+	run->nrecords = kept;
+}
+
 /* Format 2: the process records of the run's journal, if it has one
  * (its compacted start included: rundir_journal_read). */
 static enum cr_err load_journal(const char *rundir, struct collect_run *run,
@@ -470,13 +502,14 @@ static enum cr_err load_journal(const char *rundir, struct collect_run *run,
 	enum cr_err rc = rundir_journal_read(rundir, &text, &len, err);
 
 	if (rc == CR_ECORRUPT) { /* journal.z: named, the rest read */
-		run->nbad++;
-		if (warn)
-			warn(err);
+		note_bad(run, err, warn);
 		rc = CR_OK;
 	}
-	if (rc == CR_OK && len)
+	if (rc == CR_OK && len) {
+		size_t from = run->nrecords;
 		collect_journal_parse(text, len, path, run, alloc, warn);
+		drop_startless(run, from, path, warn);
+	}
 	if (rc == CR_OK)
 		free(text);
 	free(path);
@@ -507,9 +540,7 @@ static int load_proc_dir(const char *rundir, struct collect_run *run,
 			add_record(run, alloc, text, len, path, warn);
 			free(text);
 		} else {
-			run->nbad++;
-			if (warn)
-				warn(&e);
+			note_bad(run, &e, warn);
 		}
 		free(path);
 	}

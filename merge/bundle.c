@@ -62,6 +62,9 @@ struct bundle {
 	struct bundle_bad *bad;
 	size_t nbad, bad_alloc;
 	struct strmap journals;     /* journal entries read */
+	struct strmap runs;         /* ids of the runs it holds (run.info,
+				     * runs files): claimed once scanned */
+	int left_out;               /* another input held one of them */
 };
 
 /* Frames that failed their check in journal entry NAME of the run
@@ -106,6 +109,7 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->rundirs);
 	strmap_release(&b->taken);
 	strmap_release(&b->journals);
+	strmap_release(&b->runs);
 	for (size_t i = 0; i < b->ngens; i++) {
 		free(b->gens[i].prefix);
 		free(b->gens[i].text);
@@ -174,7 +178,7 @@ static const char *run_part(const char *name)
 		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_DATA "/", RUNDIR_JOURNAL,
 		RUNDIR_JOURNAL_Z,
 		RUNDIR_UNATTRIBUTED "/", RUNDIR_CTX "/", RUNDIR_CONTEXTS,
-		RUNDIR_INFO
+		RUNDIR_INFO, RUNDIR_RUNS
 	};
 	const char *p = name;
 
@@ -433,6 +437,14 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 		bundle_twice(set, b, name);
 	collect_journal_parse((char *)*buf, (size_t)n, name, &run, &nrec,
 			      NULL);
+	/* damage in journal.z: named, the rest read (the journal's own
+	 * damage is named by keep_frames, above the mark only) */
+	if (compressed && run.nbad) {
+		struct cr_error err;
+		cr_error_set(&err, CR_ECORRUPT, b->path, -1, "entry '%s': %s",
+			     name, run.first_bad.msg);
+		merge_set_left_out(set, &err);
+	}
 	for (size_t i = 0; i < run.nrecords; i++) {
 		const struct collect_record *rec = &run.records[i];
 		/* an image's end without its start: the start is in the
@@ -444,6 +456,45 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 					     rec->label));
 	}
 	collect_run_release(&run);
+}
+
+/* run.info, or a merged directory's runs file (run part P): the runs
+ * the bundle holds, claimed once the whole bundle is scanned. */
+static void scan_runs(struct bundle *b, struct archive *a, const char *p,
+		      unsigned char **buf, size_t *alloc)
+{
+	long n = read_entry(a, buf, alloc, 1 << 20);
+	char *text, **ids;
+	size_t k;
+
+	if (n < 0)
+		return;
+	text = cr_xstrndup((const char *)*buf, (size_t)n);
+	if (!strcmp(p, RUNDIR_INFO)) {
+		char id[32];
+		if (!rundir_info_id(text, (size_t)n, id, sizeof(id)))
+			strmap_put(&b->runs, id, strlen(id), 1);
+	} else if (!merge_parse_runs(text, &ids, &k)) {
+		for (size_t i = 0; i < k; i++)
+			strmap_put(&b->runs, ids[i], strlen(ids[i]), 1);
+		free(ids);
+	}
+	free(text);
+}
+
+/* Claim the runs of B (merge_set_claim_runs): 0 when it is left out. */
+static int claim_bundle_runs(struct merge_set *set, struct bundle *b)
+{
+	char **ids = cr_xmalloc((b->runs.n + 1) * sizeof(*ids));
+	size_t n = 0;
+	int ok;
+
+	for (size_t i = 0; i < b->runs.size; i++)
+		if (b->runs.key[i])
+			ids[n++] = b->runs.key[i];
+	ok = merge_set_claim_runs(set, ids, n, b->path);
+	free(ids);
+	return ok;
 }
 
 /* The image id of run part KEY ("img/<id>", "data/<id>"), or NULL. */
@@ -824,6 +875,8 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		} else if (!strcmp(p, RUNDIR_JOURNAL_Z)) {
 			scan_journal(set, b, a, name, (size_t)(p - name), &buf,
 				     &alloc, 1);
+		} else if (!strcmp(p, RUNDIR_INFO) || !strcmp(p, RUNDIR_RUNS)) {
+			scan_runs(b, a, p, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
 			e = scan_contexts(set, b, a, name, p, &buf, &alloc,
 					  err);
@@ -843,14 +896,16 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 			}
 		}
 	}
-	if (!e)
+	if (!e && !claim_bundle_runs(set, b))
+		b->left_out = 1;
+	if (!e && !b->left_out)
 		e = settle_folds(set, b, err);
 	if (!e && r != ARCHIVE_EOF && !nentries)
 		e = cr_error_set(err, CR_ECORRUPT, b->path, -1, "cannot read "
 				 "the bundle: %s", archive_error_string(a));
 	/* a damaged archive: what precedes the damage is still merged (the
 	 * second pass reports the damage) */
-	if (!e) {
+	if (!e && !b->left_out) {
 		count_images(set, b);
 		name_bad_frames(set, b);
 		queue_frames(set, b);
@@ -871,7 +926,7 @@ enum cr_err merge_set_add_bundle(struct merge_set *set, const char *path,
 	b = cr_xcalloc(1, sizeof(*b));
 	b->path = cr_xstrdup(path);
 	e = scan(set, b, err);
-	if (e) {
+	if (e || b->left_out) {
 		merge_bundle_free(b);
 		return e;
 	}

@@ -462,6 +462,32 @@ static void check_fold_current(struct merge_set *set, const char *dir)
 	free(path);
 }
 
+/* Claim the runs DIR holds (merge_set_claim_runs): a run directory its
+ * own (run.info), a merged directory those of its runs file; one that
+ * says none claims nothing.  0 when DIR is to be left out. */
+static int claim_dir_runs(struct merge_set *set, const char *dir,
+			  int merged)
+{
+	char id[32], *one = id, *text, **ids;
+	size_t len, n;
+	struct cr_error e;
+	int ok = 1;
+
+	if (!merged)
+		return rundir_run_id(dir, id, sizeof(id)) ||
+		       merge_set_claim_runs(set, &one, 1, dir);
+	char *path = rundir_path(dir, RUNDIR_RUNS);
+	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
+		if (!merge_parse_runs(text, &ids, &n)) {
+			ok = merge_set_claim_runs(set, ids, n, dir);
+			free(ids);
+		}
+		free(text);
+	}
+	free(path);
+	return ok;
+}
+
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 			      struct cr_error *err)
 {
@@ -477,7 +503,8 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 				 "directory", rundir);
 		goto out;
 	}
-	if (!merge_set_claim_source(set, dir))
+	if (!merge_set_claim_source(set, dir) ||
+	    !claim_dir_runs(set, dir, stat(cfile, &st) == 0))
 		goto out;
 	if (stat(cfile, &st) == 0) {
 		e = add_merged(set, dir, cfile, err);
@@ -485,13 +512,16 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 	}
 	if ((e = load_records(set, dir, &run, err)))
 		goto out;
-	if (run.nbad) {
-		struct cr_error w;
-		cr_error_set(&w, CR_ECORRUPT, dir, -1, "run '%s': %zu process "
-			     "record%s could not be read; their images are "
-			     "counted as unattributed", dir, run.nbad,
-			     run.nbad == 1 ? "" : "s");
-		merge_set_warn(set, &w);
+	if (run.nbad) { /* named by its first place; counts stay whole */
+		struct cr_error w = run.first_bad;
+		size_t n = strlen(w.msg);
+		if (run.nbad > 1)
+			snprintf(w.msg + n, sizeof(w.msg) - n, " (and %zu more "
+				 "places)", run.nbad - 1);
+		n = strlen(w.msg);
+		snprintf(w.msg + n, sizeof(w.msg) - n, "; the images of "
+			 "records lost are counted as unattributed");
+		merge_set_left_out(set, &w);
 	}
 	if (!merge_fold_current(dir, &fold))
 		check_fold_current(set, dir);
@@ -715,8 +745,37 @@ static enum cr_err write_contexts_file(const struct merge_set *set,
 	return e;
 }
 
-/* The aggregate at OUTDIR: each context written by WRITE, then the
- * contexts file. */
+/* OUTDIR/runs: the runs whose data the aggregate holds (so that merging
+ * it again with one of them does not count that one twice); none when it
+ * holds no run that says who it is. */
+static enum cr_err write_runs_file(const struct merge_set *set,
+				   const char *outdir, struct cr_error *err)
+{
+	struct cr_buf b;
+	char *path = rundir_path(outdir, RUNDIR_RUNS);
+	struct stat st;
+	enum cr_err e = CR_OK;
+
+	if (!set->runs.n) { /* a fold generation; an earlier merge's goes */
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    unlink(path) < 0)
+			e = cr_error_errno(err, path, "cannot remove");
+		free(path);
+		return e;
+	}
+	cr_buf_init(&b);
+	cr_buf_adds(&b, RUNDIR_RUNS_MAGIC "\n");
+	for (size_t i = 0; i < set->runs.size; i++)
+		if (set->runs.key[i])
+			cr_buf_addf(&b, "%s\n", set->runs.key[i]);
+	e = cr_write_file_atomic(path, b.buf, b.len, err);
+	free(path);
+	cr_buf_release(&b);
+	return e;
+}
+
+/* The aggregate at OUTDIR: each context written by WRITE, the runs file,
+ * then the contexts file. */
 static enum cr_err write_set(struct merge_set *set, const char *outdir,
 			     enum cr_err (*write)(struct merge_set *, uint32_t,
 						  const char *,
@@ -751,6 +810,8 @@ static enum cr_err write_set(struct merge_set *set, const char *outdir,
 	free(w.zero);
 	free(w.home);
 	free(w.objs);
+	if (!e)
+		e = write_runs_file(set, outdir, err);
 	return e ? e : write_contexts_file(set, outdir, err);
 }
 

@@ -129,6 +129,7 @@ struct merge_set {
 	size_t warnings_alloc;
 	uint32_t nskipped;     /* gcda files (or dirs) left out */
 	struct strmap images;  /* ids of the images queued, each once */
+	struct strmap runs;    /* ids of the runs queued (rundir.h) */
 	struct strmap sources; /* run directories and bundles queued, by
 				* "device:inode", each once */
 	int force_fallback;    /* read every object through gcov */
@@ -158,6 +159,16 @@ int merge_set_claim_image(struct merge_set *set, const char *id,
 /* The same for the run directory or bundle PATH (by device and inode, so
  * a path through a symbolic link is the same input). */
 int merge_set_claim_source(struct merge_set *set, const char *path);
+/* The same for the runs IDS[0..N) an input holds (its run.info, or a
+ * merged directory's runs file: rundir.h): 1 when none was claimed
+ * before, and all are then; 0 when one was (a run and a copy, a bundle
+ * or a merge of it: the input WHERE is warned about and left out). */
+int merge_set_claim_runs(struct merge_set *set, char *const *ids, size_t n,
+			 const char *where);
+/* The ids of a runs file's TEXT (modified; rundir.h, RUNDIR_RUNS) into
+ * *IDS (owned array of pointers into TEXT), *N of them: 0, or -1 when it
+ * is not a runs file. */
+int merge_parse_runs(char *text, char ***ids, size_t *n);
 /* The contexts file (context.c): for each line, the context is created
  * and EACH(set, id, context, images, ARG) called.  TEXT is modified. */
 typedef void (*merge_ctx_fn)(struct merge_set *set, const char *id,

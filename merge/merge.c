@@ -222,6 +222,48 @@ int merge_set_claim_source(struct merge_set *set, const char *path)
 	return 0;
 }
 
+int merge_set_claim_runs(struct merge_set *set, char *const *ids, size_t n,
+			 const char *where)
+{
+	struct cr_error w;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strmap_find(&set->runs, ids[i], strlen(ids[i])))
+			continue;
+		cr_error_set(&w, CR_EUSAGE, where, -1, "holds run %s, which "
+			     "another input holds too (a copy, a bundle or a "
+			     "merge of it): left out, not counted twice",
+			     ids[i]);
+		merge_set_left_out(set, &w);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		strmap_put(&set->runs, ids[i], strlen(ids[i]), 1);
+	return 1;
+}
+
+int merge_parse_runs(char *text, char ***ids, size_t *n)
+{
+	size_t magic = strlen(RUNDIR_RUNS_MAGIC), alloc = 0;
+	char *line, *next;
+
+	*ids = NULL;
+	*n = 0;
+	if (strncmp(text, RUNDIR_RUNS_MAGIC, magic) || text[magic] != '\n')
+		return -1;
+	for (line = text + magic + 1; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (next[-1] == '\n')
+			next[-1] = '\0';
+		if (!*line)
+			continue;
+		CR_GROW(*ids, *n + 1, alloc);
+		(*ids)[(*n)++] = line;
+	}
+	return 0;
+}
+
 static void obj_release(struct mobj *o)
 {
 	for (uint32_t c = 0; c < o->nctx_arrays; c++) {
@@ -266,6 +308,7 @@ void merge_set_free(struct merge_set *set)
 	free(set->warnings);
 	strmap_release(&set->images);
 	strmap_release(&set->sources);
+	strmap_release(&set->runs);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
 }

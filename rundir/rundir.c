@@ -74,6 +74,41 @@ int rundir_format(const char *dir)
 	return info_format(dir);
 }
 
+int rundir_info_id(const char *text, size_t len, char *id, size_t size)
+{
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - text) : len, n = end - at;
+		size_t digits = 6;
+		while (digits < n && text[at + digits] >= '0' &&
+		       text[at + digits] <= '9')
+			digits++;
+		if (n > 6 && n - 6 < size && digits == n &&
+		    !memcmp(text + at, "start ", 6)) {
+			memcpy(id, text + at + 6, n - 6);
+			id[n - 6] = '\0';
+			return 0;
+		}
+		at = end + 1;
+	}
+	return -1;
+}
+
+int rundir_run_id(const char *dir, char *id, size_t size)
+{
+	char *path = cr_path_join(dir, RUNDIR_INFO), *text;
+	size_t len;
+	struct cr_error e;
+	int rc = -1;
+
+	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
+		rc = rundir_info_id(text, len, id, size);
+		free(text);
+	}
+	free(path);
+	return rc;
+}
+
 enum rundir_kind rundir_recognise(const char *dir)
 {
 	if (info_format(dir))
@@ -401,7 +436,11 @@ static enum cr_err inflate_start(const char *dir, uint64_t n, uint64_t l,
 	struct cr_buf stream;
 	enum cr_err e = cr_read_file(path, &z, &zlen, err);
 
-	if (e) {
+	if (e) { /* missing, not a file: damage, and the rest is read */
+		char why[sizeof(err->msg)];
+		snprintf(why, sizeof(why), "%s", err->msg);
+		e = cr_error_set(err, CR_ECORRUPT, path, -1, "compacted "
+				 "journal left out: %s", why);
 		free(path);
 		return e;
 	}

@@ -40,6 +40,9 @@
 					* ids of images it holds part of */
 #define RUNDIR_CONTEXTS "contexts"      /* merged directory: its contexts */
 #define RUNDIR_CTX "ctx"                /* merged directory: ctx/<context> */
+#define RUNDIR_RUNS "runs"              /* merged directory: "covrun-runs 1",
+					 * then the id of each run it holds */
+#define RUNDIR_RUNS_MAGIC "covrun-runs 1"
 #define RUNDIR_FOLD_IMAGES_V1 "images"  /* format 1: fold/<N>/images */
 
 /* Process records (README.md, "Process records"): the keys and values the
@@ -267,6 +270,13 @@ enum rundir_kind { RUNDIR_KIND_NONE, RUNDIR_KIND_RUN, RUNDIR_KIND_MERGED,
 enum rundir_kind rundir_recognise(const char *dir);
 /* Format of the run in DIR: 1 or 2 from run.info, 0 when not a run. */
 int rundir_format(const char *dir);
+/* A run's identity: the "start" value of its run.info (the wall-clock
+ * nanosecond covrun started it at), which a copy or a bundle of the run
+ * keeps.  From run.info's TEXT (LEN bytes) into ID (SIZE bytes): 0, or -1
+ * when it has none. */
+int rundir_info_id(const char *text, size_t len, char *id, size_t size);
+/* The same read from DIR/run.info. */
+int rundir_run_id(const char *dir, char *id, size_t size);
 /* A run covrun may move or remove: RUN, and a real directory (not a
  * link) owned by the user running covrun, whose run.info is a regular
  * file (README.md, "What covrun moves or removes"). */

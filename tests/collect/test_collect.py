@@ -1201,7 +1201,8 @@ def test_journal_compaction(t):
     frees the journal's blocks below it (docs/run-directory.md, "Journal
     compaction"; COVRUN_FOLD_COMPACT sets how often): every record is still
     read, by covrun, from a bundle and after a compaction cut short; a
-    damaged journal.z is named.  forks many 300: the root, 300 fork
+    damaged, missing or unusable journal.z is named (exit status 3), the
+    rest read, every count kept.  forks many 300: the root, 300 fork
     children, and 100 helpers exec'd by every third child."""
     import tarfile
     build(t)
@@ -1263,6 +1264,28 @@ def test_journal_compaction(t):
           "damaged journal.z named: %r" % p.stderr)
     check(len(json.loads(p.stdout)["processes"]) < 401,
           "the records after journal.z still read")
+    # the same for merge and report: exit status 3, journal.z named, and
+    # every count kept (the folded ones in the fold's aggregates, the
+    # images whose start records were lost as unattributed)
+    def totals(counts):
+        return {f: {n: v[0] for n, v in lines.items()}
+                for f, lines in counts.items()}
+    z = os.path.join(t.data, "journal.z")
+    for what, make in (("damaged", lambda: None),
+                       ("missing", lambda: None),
+                       ("a FIFO", lambda: os.mkfifo(z)),
+                       ("a directory", lambda: os.mkdir(z))):
+        make()
+        p = t.covrun("report", "--json", got, "--root", t.dir, t.data,
+                     data=False, check_rc=3, timeout=60)
+        check("journal.z" in p.stderr and "unattributed" in p.stderr,
+              "journal.z %s: named: %r" % (what, p.stderr))
+        eq(totals(json_counts(got)), totals(json_counts(want)),
+           "journal.z %s: counts" % what)
+        if os.path.isdir(z):
+            os.rmdir(z)
+        elif os.path.lexists(z):  # the damaged one, then what was made
+            os.unlink(z)
 
 
 def test_data_file_all_zero(t):

@@ -304,7 +304,43 @@ def test_bundle_duplicates(e):
     tar_of(good, e.data, files, "w:gz")
     counts, err = merge(e, "run-and-bundle", e.data, good)
     eq(counts, FULL, "a run and a bundle of it")
-    check(warned(err, "already read"), "run and bundle: warned")
+    check(warned(err, good, "another input"), "run and bundle: warned")
+
+
+def test_run_copies(e):
+    """A run given again as a copy, a bundle or a merge that holds it is
+    counted once, also once the fold has summed its images (a fold's
+    aggregate carries no image ids, so only the run's identity, run.info's
+    start, tells): the later input is named and left out, exit 3.  The
+    fixture runs RUNS times, each image folded at once (--fold-batch 1);
+    each input alone gives RUNS times the fixture's calls."""
+    runs = 6
+    for name, text in (("main.c", MAIN_C), ("helper.c", HELPER_C)):
+        with open(os.path.join(e.dir, name), "w") as f:
+            f.write(text)
+    e.cc("prog", [os.path.join(e.dir, "main.c"),
+                  os.path.join(e.dir, "helper.c")])
+    e.covrun("run", "-q", "--no-report", "--fold-batch", "1", "--", "sh",
+             "-c", "; ".join(["./prog"] * runs), check_rc=0)
+    check(os.path.exists(os.path.join(e.data, "fold", "current")),
+          "a fold generation")
+    want = {k: v * runs for k, v in FULL.items()}
+    copy = os.path.join(e.dir, "copy")
+    shutil.copytree(e.data, copy, symlinks=True)
+    bundle = os.path.join(e.dir, "run.tar.gz")
+    tar_of(bundle, e.data, run_files(e.data), "w:gz")
+    counts, _ = merge(e, "alone", e.data, rc=0)
+    eq(counts, want, "the run alone")
+    merged = os.path.join(e.dir, "alone")
+    for what, inputs in (("a copy", (e.data, copy)),
+                         ("a bundle", (e.data, bundle)),
+                         ("a bundle first", (bundle, e.data)),
+                         ("a merge of it", (merged, e.data)),
+                         ("a merge of it last", (e.data, merged))):
+        counts, err = merge(e, "out-" + what.replace(" ", "-"), *inputs)
+        eq(counts, want, "the run and %s: counted once" % what)
+        check(warned(err, inputs[1], "another input"),
+              "%s: the later input named: %r" % (what, err))
 
 
 def test_bad_bundle(e):
@@ -441,6 +477,7 @@ TESTS = {
     "rundir_twice": test_rundir_twice,
     "image_symlink": test_image_symlink,
     "bundle_duplicates": test_bundle_duplicates,
+    "run_copies": test_run_copies,
     "bad_bundle": test_bad_bundle,
     "huge_entry": test_huge_entry,
     "bundle_scaling": test_bundle_scaling,

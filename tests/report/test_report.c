@@ -468,7 +468,8 @@ static void out_paths_release(struct out_paths *p)
 
 static int run_demo(const char *out, const char *hljs)
 {
-	struct collect_run run = {"/tmp/run", 4, records, 0, NULL};
+	struct collect_run run = { .dir = "/tmp/run", .nrecords = 4,
+				   .records = records };
 
 	struct cov_model m;
 	struct report_opts o;
