@@ -526,8 +526,9 @@ static void add_records(struct collect_run *run, const char *dir)
 	run->records =
 		cr_xrealloc(run->records, (run->nrecords + one.nrecords + 1) *
 						  sizeof(*run->records));
-	memcpy(run->records + run->nrecords, one.records,
-	       one.nrecords * sizeof(*one.records));
+	if (one.nrecords) /* none: a journal whose records were all lost */
+		memcpy(run->records + run->nrecords, one.records,
+		       one.nrecords * sizeof(*one.records));
 	run->nrecords += one.nrecords;
 	if (!run->nbad && one.nbad)
 		run->first_bad = one.first_bad;
