@@ -64,6 +64,7 @@ struct bundle {
 	struct strmap journals;     /* journal entries read */
 	struct strmap runs;         /* ids of the runs it holds (run.info,
 				     * runs files): claimed once scanned */
+	struct strmap run_places;   /* "<id>\n<prefix>": where each is */
 	int left_out;               /* another input held one of them */
 };
 
@@ -110,6 +111,7 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->taken);
 	strmap_release(&b->journals);
 	strmap_release(&b->runs);
+	strmap_release(&b->run_places);
 	for (size_t i = 0; i < b->ngens; i++) {
 		free(b->gens[i].prefix);
 		free(b->gens[i].text);
@@ -460,10 +462,20 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 
 /* run.info, or a merged directory's runs file (run part P): the runs
  * the bundle holds, claimed once the whole bundle is scanned. */
-static void scan_runs(struct bundle *b, struct archive *a, const char *p,
-		      unsigned char **buf, size_t *alloc)
+static void add_run(struct bundle *b, const char *id, const char *name,
+		    const char *p)
 {
-	long n = read_entry(a, buf, alloc, 1 << 20);
+	char *place = cr_xasprintf("%s\n%.*s", id, (int)(p - name), name);
+
+	strmap_put(&b->runs, id, strlen(id), 1);
+	strmap_put(&b->run_places, place, strlen(place), 1);
+	free(place);
+}
+
+static void scan_runs(struct bundle *b, struct archive *a, const char *name,
+		      const char *p, unsigned char **buf, size_t *alloc)
+{
+	long n = read_entry(a, buf, alloc, JOURNAL_MAX);
 	char *text, **ids;
 	size_t k;
 
@@ -473,18 +485,63 @@ static void scan_runs(struct bundle *b, struct archive *a, const char *p,
 	if (!strcmp(p, RUNDIR_INFO)) {
 		char id[32];
 		if (!rundir_info_id(text, (size_t)n, id, sizeof(id)))
-			strmap_put(&b->runs, id, strlen(id), 1);
+			add_run(b, id, name, p);
 	} else if (!merge_parse_runs(text, &ids, &k)) {
 		for (size_t i = 0; i < k; i++)
-			strmap_put(&b->runs, ids[i], strlen(ids[i]), 1);
+			add_run(b, ids[i], name, p);
 		free(ids);
 	}
 	free(text);
 }
 
+/* Does the directory PREFIX of B hold an aggregate (a fold generation,
+ * or a merged directory's contexts)? */
+static int holds_aggregate(const struct bundle *b, const char *prefix,
+			   size_t len)
+{
+	for (size_t i = 0; i < b->ngens; i++)
+		if (strlen(b->gens[i].prefix) == len &&
+		    !memcmp(b->gens[i].prefix, prefix, len))
+			return 1;
+	return 0;
+}
+
+/* A run under two directories of B, one of them with an aggregate (a run
+ * and a merge of it): its images carry ids and are counted once, but the
+ * aggregates would both count.  Named; returns 1. */
+static int run_twice(struct merge_set *set, const struct bundle *b)
+{
+	const struct strmap *m = &b->run_places;
+
+	for (size_t i = 0; i < m->size; i++) {
+		const char *a = m->key[i], *nl = a ? strchr(a, '\n') : NULL;
+		for (size_t j = 0; nl && j < m->size; j++) {
+			const char *c = m->key[j];
+			size_t idlen = (size_t)(nl - a);
+			if (!c || j == i || strncmp(a, c, idlen + 1) ||
+			    (!holds_aggregate(b, nl + 1, strlen(nl + 1)) &&
+			     !holds_aggregate(b, c + idlen + 1,
+					      strlen(c + idlen + 1))))
+				continue;
+			struct cr_error w;
+			cr_error_set(&w, CR_EUSAGE, b->path, -1, "holds run "
+				     "%.*s twice, in '%s' and '%s' (a run and "
+				     "a merge of it): left out, not counted "
+				     "twice", (int)idlen, a, nl + 1,
+				     c + idlen + 1);
+			merge_set_left_out(set, &w);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Claim the runs of B (merge_set_claim_runs): 0 when it is left out. */
 static int claim_bundle_runs(struct merge_set *set, struct bundle *b)
 {
+	if (run_twice(set, b))
+		return 0;
+
 	char **ids = cr_xmalloc((b->runs.n + 1) * sizeof(*ids));
 	size_t n = 0;
 	int ok;
@@ -558,8 +615,9 @@ static enum cr_err read_contexts(struct bundle *b, struct archive *a,
 	return CR_OK;
 }
 
-/* The contexts file NAME (run part P): a merged directory's, read now, or
- * a fold generation's, kept until the current generation is known. */
+/* The contexts file NAME (run part P): a merged directory's (gen -1) or a
+ * fold generation's, kept until the bundle is scanned (the runs it holds
+ * claimed, the current generation known). */
 static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
 				 struct archive *a, const char *name,
 				 const char *p, unsigned char **buf,
@@ -572,9 +630,11 @@ static enum cr_err scan_contexts(struct merge_set *set, struct bundle *b,
 
 	if (e)
 		return e;
-	if (gen < 0 || taken)
+	if (taken)
 		return merge_parse_contexts(set, (char *)*buf, b->path,
 					    note_merged, b, err);
+	if (gen < 0)
+		plen = (size_t)(p - name);
 	CR_GROW(b->gens, b->ngens + 1, b->gens_alloc);
 	b->gens[b->ngens].prefix = cr_xstrndup(name, plen);
 	b->gens[b->ngens].text = cr_xstrndup((const char *)*buf, len);
@@ -788,7 +848,7 @@ static enum cr_err settle_folds(struct merge_set *set, struct bundle *b,
 	for (size_t i = 0; i < b->ngens && !e; i++) {
 		struct fold_contexts *g = &b->gens[i];
 		size_t n = strlen(g->prefix);
-		if (!is_rundir(b, g->prefix, n) ||
+		if (g->gen < 0 || !is_rundir(b, g->prefix, n) ||
 		    g->gen == current_gen(b, g->prefix, n))
 			e = merge_parse_contexts(set, g->text, b->path,
 						 note_merged, b, err);
@@ -876,7 +936,7 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 			scan_journal(set, b, a, name, (size_t)(p - name), &buf,
 				     &alloc, 1);
 		} else if (!strcmp(p, RUNDIR_INFO) || !strcmp(p, RUNDIR_RUNS)) {
-			scan_runs(b, a, p, &buf, &alloc);
+			scan_runs(b, a, name, p, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
 			e = scan_contexts(set, b, a, name, p, &buf, &alloc,
 					  err);

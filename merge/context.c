@@ -473,9 +473,21 @@ static int claim_dir_runs(struct merge_set *set, const char *dir,
 	struct cr_error e;
 	int ok = 1;
 
-	if (!merged)
-		return rundir_run_id(dir, id, sizeof(id)) ||
-		       merge_set_claim_runs(set, &one, 1, dir);
+	if (!merged && !rundir_run_id(dir, id, sizeof(id)))
+		return merge_set_claim_runs(set, &one, 1, dir);
+	if (!merged) {
+		struct merge_fold_state fold;
+		if (merge_fold_current(dir, &fold)) {
+			cr_error_set(&e, CR_ECORRUPT, dir, -1, "run.info "
+				     "missing or without its start: the images "
+				     "the fold summed are counted, but a copy "
+				     "of this run among the inputs would be "
+				     "counted twice");
+			merge_set_left_out(set, &e);
+		}
+		merge_fold_release(&fold);
+		return 1;
+	}
 	char *path = rundir_path(dir, RUNDIR_RUNS);
 	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
 		if (!merge_parse_runs(text, &ids, &n)) {

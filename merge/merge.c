@@ -232,8 +232,10 @@ int merge_set_claim_runs(struct merge_set *set, char *const *ids, size_t n,
 			continue;
 		cr_error_set(&w, CR_EUSAGE, where, -1, "holds run %s, which "
 			     "another input holds too (a copy, a bundle or a "
-			     "merge of it): left out, not counted twice",
-			     ids[i]);
+			     "merge of it): left out whole, not counted "
+			     "twice%s", ids[i], n > 1 ? ", with the other "
+			     "runs it holds (give the input that holds the "
+			     "most runs first)" : "");
 		merge_set_left_out(set, &w);
 		return 0;
 	}

@@ -320,10 +320,14 @@ def test_run_copies(e):
             f.write(text)
     e.cc("prog", [os.path.join(e.dir, "main.c"),
                   os.path.join(e.dir, "helper.c")])
+    # arguments of 1.1 MB: a run.info over 1 MiB is still read
     e.covrun("run", "-q", "--no-report", "--fold-batch", "1", "--", "sh",
-             "-c", "; ".join(["./prog"] * runs), check_rc=0)
+             "-c", "; ".join(["./prog"] * runs), "sh",
+             *(["a" * 100000] * 11), check_rc=0)
     check(os.path.exists(os.path.join(e.data, "fold", "current")),
           "a fold generation")
+    check(os.path.getsize(os.path.join(e.data, "run.info")) > 1 << 20,
+          "run.info over 1 MiB")
     want = {k: v * runs for k, v in FULL.items()}
     copy = os.path.join(e.dir, "copy")
     shutil.copytree(e.data, copy, symlinks=True)
@@ -341,6 +345,34 @@ def test_run_copies(e):
         eq(counts, want, "the run and %s: counted once" % what)
         check(warned(err, inputs[1], "another input"),
               "%s: the later input named: %r" % (what, err))
+    # a bundle of the merge: its contexts (image counts) are not added
+    # either; each run of the fixture is 2 images
+    mbundle = os.path.join(e.dir, "merge.tar.gz")
+    with tarfile.open(mbundle, "w:gz") as t:
+        t.add(merged, arcname="merged")
+    merge(e, "out-merge-bundle", e.data, mbundle)
+    eq(context_images(os.path.join(e.dir, "out-merge-bundle")), 2 * runs,
+       "images of the run and a bundle of its merge")
+    # one bundle holding the run and its merge: named, left out
+    both = os.path.join(e.dir, "both.tar.gz")
+    with tarfile.open(both, "w:gz") as t:
+        t.add(e.data, arcname="run")
+        t.add(merged, arcname="merged")
+    counts, err = merge(e, "out-both", both)
+    check(warned(err, both, "twice"), "run and merge in one bundle: %r"
+          % err)
+    # a copy without run.info cannot be told from the run: said (exit 3)
+    os.unlink(os.path.join(copy, "run.info"))
+    counts, err = merge(e, "out-anonymous", copy)
+    eq(counts, want, "a copy without run.info alone")
+    check(warned(err, copy, "run.info"), "no identity named: %r" % err)
+
+
+def context_images(out):
+    """The images a merged directory's contexts file counts."""
+    with open(os.path.join(out, "contexts")) as f:
+        return sum(int(line.split("\t")[2]) for line in f.read().split("\n")[1:]
+                   if line)
 
 
 def test_bad_bundle(e):
