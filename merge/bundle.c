@@ -65,6 +65,9 @@ struct bundle {
 	struct strmap runs;         /* ids of the runs it holds (run.info,
 				     * runs files): claimed once scanned */
 	struct strmap run_places;   /* "<id>\n<prefix>": where each is */
+	struct strmap z_named;      /* run dir prefix -> the bytes its
+				     * journal.zx says journal.z holds */
+	struct strmap z_read;       /* run dir prefix -> those read */
 	int left_out;               /* another input held one of them */
 };
 
@@ -112,6 +115,8 @@ void merge_bundle_free(struct bundle *b)
 	strmap_release(&b->journals);
 	strmap_release(&b->runs);
 	strmap_release(&b->run_places);
+	strmap_release(&b->z_named);
+	strmap_release(&b->z_read);
 	for (size_t i = 0; i < b->ngens; i++) {
 		free(b->gens[i].prefix);
 		free(b->gens[i].text);
@@ -180,7 +185,7 @@ static const char *run_part(const char *name)
 		RUNDIR_PROC "/", RUNDIR_IMG "/", RUNDIR_DATA "/", RUNDIR_JOURNAL,
 		RUNDIR_JOURNAL_Z,
 		RUNDIR_UNATTRIBUTED "/", RUNDIR_CTX "/", RUNDIR_CONTEXTS,
-		RUNDIR_INFO, RUNDIR_RUNS
+		RUNDIR_INFO, RUNDIR_RUNS, RUNDIR_JOURNAL_ZX
 	};
 	const char *p = name;
 
@@ -345,7 +350,7 @@ static void scan_record(struct merge_set *set, struct bundle *b,
  * its size, or -1.  Whatever it holds beyond what journal.zx names is
  * also in the journal itself: records read twice are the same. */
 static long inflate_entry(struct archive *a, unsigned char **buf,
-			  size_t *alloc)
+			  size_t *alloc, size_t *stream)
 {
 	unsigned char *z = NULL;
 	size_t zalloc = 0, len;
@@ -354,7 +359,7 @@ static long inflate_entry(struct archive *a, unsigned char **buf,
 
 	cr_buf_init(&out);
 	if (zn < 0 || rundir_journal_z_inflate(z, (size_t)zn, JOURNAL_MAX,
-						&out)) {
+						&out, stream)) {
 		free(z);
 		cr_buf_release(&out);
 		return -1;
@@ -419,9 +424,14 @@ static void scan_journal(struct merge_set *set, struct bundle *b,
 			 unsigned char **buf, size_t *alloc, int compressed)
 {
 	struct collect_run run = { 0 };
-	size_t nrec = 0;
-	long n = compressed ? inflate_entry(a, buf, alloc)
+	size_t nrec = 0, stream = 0;
+	long n = compressed ? inflate_entry(a, buf, alloc, &stream)
 			    : read_entry(a, buf, alloc, JOURNAL_MAX);
+
+	if (compressed) /* damaged: named below, not again as missing */
+		strmap_put(&b->z_read, name, plen,
+			   n < 0 || stream > UINT32_MAX ? UINT32_MAX
+							: (uint32_t)stream);
 
 	if (n < 0) {
 		struct cr_error err;
@@ -492,6 +502,48 @@ static void scan_runs(struct bundle *b, struct archive *a, const char *name,
 		free(ids);
 	}
 	free(text);
+}
+
+/* journal.zx NAME (run part P): how much of journal.z it names, checked
+ * once the bundle is scanned (check_compacted). */
+static void scan_zx(struct bundle *b, struct archive *a, const char *name,
+		    const char *p, unsigned char **buf, size_t *alloc)
+{
+	long n = read_entry(a, buf, alloc, 4096);
+	uint64_t x, l, zn;
+	char *text;
+
+	if (n < 0)
+		return;
+	text = cr_xstrndup((const char *)*buf, (size_t)n);
+	if (!rundir_journal_zx_parse(text, &x, &l, &zn) && l && zn &&
+	    zn <= UINT32_MAX)
+		strmap_put(&b->z_named, name, (size_t)(p - name),
+			   (uint32_t)zn);
+	free(text);
+}
+
+/* A journal.z that journal.zx names but the bundle lacks, or holds cut
+ * short: the records it held are lost, which is said (README.md, "Exit
+ * status"), as for a run directory. */
+static void check_compacted(struct merge_set *set, const struct bundle *b)
+{
+	for (size_t i = 0; i < b->z_named.size; i++) {
+		const char *prefix = b->z_named.key[i];
+		uint32_t *got;
+		if (!prefix)
+			continue;
+		got = strmap_find(&b->z_read, prefix, strlen(prefix));
+		if (got && *got >= b->z_named.val[i])
+			continue;
+		struct cr_error w;
+		cr_error_set(&w, CR_ECORRUPT, b->path, -1, "entry '%s%s': "
+			     "%s (journal.zx names %u bytes of it): the "
+			     "records it held are lost", prefix,
+			     RUNDIR_JOURNAL_Z, got ? "cut short" : "missing",
+			     b->z_named.val[i]);
+		merge_set_left_out(set, &w);
+	}
 }
 
 /* Does the directory PREFIX of B hold an aggregate (a fold generation,
@@ -935,6 +987,8 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 		} else if (!strcmp(p, RUNDIR_JOURNAL_Z)) {
 			scan_journal(set, b, a, name, (size_t)(p - name), &buf,
 				     &alloc, 1);
+		} else if (!strcmp(p, RUNDIR_JOURNAL_ZX)) {
+			scan_zx(b, a, name, p, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_INFO) || !strcmp(p, RUNDIR_RUNS)) {
 			scan_runs(b, a, name, p, &buf, &alloc);
 		} else if (!strcmp(p, RUNDIR_CONTEXTS)) {
@@ -966,6 +1020,7 @@ static enum cr_err scan(struct merge_set *set, struct bundle *b,
 	/* a damaged archive: what precedes the damage is still merged (the
 	 * second pass reports the damage) */
 	if (!e && !b->left_out) {
+		check_compacted(set, b);
 		count_images(set, b);
 		name_bad_frames(set, b);
 		queue_frames(set, b);

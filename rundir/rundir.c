@@ -369,19 +369,27 @@ static void read_zx(const char *dir, uint64_t *x, uint64_t *l, uint64_t *n)
 	char *path = rundir_path(dir, RUNDIR_JOURNAL_ZX), *text;
 	size_t len;
 	struct cr_error e;
-	unsigned long long a, b, c;
 
 	*x = *l = *n = 0;
 	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
-		int got = sscanf(text, "%llu %llu %llu", &a, &b, &c);
-		if (got >= 2) {
-			*x = a;
-			*l = b;
-			*n = got == 3 ? c : a;
-		}
+		rundir_journal_zx_parse(text, x, l, n);
 		free(text);
 	}
 	free(path);
+}
+
+int rundir_journal_zx_parse(const char *text, uint64_t *x, uint64_t *l,
+			    uint64_t *n)
+{
+	unsigned long long a, b, c;
+	int got = sscanf(text, "%llu %llu %llu", &a, &b, &c);
+
+	if (got < 2)
+		return -1;
+	*x = a;
+	*l = b;
+	*n = got == 3 ? c : a;
+	return 0;
 }
 
 static int z_inflate(const void *z, size_t zlen, size_t max,
@@ -412,13 +420,15 @@ static int z_inflate(const void *z, size_t zlen, size_t max,
 static void z_expand(const char *in, size_t n, struct cr_buf *out);
 
 int rundir_journal_z_inflate(const void *z, size_t zlen, size_t max,
-			     struct cr_buf *out)
+			     struct cr_buf *out, size_t *inflated)
 {
 	struct cr_buf stream;
 	int rc;
 
 	cr_buf_init(&stream);
 	rc = z_inflate(z, zlen, max, &stream);
+	if (inflated)
+		*inflated = stream.len;
 	if (!rc)
 		z_expand(stream.buf ? stream.buf : "", stream.len, out);
 	cr_buf_release(&stream);

@@ -348,9 +348,15 @@ enum cr_err rundir_journal_read(const char *dir, char **buf, size_t *len,
 				struct cr_error *err) CR_WUR;
 /* Inflate ZLEN bytes of journal.z (a flushed zlib stream, perhaps without
  * its end; at most MAX bytes inflated) into OUT as the journal frames they
- * stand for: 0, or -1 when damaged or larger. */
+ * stand for: 0, or -1 when damaged or larger.  *STREAM (when not NULL):
+ * the bytes the stream inflated to, which journal.zx's third number
+ * names. */
 int rundir_journal_z_inflate(const void *z, size_t zlen, size_t max,
-			     struct cr_buf *out);
+			     struct cr_buf *out, size_t *stream);
+/* journal.zx's TEXT (NUL-terminated): *X, *L, *N (rundir.c, read_zx);
+ * 0, or -1 when it is not one. */
+int rundir_journal_zx_parse(const char *text, uint64_t *x, uint64_t *l,
+			    uint64_t *n);
 struct rundir_compactor;
 struct rundir_compactor *rundir_compactor_new(const char *dir);
 /* Compact the journal up to UPTO, the end of a whole frame, at most the

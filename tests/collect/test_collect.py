@@ -1286,6 +1286,19 @@ def test_journal_compaction(t):
             os.rmdir(z)
         elif os.path.lexists(z):  # the damaged one, then what was made
             os.unlink(z)
+    # in a bundle: journal.z missing, or cut short, while journal.zx
+    # names its bytes: named, exit 3
+    for what, make in (("missing", lambda: None),
+                       ("cut short", lambda: open(z, "wb").close())):
+        make()
+        with tarfile.open(bundle, "w:gz") as tar:
+            tar.add(t.data, arcname="run")
+        p = t.covrun("report", "--json", got, "--root", t.dir, bundle,
+                     data=False, check_rc=3, timeout=60)
+        check("journal.z" in p.stderr and what in p.stderr,
+              "bundle, journal.z %s: named: %r" % (what, p.stderr))
+        eq(totals(json_counts(got)), totals(json_counts(want)),
+           "bundle, journal.z %s: counts" % what)
 
 
 def test_data_file_all_zero(t):

@@ -254,7 +254,7 @@ static void count_compacted(const char *dir, int *a, int *b, int *other)
 	*a = *b = *other = 0;
 	cr_buf_init(&out);
 	CHECK(cr_read_file(path, &z, &zlen, &err) == CR_OK, "read %s", path);
-	CHECK(rundir_journal_z_inflate(z, zlen, (size_t)1 << 20, &out) == 0,
+	CHECK(rundir_journal_z_inflate(z, zlen, (size_t)1 << 20, &out, NULL) == 0,
 	      "inflate %s", path);
 	while ((rc = rundir_next_frame(out.buf, out.len, &at, &f)) != 0) {
 		if (rc > 0 && f.kind == RUNDIR_FRAME_RECORD &&
