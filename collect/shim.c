@@ -682,8 +682,8 @@ static int zero_written(const char *path, int claim)
 	return 0;
 }
 
-/* Append the gcda P of SIZE bytes (entry SLOT, stream buffer with room
- * for a copy after AT) to the journal, when some arc counter is non-zero,
+/* Append the gcda P of SIZE (> 0) bytes (entry SLOT, stream buffer with
+ * room for a copy after AT) to the journal, when some arc counter is non-zero,
  * or when it is the run's first all-zero gcda of that path (so that the
  * object is reported, at zero); its functions that did not run are left
  * out (gcda_strip_zero: a PostgreSQL backend's gcda were 300 kB, mostly
@@ -691,9 +691,6 @@ static int zero_written(const char *path, int claim)
 static void mem_gcda_write(int slot, char *p, size_t size, size_t at)
 {
 	struct iovec parts[3];
-
-	if (size == 0)
-		return;
 	int zero = !gcda_has_counts(p, size);
 	if (!zero || !zero_written(mem_gcda_path(slot), 0)) {
 		char *stripped = p + at;

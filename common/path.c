@@ -208,8 +208,32 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-enum cr_err cr_write_file_atomic(const char *path, const void *data,
-				 size_t len, struct cr_error *err)
+/* What fills the temporary file of an atomic write: 0, or -1 (errno). */
+struct atomic_fill {
+	const void *data; /* bytes to write, or NULL: copy from SRC */
+	size_t len;       /* their length, or at most that many of SRC */
+	int src;
+};
+
+static int fill(int fd, const struct atomic_fill *f)
+{
+	size_t left = f->len;
+	ssize_t n = 0;
+
+	if (f->data)
+		return write_all(fd, f->data, f->len);
+	/* in the kernel, not through the process: a source cut short ends
+	 * the copy early instead of faulting */
+	while (left > 0 && ((n = sendfile(fd, f->src, NULL, left)) > 0 ||
+			    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			left -= (size_t)n;
+	return left > 0 && n < 0 ? -1 : 0;
+}
+
+/* A temporary file beside PATH, filled by F, then renamed to PATH. */
+static enum cr_err write_atomic(const char *path, const struct atomic_fill *f,
+				struct cr_error *err)
 {
 	char *tmp = cr_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	enum cr_err rc = CR_OK;
@@ -217,7 +241,7 @@ enum cr_err cr_write_file_atomic(const char *path, const void *data,
 
 	if (fd < 0) {
 		rc = cr_error_errno(err, path, "cannot write");
-	} else if (write_all(fd, data, len) < 0) {
+	} else if (fill(fd, f) < 0) {
 		rc = cr_error_errno(err, path, "cannot write");
 		close(fd);
 		unlink(tmp);
@@ -229,32 +253,20 @@ enum cr_err cr_write_file_atomic(const char *path, const void *data,
 	return rc;
 }
 
+enum cr_err cr_write_file_atomic(const char *path, const void *data,
+				 size_t len, struct cr_error *err)
+{
+	const struct atomic_fill f = { data ? data : "", len, -1 };
+
+	return write_atomic(path, &f, err);
+}
+
 enum cr_err cr_write_fd_atomic(const char *path, int src, size_t max,
 			       struct cr_error *err)
 {
-	char *tmp = cr_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	enum cr_err rc = CR_OK;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	ssize_t n = 0;
+	const struct atomic_fill f = { NULL, max, src };
 
-	if (fd < 0) {
-		free(tmp);
-		return cr_error_errno(err, path, "cannot write");
-	}
-	/* in the kernel, not through the process: a source cut short ends
-	 * the copy early instead of faulting */
-	while (max > 0 && ((n = sendfile(fd, src, NULL, max)) > 0 ||
-			   (n < 0 && errno == EINTR)))
-		if (n > 0)
-			max -= (size_t)n;
-	if (n < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = cr_error_errno(err, path, "cannot write");
-		if (n < 0)
-			close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return write_atomic(path, &f, err);
 }
 
 /* Is the file open at FD the one at ST (same device and inode)? */

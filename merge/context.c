@@ -462,33 +462,15 @@ static void check_fold_current(struct merge_set *set, const char *dir)
 	free(path);
 }
 
-/* Claim the runs DIR holds (merge_set_claim_runs): a run directory its
- * own (run.info), a merged directory those of its runs file; one that
- * says none claims nothing.  0 when DIR is to be left out. */
-static int claim_dir_runs(struct merge_set *set, const char *dir,
-			  int merged)
+/* Claim the runs of merged directory DIR (its runs file; one without
+ * claims nothing): 0 when DIR is to be left out. */
+static int claim_merged_runs(struct merge_set *set, const char *dir)
 {
-	char id[32], *one = id, *text, **ids;
+	char *path = rundir_path(dir, RUNDIR_RUNS), *text, **ids;
 	size_t len, n;
 	struct cr_error e;
 	int ok = 1;
 
-	if (!merged && !rundir_run_id(dir, id, sizeof(id)))
-		return merge_set_claim_runs(set, &one, 1, dir);
-	if (!merged) {
-		struct merge_fold_state fold;
-		if (merge_fold_current(dir, &fold)) {
-			cr_error_set(&e, CR_ECORRUPT, dir, -1, "run.info "
-				     "missing or without its start: the images "
-				     "the fold summed are counted, but a copy "
-				     "of this run among the inputs would be "
-				     "counted twice");
-			merge_set_left_out(set, &e);
-		}
-		merge_fold_release(&fold);
-		return 1;
-	}
-	char *path = rundir_path(dir, RUNDIR_RUNS);
 	if (cr_read_file(path, &text, &len, &e) == CR_OK) {
 		if (!merge_parse_runs(text, &ids, &n)) {
 			ok = merge_set_claim_runs(set, ids, n, dir);
@@ -498,6 +480,28 @@ static int claim_dir_runs(struct merge_set *set, const char *dir,
 	}
 	free(path);
 	return ok;
+}
+
+/* Claim the run of run directory DIR (run.info): 0 when DIR is to be
+ * left out.  Without an identity it is read, and said to be unchecked
+ * when the fold has summed images of it. */
+static int claim_run(struct merge_set *set, const char *dir)
+{
+	char id[32], *one = id;
+	struct merge_fold_state fold;
+	struct cr_error e;
+
+	if (!rundir_run_id(dir, id, sizeof(id)))
+		return merge_set_claim_runs(set, &one, 1, dir);
+	if (merge_fold_current(dir, &fold)) {
+		cr_error_set(&e, CR_ECORRUPT, dir, -1, "run.info missing or "
+			     "without its start: the images the fold summed "
+			     "are counted, but a copy of this run among the "
+			     "inputs would be counted twice");
+		merge_set_left_out(set, &e);
+	}
+	merge_fold_release(&fold);
+	return 1;
 }
 
 enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
@@ -515,13 +519,15 @@ enum cr_err merge_set_add_run(struct merge_set *set, const char *rundir,
 				 "directory", rundir);
 		goto out;
 	}
-	if (!merge_set_claim_source(set, dir) ||
-	    !claim_dir_runs(set, dir, stat(cfile, &st) == 0))
+	if (!merge_set_claim_source(set, dir))
 		goto out;
 	if (stat(cfile, &st) == 0) {
-		e = add_merged(set, dir, cfile, err);
+		if (claim_merged_runs(set, dir))
+			e = add_merged(set, dir, cfile, err);
 		goto out;
 	}
+	if (!claim_run(set, dir))
+		goto out;
 	if ((e = load_records(set, dir, &run, err)))
 		goto out;
 	if (run.nbad) { /* named by its first place; counts stay whole */
