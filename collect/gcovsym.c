@@ -301,14 +301,30 @@ static int found_gcov(const struct gobj *g)
 	       g->reset || g->root;
 }
 
+/* The executable as the shim found it by the path it was run by
+ * (gcovsym_exe_file), or st_ino 0. */
+static struct stat exe_file;
+
+void gcovsym_exe_file(const struct stat *st)
+{
+	exe_file = *st;
+}
+
 /* Scan the object file PATH into G, unless the cache knows it has no
- * instrumented code. */
+ * instrumented code.  The executable is looked up by exe_file first:
+ * stat("/proc/self/exe") is the first /proc lookup of a new process,
+ * which costs it tens of microseconds.  Only "no instrumented code" is
+ * decided that way; a scan always reads /proc/self/exe, the file that is
+ * mapped. */
 static void scan_file(struct gobj *g, const char *path)
 {
 	struct stat st;
 	struct rundir_object key;
 	int fd;
 
+	if (cache && !g->name[0] && exe_file.st_ino &&
+	    (key = object_key(&exe_file), cache_has(&key)))
+		return;
 	if (cache && stat(path, &st) == 0 && (key = object_key(&st),
 					       cache_has(&key)))
 		return;

@@ -52,6 +52,10 @@ void gcovsym_refresh(void);
 /* Use the run's cache of objects without instrumented code (rundir.h,
  * struct rundir_object[RUNDIR_OBJECTS_SLOTS] in the mapped counter file). */
 void gcovsym_use_cache(void *slots);
+/* The executable's file as found by the path it was run by (ST): the
+ * object cache is asked about it first (a hint: see scan_file). */
+struct stat;
+void gcovsym_exe_file(const struct stat *st);
 /* Is any loaded object instrumented (as of the last scan)? */
 int gcovsym_instrumented(void);
 /* Whether the code at PC belongs to an instrumented object (1 when it

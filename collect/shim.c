@@ -26,6 +26,7 @@
 #include "rundir/rundir.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,7 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -1586,28 +1589,65 @@ static int non_default_signals(uint64_t *not_dfl)
 	return 0;
 }
 
+static int is_default(const struct sigaction *sa)
+{
+	return !(sa->sa_flags & SA_SIGINFO) && sa->sa_handler == SIG_DFL;
+}
+
+/* Take the dump signals of a single-threaded image (no constructor before
+ * the shim's started a thread) without /proc: with every signal blocked
+ * in its one thread, nothing can meet the shim's handler while a signal
+ * the program ignores or handles is set to it and put back.  A signal
+ * the program itself blocked may be pending, and putting SIG_IGN back
+ * would discard it: its action is asked first. */
+static void take_signals_alone(const struct sigaction *sa)
+{
+	sigset_t all, old;
+	struct sigaction prev;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!is_dump_signal(sig))
+			continue;
+		if (sigismember(&old, sig) == 1) {
+			if (real.sigaction(sig, NULL, &prev) == 0 &&
+			    is_default(&prev))
+				real.sigaction(sig, sa, NULL);
+		} else if (real.sigaction(sig, sa, &prev) == 0 &&
+			   !is_default(&prev)) {
+			real.sigaction(sig, &prev, NULL);
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Take every dump signal whose action is the default one (an exec keeps
  * only SIG_DFL and SIG_IGN; a library's constructor may have set a
- * handler).  Never set and put back: another thread (started by such a
- * constructor) would meet the shim's handler meanwhile, and lose an
- * ignored signal or one the program handles. */
+ * handler).  With another thread running (started by such a
+ * constructor), never set and put back: that thread would meet the
+ * shim's handler meanwhile, and lose an ignored signal or one the
+ * program handles. */
 static void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
 	uint64_t not_dfl;
-	int known = non_default_signals(&not_dfl) == 0;
+	int known;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
+	if (__libc_single_threaded) {
+		take_signals_alone(&sa);
+		return;
+	}
+	known = non_default_signals(&not_dfl) == 0;
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (!is_dump_signal(sig))
 			continue;
 		if (known && sig <= 64 ? !(not_dfl >> (sig - 1) & 1)
-		    : real.sigaction(sig, NULL, &old) == 0 &&
-		      !(old.sa_flags & SA_SIGINFO) &&
-		      old.sa_handler == SIG_DFL)
+		    : real.sigaction(sig, NULL, &old) == 0 && is_default(&old))
 			real.sigaction(sig, &sa, NULL);
 	}
 }
@@ -1672,14 +1712,46 @@ static char *copy_name(const char *src, size_t size)
 	return keep_name();
 }
 
+/* The executable's path into OUT (PATH_MAX bytes) without /proc, whose
+ * first lookup costs a new process tens of microseconds (the kernel
+ * builds its /proc entries): the path the image was run by (AT_EXECFN),
+ * resolved as readlink("/proc/self/exe") would be, when it names an ELF
+ * file.  A script (AT_EXECFN names it, its interpreter runs), fexecve
+ * (/dev/fd/N) or a file the image cannot read: 0, and /proc it is.  The
+ * file's identity goes to gcovsym_exe_file. */
+static int exe_by_execfn(char *out)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	unsigned char magic[4];
+	struct stat st;
+	int fd, elf;
+
+	if (!fn || !strncmp(fn, "/dev/fd/", 8) || !strncmp(fn, "/proc/", 6))
+		return 0;
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	elf = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	      !memcmp(magic, ELFMAG, SELFMAG) && fstat(fd, &st) == 0 &&
+	      S_ISREG(st.st_mode);
+	close(fd);
+	if (!elf || !realpath(fn, out))
+		return 0;
+	gcovsym_exe_file(&st);
+	return 1;
+}
+
 /* The names of the image, after run_dir (names() has room for them all at
  * their longest, and the record buffer after them). */
 static void init_paths(void)
 {
-	ssize_t n = readlink("/proc/self/exe", names_end(), PATH_MAX - 1);
 	struct outbuf o;
 
-	names_end()[n > 0 ? n : 0] = '\0';
+	if (!exe_by_execfn(names_end())) {
+		ssize_t n = readlink("/proc/self/exe", names_end(),
+				     PATH_MAX - 1);
+		names_end()[n > 0 ? n : 0] = '\0';
+	}
 	exe = keep_name();
 	if (!getcwd(names_end(), PATH_MAX))
 		names_end()[0] = '\0';

@@ -1479,6 +1479,77 @@ def test_signals_without_proc(t):
     check("dumped" in prog[0], "its counters written: %r" % prog[0])
 
 
+def test_start_without_proc(t):
+    """An image's start reads nothing under /proc (its first lookup there
+    costs a new process tens of microseconds): the executable's path is
+    the one it was run by, resolved (a relative path, a symbolic link, a
+    script whose interpreter runs), and a single-threaded image takes its
+    signals with every one blocked and puts back the actions that were
+    not the default.  A signal the program had blocked and ignored stays
+    pending through that (putting SIG_IGN back would discard it), a
+    handler set by a library's constructor stays, and SIGTERM at its
+    default ends the image with its end and counters recorded."""
+    with open(os.path.join(t.dir, "plain.c"), "w") as f:
+        f.write("int main(void)\n{\n\treturn 0;\n}\n")
+    plain = t.cc("plain", [os.path.join(t.dir, "plain.c")], coverage=False)
+    os.symlink("plain", os.path.join(t.dir, "link-to-plain"))
+    script = os.path.join(t.dir, "script.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nexit 0\n")
+    os.chmod(script, 0o755)
+    log = os.path.join(t.dir, "start.log")
+    subprocess.run(["strace", "-ff", "-o", log, "-e",
+                    "trace=open,openat,stat,newfstatat,readlink,execve",
+                    COVRUN, "run", "--data-dir", t.data, "--force",
+                    "--no-report", "sh", "-c",
+                    "./plain; ./link-to-plain; ./script.sh; /bin/true; "
+                    "/bin/true"],
+                   cwd=t.dir, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120,
+                   env=covtest.strace_env())
+    trues = [lines for lines in covtest.strace_per_process(log).values()
+             if any(line.startswith('execve("/bin/true"') for line in lines)]
+    eq(len(trues), 2, "processes that ran /bin/true")
+    # the first /bin/true of the run reads it (the object cache is empty)
+    eq(sum(any("/proc/" in line for line in lines) for lines in trues), 1,
+       "images of /bin/true that looked under /proc")
+    exes = sorted(r["exe"] for r in t.records() if r["how"] != "root")
+    eq(exes, sorted([os.path.realpath(plain)] * 2 +
+                    [os.path.realpath("/bin/sh")] +
+                    [os.path.realpath("/bin/true")] * 2),
+       "executables of the images")
+    lib = ("#include <signal.h>\nvolatile int on_usr2;\n"
+           "static void usr2(int s)\n{\n\t(void)s;\n\ton_usr2 = 1;\n}\n"
+           "__attribute__((constructor)) static void start(void)\n{\n"
+           "\tsignal(SIGUSR2, usr2);\n}\n")
+    prog = ("#include <signal.h>\n#include <stdio.h>\n"
+            "#include <unistd.h>\nextern volatile int on_usr2;\n"
+            "static volatile sig_atomic_t on_usr1;\n"
+            "static void usr1(int s)\n{\n\t(void)s;\n\ton_usr1 = 1;\n}\n"
+            "int main(void)\n{\n\tsigset_t one;\n"
+            "\tsignal(SIGUSR1, usr1);\n\tsigemptyset(&one);\n"
+            "\tsigaddset(&one, SIGUSR1);\n"
+            "\tsigprocmask(SIG_UNBLOCK, &one, 0);\n"
+            "\traise(SIGUSR2);\n"
+            "\tprintf(\"usr1 %d usr2 %d\\n\", on_usr1, on_usr2);\n"
+            "\tfflush(stdout);\n\tkill(getpid(), SIGTERM);\n"
+            "\tputs(\"not ended\");\n\treturn 0;\n}\n")
+    with_constructor_lib(t, "usr2", lib, "pending", prog)
+    launch = ("import os, signal\n"
+              "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n"
+              "signal.signal(signal.SIGUSR1, signal.SIG_IGN)\n"
+              "os.kill(os.getpid(), signal.SIGUSR1)\n"
+              "os.execv('./pending', ['./pending'])\n")
+    p = t.covrun("--no-report", "-q", sys.executable, "-c", launch)
+    eq(p.stdout.split("\n")[:1], ["usr1 1 usr2 1"],
+       "the pending SIGUSR1 delivered, the constructor's handler kept")
+    check("not ended" not in p.stdout, "SIGTERM ended it: %r" % p.stdout)
+    rec = one(t.records(), exe=os.path.realpath(
+        os.path.join(t.dir, "pending")))
+    eq(rec.get("end"), "signal %d" % signal.SIGTERM, "its end")
+    check("dumped" in rec, "its counters written: %r" % rec)
+
+
 def test_object_cache(t):
     """The run's cache of objects without instrumented code (rundir.h,
     "counter file"): an object is read once per run, not once per image;
