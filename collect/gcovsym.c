@@ -201,10 +201,11 @@ static void scan_symtab(struct gobj *g, const unsigned char *img, size_t size)
  * store of their check word; an entry half written by an image that died
  * never matches. */
 #define CACHE_PROBES 8
-static struct rundir_object *cache;
+static struct rundir_object *hot, *cache;
 
-void gcovsym_use_cache(void *slots)
+void gcovsym_use_cache(void *hot_slots, void *slots)
 {
+	hot = hot_slots;
 	cache = slots;
 }
 
@@ -228,44 +229,65 @@ static int same_object(const struct rundir_object *a,
 	       a->ctime_ns == b->ctime_ns;
 }
 
+/* Is K in entry E: 1 yes, -1 no and E is the first of its kind never
+ * claimed (nothing is after it), 0 no. */
+static int entry_has(struct rundir_object *e, const struct rundir_object *k)
+{
+	uint64_t check = __atomic_load_n(&e->check, __ATOMIC_ACQUIRE);
+
+	if (check == 0)
+		return -1;
+	return check == k->check && same_object(e, k);
+}
+
+/* Enter K in entry E if E is free: 1 when E holds K now (or did), 0 when
+ * E belongs to another object (or to an image that died writing it). */
+static int entry_add(struct rundir_object *e, const struct rundir_object *k)
+{
+	uint64_t seen = 0;
+
+	if (!__atomic_compare_exchange_n(&e->check, &seen, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return seen == k->check && same_object(e, k);
+	e->dev = k->dev;
+	e->ino = k->ino;
+	e->size = k->size;
+	e->ctime_ns = k->ctime_ns;
+	__atomic_store_n(&e->check, k->check, __ATOMIC_RELEASE);
+	return 1;
+}
+
 static struct rundir_object *cache_slot(const struct rundir_object *k,
 					size_t probe)
 {
 	return &cache[(k->check / 4 + probe) % RUNDIR_OBJECTS_SLOTS];
 }
 
+/* The first page's entries are claimed in order, so the first free one
+ * ends the search there; then the cache's probes. */
 static int cache_has(const struct rundir_object *k)
 {
-	for (size_t i = 0; cache && i < CACHE_PROBES; i++) {
-		struct rundir_object *e = cache_slot(k, i);
-		uint64_t check = __atomic_load_n(&e->check, __ATOMIC_ACQUIRE);
-		if (check == 0)
-			return 0;
-		if (check == k->check && same_object(e, k))
-			return 1;
-	}
+	int r = -1;
+
+	for (size_t i = 0; hot && i < RUNDIR_HOT_SLOTS; i++)
+		if ((r = entry_has(&hot[i], k)) != 0)
+			break;
+	if (r == 1)
+		return 1;
+	for (size_t i = 0; cache && i < CACHE_PROBES; i++)
+		if ((r = entry_has(cache_slot(k, i), k)) != 0)
+			return r == 1;
 	return 0;
 }
 
 static void cache_add(const struct rundir_object *k)
 {
-	for (size_t i = 0; cache && i < CACHE_PROBES; i++) {
-		struct rundir_object *e = cache_slot(k, i);
-		uint64_t seen = 0;
-		if (!__atomic_compare_exchange_n(&e->check, &seen, 1, 0,
-						 __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE)) {
-			if (seen == k->check && same_object(e, k))
-				return;
-			continue;
-		}
-		e->dev = k->dev;
-		e->ino = k->ino;
-		e->size = k->size;
-		e->ctime_ns = k->ctime_ns;
-		__atomic_store_n(&e->check, k->check, __ATOMIC_RELEASE);
-		return;
-	}
+	for (size_t i = 0; hot && i < RUNDIR_HOT_SLOTS; i++)
+		if (entry_add(&hot[i], k))
+			return;
+	for (size_t i = 0; cache && i < CACHE_PROBES; i++)
+		if (entry_add(cache_slot(k, i), k))
+			return;
 }
 
 /* Only a file whose change time is well past is entered (git's "racily

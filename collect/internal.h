@@ -49,9 +49,10 @@ void real_calls_init(void);
 
 /* Rescan loaded objects when the set changed since the last scan. */
 void gcovsym_refresh(void);
-/* Use the run's cache of objects without instrumented code (rundir.h,
- * struct rundir_object[RUNDIR_OBJECTS_SLOTS] in the mapped counter file). */
-void gcovsym_use_cache(void *slots);
+/* Use the run's cache of objects without instrumented code (rundir.h:
+ * RUNDIR_HOT_SLOTS, then RUNDIR_OBJECTS_SLOTS struct rundir_object in the
+ * mapped counter file). */
+void gcovsym_use_cache(void *hot_slots, void *slots);
 /* The executable's file as found by the path it was run by (ST): the
  * object cache is asked about it first (a hint: see scan_file). */
 struct stat;

@@ -464,8 +464,13 @@ static void map_counter(void)
 	if (p == MAP_FAILED)
 		return;
 	image_counter = p;
+	/* Written first: a shared file page read first is mapped read-only
+	 * (the file system tracks writes), and count_image's write would
+	 * fault on it a second time. */
+	__atomic_fetch_add(&image_counter[0], 0, __ATOMIC_RELAXED);
 	if (size == RUNDIR_COUNTER_SIZE) {
-		gcovsym_use_cache((char *)p + RUNDIR_COUNTER_PAGE);
+		gcovsym_use_cache((char *)p + RUNDIR_HOT_OFFSET,
+				  (char *)p + RUNDIR_COUNTER_PAGE);
 		zero_table = (uint64_t *)((char *)p + RUNDIR_ZERO_OFFSET);
 	}
 }

@@ -82,6 +82,13 @@ struct rundir_object {
 	uint64_t dev, ino, size, ctime_ns;
 	uint64_t check; /* rundir_object_check of the rest: the entry is whole */
 };
+/* The first page, after the two counters: the first objects the run
+ * entered, looked up before the cache.  Every image writes that page (the
+ * counters), so the objects nearly every image loads (libc, the shell)
+ * cost it no page of the cache to fault in. */
+#define RUNDIR_HOT_OFFSET 64
+#define RUNDIR_HOT_SLOTS \
+	((RUNDIR_COUNTER_PAGE - RUNDIR_HOT_OFFSET) / sizeof(struct rundir_object))
 /* After the cache: the gcda paths (rundir_hash64, never 0) of which some
  * image wrote an all-zero gcda: the first image that finds an object all
  * zero writes it anyway, so that every object a process loaded appears in

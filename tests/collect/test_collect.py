@@ -1550,6 +1550,34 @@ def test_start_without_proc(t):
     check("dumped" in rec, "its counters written: %r" % rec)
 
 
+def test_object_cache_first_page(t):
+    """The first objects a run enters in its object cache go to the
+    counter file's first page, after the two counters (rundir.h,
+    RUNDIR_HOT_OFFSET): every image writes that page anyway, so libc and
+    the shell cost it no other page.  The entries of libc and /bin/sh
+    are read back (device, inode, size, change time in ns, check word:
+    five 64-bit words each); the two counters count the images."""
+    t.covrun("--no-report", "sh", "-c", "/bin/true; /bin/true", check_rc=0)
+    with open(os.path.join(t.data, "counter"), "rb") as f:
+        page = f.read(4096)
+    started = struct.unpack_from("<Q", page, 0)[0]
+    eq(started, len(t.records()), "images started (first counter)")
+    entries = set()
+    for off in range(64, 4096 - 39, 40):
+        dev, ino, size, ctime, check_word = struct.unpack_from("<5Q", page,
+                                                               off)
+        if check_word == 0:
+            break
+        entries.add((dev, ino, size, ctime))
+    ldd = subprocess.run(["ldd", "/bin/true"], capture_output=True,
+                         text=True, check=True).stdout
+    libc = re.search(r"=> (\S*libc\.so\.6)", ldd).group(1)
+    for path in (libc, "/bin/sh"):
+        st = os.stat(path)
+        eq((st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns) in entries,
+           True, "entry of %s in the first page" % path)
+
+
 def test_object_cache(t):
     """The run's cache of objects without instrumented code (rundir.h,
     "counter file"): an object is read once per run, not once per image;
