@@ -16,6 +16,7 @@ usage: bundle_bench.py --covrun BIN [--work DIR] [--images 40000]
 """
 import argparse
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -41,7 +42,10 @@ HELPER_C = "int helper(int x) { return x + 1; }\n"
 
 def one_image(covrun, work):
     """Build and run the program once; (record text, image id,
-    {gcda path: bytes})."""
+    {gcda path: bytes}) of its image, in the run directory format 1 that
+    make_inputs writes (a current run keeps its images in its journal: the
+    record is rebuilt from `covrun tree --json`, the data files are
+    those `covrun merge` writes for the run's one image)."""
     for name, text in (("main.c", MAIN_C), ("helper.c", HELPER_C)):
         with open(os.path.join(work, name), "w") as f:
             f.write(text)
@@ -50,17 +54,29 @@ def one_image(covrun, work):
     run = os.path.join(work, ".covrun")
     subprocess.run([covrun, "run", "-q", "--no-report", "-d", run,
                     "--force", "--", "./prog"], cwd=work, check=True)
-    iid = os.listdir(os.path.join(run, "img"))[0]
-    with open(os.path.join(run, "proc", iid + ".rec")) as f:
-        rec = f.read()
-    root = os.path.join(run, "img", iid)
+    tree = json.loads(subprocess.run(
+        [covrun, "tree", "--json", run], check=True, capture_output=True,
+        text=True).stdout)
+    (p,) = tree["processes"]
+    rec = "covrun-record 1\n" + "".join("%s %s\n" % kv for kv in (
+        ("id", p["id"]), ("pid", p["pid"]), ("ppid", p["ppid"]),
+        ("parent", ""), ("how", "root"), ("role", "root"),
+        ("exe", p["exe"]), ("cwd", p["cwd"]), ("label", ""),
+        ("start", p["start_ns"]), ("arg", "./prog"), ("instrumented", 1),
+        ("end", p["end"]), ("finish", p["end_ns"]),
+        ("dumped", p["end_ns"])))
+    merged = os.path.join(work, "one")
+    subprocess.run([covrun, "merge", "-q", "-o", merged, run], check=True)
+    (ctx,) = os.listdir(os.path.join(merged, "ctx"))
+    root = os.path.join(merged, "ctx", ctx)
     blobs = {}
     for dirpath, _, files in os.walk(root):
         for n in files:
-            p = os.path.join(dirpath, n)
-            with open(p, "rb") as f:
-                blobs["/" + os.path.relpath(p, root)] = f.read()
-    return rec, iid, blobs
+            path = os.path.join(dirpath, n)
+            with open(path, "rb") as f:
+                blobs["/" + os.path.relpath(path, root)] = f.read()
+    shutil.rmtree(merged)
+    return rec, p["id"], blobs
 
 
 def make_inputs(work, n, rec, iid, blobs):
