@@ -39,13 +39,20 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+/* glibc 2.32 tells whether the process has one thread; before it, every
+ * image takes the way that holds with threads (install_signal_handlers). */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+#include <sys/single_threaded.h>
+#define ONE_THREAD() (__libc_single_threaded != 0)
+#else
+#define ONE_THREAD() 0
+#endif
 
 extern char **environ;
 
@@ -1643,7 +1650,7 @@ static void install_signal_handlers(void)
 	sa.sa_sigaction = on_fatal_signal;
 	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
-	if (__libc_single_threaded) {
+	if (ONE_THREAD()) {
 		take_signals_alone(&sa);
 		return;
 	}
@@ -1717,30 +1724,73 @@ static char *copy_name(const char *src, size_t size)
 	return keep_name();
 }
 
+/* Whether the file open on FD is the program this image runs: its ELF
+ * header, program headers and notes (the build ID) are those the kernel
+ * mapped (AT_PHDR, AT_PHNUM, AT_ENTRY).  The name the image was run by
+ * may since name another file (replaced, or moved by a constructor that
+ * ran before the shim's), or never have named it (a binfmt_misc
+ * interpreter runs ELF files of another machine). */
+static int is_running_program(int fd)
+{
+	unsigned char buf[2048];
+	const ElfW(Ehdr) *eh = (const void *)buf;
+	const ElfW(Phdr) *mem = (const void *)getauxval(AT_PHDR), *ph;
+	size_t phnum = getauxval(AT_PHNUM), n;
+	ssize_t got = pread(fd, buf, sizeof(buf), 0);
+	uintptr_t bias = 0;
+	int has_phdr = 0;
+
+	if (got < (ssize_t)sizeof(*eh) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    !mem || eh->e_phnum != phnum || eh->e_phentsize != sizeof(*ph) ||
+	    eh->e_phoff > (size_t)got ||
+	    phnum > ((size_t)got - eh->e_phoff) / sizeof(*ph))
+		return 0;
+	n = (size_t)got;
+	ph = (const void *)(buf + eh->e_phoff);
+	if (memcmp(ph, mem, phnum * sizeof(*ph)))
+		return 0;
+	for (size_t i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_PHDR) {
+			bias = (uintptr_t)mem - ph[i].p_vaddr;
+			has_phdr = 1;
+		}
+	if (!has_phdr || eh->e_entry + bias != getauxval(AT_ENTRY))
+		return 0;
+	for (size_t i = 0; i < phnum; i++)
+		if (ph[i].p_type == PT_NOTE &&
+		    (ph[i].p_offset > n || ph[i].p_filesz > n - ph[i].p_offset ||
+		     memcmp(buf + ph[i].p_offset,
+			    (const void *)(bias + ph[i].p_vaddr),
+			    ph[i].p_filesz)))
+			return 0;
+	return 1;
+}
+
 /* The executable's path into OUT (PATH_MAX bytes) without /proc, whose
  * first lookup costs a new process tens of microseconds (the kernel
  * builds its /proc entries): the path the image was run by (AT_EXECFN),
- * resolved as readlink("/proc/self/exe") would be, when it names an ELF
- * file.  A script (AT_EXECFN names it, its interpreter runs), fexecve
- * (/dev/fd/N) or a file the image cannot read: 0, and /proc it is.  The
- * file's identity goes to gcovsym_exe_file. */
+ * resolved as readlink("/proc/self/exe") would be, when it names the
+ * program that runs and still does once resolved.  A script (AT_EXECFN
+ * names it, its interpreter runs), fexecve (/dev/fd/N), a file the image
+ * cannot read or any doubt: 0, and /proc it is.  The file's identity
+ * goes to gcovsym_exe_file. */
 static int exe_by_execfn(char *out)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
-	unsigned char magic[4];
-	struct stat st;
-	int fd, elf;
+	struct stat st, again;
+	int fd, ok;
 
 	if (!fn || !strncmp(fn, "/dev/fd/", 8) || !strncmp(fn, "/proc/", 6))
 		return 0;
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	/* never blocks on a FIFO, never takes a terminal as controlling */
+	fd = open(fn, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return 0;
-	elf = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-	      !memcmp(magic, ELFMAG, SELFMAG) && fstat(fd, &st) == 0 &&
-	      S_ISREG(st.st_mode);
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	     is_running_program(fd);
 	close(fd);
-	if (!elf || !realpath(fn, out))
+	if (!ok || !realpath(fn, out) || stat(out, &again) ||
+	    again.st_dev != st.st_dev || again.st_ino != st.st_ino)
 		return 0;
 	gcovsym_exe_file(&st);
 	return 1;
