@@ -85,13 +85,13 @@ static int parse(char *spec, struct config *c, int n)
 
 static double run_once(char *prog, char **env, long *faults)
 {
-	char *argv[] = { prog, NULL };
 	struct rusage ru;
 	double start = now_us();
 	long pid = syscall(SYS_fork);
 	int status;
 
 	if (pid == 0) {
+		char *argv[] = { prog, NULL };
 		syscall(SYS_execve, prog, argv, env);
 		syscall(SYS_exit_group, 127);
 	}
