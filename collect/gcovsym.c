@@ -263,17 +263,16 @@ static struct rundir_object *cache_slot(const struct rundir_object *k,
 	return &cache[(k->check / 4 + probe) % RUNDIR_OBJECTS_SLOTS];
 }
 
-/* The first page's entries are claimed in order, so the first free one
- * ends the search there; then the cache's probes. */
+/* The first page's entries are claimed in order and cache_add goes to
+ * the probes only once every one is claimed: a free one ends the search
+ * (without a page of the probes to fault in). */
 static int cache_has(const struct rundir_object *k)
 {
-	int r = -1;
+	int r;
 
 	for (size_t i = 0; hot && i < RUNDIR_HOT_SLOTS; i++)
 		if ((r = entry_has(&hot[i], k)) != 0)
-			break;
-	if (r == 1)
-		return 1;
+			return r == 1;
 	for (size_t i = 0; cache && i < CACHE_PROBES; i++)
 		if ((r = entry_has(cache_slot(k, i), k)) != 0)
 			return r == 1;

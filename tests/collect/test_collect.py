@@ -1652,6 +1652,46 @@ def test_object_cache_first_page(t):
            True, "entry of %s in the first page" % path)
 
 
+def test_object_cache_beyond_first_page(t):
+    """Objects entered once the first page's entries are all taken go to
+    the cache after it (rundir.h, RUNDIR_OBJECTS_SLOTS): a program
+    linking 120 uninstrumented libraries (more than the first page holds:
+    (4096 - 64) / 40 = 100, and libc and the shell come first) is run
+    twice in one run; the first image reads each library (the dynamic
+    loader opens it, the shim opens it again), the second one only
+    loads them."""
+    libs = 120
+    names = []
+    for i in range(libs):
+        src = os.path.join(t.dir, "l%d.c" % i)
+        with open(src, "w") as f:
+            f.write("int l%d(void)\n{\n\treturn %d;\n}\n" % (i, i))
+        t.cc("libl%d.so" % i, [src], coverage=False,
+             flags=["-shared", "-fPIC"])
+        names.append("-ll%d" % i)
+    with open(os.path.join(t.dir, "many.c"), "w") as f:
+        f.write("int l0(void);\nint main(void)\n{\n\treturn l0();\n}\n")
+    t.cc("many", [os.path.join(t.dir, "many.c")], coverage=False,
+         flags=["-L.", "-Wl,--no-as-needed"] + names +
+         ["-Wl,-rpath," + t.dir])
+    time.sleep(2.5)  # entered only once their change time is 2 s old
+    log = os.path.join(t.dir, "many.log")
+    subprocess.run(["strace", "-ff", "-o", log, "-e", "trace=openat,execve",
+                    COVRUN, "run", "--data-dir", t.data, "--force",
+                    "--no-report", "sh", "-c", "./many; ./many"],
+                   cwd=t.dir, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=120,
+                   env=covtest.strace_env())
+    opens = []
+    for lines in covtest.strace_per_process(log).values():
+        if not any(line.startswith('execve("./many"') for line in lines):
+            continue
+        opens.append(sum(1 for line in lines if re.search(
+            r'openat\(.*/libl\d+\.so", .*= \d+$', line)))
+    eq(sorted(opens), [libs, 2 * libs],
+       "opens of the libraries by the two images")
+
+
 def test_object_cache(t):
     """The run's cache of objects without instrumented code (rundir.h,
     "counter file"): an object is read once per run, not once per image;
