@@ -87,8 +87,9 @@ static struct image me;
  * pointer names "" until shim_init sets it. */
 #define RECBUF_SIZE (16384 + RUNDIR_FRAME_HEAD_MAX)
 #define LABEL_MAX 512
-#define NAMES_SIZE (6 * PATH_MAX + LABEL_MAX + RECBUF_SIZE)
+#define NAMES_SIZE (7 * PATH_MAX + 128 + LABEL_MAX + RECBUF_SIZE)
 static char *names(void);
+
 static size_t names_len;
 static char no_name[1];
 static char *run_dir = no_name;
@@ -96,6 +97,7 @@ static char *shim_path __attribute__((unused)) = no_name;
 static char *prefix = no_name;  /* what getenv("GCOV_PREFIX") gives */
 static size_t prefix_size = 1;
 static char *exe = no_name, *cwd = no_name, *label = no_name;
+static char *journal_path = no_name; /* "<run_dir>/journal" */
 static char *env_unattributed = no_name; /* GCOV_PREFIX=.../%p */
 static char *recbuf = no_name;
 static int saved_argc;
@@ -280,16 +282,11 @@ static int run_dir_fd(void);
  * by its path.  Returns the descriptor, or -1. */
 static int open_journal_file(void)
 {
-	char path[PATH_MAX + 16];
-	struct outbuf o = { path, 0, sizeof(path), 0 };
 	int flags = O_WRONLY | O_APPEND | O_CLOEXEC;
 
 	if (run_dir_fd() >= 0)
 		return openat(run_fd, RUNDIR_JOURNAL, flags);
-	out_str(&o, run_dir);
-	out_str(&o, "/" RUNDIR_JOURNAL);
-	out_end(&o);
-	return o.overflow ? -1 : open(path, flags);
+	return journal_path[0] ? open(journal_path, flags) : -1;
 }
 
 /* Keep the journal open from the image's start (a fork child keeps its
@@ -447,16 +444,18 @@ static void update_env_image(void)
 		memcpy(env_image, now, strlen(now) + 1);
 }
 
+/* Called by the constructor only, before any record is written: the path
+ * is built where the record buffer starts (a PATH_MAX buffer on the stack
+ * would reach a page the image has not touched yet). */
 static void map_counter(void)
 {
-	char path[PATH_MAX + 16];
-	struct outbuf o = { path, 0, sizeof(path), 0 };
+	struct outbuf o = { recbuf, 0, PATH_MAX + 16, 0 };
 	int fd;
 
 	out_str(&o, run_dir);
 	out_str(&o, "/counter");
 	out_end(&o);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = o.overflow ? -1 : open(recbuf, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	/* Map the object cache only when the file holds it: a page beyond
@@ -1039,19 +1038,32 @@ static void counters_name(char *buf, size_t size)
  * the run directory is open (chroot, change of user), they are written
  * through it: its path may name nothing, and its ancestors need not be
  * searchable by the new user. */
+static const char *dump_blocker_by_path(int dir);
+
 static const char *dump_blocker(void)
 {
-	static char why[96];
-	char img[PATH_MAX + 80];
-	struct outbuf o = { img, 0, sizeof(img), 0 };
-	struct stat st;
-	int dir = run_dir_fd(), mode = W_OK | X_OK;
+	int dir = run_dir_fd();
 
 #ifndef COVRUN_RUNTIME
 	if (journal_fd() >= 0) { /* open for writing since the start */
 		through_fd = dir >= 0;
 		return NULL;
 	}
+#endif
+	return dump_blocker_by_path(dir);
+}
+
+/* Apart from dump_blocker, whose usual case then needs no page of stack
+ * for the path. */
+__attribute__((noinline)) static const char *dump_blocker_by_path(int dir)
+{
+	static char why[96];
+	char img[PATH_MAX + 80];
+	struct outbuf o = { img, 0, sizeof(img), 0 };
+	struct stat st;
+	int mode = W_OK | X_OK;
+
+#ifndef COVRUN_RUNTIME
 	mode = W_OK;
 #endif
 	out_str(&o, run_dir);
@@ -1729,14 +1741,16 @@ static char *copy_name(const char *src, size_t size)
  * mapped (AT_PHDR, AT_PHNUM, AT_ENTRY).  The name the image was run by
  * may since name another file (replaced, or moved by a constructor that
  * ran before the shim's), or never have named it (a binfmt_misc
- * interpreter runs ELF files of another machine). */
-static int is_running_program(int fd)
+ * interpreter runs ELF files of another machine).  BUF (EXE_HEAD_SIZE
+ * bytes) is the caller's: a buffer on the stack would reach a page of it
+ * the image has not touched yet, a page fault more per image. */
+enum { EXE_HEAD_SIZE = 2048 };
+static int is_running_program(int fd, unsigned char *buf)
 {
-	unsigned char buf[2048];
 	const ElfW(Ehdr) *eh = (const void *)buf;
 	const ElfW(Phdr) *mem = (const void *)getauxval(AT_PHDR), *ph;
 	size_t phnum = getauxval(AT_PHNUM), n;
-	ssize_t got = pread(fd, buf, sizeof(buf), 0);
+	ssize_t got = pread(fd, buf, EXE_HEAD_SIZE, 0);
 	uintptr_t bias = 0;
 	int has_phdr = 0;
 
@@ -1766,7 +1780,8 @@ static int is_running_program(int fd)
 	return 1;
 }
 
-/* The executable's path into OUT (PATH_MAX bytes) without /proc, whose
+/* The executable's path into OUT (PATH_MAX bytes, also the scratch
+ * buffer of is_running_program) without /proc, whose
  * first lookup costs a new process tens of microseconds (the kernel
  * builds its /proc entries): the path the image was run by (AT_EXECFN),
  * resolved as readlink("/proc/self/exe") would be, when it names the
@@ -1787,7 +1802,7 @@ static int exe_by_execfn(char *out)
 	if (fd < 0)
 		return 0;
 	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	     is_running_program(fd);
+	     is_running_program(fd, (unsigned char *)out);
 	close(fd);
 	if (!ok || !realpath(fn, out) || stat(out, &again) ||
 	    again.st_dev != st.st_dev || again.st_ino != st.st_ino)
@@ -1818,6 +1833,11 @@ static void init_paths(void)
 	out_str(&o, "/unattributed/%p");
 	out_end(&o);
 	env_unattributed = keep_name();
+	o = (struct outbuf){ names_end(), 0, PATH_MAX + 16, 0 };
+	out_str(&o, run_dir);
+	out_str(&o, "/" RUNDIR_JOURNAL);
+	out_end(&o);
+	journal_path = keep_name();
 #ifndef COVRUN_RUNTIME
 	Dl_info info;
 	if (dladdr((void *)&init_paths, &info) && info.dli_fname)
@@ -1845,10 +1865,14 @@ static int instance_marker(void)
 SHIM_EXPORT int covrun_shim_instance(void)
 	__attribute__((alias("instance_marker")));
 
+/* The first definition in the global search order, bound by the loader
+ * (a GOT entry: the symbol has default visibility and may be interposed),
+ * which a dlsym(RTLD_DEFAULT) at each image's start would look up again. */
+static int (*volatile const first_instance)(void) = covrun_shim_instance;
+
 static int another_shim_is_first(void)
 {
-	void *first = dlsym(RTLD_DEFAULT, "covrun_shim_instance");
-	return first && first != (void *)&instance_marker;
+	return first_instance != instance_marker;
 }
 #else
 static int another_shim_is_first(void)
@@ -1990,17 +2014,21 @@ static char *make_preload(const char *old)
 
 /* ASan insists on being first in LD_PRELOAD, which an instrumented
  * program with -fsanitize=address then is not: tell it that is fine. */
+static char *asan_buf(void);
+enum { ASAN_BUF_SIZE = 4096 };
+
 static char *asan_options(const char *entry)
 {
-	static char buf[4096];
+	char *buf = asan_buf();
+	const size_t size = ASAN_BUF_SIZE;
 	const char *flag = "verify_asan_link_order=0";
 
 	if (entry && strstr(entry, "verify_asan_link_order"))
 		return (char *)entry;
-	if (entry && strlen(entry) + 32 < sizeof(buf) && entry[13])
-		snprintf(buf, sizeof(buf), "%s:%s", entry, flag);
+	if (entry && strlen(entry) + 32 < size && entry[13])
+		snprintf(buf, size, "%s:%s", entry, flag);
 	else
-		snprintf(buf, sizeof(buf), "ASAN_OPTIONS=%s", flag);
+		snprintf(buf, size, "ASAN_OPTIONS=%s", flag);
 	return buf;
 }
 
@@ -2017,9 +2045,12 @@ static size_t env_slots(char *const envp[])
 /* LD_PRELOAD with the shim added, or NULL when PRELOAD has it already (or
  * out of memory).  A vfork child (FOREIGN) shares its parent's heap: it
  * uses a static buffer the parent never touches. */
+static char *vfork_preload_buf(void);
+enum { VFORK_PRELOAD_SIZE = 8192 };
+
 static char *preload_entry(const char *preload, int foreign)
 {
-	static char vfork_preload[8192];
+	char *vfork_preload = vfork_preload_buf();
 
 	if (preload && has_shim(preload))
 		return NULL;
@@ -2027,19 +2058,25 @@ static char *preload_entry(const char *preload, int foreign)
 		free(preload_buf);
 		return preload_buf = make_preload(preload);
 	}
-	if (snprintf(vfork_preload, sizeof(vfork_preload), "LD_PRELOAD=%s%s%s",
+	if (snprintf(vfork_preload, VFORK_PRELOAD_SIZE, "LD_PRELOAD=%s%s%s",
 		     preload && *preload ? preload : "",
 		     preload && *preload ? ":" : "", shim_path) >=
-	    (int)sizeof(vfork_preload))
+	    (int)VFORK_PRELOAD_SIZE)
 		return NULL;
 	return vfork_preload;
 }
 
 /* Fill OUT (env_slots(ENVP) entries) with the environment of a new image;
  * 0 when the caller's must be kept (another covrun's run, opted out). */
+struct env_bufs {
+	char dir[PATH_MAX + 16], label[600], max[48];
+};
+static struct env_bufs *env_bufs(void);
+
 static int fill_env(char *const envp[], char **out, int foreign)
 {
-	static char env_dir[PATH_MAX + 16], env_label[600], env_max[48];
+	char *env_dir = env_bufs()->dir, *env_label = env_bufs()->label;
+	char *env_max = env_bufs()->max;
 	const char *asan = NULL, *preload = NULL;
 	size_t n = 0, k = 0;
 	int have_label = 0;
@@ -2071,15 +2108,15 @@ static int fill_env(char *const envp[], char **out, int foreign)
 		out[k++] = pre;
 	else if (preload)
 		out[k++] = (char *)preload - 11;
-	snprintf(env_dir, sizeof(env_dir), "COVRUN_DIR=%s", run_dir);
+	snprintf(env_dir, sizeof(env_bufs()->dir), "COVRUN_DIR=%s", run_dir);
 	out[k++] = env_dir;
-	snprintf(env_max, sizeof(env_max), "COVRUN_MAX_PROCESSES=%ld",
+	snprintf(env_max, sizeof(env_bufs()->max), "COVRUN_MAX_PROCESSES=%ld",
 		 max_images);
 	out[k++] = env_max;
 	out[k++] = env_image;
 	out[k++] = env_unattributed;
 	if (!have_label && label[0]) {
-		snprintf(env_label, sizeof(env_label), "COVRUN_LABEL=%s",
+		snprintf(env_label, sizeof(env_bufs()->label), "COVRUN_LABEL=%s",
 			 label);
 		out[k++] = env_label;
 	}
@@ -2699,6 +2736,25 @@ static char *names(void)
 }
 
 #ifndef COVRUN_RUNTIME
+/* Used only when the image starts another (exec, spawn). */
+static char *asan_buf(void)
+{
+	static char buf[ASAN_BUF_SIZE];
+	return buf;
+}
+
+static char *vfork_preload_buf(void)
+{
+	static char buf[VFORK_PRELOAD_SIZE];
+	return buf;
+}
+
+static struct env_bufs *env_bufs(void)
+{
+	static struct env_bufs bufs;
+	return &bufs;
+}
+
 static char *mem_gcda_path(int i)
 {
 	/* cppcheck-suppress constVariable ; written through the result */
