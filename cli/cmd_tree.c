@@ -105,7 +105,7 @@ static json_t *record_json(const struct collect_record *r)
 		json_array_append_new(argv, json_text(r->argv[i]));
 	collect_end_describe(r, end, sizeof(end));
 	return json_pack("{s:o, s:o, s:i, s:i, s:s, s:s, s:b, s:o, s:o, s:o,"
-			 " s:o, s:b, s:I, s:I, s:s}",
+			 " s:o, s:b, s:I, s:I, s:s, s:b}",
 			 "id", json_text(r->id), "parent", json_text(r->parent),
 			 "pid", (int)r->pid, "ppid", (int)r->ppid,
 			 "how", collect_how_name(r->how),
@@ -115,7 +115,8 @@ static json_t *record_json(const struct collect_record *r)
 			 "argv", argv, "argv_truncated",
 			 r->argv_truncated, "start_ns",
 			 (json_int_t)r->start_ns, "end_ns",
-			 (json_int_t)r->end_ns, "end", end);
+			 (json_int_t)r->end_ns, "end", end, "untraced",
+			 r->untraced);
 }
 
 static int print_json(const struct collect_run *run)

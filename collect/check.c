@@ -99,12 +99,13 @@ static void check_image(const struct collect_record *r,
 
 /* The loss ledger: every image whose record does not say its counters
  * were written, instrumented or not (an image may load instrumented code
- * after its record was first written). */
+ * after its record was first written), but an untraced one (it can
+ * load none). */
 static void check_images(const struct collect_run *run,
 			 const struct collect_ui *ui)
 {
 	for (size_t i = 0; i < run->nrecords; i++)
-		if (!run->records[i].dumped_ns)
+		if (!run->records[i].dumped_ns && !run->records[i].untraced)
 			check_image(&run->records[i], ui);
 }
 

@@ -52,6 +52,12 @@ struct collect_record {
 			      (not yet, or never: killed while writing) */
 	char *lost;        /* owned; why its counters could not be written,
 			      or NULL */
+	int untraced;      /* run without the shim: a program that can
+			      neither run instrumented code nor start an
+			      image, recorded by the image that exec'd it
+			      (its end is not known) */
+	int withdrawn;     /* its exec failed: the image never ran (a
+			      loaded run leaves such records out) */
 };
 
 /* Parse the text of a record.  On CR_ECORRUPT the record is unusable.

@@ -322,6 +322,152 @@ static int found_gcov(const struct gobj *g)
 	       g->reset || g->root;
 }
 
+/* ---- leaf programs ---------------------------------------------------
+ * A program whose image can neither run instrumented code nor start
+ * another image runs without the shim (docs/run-directory.md, "Untraced
+ * images"): the image that execs it records it.  Decided once per run,
+ * from the executable's file, by the first image that scans it: it loads
+ * only glibc's own libraries, and imports nothing that starts a process,
+ * loads code or reaches such a function or system call otherwise. */
+static const char *const leaf_libraries[] = {
+	"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2",
+	"librt.so.1", "libresolv.so.2", "libutil.so.1", "libanl.so.1",
+	"libmvec.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", NULL
+};
+static const char *const leaf_denied[] = {
+	"fork", "_Fork", "vfork", "clone", "clone3", "execve", "execv",
+	"execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
+	"execveat", "posix_spawn", "posix_spawnp", "pidfd_spawn",
+	"pidfd_spawnp", "system", "popen", "daemon", "wordexp", "forkpty",
+	"dlopen", "dlmopen", "dlsym", "dlvsym", "syscall", "ptrace",
+	"process_vm_writev", NULL
+};
+
+static int listed(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return 1;
+	return 0;
+}
+
+/* The section SH's data in IMG (SIZE bytes) holds ELEMS entries of
+ * ENTSIZE bytes, in bounds; else 0 entries. */
+static size_t section_entries(const Elf64_Shdr *sh, size_t size,
+			      size_t entsize)
+{
+	if (sh->sh_offset > size || sh->sh_size > size - sh->sh_offset)
+		return 0;
+	return sh->sh_size / entsize;
+}
+
+/* Whether string table section STR (in bounds) holds a NUL-terminated
+ * string at OFF; the string, or NULL. */
+static const char *table_string(const unsigned char *img, size_t size,
+				const Elf64_Shdr *str, uint64_t off)
+{
+	if (str->sh_offset > size || str->sh_size > size - str->sh_offset ||
+	    off >= str->sh_size ||
+	    !memchr(img + str->sh_offset + off, '\0', str->sh_size - off))
+		return NULL;
+	return (const char *)img + str->sh_offset + off;
+}
+
+/* Every DT_NEEDED of the .dynamic section SH is one of glibc's. */
+static int leaf_needed(const unsigned char *img, size_t size,
+		       const Elf64_Shdr *shs, unsigned nsh, const Elf64_Shdr *sh)
+{
+	size_t n = section_entries(sh, size, sizeof(Elf64_Dyn));
+	const Elf64_Dyn *d = (const void *)(img + sh->sh_offset);
+
+	if (!n || sh->sh_link >= nsh)
+		return 0;
+	for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
+		const char *name;
+		if (d[i].d_tag == DT_AUDIT || d[i].d_tag == DT_DEPAUDIT)
+			return 0;
+		if (d[i].d_tag != DT_NEEDED)
+			continue;
+		name = table_string(img, size, &shs[sh->sh_link], d[i].d_un.d_val);
+		if (!name || !listed(name, leaf_libraries))
+			return 0;
+	}
+	return 1;
+}
+
+/* No symbol the .dynsym section SH imports is in leaf_denied. */
+static int leaf_imports(const unsigned char *img, size_t size,
+			const Elf64_Shdr *shs, unsigned nsh, const Elf64_Shdr *sh)
+{
+	size_t n = section_entries(sh, size, sizeof(Elf64_Sym));
+	const Elf64_Sym *sym = (const void *)(img + sh->sh_offset);
+
+	if (!n || sh->sh_link >= nsh)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		const char *name;
+		if (sym[i].st_shndx != SHN_UNDEF)
+			continue;
+		name = table_string(img, size, &shs[sh->sh_link], sym[i].st_name);
+		if (!name || listed(name, leaf_denied))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether the executable file IMG (SIZE bytes, an ELF64 file of this
+ * machine) is a leaf program: dynamically linked (the shim could be
+ * loaded), its .dynamic and .dynsym as above.  Any doubt: 0. */
+static int leaf_program(const unsigned char *img, size_t size)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Phdr *ph;
+	const Elf64_Shdr *sh;
+	int interp = 0, dynamic = 0, dynsym = 0;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phentsize != sizeof(*ph) || eh->e_phoff > size ||
+	    (size - eh->e_phoff) / sizeof(*ph) < eh->e_phnum ||
+	    eh->e_shentsize != sizeof(*sh) || eh->e_shoff > size ||
+	    (size - eh->e_shoff) / sizeof(*sh) < eh->e_shnum)
+		return 0;
+	ph = (const void *)(img + eh->e_phoff);
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		interp |= ph[i].p_type == PT_INTERP;
+	sh = (const void *)(img + eh->e_shoff);
+	for (unsigned i = 0; interp && i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_DYNAMIC) {
+			if (dynamic++ || !leaf_needed(img, size, sh,
+						       eh->e_shnum, &sh[i]))
+				return 0;
+		} else if (sh[i].sh_type == SHT_DYNSYM) {
+			if (dynsym++ || !leaf_imports(img, size, sh,
+						       eh->e_shnum, &sh[i]))
+				return 0;
+		}
+	}
+	return interp && dynamic == 1 && dynsym == 1;
+}
+
+/* The cache entry that says "leaf program" of the file ST: its key with
+ * the top bit of the size set (no file is that large). */
+static struct rundir_object leaf_key(const struct stat *st)
+{
+	struct rundir_object k = object_key(st);
+
+	k.size |= (uint64_t)1 << 63;
+	k.check = rundir_object_check(&k);
+	return k;
+}
+
+int gcovsym_leaf_file(const struct stat *st)
+{
+	struct rundir_object key = leaf_key(st);
+
+	return cache && cache_has(&key);
+}
+
 /* The executable as the shim found it by the path it was run by
  * (gcovsym_exe_file), or st_ino 0. */
 static struct stat exe_file;
@@ -357,11 +503,15 @@ static void scan_file(struct gobj *g, const char *path)
 				 MAP_PRIVATE, fd, 0);
 		if (img != MAP_FAILED) {
 			scan_symtab(g, img, (size_t)st.st_size);
-			munmap(img, (size_t)st.st_size);
 			if (!found_gcov(g) && settled(&st)) {
 				key = object_key(&st);
 				cache_add(&key);
+				key = leaf_key(&st);
+				if (!g->name[0] &&
+				    leaf_program(img, (size_t)st.st_size))
+					cache_add(&key);
 			}
+			munmap(img, (size_t)st.st_size);
 		}
 	}
 	close(fd);

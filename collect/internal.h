@@ -57,6 +57,9 @@ void gcovsym_use_cache(void *hot_slots, void *slots);
  * object cache is asked about it first (a hint: see scan_file). */
 struct stat;
 void gcovsym_exe_file(const struct stat *st);
+/* Whether the run's cache says the file ST is a leaf program, which runs
+ * untraced (gcovsym.c, "leaf programs"). */
+int gcovsym_leaf_file(const struct stat *st);
 /* Is any loaded object instrumented (as of the last scan)? */
 int gcovsym_instrumented(void);
 /* Whether the code at PC belongs to an instrumented object (1 when it

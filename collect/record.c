@@ -175,6 +175,9 @@ static int apply_field(struct collect_record *rec, const char *key,
 		push(&rec->argv, &rec->argc, argv_alloc, val, 0);
 	} else if (!strcmp(key, REC_STRIPPED)) {
 		push(&rec->stripped, nstripped, str_alloc, val, 1);
+	} else if (!strcmp(key, REC_UNTRACED) || !strcmp(key, REC_WITHDRAWN)) {
+		*(key[0] == 'u' ? &rec->untraced : &rec->withdrawn) =
+			!strcmp(val, "1");
 	} else if (!strcmp(key, REC_ARGV_TRUNCATED)) {
 		rec->argv_truncated = 1;
 	} else if (!strcmp(key, REC_END)) {
@@ -382,7 +385,10 @@ static void add_record(struct collect_run *run, size_t *alloc,
 	CR_GROW(run->records, run->nrecords + 1, *alloc);
 	if (collect_record_parse(text, len, path, &run->records[run->nrecords],
 				 &e) == CR_OK) {
-		run->nrecords++;
+		if (run->records[run->nrecords].withdrawn)
+			collect_record_release(&run->records[run->nrecords]);
+		else
+			run->nrecords++;
 	} else {
 		note_bad(run, &e, warn);
 	}
@@ -644,7 +650,7 @@ void collect_end_describe(const struct collect_record *rec, char *buf,
 {
 	switch (rec->end) {
 	case COLLECT_END_NONE:
-		snprintf(buf, size, "unknown");
+		snprintf(buf, size, rec->untraced ? "untraced" : "unknown");
 		break;
 	case COLLECT_END_EXIT:
 		snprintf(buf, size, "exit %d", rec->status);

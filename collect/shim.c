@@ -198,19 +198,26 @@ static void out_field(struct outbuf *o, const char *key, const char *val)
 	out_str(o, "\n");
 }
 
-static void out_argv(struct outbuf *o)
+/* The first 64 arguments of ARGV (ARGC of them, or through its NULL),
+ * at most 4 kB. */
+static void out_args(struct outbuf *o, int argc, char *const argv[])
 {
 	size_t bytes = 0;
 	int i;
 
-	for (i = 0; i < saved_argc && saved_argv && saved_argv[i]; i++) {
-		bytes += strlen(saved_argv[i]);
+	for (i = 0; i < argc && argv && argv[i]; i++) {
+		bytes += strlen(argv[i]);
 		if (i >= 64 || bytes > 4096)
 			break;
-		out_field(o, REC_ARG, saved_argv[i]);
+		out_field(o, REC_ARG, argv[i]);
 	}
-	if (saved_argv && i < saved_argc && saved_argv[i])
+	if (argv && i < argc && argv[i])
 		out_str(o, REC_ARGV_TRUNCATED " 1\n");
+}
+
+static void out_argv(struct outbuf *o)
+{
+	out_args(o, saved_argc, saved_argv);
 }
 
 /* The fields that can change while the image runs. */
@@ -2249,12 +2256,151 @@ static int foreign_env(char *const envp[], char **env)
 	return fill_env(envp, env, 1);
 }
 
+/* ======================= untraced images ============================ */
+
+/* An exec'd program that can neither run instrumented code nor start an
+ * image (a leaf program: gcovsym.c) runs without the shim, which would
+ * cost it more than the program itself (the load of a preloaded library
+ * and the shim's start: page faults, some 90 system calls).  The image
+ * that execs it appends its record first, "untraced", and withdraws it
+ * when the exec fails (docs/run-directory.md, "Untraced images"). */
+
+/* Whether PATH exec'd with ENVP runs untraced: a path (no search), no
+ * run directory kept open (chroot, change of user), nothing preloaded
+ * but the shim, no audit library, this run's directory, and a leaf
+ * program as the run's cache knows it (ST: its file). */
+static int untraced_target(const char *path, char *const envp[],
+			   struct stat *st)
+{
+	if (!active || run_fd >= 0 || !path || !strchr(path, '/'))
+		return 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		const char *e = envp[i];
+		if ((is_var(e, "LD_PRELOAD") && e[11] &&
+		     strcmp(e + 11, shim_path)) ||
+		    (is_var(e, "LD_AUDIT") && e[9]) ||
+		    (is_var(e, "COVRUN_DIR") && strcmp(e + 11, run_dir)))
+			return 0;
+	}
+	return stat(path, st) == 0 && S_ISREG(st->st_mode) &&
+	       !(st->st_mode & (S_ISUID | S_ISGID)) && gcovsym_leaf_file(st);
+}
+
+/* Append the entry PAYLOAD[0..LEN) to the journal, through the image's
+ * descriptor when it is still the journal, else opened for this entry:
+ * nothing the image keeps changes (a vfork child shares it). */
+static void untraced_append(const char *payload, size_t len)
+{
+	struct iovec iov = { (void *)payload, len };
+	int fd = still_open(jr_fd, jr_dev, jr_ino), own = fd < 0;
+
+	if (own && (fd = open(journal_path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+		return;
+	frame_write(fd, RUNDIR_FRAME_RECORD, &iov, 1);
+	if (own)
+		close(fd);
+}
+
+/* The record of the image PATH (ARGV, ENV) will be, with image id ID,
+ * into O: as the shim would write it in that image (read_parent). */
+static void untraced_record(struct outbuf *o, const char *id,
+			    const char *path, char *const argv[],
+			    char *const env[], char *scratch)
+{
+	int foreign = foreign_process(), anc = me.anc_instr;
+	const char *lab = label;
+
+	if (foreign)
+		anc = anc || gcovsym_instrumented();
+	for (size_t i = 0; env[i]; i++)
+		if (is_var(env[i], "COVRUN_LABEL"))
+			lab = env[i] + 13;
+	out_field(o, REC_ID, id);
+	out_str(o, REC_PID " ");
+	out_i64(o, my_pid());
+	out_str(o, "\n" REC_PPID " ");
+	out_i64(o, my_parent_pid());
+	out_str(o, "\n");
+	out_field(o, REC_PARENT, me.id);
+	out_field(o, REC_HOW, how_names[foreign ? HOW_SPAWN : HOW_EXEC]);
+	out_field(o, REC_ROLE, role_names[anc ? 1 : 0]);
+	out_field(o, REC_EXE, realpath(path, scratch) ? scratch : path);
+	out_field(o, REC_CWD, getcwd(scratch, PATH_MAX) ? scratch : "");
+	out_field(o, REC_LABEL, lab);
+	out_str(o, REC_START " ");
+	out_i64(o, clock_ns(CLOCK_REALTIME));
+	out_str(o, "\n");
+	out_args(o, 1 << 30, argv);
+	out_str(o, REC_INSTRUMENTED " 0\n" REC_UNTRACED " 1\n");
+}
+
+/* Exec the leaf program PATH untraced; -1 with errno when the exec
+ * failed, as execve.  Everything on the caller's stack: a vfork child
+ * shares its parent's memory, whose other threads may be writing the
+ * record buffer. */
+static int exec_untraced(const char *path, char *const argv[],
+			 char *const envp[])
+{
+	char *env[env_slots(envp)], scratch[PATH_MAX], rec[8192];
+	char id[sizeof(me.id)], back[sizeof(me.id) + 32];
+	struct outbuf o = { id, 0, sizeof(id), 0 };
+	int foreign = foreign_process(), ended = 0, rc, err;
+	size_t k = 0;
+
+	update_env_image();
+	if (!fill_env(envp, env, 1))
+		return real.execve(path, argv, envp);
+	for (size_t i = 0; env[i]; i++) /* the shim stays out */
+		if (!is_var(env[i], "LD_PRELOAD"))
+			env[k++] = env[i];
+	env[k] = NULL;
+	out_hex(&o, (uint64_t)clock_ns(CLOCK_MONOTONIC), 16);
+	out_str(&o, "-");
+	out_i64(&o, my_pid());
+	out_end(&o);
+	o = (struct outbuf){ rec, 0, sizeof(rec), 0 };
+	untraced_record(&o, id, path, argv, env, scratch);
+	if (o.overflow) /* too long to record whole: traced then */
+		return -2;
+	if (!foreign) {
+		gcovsym_refresh();
+		update_env_image();
+		ended = end_for_exec();
+		if (ended && image_counter) /* the process is counted no more */
+			__atomic_sub_fetch(&image_counter[1], 1,
+					   __ATOMIC_RELAXED);
+	}
+	if (image_counter)
+		__atomic_add_fetch(&image_counter[0], 1, __ATOMIC_RELAXED);
+	untraced_append(rec, o.len);
+	rc = real.execve(path, argv, env);
+	err = errno;
+	o = (struct outbuf){ back, 0, sizeof(back), 0 };
+	out_field(&o, REC_ID, id);
+	out_str(&o, REC_WITHDRAWN " 1\n");
+	untraced_append(back, o.len);
+	if (ended) {
+		if (image_counter)
+			__atomic_add_fetch(&image_counter[1], 1,
+					   __ATOMIC_RELAXED);
+		resume_image();
+	}
+	errno = err;
+	return rc;
+}
+
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	char **env;
 	int began;
+	struct stat st;
 
 	real_calls_init();
+	if (untraced_target(path, envp, &st)) {
+		int rc = exec_untraced(path, argv, envp);
+		if (rc != -2)
+			return rc;
+	}
 	if (active && foreign_process()) {
 		char *fenv[env_slots(envp)];
 		return real.execve(path, argv, foreign_env(envp, fenv) ? fenv : envp);
@@ -2269,8 +2415,14 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 {
 	char **env;
 	int began;
+	struct stat st;
 
 	real_calls_init();
+	if (untraced_target(file, envp, &st)) { /* a path: no search */
+		int rc = exec_untraced(file, argv, envp);
+		if (rc != -2)
+			return rc;
+	}
 	if (active && foreign_process()) {
 		char *fenv[env_slots(envp)];
 		return real.execvpe(file, argv, foreign_env(envp, fenv) ? fenv : envp);

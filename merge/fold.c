@@ -391,6 +391,8 @@ static int finished(const struct merge_folder *f, const struct pend *p)
 {
 	const struct collect_record *r = &p->rec;
 
+	if (p->parsed && r->untraced) /* no counters, no end to wait for */
+		return 1;
 	if (!p->parsed || r->end == COLLECT_END_NONE)
 		return 0;
 	if (r->dumped_ns || r->lost)

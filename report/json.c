@@ -153,6 +153,7 @@ static json_t *processes_json(const struct collect_run *run)
 		json_object_set_new(o, "end",
 				    json_string(collect_end_name(r->end)));
 		json_object_set_new(o, "status", json_integer(r->status));
+		json_object_set_new(o, "untraced", json_boolean(r->untraced));
 		json_array_append_new(a, o);
 	}
 	return a;

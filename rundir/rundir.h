@@ -66,6 +66,8 @@
 #define REC_FINISH "finish"
 #define REC_DUMPED "dumped"
 #define REC_LOST "lost"
+#define REC_UNTRACED "untraced"   /* 1: run without the shim (a leaf) */
+#define REC_WITHDRAWN "withdrawn" /* 1: its exec failed: no such image */
 #define REC_HOW_NAMES { "root", "fork", "exec", "spawn", "unknown" }
 #define REC_ROLE_NAMES { "root", "child", "unattributed" }
 #define REC_END_NAMES { "", "exit", "_exit", "signal", "exec" }

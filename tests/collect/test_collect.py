@@ -958,9 +958,105 @@ def test_uninstrumented_no_files(t):
     eq(run_files(t.data), baseline, "files after 50 /bin/true")
     trues = [r for r in t.records() if os.path.basename(r["exe"]) == "true"]
     eq(len(trues), 50, "records of /bin/true")
-    eq(sorted({r["end"] for r in trues}), ["exit 0"], "their ends")
+    # the first scanned /bin/true; the others ran untraced (a leaf)
+    eq(sorted({r.get("end", r.get("untraced")) for r in trues}),
+       ["1", "exit 0"], "their ends")
     eq(len(covtest.read_frames(os.path.join(t.data, "journal"))[0]),
        len(t.records()), "one journal entry per uninstrumented image")
+
+
+def test_untraced_leaf(t):
+    """A leaf program (glibc's libraries only, importing nothing that
+    starts a process or loads code) runs without the shim once the run's
+    cache knows it: the image that execs it appends its record, untraced
+    (docs/run-directory.md, "Untraced images").  A program that could
+    start an image, one with another library preloaded, and an
+    instrumented one stay traced."""
+    build(t)
+    other = t.cc("libother.so", ["other.c"], flags=["-shared", "-fPIC"],
+                 coverage=False)
+    script = ("/bin/true; /bin/true a; /bin/true b; sh -c :; sh -c :; "
+              "LD_PRELOAD=%s /bin/true c; ./forks return" % other)
+    p = t.covrun("--no-report", "sh", "-c", script, check_rc=0)
+    recs = t.records()
+    top = one(recs, how="root")
+    trues = {tuple(r.get("argv", [])): r for r in recs
+             if r["exe"] == os.path.realpath("/bin/true")}
+    eq(sorted(trues), [("/bin/true",), ("/bin/true", "a"),
+                       ("/bin/true", "b"), ("/bin/true", "c")],
+       "images of /bin/true")
+    first, pre = trues[("/bin/true",)], trues[("/bin/true", "c")]
+    eq((first.get("end"), first.get("untraced")), ("exit 0", None),
+       "the first /bin/true (the cache learns it)")
+    eq((pre.get("end"), pre.get("untraced")), ("exit 0", None),
+       "/bin/true with another library preloaded")
+    for arg in ("a", "b"):
+        r = trues[("/bin/true", arg)]
+        eq((r.get("untraced"), r.get("end"), r.get("dumped"),
+            r.get("instrumented"), r["parent"], r["cwd"]),
+           ("1", None, None, "0", top["id"], os.path.realpath(t.dir)),
+           "untraced /bin/true %s" % arg)
+    shells = [r for r in recs if r["exe"] == os.path.realpath("/bin/sh")
+              and r["how"] != "root"]
+    eq([(r.get("untraced"), "end" in r) for r in shells],
+       [(None, True)] * 2, "sh -c : (it imports fork)")
+    forks = [r for r in recs
+             if r["exe"] == os.path.realpath(os.path.join(t.dir, "forks"))]
+    eq([r.get("untraced") for r in forks], [None, None],
+       "the instrumented program and its fork child")
+    check("warning" not in p.stderr, "no image in the loss ledger: %r"
+          % p.stderr)
+    tree = t.covrun("tree", t.data, data=False, check_rc=0).stdout
+    eq(sum("untraced: /usr/bin/true" in line or
+           "untraced: %s" % os.path.realpath("/bin/true") in line
+           for line in tree.splitlines()), 2, "untraced in covrun tree")
+
+
+def test_untraced_live_count(t):
+    """An untraced image is not among the live processes (--max-processes):
+    the fork child that execs it is counted no more, so 30 /bin/true run
+    one after the other by bash's fork children under --max-processes 3
+    all run (a count left behind stops the run at the fourth)."""
+    p = t.covrun("--max-processes", "3", "--no-report", "bash", "-c",
+                 "for i in $(seq 30); do /bin/true $i; done", check_rc=None)
+    check("--max-processes" not in p.stderr, "run stopped: %r" % p.stderr)
+    trues = [r for r in t.records()
+             if r["exe"] == os.path.realpath("/bin/true")]
+    eq(len(trues), 30, "images of /bin/true")
+    eq(sum(r.get("untraced") == "1" for r in trues), 29, "untraced ones")
+
+
+UNTRACED_FAIL = """import errno, os, subprocess
+subprocess.run(["/bin/true"], check=True)
+big = ["x" * 100000] * 40
+try:
+    subprocess.run(["/bin/true"] + big)
+    print("ran")
+except OSError as e:
+    print(errno.errorcode.get(e.errno))
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv("/bin/true", ["/bin/true"] + big)
+    except OSError:
+        os._exit(7)
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+subprocess.run(["/bin/true", "after"], check=True)
+"""
+
+
+def test_untraced_exec_failed(t):
+    """An exec of a leaf program that fails (E2BIG) withdraws the record
+    written before it, from a vfork child (subprocess) as from a fork
+    child, whose own image goes on and ends."""
+    p = t.covrun("--no-report", sys.executable, "-c", UNTRACED_FAIL,
+                 check_rc=None)
+    eq(p.stdout.split(), ["E2BIG", "7"], "the failed execs")
+    recs = t.records()
+    trues = [r for r in recs if r["exe"] == os.path.realpath("/bin/true")]
+    eq(sorted(tuple(r["argv"]) for r in trues),
+       [("/bin/true",), ("/bin/true", "after")], "images of /bin/true")
+    eq(one(recs, how="fork").get("end"), "_exit 7", "the fork child's end")
 
 
 def frame(payload):
@@ -1557,7 +1653,9 @@ def test_start_signals_blocked(t):
     millisecond, and no image dies of it (without the block, 10 of 15
     did)."""
     with open(os.path.join(t.dir, "plain.c"), "w") as f:
-        f.write("int main(void)\n{\n\treturn 0;\n}\n")
+        # fork: not a leaf program, which would run untraced
+        f.write("#include <unistd.h>\nint main(int argc, char **argv)\n"
+                "{\n\t(void)argv;\n\treturn argc > 9 ? fork() : 0;\n}\n")
     t.cc("plain", [os.path.join(t.dir, "plain.c")], coverage=False)
     pgid_file = os.path.join(t.dir, "pgid")
     script = ("trap '' TERM; echo $$ > pgid.new && mv pgid.new pgid; "
@@ -1726,14 +1824,19 @@ def test_object_cache(t):
     log = os.path.join(t.dir, "strace.log")
     for old in covtest.strace_per_process(log):
         os.unlink("%s.%s" % (log, old))
+    # /bin/true would run untraced (a leaf program): forker imports fork
+    with open(os.path.join(t.dir, "forker.c"), "w") as f:
+        f.write("#include <unistd.h>\nint main(int argc, char **argv)\n"
+                "{\n\t(void)argv;\n\treturn argc > 9 ? fork() : 0;\n}\n")
+    t.cc("forker", [os.path.join(t.dir, "forker.c")], coverage=False)
     subprocess.run(["strace", "-ff", "-o", log, "-e", "trace=openat,execve",
                     COVRUN, "run", "--data-dir", t.data, "--force",
-                    "--no-report", "sh", "-c", "/bin/true; /bin/true; "
+                    "--no-report", "sh", "-c", "./forker; ./forker; "
                     "cp libcovp.so libcovc.so; ./plain; ./plain"],
                    cwd=t.dir, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=120,
                    env=covtest.strace_env())
-    images, opens = {"true": [], "plain": []}, {}
+    images, opens = {"forker": [], "plain": []}, {}
     for pid, lines in covtest.strace_per_process(log).items():
         for line in lines:
             for exe in images:
@@ -1745,7 +1848,7 @@ def test_object_cache(t):
                         "= -1" not in line:
                     opens[pid, name] = opens.get((pid, name), 0) + 1
     eq([len(v) for v in images.values()], [2, 2], "images in %s" % log)
-    for pid in images["true"]:
+    for pid in images["forker"]:
         eq(opens.get((pid, "libcovrun-shim.so")), 1,
            "opens of the shim by image %s" % pid)
         eq(opens.get((pid, "libc.so.6")), 1,

@@ -328,7 +328,9 @@ class Case:
             with open(path, encoding="utf-8", errors="replace") as f:
                 recs.append(parse_record(f.read()))
         for text in journal_records(self.data).values():
-            recs.append(parse_record(text))
+            rec = parse_record(text)
+            if rec.get("withdrawn") != "1":  # its exec failed
+                recs.append(rec)
         recs.sort(key=lambda r: int(r["start"]))
         return recs
 

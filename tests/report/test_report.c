@@ -427,17 +427,17 @@ static char *argv3[] = {"demo-helper", "a b", "&amp;", NULL};
 static struct collect_record records[] = {
 	{"img1", "", 100, 1, COLLECT_HOW_ROOT, COLLECT_ROLE_ROOT, 1,
 	 "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000000000000LL,
-	 1700000001500000000LL, COLLECT_END_EXIT, 0, NULL, 1, NULL},
+	 1700000001500000000LL, COLLECT_END_EXIT, 0, NULL, 1, NULL, 0, 0},
 	{"img2", "img1", 101, 100, COLLECT_HOW_FORK, COLLECT_ROLE_CHILD, 1,
 	 "/bin/demo-test", "/tmp", "", argv1, 3, 0, 1700000000100000000LL,
-	 1700000000200000000LL, COLLECT_END_EXEC, 0, NULL, 1, NULL},
+	 1700000000200000000LL, COLLECT_END_EXEC, 0, NULL, 1, NULL, 0, 0},
 	{"img3", "img2", 101, 100, COLLECT_HOW_EXEC, COLLECT_ROLE_CHILD, 1,
 	 "/bin/demo-helper", "/tmp", "label <b>&amp;", argv3, 3, 1,
 	 1700000000200000000LL, 1700000000900000000LL, COLLECT_END_SIGNAL, 9,
-	 NULL, 1, NULL},
+	 NULL, 1, NULL, 0, 0},
 	{"img4", "img1", 102, 100, COLLECT_HOW_SPAWN, COLLECT_ROLE_CHILD, 0,
 	 "/bin/sh", "/tmp", "", argv3, 1, 0, 1700000001000000000LL, 0,
-	 COLLECT_END_NONE, 0, NULL, 0, NULL},
+	 COLLECT_END_NONE, 0, NULL, 0, NULL, 0, 0},
 };
 
 /* Where demo and big write, below their OUTDIR: the fixture's sources
