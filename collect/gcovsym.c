@@ -326,21 +326,34 @@ static int found_gcov(const struct gobj *g)
  * A program whose image can neither run instrumented code nor start
  * another image runs without the shim (docs/run-directory.md, "Untraced
  * images"): the image that execs it records it.  Decided once per run,
- * from the executable's file, by the first image that scans it: it loads
- * only glibc's own libraries, and imports nothing that starts a process,
- * loads code or reaches such a function or system call otherwise. */
+ * from the executable's file, by the first image that scans it, when no
+ * object of that image is instrumented: the program loads only glibc's
+ * own libraries, from the system's directories (no RPATH or RUNPATH),
+ * imports nothing that starts a process or loads code (NSS lookups load
+ * modules), makes no system call of its own (Go's runtime does: its
+ * children would lose the shim), and holds no libgcov (a .symtab without
+ * its symbols: "GCOV_PREFIX" in .rodata). */
 static const char *const leaf_libraries[] = {
 	"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2",
 	"librt.so.1", "libresolv.so.2", "libutil.so.1", "libanl.so.1",
 	"libmvec.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", NULL
 };
 static const char *const leaf_denied[] = {
-	"fork", "_Fork", "vfork", "clone", "clone3", "execve", "execv",
-	"execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
-	"execveat", "posix_spawn", "posix_spawnp", "pidfd_spawn",
-	"pidfd_spawnp", "system", "popen", "daemon", "wordexp", "forkpty",
-	"dlopen", "dlmopen", "dlsym", "dlvsym", "syscall", "ptrace",
-	"process_vm_writev", NULL
+	"fork", "_Fork", "__fork", "__libc_fork", "vfork", "__vfork",
+	"clone", "__clone", "clone3", "execve", "execv", "execvp", "execvpe",
+	"execl", "execlp", "execle", "fexecve", "execveat", "posix_spawn",
+	"posix_spawnp", "pidfd_spawn", "pidfd_spawnp", "system",
+	"__libc_system", "popen", "_IO_popen", "daemon", "wordexp",
+	"forkpty", "dlopen", "dlmopen", "dlsym", "dlvsym", "syscall",
+	"ptrace", "process_vm_writev", "iconv_open", "initgroups",
+	"innetgr", "setnetgrent", NULL
+};
+/* Prefixes of the NSS lookups (getpwnam, getgrgid_r, getaddrinfo, ...),
+ * which load modules through libc's own dlopen. */
+static const char *const leaf_denied_prefixes[] = {
+	"getpw", "getgr", "getsp", "gethost", "getaddrinfo", "getnameinfo",
+	"getserv", "getproto", "getnet", "getrpc", "ether_", "getaliasby",
+	"getpublickey", "getsecretkey", "__nss_", NULL
 };
 
 static int listed(const char *name, const char *const *list)
@@ -351,8 +364,16 @@ static int listed(const char *name, const char *const *list)
 	return 0;
 }
 
-/* The section SH's data in IMG (SIZE bytes) holds ELEMS entries of
- * ENTSIZE bytes, in bounds; else 0 entries. */
+static int denied(const char *name)
+{
+	for (const char *const *p = leaf_denied_prefixes; *p; p++)
+		if (!strncmp(name, *p, strlen(*p)))
+			return 1;
+	return listed(name, leaf_denied);
+}
+
+/* The number of entries of ENTSIZE bytes the section SH of IMG (SIZE
+ * bytes) holds, in bounds; else 0. */
 static size_t section_entries(const Elf64_Shdr *sh, size_t size,
 			      size_t entsize)
 {
@@ -361,8 +382,8 @@ static size_t section_entries(const Elf64_Shdr *sh, size_t size,
 	return sh->sh_size / entsize;
 }
 
-/* Whether string table section STR (in bounds) holds a NUL-terminated
- * string at OFF; the string, or NULL. */
+/* The NUL-terminated string at OFF of the string table section STR, or
+ * NULL. */
 static const char *table_string(const unsigned char *img, size_t size,
 				const Elf64_Shdr *str, uint64_t off)
 {
@@ -373,57 +394,103 @@ static const char *table_string(const unsigned char *img, size_t size,
 	return (const char *)img + str->sh_offset + off;
 }
 
-/* Every DT_NEEDED of the .dynamic section SH is one of glibc's. */
-static int leaf_needed(const unsigned char *img, size_t size,
-		       const Elf64_Shdr *shs, unsigned nsh, const Elf64_Shdr *sh)
-{
-	size_t n = section_entries(sh, size, sizeof(Elf64_Dyn));
-	const Elf64_Dyn *d = (const void *)(img + sh->sh_offset);
+/* The sections the loader reads: .dynamic where PT_DYNAMIC says (PH, N
+ * program headers), .dynsym and .dynstr where its DT_SYMTAB and DT_STRTAB
+ * say; each DT_NEEDED one of glibc's libraries, no DT_RPATH, DT_RUNPATH
+ * or audit library. */
+struct leaf_sections {
+	const Elf64_Shdr *dynamic, *dynsym;
+};
 
-	if (!n || sh->sh_link >= nsh)
+static int leaf_dynamic(const unsigned char *img, size_t size,
+			const Elf64_Shdr *sh, unsigned nsh,
+			struct leaf_sections *ls)
+{
+	const Elf64_Shdr *dyn = ls->dynamic;
+	size_t n = section_entries(dyn, size, sizeof(Elf64_Dyn));
+	const Elf64_Dyn *d = (const void *)(img + dyn->sh_offset);
+	uint64_t symtab = 0, strtab = 0;
+
+	if (!n || dyn->sh_link >= nsh)
 		return 0;
 	for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
 		const char *name;
-		if (d[i].d_tag == DT_AUDIT || d[i].d_tag == DT_DEPAUDIT)
+		switch (d[i].d_tag) {
+		case DT_SYMTAB: symtab = d[i].d_un.d_ptr; break;
+		case DT_STRTAB: strtab = d[i].d_un.d_ptr; break;
+		case DT_NEEDED:
+			name = table_string(img, size, &sh[dyn->sh_link],
+					    d[i].d_un.d_val);
+			if (!name || !listed(name, leaf_libraries))
+				return 0;
+			break;
+		case DT_RPATH: case DT_RUNPATH: case DT_AUDIT:
+		case DT_DEPAUDIT:
 			return 0;
-		if (d[i].d_tag != DT_NEEDED)
-			continue;
-		name = table_string(img, size, &shs[sh->sh_link], d[i].d_un.d_val);
-		if (!name || !listed(name, leaf_libraries))
-			return 0;
+		default:
+			break;
+		}
 	}
-	return 1;
+	return ls->dynsym && ls->dynsym->sh_addr == symtab &&
+	       ls->dynsym->sh_link < nsh &&
+	       sh[ls->dynsym->sh_link].sh_addr == strtab &&
+	       dyn->sh_link == ls->dynsym->sh_link;
 }
 
-/* No symbol the .dynsym section SH imports is in leaf_denied. */
+/* No symbol the .dynsym section SH imports is denied. */
 static int leaf_imports(const unsigned char *img, size_t size,
-			const Elf64_Shdr *shs, unsigned nsh, const Elf64_Shdr *sh)
+			const Elf64_Shdr *shs, const Elf64_Shdr *sh)
 {
 	size_t n = section_entries(sh, size, sizeof(Elf64_Sym));
 	const Elf64_Sym *sym = (const void *)(img + sh->sh_offset);
 
-	if (!n || sh->sh_link >= nsh)
-		return 0;
 	for (size_t i = 1; i < n; i++) {
 		const char *name;
 		if (sym[i].st_shndx != SHN_UNDEF)
 			continue;
 		name = table_string(img, size, &shs[sh->sh_link], sym[i].st_name);
-		if (!name || listed(name, leaf_denied))
+		if (!name || denied(name))
 			return 0;
 	}
-	return 1;
+	return n > 0;
 }
 
-/* Whether the executable file IMG (SIZE bytes, an ELF64 file of this
- * machine) is a leaf program: dynamically linked (the shim could be
- * loaded), its .dynamic and .dynsym as above.  Any doubt: 0. */
+/* Whether the executable segments of IMG hold a system call instruction
+ * (or bytes that look like one: then the program is simply traced). */
+static int makes_system_calls(const unsigned char *img, size_t size,
+			      const Elf64_Phdr *ph, unsigned n)
+{
+#if defined(__x86_64__)
+	static const unsigned char calls[][2] = { { 0x0f, 0x05 },
+						  { 0x0f, 0x34 },
+						  { 0xcd, 0x80 } };
+#elif defined(__aarch64__)
+	static const unsigned char calls[][4] = { { 0x01, 0x00, 0x00, 0xd4 } };
+#else
+	return 1; /* unknown machine: never a leaf */
+#endif
+	for (unsigned i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X))
+			continue;
+		if (ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset)
+			return 1;
+		for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++)
+			if (memmem(img + ph[i].p_offset, ph[i].p_filesz,
+				   calls[c], sizeof(calls[c])))
+				return 1;
+	}
+	return 0;
+}
+
+/* Whether the executable file IMG (SIZE bytes) is a leaf program, as
+ * above.  Any doubt: 0. */
 static int leaf_program(const unsigned char *img, size_t size)
 {
 	const Elf64_Ehdr *eh = (const void *)img;
-	const Elf64_Phdr *ph;
+	const Elf64_Phdr *ph, *dynamic = NULL;
 	const Elf64_Shdr *sh;
-	int interp = 0, dynamic = 0, dynsym = 0;
+	struct leaf_sections ls = { NULL, NULL };
+	int interp = 0;
 
 	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -433,21 +500,27 @@ static int leaf_program(const unsigned char *img, size_t size)
 	    (size - eh->e_shoff) / sizeof(*sh) < eh->e_shnum)
 		return 0;
 	ph = (const void *)(img + eh->e_phoff);
-	for (unsigned i = 0; i < eh->e_phnum; i++)
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		interp |= ph[i].p_type == PT_INTERP;
-	sh = (const void *)(img + eh->e_shoff);
-	for (unsigned i = 0; interp && i < eh->e_shnum; i++) {
-		if (sh[i].sh_type == SHT_DYNAMIC) {
-			if (dynamic++ || !leaf_needed(img, size, sh,
-						       eh->e_shnum, &sh[i]))
-				return 0;
-		} else if (sh[i].sh_type == SHT_DYNSYM) {
-			if (dynsym++ || !leaf_imports(img, size, sh,
-						       eh->e_shnum, &sh[i]))
-				return 0;
-		}
+		if (ph[i].p_type == PT_DYNAMIC)
+			dynamic = &ph[i];
 	}
-	return interp && dynamic == 1 && dynsym == 1;
+	if (!interp || !dynamic ||
+	    makes_system_calls(img, size, ph, eh->e_phnum))
+		return 0;
+	sh = (const void *)(img + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_DYNAMIC &&
+		    sh[i].sh_offset == dynamic->p_offset &&
+		    sh[i].sh_size == dynamic->p_filesz)
+			ls.dynamic = &sh[i];
+		else if (sh[i].sh_type == SHT_DYNSYM)
+			ls.dynsym = &sh[i];
+	}
+	return ls.dynamic &&
+	       leaf_dynamic(img, size, sh, eh->e_shnum, &ls) &&
+	       leaf_imports(img, size, sh, ls.dynsym) &&
+	       !has_rodata_string(img, size, eh, sh, "GCOV_PREFIX");
 }
 
 /* The cache entry that says "leaf program" of the file ST: its key with
@@ -460,6 +533,10 @@ static struct rundir_object leaf_key(const struct stat *st)
 	k.check = rundir_object_check(&k);
 	return k;
 }
+
+/* The executable's file when the scan found it a leaf program: entered
+ * once every object of the image is scanned and none is instrumented. */
+static struct stat leaf_candidate;
 
 int gcovsym_leaf_file(const struct stat *st)
 {
@@ -506,10 +583,9 @@ static void scan_file(struct gobj *g, const char *path)
 			if (!found_gcov(g) && settled(&st)) {
 				key = object_key(&st);
 				cache_add(&key);
-				key = leaf_key(&st);
 				if (!g->name[0] &&
 				    leaf_program(img, (size_t)st.st_size))
-					cache_add(&key);
+					leaf_candidate = st;
 			}
 			munmap(img, (size_t)st.st_size);
 		}
@@ -626,6 +702,11 @@ void gcovsym_refresh(void)
 	nobjs = s.n;
 	seen_adds = adds;
 	seen_subs = subs;
+	if (leaf_candidate.st_ino && !gcovsym_instrumented()) {
+		struct rundir_object key = leaf_key(&leaf_candidate);
+		cache_add(&key);
+	}
+	leaf_candidate.st_ino = 0;
 }
 
 int gcovsym_instrumented(void)

@@ -2267,18 +2267,22 @@ static int foreign_env(char *const envp[], char **env)
 
 /* Whether PATH exec'd with ENVP runs untraced: a path (no search), no
  * run directory kept open (chroot, change of user), nothing preloaded
- * but the shim, no audit library, this run's directory, and a leaf
+ * but the shim, no audit library, no LD_LIBRARY_PATH (glibc's libraries
+ * from the system's directories), this run's directory, and a leaf
  * program as the run's cache knows it (ST: its file). */
 static int untraced_target(const char *path, char *const envp[],
 			   struct stat *st)
 {
 	if (!active || run_fd >= 0 || !path || !strchr(path, '/'))
 		return 0;
+	if (strlen(path) >= 1024) /* realpath would need the heap */
+		return 0;
 	for (size_t i = 0; envp && envp[i]; i++) {
 		const char *e = envp[i];
 		if ((is_var(e, "LD_PRELOAD") && e[11] &&
 		     strcmp(e + 11, shim_path)) ||
 		    (is_var(e, "LD_AUDIT") && e[9]) ||
+		    (is_var(e, "LD_LIBRARY_PATH") && e[16]) ||
 		    (is_var(e, "COVRUN_DIR") && strcmp(e + 11, run_dir)))
 			return 0;
 	}
@@ -2334,22 +2338,26 @@ static void untraced_record(struct outbuf *o, const char *id,
 	out_str(o, REC_INSTRUMENTED " 0\n" REC_UNTRACED " 1\n");
 }
 
-/* Exec the leaf program PATH untraced; -1 with errno when the exec
- * failed, as execve.  Everything on the caller's stack: a vfork child
- * shares its parent's memory, whose other threads may be writing the
- * record buffer. */
-static int exec_untraced(const char *path, char *const argv[],
-			 char *const envp[])
+/* The record buffer and the scratch path of exec_untraced: mapped for
+ * the time of one exec, not on the caller's stack (a thread may exec
+ * with 16 kB of it), and unmapped before the exec (a vfork child's
+ * mappings are its parent's). */
+enum { UNTRACED_RECORD = 8192, UNTRACED_MAP = UNTRACED_RECORD + PATH_MAX };
+
+/* Exec the leaf program PATH untraced with the environment ENV (room for
+ * env_slots(ENVP) entries); -1 with errno when the exec failed, as
+ * execve, or -2 when it must be traced after all (nothing done yet). */
+static int exec_untraced_in(const char *path, char *const argv[],
+			    char *const envp[], char **env)
 {
-	char *env[env_slots(envp)], scratch[PATH_MAX], rec[8192];
-	char id[sizeof(me.id)], back[sizeof(me.id) + 32];
+	char id[sizeof(me.id)], back[sizeof(me.id) + 32], *rec;
 	struct outbuf o = { id, 0, sizeof(id), 0 };
 	int foreign = foreign_process(), ended = 0, rc, err;
-	size_t k = 0;
+	size_t k = 0, len;
 
 	update_env_image();
 	if (!fill_env(envp, env, 1))
-		return real.execve(path, argv, envp);
+		return -2;
 	for (size_t i = 0; env[i]; i++) /* the shim stays out */
 		if (!is_var(env[i], "LD_PRELOAD"))
 			env[k++] = env[i];
@@ -2358,10 +2366,16 @@ static int exec_untraced(const char *path, char *const argv[],
 	out_str(&o, "-");
 	out_i64(&o, my_pid());
 	out_end(&o);
-	o = (struct outbuf){ rec, 0, sizeof(rec), 0 };
-	untraced_record(&o, id, path, argv, env, scratch);
-	if (o.overflow) /* too long to record whole: traced then */
+	rec = mmap(NULL, UNTRACED_MAP, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rec == MAP_FAILED)
 		return -2;
+	o = (struct outbuf){ rec, 0, UNTRACED_RECORD, 0 };
+	untraced_record(&o, id, path, argv, env, rec + UNTRACED_RECORD);
+	if (o.overflow) { /* too long to record whole: traced then */
+		munmap(rec, UNTRACED_MAP);
+		return -2;
+	}
 	if (!foreign) {
 		gcovsym_refresh();
 		update_env_image();
@@ -2372,7 +2386,9 @@ static int exec_untraced(const char *path, char *const argv[],
 	}
 	if (image_counter)
 		__atomic_add_fetch(&image_counter[0], 1, __ATOMIC_RELAXED);
-	untraced_append(rec, o.len);
+	len = o.len;
+	untraced_append(rec, len);
+	munmap(rec, UNTRACED_MAP);
 	rc = real.execve(path, argv, env);
 	err = errno;
 	o = (struct outbuf){ back, 0, sizeof(back), 0 };
@@ -2386,6 +2402,27 @@ static int exec_untraced(const char *path, char *const argv[],
 		resume_image();
 	}
 	errno = err;
+	return rc;
+}
+
+/* The environment's array: on the stack in a vfork child (the heap is
+ * its parent's), from the heap otherwise. */
+static int exec_untraced(const char *path, char *const argv[],
+			 char *const envp[])
+{
+	size_t slots = env_slots(envp);
+	char **env;
+	int rc;
+
+	if (foreign_process()) {
+		char *fenv[slots];
+		return exec_untraced_in(path, argv, envp, fenv);
+	}
+	env = malloc(slots * sizeof(*env));
+	if (!env)
+		return -2;
+	rc = exec_untraced_in(path, argv, envp, env);
+	free(env);
 	return rc;
 }
 

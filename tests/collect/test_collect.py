@@ -1012,6 +1012,70 @@ def test_untraced_leaf(t):
            for line in tree.splitlines()), 2, "untraced in covrun tree")
 
 
+LEAF_SHAPES = {
+    # a leaf: the positive control
+    "leaf_ok": "int main(void)\n{\n\treturn 0;\n}\n",
+    # NSS lookups load modules through libc's own dlopen
+    "nss": "#include <pwd.h>\nint main(int argc, char **argv)\n{\n"
+           "\t(void)argv;\n\treturn argc > 9 && getpwnam(\"root\");\n}\n",
+    # glibc's other public name of fork
+    "alias": "extern int __fork(void);\nint main(int argc, char **argv)\n"
+             "{\n\t(void)argv;\n\treturn argc > 9 ? __fork() : 0;\n}\n",
+    # its own system call instruction (as Go's runtime makes them)
+    "rawsys": "int main(int argc, char **argv)\n{\n\tlong r = 39;\n"
+              "\t(void)argv;\n\tif (argc > 9)\n\t\t__asm__ volatile "
+              "(\"syscall\" : \"+a\"(r) : : \"rcx\", \"r11\", \"memory\");"
+              "\n\treturn 0;\n}\n",
+    # a 16 kB thread stack execs a leaf
+    "stack": "#include <pthread.h>\n#include <unistd.h>\n"
+             "static void *run(void *p)\n{\n\t(void)p;\n"
+             "\texecl(\"./leaf_ok\", \"./leaf_ok\", \"from-thread\", "
+             "(char *)0);\n\treturn 0;\n}\nint main(void)\n{\n"
+             "\tpthread_attr_t a;\n\tpthread_t t;\n"
+             "\tpthread_attr_init(&a);\n"
+             "\tpthread_attr_setstacksize(&a, 16384);\n"
+             "\tpthread_create(&t, &a, run, 0);\n"
+             "\tpthread_join(t, 0);\n\treturn 1;\n}\n",
+}
+
+
+def test_untraced_not_leaves(t):
+    """What stays traced (the review of the first version lost the
+    children or the counters of each): a program that looks names up
+    (NSS), calls __fork, makes its own system call, has an RPATH, or was
+    built with --coverage and has a .symtab without libgcov's symbols;
+    and a leaf run with LD_LIBRARY_PATH set.  A thread with a 16 kB stack
+    execs a leaf untraced."""
+    for name, src in LEAF_SHAPES.items():
+        with open(os.path.join(t.dir, name + ".c"), "w") as f:
+            f.write(src)
+        t.cc(name, [os.path.join(t.dir, name + ".c")], coverage=False,
+             flags=["-pthread"] if name == "stack" else [])
+    t.cc("rpath", [os.path.join(t.dir, "leaf_ok.c")], coverage=False,
+         flags=["-Wl,-rpath," + t.dir])
+    t.cc("gcovstrip", [os.path.join(t.dir, "leaf_ok.c")])
+    subprocess.run(["strip", "-K", "main", "gcovstrip"], cwd=t.dir,
+                   check=True)
+    time.sleep(2.2)  # the cache enters files whose change time is 2 s old
+    progs = ["leaf_ok", "nss", "alias", "rawsys", "rpath", "gcovstrip"]
+    script = "".join("./%s; ./%s 2; " % (p, p) for p in progs)
+    script += "LD_LIBRARY_PATH=%s ./leaf_ok 3; ./stack" % t.dir
+    t.covrun("--no-report", "sh", "-c", script, check_rc=None)
+    recs = t.records()
+    seconds = {}
+    for r in recs:
+        name = os.path.basename(r["exe"])
+        if r["argv"][1:] in (["2"], ["3"], ["from-thread"]):
+            seconds[name, r["argv"][-1]] = r.get("untraced")
+    want = {(p, "2"): None for p in progs}
+    want["leaf_ok", "2"] = "1"
+    want["leaf_ok", "3"] = None
+    want["leaf_ok", "from-thread"] = "1"
+    eq(seconds, want, "untraced ('1') among the second runs")
+    eq(one(recs, exe=os.path.realpath(os.path.join(t.dir, "stack")))
+       .get("end"), "exec", "the 16 kB thread's exec")
+
+
 def test_untraced_live_count(t):
     """An untraced image is not among the live processes (--max-processes):
     the fork child that execs it is counted no more, so 30 /bin/true run
