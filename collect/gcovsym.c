@@ -394,13 +394,15 @@ static const char *table_string(const unsigned char *img, size_t size,
 	return (const char *)img + str->sh_offset + off;
 }
 
-/* The sections the loader reads: .dynamic where PT_DYNAMIC says (PH, N
- * program headers), .dynsym and .dynstr where its DT_SYMTAB and DT_STRTAB
- * say; each DT_NEEDED one of glibc's libraries, no DT_RPATH, DT_RUNPATH
- * or audit library. */
+/* The sections the loader reads: .dynamic where PT_DYNAMIC says, and
+ * the .dynsym there is. */
 struct leaf_sections {
 	const Elf64_Shdr *dynamic, *dynsym;
 };
+
+/* .dynsym and its strings are the ones the DT_SYMTAB and DT_STRTAB of
+ * LS->dynamic name; each DT_NEEDED is one of glibc's libraries; no
+ * DT_RPATH, DT_RUNPATH or audit library. */
 
 static int leaf_dynamic(const unsigned char *img, size_t size,
 			const Elf64_Shdr *sh, unsigned nsh,

@@ -215,11 +215,6 @@ static void out_args(struct outbuf *o, int argc, char *const argv[])
 		out_str(o, REC_ARGV_TRUNCATED " 1\n");
 }
 
-static void out_argv(struct outbuf *o)
-{
-	out_args(o, saved_argc, saved_argv);
-}
-
 /* The fields that can change while the image runs. */
 static void out_changing(struct outbuf *o)
 {
@@ -246,25 +241,38 @@ static void out_changing(struct outbuf *o)
 /* This image's whole record, for one journal entry: at start when
  * instrumented code is loaded, else once at its end (docs/run-directory.md,
  * "Journal entries").  Async-signal-safe. */
+static void out_start(struct outbuf *o, const struct image *im,
+		      const char *exe_path, const char *dir, const char *lab,
+		      int argc, char *const argv[]);
+
 static void out_whole(struct outbuf *o)
 {
-	out_field(o, REC_ID, me.id);
-	out_str(o, REC_PID " ");
-	out_i64(o, me.pid);
-	out_str(o, "\n" REC_PPID " ");
-	out_i64(o, me.ppid);
-	out_str(o, "\n");
-	out_field(o, REC_PARENT, me.parent);
-	out_field(o, REC_HOW, how_names[me.how]);
-	out_field(o, REC_ROLE, role_names[me.anc_instr ? 1 : 0]);
-	out_field(o, REC_EXE, exe);
-	out_field(o, REC_CWD, cwd);
-	out_field(o, REC_LABEL, label);
-	out_str(o, REC_START " ");
-	out_i64(o, me.start_ns);
-	out_str(o, "\n");
-	out_argv(o);
+	out_start(o, &me, exe, cwd, label, saved_argc, saved_argv);
 	out_changing(o);
+}
+
+/* The fields of image IM's record that its start decides (an untraced
+ * image's are written by the image that execs it). */
+static void out_start(struct outbuf *o, const struct image *im,
+		      const char *exe_path, const char *dir, const char *lab,
+		      int argc, char *const argv[])
+{
+	out_field(o, REC_ID, im->id);
+	out_str(o, REC_PID " ");
+	out_i64(o, im->pid);
+	out_str(o, "\n" REC_PPID " ");
+	out_i64(o, im->ppid);
+	out_str(o, "\n");
+	out_field(o, REC_PARENT, im->parent);
+	out_field(o, REC_HOW, how_names[im->how]);
+	out_field(o, REC_ROLE, role_names[im->anc_instr ? 1 : 0]);
+	out_field(o, REC_EXE, exe_path);
+	out_field(o, REC_CWD, dir);
+	out_field(o, REC_LABEL, lab);
+	out_str(o, REC_START " ");
+	out_i64(o, im->start_ns);
+	out_str(o, "\n");
+	out_args(o, argc, argv);
 }
 
 /* FD if it is still open on the file DEV/INO (a program may close the
@@ -2305,36 +2313,28 @@ static void untraced_append(const char *payload, size_t len)
 		close(fd);
 }
 
-/* The record of the image PATH (ARGV, ENV) will be, with image id ID,
- * into O: as the shim would write it in that image (read_parent). */
-static void untraced_record(struct outbuf *o, const char *id,
+/* The record of the image PATH (ARGV, ENV) will be, image U, into O:
+ * as the shim would write it in that image (read_parent).  SCRATCH has
+ * room for two paths. */
+static void untraced_record(struct outbuf *o, struct image *u,
 			    const char *path, char *const argv[],
 			    char *const env[], char *scratch)
 {
-	int foreign = foreign_process(), anc = me.anc_instr;
+	int foreign = foreign_process();
 	const char *lab = label;
+	char *dir = scratch + PATH_MAX;
 
-	if (foreign)
-		anc = anc || gcovsym_instrumented();
 	for (size_t i = 0; env[i]; i++)
 		if (is_var(env[i], "COVRUN_LABEL"))
 			lab = env[i] + 13;
-	out_field(o, REC_ID, id);
-	out_str(o, REC_PID " ");
-	out_i64(o, my_pid());
-	out_str(o, "\n" REC_PPID " ");
-	out_i64(o, my_parent_pid());
-	out_str(o, "\n");
-	out_field(o, REC_PARENT, me.id);
-	out_field(o, REC_HOW, how_names[foreign ? HOW_SPAWN : HOW_EXEC]);
-	out_field(o, REC_ROLE, role_names[anc ? 1 : 0]);
-	out_field(o, REC_EXE, realpath(path, scratch) ? scratch : path);
-	out_field(o, REC_CWD, getcwd(scratch, PATH_MAX) ? scratch : "");
-	out_field(o, REC_LABEL, lab);
-	out_str(o, REC_START " ");
-	out_i64(o, clock_ns(CLOCK_REALTIME));
-	out_str(o, "\n");
-	out_args(o, 1 << 30, argv);
+	u->pid = my_pid();
+	u->ppid = my_parent_pid();
+	memcpy(u->parent, me.id, sizeof(u->parent));
+	u->how = foreign ? HOW_SPAWN : HOW_EXEC;
+	u->anc_instr = me.anc_instr || (foreign && gcovsym_instrumented());
+	u->start_ns = clock_ns(CLOCK_REALTIME);
+	out_start(o, u, realpath(path, scratch) ? scratch : path,
+		  getcwd(dir, PATH_MAX) ? dir : "", lab, 1 << 30, argv);
 	out_str(o, REC_INSTRUMENTED " 0\n" REC_UNTRACED " 1\n");
 }
 
@@ -2342,7 +2342,8 @@ static void untraced_record(struct outbuf *o, const char *id,
  * the time of one exec, not on the caller's stack (a thread may exec
  * with 16 kB of it), and unmapped before the exec (a vfork child's
  * mappings are its parent's). */
-enum { UNTRACED_RECORD = 8192, UNTRACED_MAP = UNTRACED_RECORD + PATH_MAX };
+enum { UNTRACED_RECORD = 8192,
+       UNTRACED_MAP = UNTRACED_RECORD + 2 * PATH_MAX };
 
 /* Exec the leaf program PATH untraced with the environment ENV (room for
  * env_slots(ENVP) entries); -1 with errno when the exec failed, as
@@ -2350,8 +2351,9 @@ enum { UNTRACED_RECORD = 8192, UNTRACED_MAP = UNTRACED_RECORD + PATH_MAX };
 static int exec_untraced_in(const char *path, char *const argv[],
 			    char *const envp[], char **env)
 {
-	char id[sizeof(me.id)], back[sizeof(me.id) + 32], *rec;
-	struct outbuf o = { id, 0, sizeof(id), 0 };
+	struct image u = { 0 };
+	char back[sizeof(u.id) + 32], *rec;
+	struct outbuf o = { u.id, 0, sizeof(u.id), 0 };
 	int foreign = foreign_process(), ended = 0, rc, err;
 	size_t k = 0, len;
 
@@ -2371,14 +2373,12 @@ static int exec_untraced_in(const char *path, char *const argv[],
 	if (rec == MAP_FAILED)
 		return -2;
 	o = (struct outbuf){ rec, 0, UNTRACED_RECORD, 0 };
-	untraced_record(&o, id, path, argv, env, rec + UNTRACED_RECORD);
+	untraced_record(&o, &u, path, argv, env, rec + UNTRACED_RECORD);
 	if (o.overflow) { /* too long to record whole: traced then */
 		munmap(rec, UNTRACED_MAP);
 		return -2;
 	}
 	if (!foreign) {
-		gcovsym_refresh();
-		update_env_image();
 		ended = end_for_exec();
 		if (ended && image_counter) /* the process is counted no more */
 			__atomic_sub_fetch(&image_counter[1], 1,
@@ -2392,7 +2392,7 @@ static int exec_untraced_in(const char *path, char *const argv[],
 	rc = real.execve(path, argv, env);
 	err = errno;
 	o = (struct outbuf){ back, 0, sizeof(back), 0 };
-	out_field(&o, REC_ID, id);
+	out_field(&o, REC_ID, u.id);
 	out_str(&o, REC_WITHDRAWN " 1\n");
 	untraced_append(back, o.len);
 	if (ended) {
@@ -2406,7 +2406,7 @@ static int exec_untraced_in(const char *path, char *const argv[],
 }
 
 /* The environment's array: on the stack in a vfork child (the heap is
- * its parent's), from the heap otherwise. */
+ * its parent's), from the heap otherwise.  -2: not untraced after all. */
 static int exec_untraced(const char *path, char *const argv[],
 			 char *const envp[])
 {
@@ -2426,47 +2426,50 @@ static int exec_untraced(const char *path, char *const argv[],
 	return rc;
 }
 
+/* Exec PATH untraced when it is a leaf program: whether it was, with
+ * execve's result in *RC. */
+static int exec_if_untraced(const char *path, char *const argv[],
+			    char *const envp[], int *rc)
+{
+	struct stat st;
+
+	if (!untraced_target(path, envp, &st))
+		return 0;
+	*rc = exec_untraced(path, argv, envp);
+	return *rc != -2;
+}
+
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began;
-	struct stat st;
+	int began, rc;
 
 	real_calls_init();
-	if (untraced_target(path, envp, &st)) {
-		int rc = exec_untraced(path, argv, envp);
-		if (rc != -2)
-			return rc;
-	}
+	if (exec_if_untraced(path, argv, envp, &rc))
+		return rc;
 	if (active && foreign_process()) {
 		char *fenv[env_slots(envp)];
 		return real.execve(path, argv, foreign_env(envp, fenv) ? fenv : envp);
 	}
 	began = exec_begin(envp, &env);
-	int rc = real.execve(path, argv, env ? env : envp);
-
+	rc = real.execve(path, argv, env ? env : envp);
 	return began ? exec_failed(env, rc) : rc;
 }
 
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char **env;
-	int began;
-	struct stat st;
+	int began, rc;
 
 	real_calls_init();
-	if (untraced_target(file, envp, &st)) { /* a path: no search */
-		int rc = exec_untraced(file, argv, envp);
-		if (rc != -2)
-			return rc;
-	}
+	if (exec_if_untraced(file, argv, envp, &rc)) /* a path: no search */
+		return rc;
 	if (active && foreign_process()) {
 		char *fenv[env_slots(envp)];
 		return real.execvpe(file, argv, foreign_env(envp, fenv) ? fenv : envp);
 	}
 	began = exec_begin(envp, &env);
-	int rc = real.execvpe(file, argv, env ? env : envp);
-
+	rc = real.execvpe(file, argv, env ? env : envp);
 	return began ? exec_failed(env, rc) : rc;
 }
 

@@ -1043,8 +1043,9 @@ def test_untraced_not_leaves(t):
     """What stays traced (the review of the first version lost the
     children or the counters of each): a program that looks names up
     (NSS), calls __fork, makes its own system call, has an RPATH, or was
-    built with --coverage and has a .symtab without libgcov's symbols;
-    and a leaf run with LD_LIBRARY_PATH set.  A thread with a 16 kB stack
+    built with --coverage and has a .symtab without libgcov's symbols, or
+    whose section headers lie about .dynsym's strings; and a leaf run
+    with LD_LIBRARY_PATH set.  A thread with a 16 kB stack
     execs a leaf untraced."""
     for name, src in LEAF_SHAPES.items():
         with open(os.path.join(t.dir, name + ".c"), "w") as f:
@@ -1053,11 +1054,25 @@ def test_untraced_not_leaves(t):
              flags=["-pthread"] if name == "stack" else [])
     t.cc("rpath", [os.path.join(t.dir, "leaf_ok.c")], coverage=False,
          flags=["-Wl,-rpath," + t.dir])
+    # section headers that lie: .dynsym's strings are said to be itself
+    # (the loader reads what PT_DYNAMIC names; names read there were
+    # none that starts a process)
+    t.cc("lied", [os.path.join(t.dir, "alias.c")], coverage=False)
+    with open(os.path.join(t.dir, "lied"), "r+b") as f:
+        elf = f.read()
+        shoff, = struct.unpack_from("<Q", elf, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", elf, 0x3a)
+        for i in range(shnum):
+            at = shoff + i * shentsize
+            if struct.unpack_from("<I", elf, at + 4)[0] == 11:  # DYNSYM
+                f.seek(at + 40)  # sh_link
+                f.write(struct.pack("<I", i))
     t.cc("gcovstrip", [os.path.join(t.dir, "leaf_ok.c")])
     subprocess.run(["strip", "-K", "main", "gcovstrip"], cwd=t.dir,
                    check=True)
     time.sleep(2.2)  # the cache enters files whose change time is 2 s old
-    progs = ["leaf_ok", "nss", "alias", "rawsys", "rpath", "gcovstrip"]
+    progs = ["leaf_ok", "nss", "alias", "rawsys", "rpath", "gcovstrip",
+             "lied"]
     script = "".join("./%s; ./%s 2; " % (p, p) for p in progs)
     script += "LD_LIBRARY_PATH=%s ./leaf_ok 3; ./stack" % t.dir
     t.covrun("--no-report", "sh", "-c", script, check_rc=None)
